@@ -1,0 +1,339 @@
+//! End-to-end tests of the `brokersim` binary: the CLI is a public interface
+//! (DESIGN.md, "Public interfaces"), so its output shapes and exit statuses
+//! are checked by running the real executable, as a user or script would.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A minimal valid scenario: the base that each bad-input test breaks in one place.
+const GOOD: &str = r#"{"version":1,"duration_ms":5000,"system":"rabbitmq-mirrored","brokers":3,"settings":{"ha-mode":"all"},"producers":[{"rate_per_s":10}],"consumers":[{}]}"#;
+
+const REPORT_FIELDS: [&str; 17] = [
+    "published",
+    "confirmed",
+    "rejected",
+    "indeterminate",
+    "delivered",
+    "redelivered",
+    "duplicated",
+    "lost",
+    "unexpected",
+    "reordered",
+    "unavailable_ms",
+    "failovers",
+    "detection_ms",
+    "rto_ms",
+    "rpo_messages",
+    "violations",
+    "trace_hash",
+];
+
+fn brokersim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_brokersim"))
+        .args(args)
+        .output()
+        .expect("the brokersim binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A directory of its own for one test, removed when the test ends.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(test: &str) -> TempDir {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("brokersim-cli-{}-{test}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create a temp dir");
+        TempDir(dir)
+    }
+
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).expect("write a temp file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+/// The scenario text with one replacement, checked to have happened.
+fn good_with(from: &str, to: &str) -> String {
+    assert!(GOOD.contains(from), "{from} is not in the base scenario");
+    GOOD.replacen(from, to, 1)
+}
+
+/// Exit status 2, nothing on stdout, and `error: …` naming `needle` on stderr.
+fn assert_bad_input(output: &Output, needle: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(2), "stderr: {err}");
+    assert!(
+        output.stdout.is_empty(),
+        "stdout should be empty, got: {}",
+        stdout(output)
+    );
+    assert!(err.starts_with("error: "), "stderr: {err}");
+    assert!(
+        err.contains(needle),
+        "stderr should mention {needle:?}: {err}"
+    );
+    assert!(!err.contains("panicked"), "stderr: {err}");
+}
+
+/// Validates and runs a scenario text; both must refuse it the same way.
+fn assert_scenario_refused(test: &str, scenario: &str, needle: &str) {
+    let dir = TempDir::new(test);
+    let file = dir.file("scenario.json", scenario);
+    assert_bad_input(&brokersim(&["validate", path_str(&file)]), needle);
+    assert_bad_input(&brokersim(&["run", path_str(&file), "--json"]), needle);
+}
+
+fn run_json(args: &[&str]) -> serde_json::Value {
+    let output = brokersim(args);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    serde_json::from_slice(&output.stdout).expect("stdout is one JSON value")
+}
+
+#[test]
+fn run_preset_json_prints_the_whole_report() {
+    let report = run_json(&["run", "--preset", "mirrored-master-crash", "--json"]);
+    let object = report.as_object().expect("the report is an object");
+    for field in REPORT_FIELDS {
+        assert!(object.contains_key(field), "missing {field} in {report}");
+    }
+    assert!(report["published"].as_u64().is_some_and(|n| n > 0));
+    assert!(report["trace_hash"].as_str().is_some_and(|h| !h.is_empty()));
+}
+
+#[test]
+fn the_same_seed_gives_the_same_trace_and_another_seed_another() {
+    let hash = |extra: &[&str]| {
+        let mut args = vec!["run", "--preset", "mirrored-master-crash", "--json"];
+        args.extend_from_slice(extra);
+        run_json(&args)["trace_hash"]
+            .as_str()
+            .expect("trace_hash is a string")
+            .to_string()
+    };
+    let first = hash(&[]);
+    assert_eq!(first, hash(&[]));
+    assert_ne!(first, hash(&["--seed", "2"]));
+}
+
+#[test]
+fn run_prints_a_readable_summary() {
+    let output = brokersim(&["run", "--preset", "mirrored-master-crash"]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let text = stdout(&output);
+    for needle in [
+        "Mirrored queue",
+        "rabbitmq-mirrored",
+        "seed",
+        "b1 crashed",
+        "published",
+        "lost",
+        "trace_hash",
+    ] {
+        assert!(text.contains(needle), "summary lacks {needle:?}:\n{text}");
+    }
+    // Per-message events are counted, not listed.
+    assert!(!text.contains("published message #"), "{text}");
+}
+
+#[test]
+fn run_writes_the_trace_as_json_lines() {
+    let dir = TempDir::new("trace");
+    let scenario = dir.file("scenario.json", GOOD);
+    let trace = dir.0.join("trace.jsonl");
+    let report = run_json(&[
+        "run",
+        path_str(&scenario),
+        "--json",
+        "--trace",
+        path_str(&trace),
+    ]);
+    let text = std::fs::read_to_string(&trace).expect("the trace file was written");
+    let mut lines = 0;
+    for line in text.lines() {
+        let entry: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+        assert!(entry["at_ms"].is_u64(), "{line}");
+        assert!(!entry["event"].is_null(), "{line}");
+        assert!(
+            entry["text"].as_str().is_some_and(|t| !t.is_empty()),
+            "{line}"
+        );
+        lines += 1;
+    }
+    assert!(lines as u64 > report["published"].as_u64().unwrap_or(0));
+}
+
+#[test]
+fn validate_accepts_a_good_file() {
+    let dir = TempDir::new("validate");
+    let file = dir.file("scenario.json", GOOD);
+    let output = brokersim(&["validate", path_str(&file)]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert!(stdout(&output).starts_with("ok: "), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("rabbitmq-mirrored, 3 brokers"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn a_missing_file_is_bad_input() {
+    let dir = TempDir::new("missing");
+    let missing = dir.0.join("no-such-file.json");
+    let needle = format!("cannot read {}", missing.display());
+    assert_bad_input(&brokersim(&["validate", path_str(&missing)]), &needle);
+    assert_bad_input(&brokersim(&["run", path_str(&missing)]), &needle);
+}
+
+#[test]
+fn truncated_json_is_bad_input() {
+    assert_scenario_refused("truncated", &GOOD[..GOOD.len() / 2], "EOF");
+}
+
+#[test]
+fn an_unknown_system_is_bad_input() {
+    let scenario = good_with(r#""system":"rabbitmq-mirrored""#, r#""system":"zeromq""#);
+    assert_scenario_refused("system", &scenario, "zeromq");
+}
+
+#[test]
+fn an_unknown_field_is_bad_input() {
+    let scenario = good_with(r#""version":1,"#, r#""version":1,"colour":1,"#);
+    assert_scenario_refused("field", &scenario, "colour");
+}
+
+#[test]
+fn an_unknown_broker_in_a_fault_is_bad_input() {
+    let scenario = good_with(
+        r#""consumers":[{}]"#,
+        r#""consumers":[{}],"faults":[{"at_ms":1,"crash":"b9"}]"#,
+    );
+    assert_scenario_refused("fault", &scenario, "faults[0].crash");
+}
+
+#[test]
+fn absurd_sizes_are_bad_input() {
+    let scenario = good_with(r#""brokers":3"#, r#""brokers":1000"#);
+    assert_scenario_refused("size", &scenario, "brokers");
+}
+
+#[test]
+fn a_bad_ratio_is_bad_input() {
+    let scenario = good_with(
+        r#""brokers":3,"#,
+        r#""brokers":3,"network":{"loss":"3/2"},"#,
+    );
+    assert_scenario_refused("ratio", &scenario, "network.loss");
+}
+
+#[test]
+fn a_bad_failover_uri_is_bad_input() {
+    let scenario = r#"{"version":1,"duration_ms":5000,"system":"activemq","brokers":2,"producers":[{"rate_per_s":10,"connect":"failover:(tcp://b1:99999)"}],"consumers":[{}]}"#;
+    assert_scenario_refused("uri", scenario, "producers[0].connect");
+}
+
+#[test]
+fn deep_nesting_is_bad_input_not_a_crash() {
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let scenario = good_with(
+        r#""version":1,"#,
+        &format!(r#""version":1,"title":{deep},"#),
+    );
+    assert_scenario_refused("deep", &scenario, "title");
+    // Nested where any JSON value is allowed, so the parser has to descend.
+    let scenario = good_with(
+        r#""ha-mode":"all""#,
+        &format!(r#""ha-mode":"all","x":{deep}"#),
+    );
+    assert_scenario_refused("deep-value", &scenario, "settings");
+}
+
+#[test]
+fn an_unknown_preset_is_bad_input_and_lists_the_known_ones() {
+    let output = brokersim(&["run", "--preset", "no-such-preset"]);
+    assert_bad_input(&output, "no-such-preset");
+    assert!(
+        stderr(&output).contains("mirrored-master-crash"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = TempDir::new("usage");
+    let file = dir.file("scenario.json", GOOD);
+    let both = brokersim(&["run", path_str(&file), "--preset", "mirrored-master-crash"]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(both.stdout.is_empty());
+    assert_eq!(brokersim(&["run"]).status.code(), Some(2));
+    assert_eq!(
+        brokersim(&["run", "--preset", "mirrored-master-crash", "--seed", "x"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(brokersim(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn help_is_available_everywhere() {
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["validate", "--help"],
+        &["presets", "--help"],
+        &["bench", "--help"],
+    ] {
+        let output = brokersim(args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(stdout(&output).contains("Usage"), "{args:?}");
+    }
+}
+
+#[test]
+fn presets_lists_the_built_in_scenarios() {
+    let output = brokersim(&["presets"]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert!(stdout(&output).contains("mirrored-master-crash"));
+    let list = run_json(&["presets", "--json"]);
+    let list = list.as_array().expect("a JSON array");
+    let preset = list
+        .iter()
+        .find(|p| p["name"] == "mirrored-master-crash")
+        .expect("mirrored-master-crash is listed");
+    assert!(preset["title"].is_string() && preset["description"].is_string());
+}
+
+#[test]
+fn bench_reports_events_per_second() {
+    // A short fault phase and one run keep this quick in a debug build.
+    let result = run_json(&["bench", "--json", "--virtual-ms", "3000", "--runs", "1"]);
+    assert!(
+        result["events_per_s"].as_f64().is_some_and(|n| n > 0.0),
+        "{result}"
+    );
+    assert!(result["events"].as_u64().is_some_and(|n| n > 0), "{result}");
+}

@@ -1,0 +1,197 @@
+//! A consuming application: it subscribes with a prefetch, handles one
+//! message at a time for `process_ms`, and acknowledges it afterwards
+//! (`manual`) or not at all (`auto`: RabbitMQ considers a message
+//! acknowledged the moment it is sent, so whatever sits in the consumer's
+//! buffer dies with it). ActiveMQ's JMS AUTO_ACKNOWLEDGE acknowledges after
+//! the application returns, so there both modes acknowledge after handling.
+
+use std::collections::VecDeque;
+
+use super::link::{Link, LinkChange};
+use super::{ClientCtx, ClientTimer};
+use crate::ids::{Addr, BrokerId, ClientId, MsgId};
+use crate::out::TimerKind;
+use crate::scenario::config::{AckMode, ConsumerConfig};
+use crate::trace::{Detector, DropWhy, Event};
+use crate::wire::Payload;
+
+#[derive(Clone, Debug)]
+pub struct Consumer {
+    pub id: ClientId,
+    cfg: ConsumerConfig,
+    pub link: Link,
+    /// Broker-side auto-ack (RabbitMQ `auto`); ActiveMQ acks after handling.
+    broker_auto_ack: bool,
+    /// Received, not yet handled: (message, redelivered, connection).
+    buffer: VecDeque<(MsgId, bool, u32)>,
+    busy: bool,
+    pub crashed: bool,
+}
+
+impl Consumer {
+    pub fn new(
+        id: ClientId,
+        cfg: ConsumerConfig,
+        detector: Detector,
+        rabbitmq: bool,
+        seed: u64,
+    ) -> Consumer {
+        let link = Link::new(Addr::Consumer(id), cfg.connection.clone(), detector, seed);
+        Consumer {
+            id,
+            broker_auto_ack: rabbitmq && cfg.ack == AckMode::Auto,
+            cfg,
+            link,
+            buffer: VecDeque::new(),
+            busy: false,
+            crashed: false,
+        }
+    }
+
+    fn me(&self) -> Addr {
+        Addr::Consumer(self.id)
+    }
+
+    pub fn start_ms(&self) -> u64 {
+        self.cfg.start_ms
+    }
+
+    pub fn buffered(&self) -> u32 {
+        self.buffer.len() as u32
+    }
+
+    pub fn is_idle(&self) -> bool {
+        self.buffer.is_empty()
+    }
+
+    pub fn on_timer(&mut self, timer: ClientTimer, ctx: &mut ClientCtx) {
+        match timer {
+            ClientTimer::Start => self.link.begin(ctx.out),
+            ClientTimer::ConnectTimeout(conn) => self.link.on_connect_timeout(conn, ctx.out),
+            ClientTimer::Reconnect(seq) => self.link.on_reconnect_timer(seq, ctx.out),
+            ClientTimer::Heartbeat(conn)
+                if self.link.on_heartbeat_timer(conn, ctx.out) == LinkChange::Lost =>
+            {
+                self.on_link_lost(ctx);
+            }
+            ClientTimer::ProcessDone => self.finish_one(ctx),
+            _ => {}
+        }
+    }
+
+    pub fn on_packet(&mut self, from: BrokerId, payload: Payload, ctx: &mut ClientCtx) {
+        let (mine, change) = self.link.on_packet(from, &payload, ctx.out);
+        match change {
+            LinkChange::Connected => {
+                if let Some((broker, conn)) = self.link.conn() {
+                    ctx.out.send(
+                        self.me(),
+                        Addr::Broker(broker),
+                        Payload::Subscribe {
+                            conn,
+                            prefetch: self.cfg.prefetch,
+                            auto_ack: self.broker_auto_ack,
+                        },
+                    );
+                }
+            }
+            LinkChange::Lost => self.on_link_lost(ctx),
+            LinkChange::None => {}
+        }
+        if let (
+            true,
+            Payload::Deliver {
+                conn,
+                msg,
+                redelivered,
+            },
+        ) = (mine, payload)
+        {
+            self.buffer.push_back((msg, redelivered, conn));
+            if !self.busy {
+                self.start_one(ctx);
+            }
+        }
+    }
+
+    fn start_one(&mut self, ctx: &mut ClientCtx) {
+        if self.buffer.is_empty() {
+            self.busy = false;
+            return;
+        }
+        self.busy = true;
+        ctx.out.timer(
+            self.me(),
+            self.cfg.process_ms,
+            TimerKind::Client(ClientTimer::ProcessDone),
+        );
+    }
+
+    fn finish_one(&mut self, ctx: &mut ClientCtx) {
+        let Some((msg, redelivered, conn)) = self.buffer.pop_front() else {
+            self.busy = false;
+            return;
+        };
+        ctx.ledger.deliver(msg, redelivered, ctx.out.now);
+        ctx.out.trace(Event::Delivered {
+            msg,
+            consumer: self.me(),
+            redelivered,
+        });
+        if !self.broker_auto_ack
+            && let Some((broker, live)) = self.link.conn()
+            && live == conn
+        {
+            ctx.out
+                .send(self.me(), Addr::Broker(broker), Payload::Ack { conn, msg });
+        }
+        self.start_one(ctx);
+    }
+
+    /// What was received but not handled is gone with the connection: the
+    /// broker requeues what it still counts as unacknowledged; auto-acked
+    /// messages have no other copy.
+    fn drop_buffer(&mut self, ctx: &mut ClientCtx) {
+        // The message being handled (the front, when busy) completes if the
+        // process lives; the caller decides.
+        for (msg, _, _) in self.buffer.drain(..) {
+            if self.broker_auto_ack {
+                ctx.out.copy_dropped(msg, 0, DropWhy::ConsumerDied);
+            }
+        }
+    }
+
+    fn on_link_lost(&mut self, ctx: &mut ClientCtx) {
+        // The message in hand is still handled; its ack cannot be sent.
+        let in_hand = if self.busy {
+            self.buffer.pop_front()
+        } else {
+            None
+        };
+        self.drop_buffer(ctx);
+        if let Some(item) = in_hand {
+            self.buffer.push_back(item);
+        }
+    }
+
+    pub fn crash(&mut self, ctx: &mut ClientCtx) {
+        self.drop_buffer(ctx);
+        self.busy = false;
+        self.crashed = true;
+        self.link.reset();
+    }
+
+    /// Graceful close: the broker requeues unacknowledged messages at once.
+    pub fn stop(&mut self, ctx: &mut ClientCtx) {
+        self.link.close(ctx.out);
+        self.drop_buffer(ctx);
+        self.busy = false;
+        self.crashed = true;
+    }
+
+    pub fn restart(&mut self, ctx: &mut ClientCtx) {
+        self.crashed = false;
+        self.link.reset();
+        self.link.begin(ctx.out);
+    }
+}

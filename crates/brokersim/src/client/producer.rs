@@ -1,0 +1,343 @@
+//! A publishing application. It wants to send `rate_per_s` messages a second
+//! from `start_ms` until the fault phase ends (or `count` messages).
+//!
+//! - RabbitMQ publisher confirms are asynchronous: many messages may await
+//!   their confirm. An unconfirmed message whose confirm times out, is
+//!   nacked, or whose connection dies is in doubt: with `retries` left the
+//!   application publishes it again (a possible duplicate), otherwise it
+//!   stays indeterminate. A publish on a closed connection fails at once.
+//! - ActiveMQ sends persistent messages synchronously: the application
+//!   thread blocks until the broker's receipt, so one message is in flight.
+//!   Non-persistent ones are sent asynchronously with no receipt. While the
+//!   failover transport reconnects a send blocks (`timeout=-1`) or fails
+//!   after `timeout`; the transport itself resends what was in flight.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::link::{Link, LinkChange};
+use super::{ClientCtx, ClientTimer};
+use crate::ids::{Addr, BrokerId, ClientId, MsgId};
+use crate::out::TimerKind;
+use crate::scenario::config::ProducerConfig;
+use crate::trace::{Detector, Event};
+use crate::wire::Payload;
+
+/// Messages the application wants to send but has not yet: bounded so a
+/// producer blocked for an hour cannot grow without limit.
+const MAX_BACKLOG: u32 = 100_000;
+const MAX_IN_FLIGHT_ASYNC: usize = 10_000;
+/// How long the application waits before republishing a message that timed
+/// out, was refused, or could not be sent.
+pub const RETRY_DELAY_MS: u64 = 1_000;
+
+#[derive(Clone, Debug)]
+pub struct Producer {
+    pub id: ClientId,
+    cfg: ProducerConfig,
+    pub link: Link,
+    /// New messages created so far.
+    created: u32,
+    /// Ticks whose message the application has not been able to send yet.
+    backlog: u32,
+    /// Messages waiting for a connection: (message, attempt it will be).
+    outbox: VecDeque<(MsgId, u16)>,
+    /// Sent and awaiting a confirm or receipt, with their attempt number.
+    pending: BTreeMap<MsgId, u16>,
+    ticks: u64,
+    /// When the publishing schedule started (µs): the application starts
+    /// publishing once its first connection is up.
+    origin_us: Option<u64>,
+    pub crashed: bool,
+}
+
+impl Producer {
+    pub fn new(id: ClientId, cfg: ProducerConfig, detector: Detector, seed: u64) -> Producer {
+        let link = Link::new(Addr::Producer(id), cfg.connection.clone(), detector, seed);
+        Producer {
+            id,
+            cfg,
+            link,
+            created: 0,
+            backlog: 0,
+            outbox: VecDeque::new(),
+            pending: BTreeMap::new(),
+            ticks: 0,
+            origin_us: None,
+            crashed: false,
+        }
+    }
+
+    fn me(&self) -> Addr {
+        Addr::Producer(self.id)
+    }
+
+    pub fn start_ms(&self) -> u64 {
+        self.cfg.start_ms
+    }
+
+    /// In flight plus waiting: drawn beside the producer.
+    pub fn unconfirmed(&self) -> u32 {
+        (self.pending.len() + self.outbox.len()) as u32
+    }
+
+    pub fn backlog(&self) -> u32 {
+        self.backlog
+    }
+
+    /// Nothing left to do: no backlog, nothing unconfirmed that it could
+    /// still resolve.
+    pub fn is_idle(&self) -> bool {
+        self.crashed
+            || self.link.is_dead()
+            || (self.backlog == 0 && self.pending.is_empty() && self.outbox.is_empty())
+    }
+
+    fn max_in_flight(&self) -> usize {
+        if self.link.replays_in_flight()
+            || matches!(
+                self.cfg.connection.policy,
+                crate::scenario::config::ConnectPolicy::Single(_)
+            )
+        {
+            // ActiveMQ: a persistent send blocks for its receipt.
+            if self.cfg.persistent {
+                1
+            } else {
+                MAX_IN_FLIGHT_ASYNC
+            }
+        } else {
+            MAX_IN_FLIGHT_ASYNC
+        }
+    }
+
+    pub fn on_timer(&mut self, timer: ClientTimer, ctx: &mut ClientCtx) {
+        match timer {
+            ClientTimer::Start => self.link.begin(ctx.out),
+            ClientTimer::PublishTick => self.tick(ctx),
+            ClientTimer::ConnectTimeout(conn) => self.link.on_connect_timeout(conn, ctx.out),
+            ClientTimer::Reconnect(seq) => self.link.on_reconnect_timer(seq, ctx.out),
+            ClientTimer::Heartbeat(conn) => {
+                if self.link.on_heartbeat_timer(conn, ctx.out) == LinkChange::Lost {
+                    self.on_link_lost(ctx);
+                }
+            }
+            ClientTimer::ConfirmTimeout { msg, attempt } => {
+                if self.pending.get(&msg) == Some(&attempt) {
+                    self.pending.remove(&msg);
+                    let will_retry = attempt <= self.cfg.retries as u16;
+                    ctx.out.trace(Event::ConfirmTimedOut { msg, will_retry });
+                    if will_retry {
+                        self.retry_later(msg, attempt + 1, ctx);
+                    }
+                    self.pump(ctx);
+                }
+            }
+            ClientTimer::SendTimeout { msg } => {
+                if let Some(pos) = self.outbox.iter().position(|(m, _)| *m == msg) {
+                    let (_, attempt) = self.outbox.remove(pos).unwrap_or((msg, 1));
+                    self.fail_unsent(msg, attempt, ctx);
+                }
+            }
+            ClientTimer::Retry { msg, attempt } => {
+                self.outbox.push_back((msg, attempt));
+                self.pump(ctx);
+            }
+            ClientTimer::ProcessDone => {}
+        }
+    }
+
+    fn retry_later(&mut self, msg: MsgId, attempt: u16, ctx: &mut ClientCtx) {
+        ctx.out.timer(
+            self.me(),
+            RETRY_DELAY_MS,
+            TimerKind::Client(ClientTimer::Retry { msg, attempt }),
+        );
+    }
+
+    fn tick(&mut self, ctx: &mut ClientCtx) {
+        if !ctx.publishing_open
+            || self
+                .cfg
+                .count
+                .is_some_and(|count| self.created + self.backlog >= count)
+        {
+            return;
+        }
+        self.ticks += 1;
+        self.backlog = (self.backlog + 1).min(MAX_BACKLOG);
+        // Exact schedule: tick k falls at start + k / rate seconds.
+        let rate = u64::from(self.cfg.rate_per_s);
+        let origin = self.origin_us.unwrap_or(ctx.out.now.0);
+        let next_us = origin + self.ticks * 1_000_000 / rate;
+        ctx.out.timer_us(
+            self.me(),
+            next_us.saturating_sub(ctx.out.now.0),
+            TimerKind::Client(ClientTimer::PublishTick),
+        );
+        self.pump(ctx);
+    }
+
+    /// Sends what can be sent: first the outbox, then new messages.
+    fn pump(&mut self, ctx: &mut ClientCtx) {
+        let max = self.max_in_flight();
+        if let Some((broker, conn)) = self.link.conn() {
+            while self.pending.len() < max {
+                let Some((msg, attempt)) = self.outbox.pop_front() else {
+                    break;
+                };
+                self.send(broker, conn, msg, attempt, ctx);
+            }
+            while self.backlog > 0 && self.pending.len() < max && self.outbox.is_empty() {
+                let msg = self.create(ctx);
+                self.send(broker, conn, msg, 1, ctx);
+            }
+            return;
+        }
+        if self.link.sends_block()
+            || !self.outbox.is_empty() && self.link.send_timeout_ms().is_some()
+        {
+            // The application thread is blocked inside send().
+            return;
+        }
+        while self.backlog > 0 {
+            let msg = self.create(ctx);
+            match self.link.send_timeout_ms() {
+                Some(timeout_ms) => {
+                    // The failover transport holds the send until it reconnects or times out.
+                    self.outbox.push_back((msg, 1));
+                    ctx.out.timer(
+                        self.me(),
+                        timeout_ms,
+                        TimerKind::Client(ClientTimer::SendTimeout { msg }),
+                    );
+                    return;
+                }
+                None => self.fail_unsent(msg, 1, ctx),
+            }
+        }
+    }
+
+    fn create(&mut self, ctx: &mut ClientCtx) -> MsgId {
+        self.backlog -= 1;
+        self.created += 1;
+        ctx.ledger.publish_new(self.id.0, ctx.out.now)
+    }
+
+    /// A publish that could not go out: the application sees an error.
+    fn fail_unsent(&mut self, msg: MsgId, attempt: u16, ctx: &mut ClientCtx) {
+        ctx.ledger.attempt(msg);
+        let will_retry = attempt <= self.cfg.retries as u16;
+        ctx.out.trace(Event::Unsent { msg, will_retry });
+        if will_retry {
+            self.retry_later(msg, attempt + 1, ctx);
+        } else {
+            ctx.ledger.reject(msg, ctx.out.now);
+        }
+    }
+
+    fn send(&mut self, broker: BrokerId, conn: u32, msg: MsgId, attempt: u16, ctx: &mut ClientCtx) {
+        ctx.ledger.attempt(msg);
+        ctx.out.trace(Event::Published {
+            msg,
+            producer: self.me(),
+            attempt,
+        });
+        let confirm = self.cfg.confirms;
+        ctx.out.send(
+            self.me(),
+            Addr::Broker(broker),
+            Payload::Publish {
+                conn,
+                msg,
+                persistent: self.cfg.persistent,
+                confirm,
+            },
+        );
+        if confirm {
+            self.pending.insert(msg, attempt);
+            if !self.link.replays_in_flight() {
+                ctx.out.timer(
+                    self.me(),
+                    self.cfg.confirm_timeout_ms,
+                    TimerKind::Client(ClientTimer::ConfirmTimeout { msg, attempt }),
+                );
+            }
+        }
+    }
+
+    pub fn on_packet(&mut self, from: BrokerId, payload: Payload, ctx: &mut ClientCtx) {
+        let (mine, change) = self.link.on_packet(from, &payload, ctx.out);
+        match change {
+            LinkChange::Connected => {
+                if self.origin_us.is_none() {
+                    self.origin_us = Some(ctx.out.now.0);
+                    ctx.out
+                        .timer(self.me(), 0, TimerKind::Client(ClientTimer::PublishTick));
+                }
+                self.pump(ctx);
+            }
+            LinkChange::Lost => self.on_link_lost(ctx),
+            LinkChange::None => {}
+        }
+        if !mine {
+            return;
+        }
+        match payload {
+            Payload::Confirm { msg, .. } if self.pending.remove(&msg).is_some() => {
+                ctx.ledger.confirm(msg, ctx.out.now);
+                ctx.out.trace(Event::Confirmed { msg });
+                self.pump(ctx);
+            }
+            Payload::Nack { msg, .. } => {
+                if let Some(attempt) = self.pending.remove(&msg) {
+                    let will_retry = attempt <= self.cfg.retries as u16;
+                    ctx.out.trace(Event::Nacked { msg, will_retry });
+                    if will_retry {
+                        self.retry_later(msg, attempt + 1, ctx);
+                    } else {
+                        ctx.ledger.reject(msg, ctx.out.now);
+                    }
+                    self.pump(ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_link_lost(&mut self, ctx: &mut ClientCtx) {
+        let pending = std::mem::take(&mut self.pending);
+        for (msg, attempt) in pending {
+            if self.link.replays_in_flight() {
+                // ActiveMQ's failover transport resends the request itself.
+                self.outbox.push_back((msg, attempt));
+            } else if attempt <= self.cfg.retries as u16 {
+                self.outbox.push_back((msg, attempt + 1));
+            }
+            // Otherwise the message stays in doubt: indeterminate.
+        }
+        if self.link.is_dead() {
+            let waiting: Vec<_> = self.outbox.drain(..).collect();
+            for (msg, _) in waiting {
+                ctx.ledger.reject(msg, ctx.out.now);
+            }
+        }
+        self.pump(ctx);
+    }
+
+    /// The application process dies: everything in memory is gone.
+    pub fn crash(&mut self) {
+        self.crashed = true;
+        self.link.reset();
+        self.pending.clear();
+        self.outbox.clear();
+        self.backlog = 0;
+    }
+
+    pub fn restart(&mut self, ctx: &mut ClientCtx) {
+        // A new process: it connects first, then publishes on a new schedule.
+        self.crashed = false;
+        self.ticks = 0;
+        self.origin_us = None;
+        self.link.begin(ctx.out);
+    }
+}

@@ -1,0 +1,296 @@
+//! One sentence per trace event, for students: what happened and why, with
+//! the real option that decided it. The CLI and the page share this.
+
+use crate::ids::{Addr, BrokerId};
+use crate::trace::{Detector, DropWhy, Event, LinkLoss};
+
+fn list(brokers: &[BrokerId]) -> String {
+    brokers
+        .iter()
+        .map(|b| b.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn detector(by: Detector) -> &'static str {
+    match by {
+        Detector::NetTicktime => "net_ticktime",
+        Detector::AmqpHeartbeat => "AMQP heartbeat",
+        Detector::InactivityMonitor => "maxInactivityDuration",
+        Detector::Heartbeat => "heartbeat timeout",
+    }
+}
+
+fn secs(ms: u64) -> String {
+    if ms.is_multiple_of(1_000) {
+        format!("{} s", ms / 1_000)
+    } else {
+        format!("{}.{:03} s", ms / 1_000, ms % 1_000)
+    }
+}
+
+fn why_dropped(why: DropWhy) -> &'static str {
+    match why {
+        DropWhy::ProcessDied => "they lived only in the memory of a process that died",
+        DropWhy::DiskLost => "the disk holding them was lost",
+        DropWhy::RejoinedEmpty => {
+            "a node rejoining as a mirror starts empty and throws its old contents away"
+        }
+        DropWhy::PartitionLoser => "the node was on the losing side of the partition and was reset",
+        DropWhy::ConsumerDied => "an auto-ack consumer died with them in its buffer",
+    }
+}
+
+/// The English sentence for one event.
+pub fn explain(event: &Event) -> String {
+    match event {
+        Event::Crashed(Addr::Broker(b)) => format!(
+            "{b} crashed: its process died; what it had written to disk survives, its memory does not"
+        ),
+        Event::Crashed(client) => format!("{client} crashed"),
+        Event::Stopped(Addr::Broker(b)) => {
+            format!("{b} shut down gracefully, telling its peers and clients")
+        }
+        Event::Stopped(client) => format!("{client} closed its connection cleanly"),
+        Event::Restarted(who) => format!("{who} started"),
+        Event::Paused { broker, for_ms } => format!(
+            "{broker} froze for {} (a long GC pause): alive but silent",
+            secs(*for_ms)
+        ),
+        Event::Resumed(b) => {
+            format!("{b} resumed as if nothing had happened, and reads what piled up meanwhile")
+        }
+        Event::DiskLost(b) => format!("{b} lost its disk: it will restart empty"),
+        Event::Partitioned { groups } => format!(
+            "the network split into {}",
+            groups
+                .iter()
+                .map(|g| format!("[{}]", list(g)))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+        Event::Healed => "the network healed: every broker can reach every other again".into(),
+        Event::LinkSlowed { a, b, latency_ms } => {
+            format!("the link between {a} and {b} slowed by {latency_ms} ms")
+        }
+        Event::FaultPhaseEnded => {
+            "faults over: healing everything, restarting every broker and draining the queue".into()
+        }
+        Event::DrainFinished { clean: true } => {
+            "drained: every queue is empty and every client idle".into()
+        }
+        Event::DrainFinished { clean: false } => {
+            "the drain ended with messages still in a queue (nothing more was happening)".into()
+        }
+        Event::DeclaredDown {
+            observer,
+            target,
+            silent_ms,
+            timeout_ms,
+            by,
+        } => format!(
+            "{observer}: {target} silent for {} ({} {}): declared down",
+            secs(*silent_ms),
+            detector(*by),
+            secs(*timeout_ms)
+        ),
+        Event::BackInContact { observer, target } => {
+            format!("{observer} hears from {target} again")
+        }
+        Event::PeerDisconnected { observer, target } => {
+            format!(
+                "{target} closed its connection to {observer} (it had declared {observer} down): {observer} now counts {target} as down"
+            )
+        }
+        Event::Connected { client, broker } => format!("{client} connected to {broker}"),
+        Event::ConnectFailed {
+            client,
+            broker,
+            refused: true,
+        } => format!(
+            "{client} could not connect to {broker}: connection refused (nothing listening)"
+        ),
+        Event::ConnectFailed {
+            client,
+            broker,
+            refused: false,
+        } => {
+            format!("{client} gave up connecting to {broker}: no answer before the connect timeout")
+        }
+        Event::ConnectionLost {
+            client,
+            broker,
+            why,
+        } => match why {
+            LinkLoss::Silent => format!("{client} lost its connection to {broker}"),
+            LinkLoss::ClosedByBroker => format!("{broker} closed the connection of {client}"),
+            LinkLoss::Reset => format!(
+                "{client}'s connection to {broker} was reset: {broker} restarted and no longer knows it"
+            ),
+        },
+        Event::ReconnectIn {
+            client,
+            delay_ms,
+            attempt,
+        } => format!(
+            "{client} will try to reconnect in {} (attempt {attempt})",
+            secs(*delay_ms)
+        ),
+        Event::GaveUp { client, attempts } => {
+            format!("{client} gave up reconnecting after {attempts} failed attempts")
+        }
+        Event::Published {
+            msg,
+            producer,
+            attempt: 1,
+        } => format!("{producer} published message {msg}"),
+        Event::Published {
+            msg,
+            producer,
+            attempt,
+        } => format!(
+            "{producer} published message {msg} again (attempt {attempt}): a possible duplicate"
+        ),
+        Event::Confirmed { msg } => format!("message {msg} confirmed to its producer"),
+        Event::Nacked { msg, will_retry } => {
+            format!("message {msg} refused by the broker{}", retry(*will_retry))
+        }
+        Event::ConfirmTimedOut { msg, will_retry } => format!(
+            "no confirm for message {msg} in time: its fate is unknown{}",
+            retry(*will_retry)
+        ),
+        Event::Unsent { msg, will_retry } => format!(
+            "message {msg} could not be sent: no connection{}",
+            retry(*will_retry)
+        ),
+        Event::Delivered {
+            msg,
+            consumer,
+            redelivered: false,
+        } => format!("{consumer} handled message {msg}"),
+        Event::Delivered {
+            msg,
+            consumer,
+            redelivered: true,
+        } => format!("{consumer} handled message {msg} (marked redelivered)"),
+        Event::LockAcquired { broker } => format!(
+            "{broker} acquired the shared store's lock: it is now the master and opens its transport connectors"
+        ),
+        Event::LockLeaseExpired { holder } => {
+            format!("the lock lease of {holder} ran out without renewal (lockKeepAlivePeriod)")
+        }
+        Event::LockLostShutdown { broker } => format!(
+            "{broker} found at its keep-alive that it no longer holds the lock: a master without the lock shuts down"
+        ),
+        Event::StoreLoaded { broker, messages } => {
+            format!("{broker} loaded {messages} persistent messages from the shared store")
+        }
+        Event::TransientLost { broker, messages } => {
+            format!("{messages} non-persistent messages died with {broker}'s memory")
+        }
+        Event::QueueCreated {
+            master,
+            mirrors,
+            mirrored: true,
+        } => format!(
+            "queue q declared with its master on {master} and mirrors on {}",
+            list(mirrors)
+        ),
+        Event::QueueCreated { master, .. } => format!(
+            "queue q declared on {master}, not mirrored (no ha-mode policy): it lives on {master} alone"
+        ),
+        Event::MirrorJoined {
+            broker,
+            synced: true,
+            ..
+        } => format!("{broker} joined as a synchronised mirror"),
+        Event::MirrorJoined {
+            broker, missing, ..
+        } => format!(
+            "{broker} joined as a new mirror, empty: it lacks the {missing} messages already queued and is unsynchronised until they are consumed (ha-sync-mode: manual)"
+        ),
+        Event::MirrorSynced { broker } => format!(
+            "mirror on {broker} is now synchronised: the messages it never saw have all been consumed"
+        ),
+        Event::MirrorDropped { master, mirror } => format!(
+            "{master} dropped {mirror} from the queue's mirrors; confirms no longer wait for it"
+        ),
+        Event::Promoted {
+            broker,
+            epoch,
+            synced: true,
+            ..
+        } => format!("mirror on {broker} promoted to master (epoch {epoch}); it had every message"),
+        Event::Promoted {
+            broker,
+            epoch,
+            synced: false,
+            lost_with_old_master,
+        } => format!(
+            "mirror on {broker} promoted to master (epoch {epoch}) although unsynchronised (ha-promote-on-failure: always): {lost_with_old_master} messages that only the old master held are lost"
+        ),
+        Event::PromotionRefused {
+            broker,
+            on_shutdown,
+        } => format!(
+            "{broker} will not promote an unsynchronised mirror ({} when-synced): the queue is unavailable until its master returns",
+            if *on_shutdown {
+                "ha-promote-on-shutdown:"
+            } else {
+                "ha-promote-on-failure:"
+            }
+        ),
+        Event::MasterRecovered {
+            broker,
+            epoch,
+            messages,
+        } => format!(
+            "{broker} came back as master (epoch {epoch}) and recovered {messages} persistent messages from its disk"
+        ),
+        Event::Requeued { broker, messages } => format!(
+            "{broker} requeued {messages} delivered but unacknowledged messages, marked redelivered: consumers will see them again"
+        ),
+        Event::PausedMinority {
+            broker,
+            reachable,
+            cluster,
+        } => format!(
+            "{broker} sees only {reachable} of {cluster} nodes, a minority: it pauses itself (pause_minority)"
+        ),
+        Event::ResumedMajority { broker } => format!("{broker} sees a majority again and resumes"),
+        Event::PartitionNoticed { broker, other } => format!(
+            "{broker} hears from {other} again, which it had declared down: there was a partition"
+        ),
+        Event::PartitionResolved {
+            winners,
+            losers,
+            automatic,
+        } => format!(
+            "{}: [{}] kept, [{}] restarted; the losing side's messages are discarded",
+            if *automatic {
+                "autoheal resolved the partition"
+            } else {
+                "the operator resolved the split brain by restarting the losing side"
+            },
+            list(winners),
+            list(losers)
+        ),
+        Event::Discarded {
+            broker,
+            messages,
+            why,
+        } => format!(
+            "{broker} discarded {messages} messages: {}",
+            why_dropped(*why)
+        ),
+        Event::Violation { detail, .. } => format!("VIOLATION: {detail}"),
+    }
+}
+
+fn retry(will_retry: bool) -> &'static str {
+    if will_retry {
+        "; the producer will retry"
+    } else {
+        ""
+    }
+}

@@ -1,0 +1,66 @@
+//! Identities of the things in a run. Newtypes with explicitly sized
+//! integers, so that a broker index can never be mixed up with a message id
+//! and state has the same layout on wasm32 and x86-64.
+
+use serde::Serialize;
+
+/// A broker, `b1` … `bN` (index 0 is `b1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct BrokerId(pub u16);
+
+/// A producer `p1`… or consumer `c1`… (index within its kind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ClientId(pub u16);
+
+/// A message, numbered from 1 in the order producers first publish them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct MsgId(pub u32);
+
+/// A leadership generation of the queue: bumped on every promotion.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Epoch(pub u32);
+
+/// Anything that can send or receive on the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Addr {
+    Broker(BrokerId),
+    Producer(ClientId),
+    Consumer(ClientId),
+}
+
+impl std::fmt::Display for BrokerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "b{}", u32::from(self.0) + 1)
+    }
+}
+
+impl std::fmt::Display for MsgId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+impl std::fmt::Display for Epoch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::fmt::Display for Addr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Addr::Broker(b) => write!(f, "{b}"),
+            Addr::Producer(p) => write!(f, "p{}", u32::from(p.0) + 1),
+            Addr::Consumer(c) => write!(f, "c{}", u32::from(c.0) + 1),
+        }
+    }
+}
+
+impl Addr {
+    pub fn broker(self) -> Option<BrokerId> {
+        match self {
+            Addr::Broker(b) => Some(b),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! brokersim: a deterministic simulator of message-broker high availability
+//! and disaster recovery.
+//!
+//! The core is a pure state machine: no I/O, no clock, no global state.
+//! Everything that varies comes in through a validated [`Scenario`] and its
+//! seed, so a run replays bit for bit, natively and in wasm.
+//!
+//! ```
+//! let scenario = brokersim::presets::get("mirrored-master-crash").unwrap().scenario();
+//! let mut sim = brokersim::Sim::new(scenario).unwrap();
+//! let report = sim.run_to_end();
+//! assert!(report.published > 0);
+//! ```
+
+pub mod client;
+mod engine;
+pub mod explain;
+pub mod ids;
+pub mod invariants;
+pub mod ledger;
+pub mod net;
+pub mod out;
+pub mod presets;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod systems;
+pub mod time;
+pub mod trace;
+pub mod view;
+pub mod wire;
+
+pub use engine::{DRAIN_LIMIT_MS, Sim};
+pub use ids::{Addr, BrokerId, ClientId, Epoch, MsgId};
+pub use report::Report;
+pub use scenario::{Scenario, ScenarioError};
+pub use time::SimTime;
+pub use trace::{Event, TraceEntry};
+pub use view::View;

@@ -1,0 +1,137 @@
+//! The validated, typed form of a scenario: what the engine runs. Every value
+//! here is in range and every name resolved to an id.
+
+use super::failover_uri::FailoverUri;
+use super::settings::{ActiveMqSettings, MirroredSettings};
+use crate::ids::{Addr, BrokerId};
+use crate::rng::Ratio;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub seed: u64,
+    pub duration_ms: u64,
+    pub broker_count: u16,
+    pub system: SystemConfig,
+    /// The scenario's `heartbeat`, overriding the system's own detector timing.
+    pub heartbeat: Option<Heartbeat>,
+    pub latency_min_us: u64,
+    pub latency_max_us: u64,
+    pub loss: Ratio,
+    pub producers: Vec<ProducerConfig>,
+    pub consumers: Vec<ConsumerConfig>,
+    pub faults: Vec<Fault>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Heartbeat {
+    pub interval_ms: u64,
+    pub timeout_ms: u64,
+}
+
+#[derive(Clone, Debug)]
+pub enum SystemConfig {
+    ActiveMq(ActiveMqSettings),
+    Mirrored(MirroredSettings),
+}
+
+impl SystemConfig {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SystemConfig::ActiveMq(_) => "activemq",
+            SystemConfig::Mirrored(_) => "rabbitmq-mirrored",
+        }
+    }
+}
+
+/// How a client finds a broker and what it does when the connection dies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectPolicy {
+    /// A plain connection to one broker (ActiveMQ `tcp://`): no reconnect.
+    Single(BrokerId),
+    /// RabbitMQ client automatic recovery over an address list: after a
+    /// connection dies, wait `recovery_interval_ms`, then try the list in order.
+    Recovery {
+        brokers: Vec<BrokerId>,
+        recovery_interval_ms: u64,
+    },
+    /// ActiveMQ's failover transport.
+    Failover {
+        brokers: Vec<BrokerId>,
+        uri: FailoverUri,
+    },
+}
+
+impl ConnectPolicy {
+    pub fn brokers(&self) -> &[BrokerId] {
+        match self {
+            ConnectPolicy::Single(b) => std::slice::from_ref(b),
+            ConnectPolicy::Recovery { brokers, .. } | ConnectPolicy::Failover { brokers, .. } => {
+                brokers
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientConnection {
+    pub policy: ConnectPolicy,
+    /// How long a connection attempt to a host that does not answer waits.
+    pub connect_timeout_ms: u64,
+    /// Heartbeat (AMQP) or inactivity monitor (OpenWire) timing.
+    pub heartbeat: Heartbeat,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProducerConfig {
+    pub rate_per_s: u32,
+    pub count: Option<u32>,
+    pub start_ms: u64,
+    pub persistent: bool,
+    pub confirms: bool,
+    pub retries: u32,
+    pub confirm_timeout_ms: u64,
+    pub connection: ClientConnection,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AckMode {
+    Auto,
+    Manual,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConsumerConfig {
+    pub ack: AckMode,
+    /// 0 = unlimited (RabbitMQ's default).
+    pub prefetch: u32,
+    pub process_ms: u64,
+    pub start_ms: u64,
+    pub connection: ClientConnection,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fault {
+    pub at_ms: u64,
+    pub kind: FaultKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The process (broker) or application (client) dies abruptly.
+    Crash(Addr),
+    /// Graceful shutdown: connections closed, peers told.
+    Stop(Addr),
+    Restart(Addr),
+    Pause {
+        broker: BrokerId,
+        for_ms: u64,
+    },
+    LoseDisk(BrokerId),
+    Partition(Vec<Vec<BrokerId>>),
+    Heal,
+    SlowLink {
+        a: BrokerId,
+        b: BrokerId,
+        latency_ms: u64,
+    },
+}

@@ -1,0 +1,38 @@
+use std::fmt;
+
+/// Why a scenario was refused: the field path (`faults[2].crash`) and a
+/// sentence saying what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub path: String,
+    pub message: String,
+}
+
+impl ScenarioError {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn from_serde(
+        error: serde_path_to_error::Error<serde_json::Error>,
+    ) -> ScenarioError {
+        let path = error.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        ScenarioError::new(path, error.into_inner().to_string())
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}

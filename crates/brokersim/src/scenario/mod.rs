@@ -1,0 +1,224 @@
+//! The scenario file: the public, versioned input of a run (README.md,
+//! "Scenario format"). This module holds the format as users write it
+//! (`Scenario`, serde, unknown fields rejected) and turns it into the typed,
+//! validated `Config` the engine runs. Every error names the field path.
+
+pub mod config;
+mod error;
+pub mod failover_uri;
+mod limits;
+pub mod settings;
+mod validate;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use config::Config;
+pub use error::ScenarioError;
+pub use limits::*;
+
+/// A scenario as written in JSON (`version: 1`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub version: u32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    /// What the scenario shows, in a sentence or two (presets carry one).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default)]
+    pub seed: u64,
+    /// Length of the fault phase; the drain phase follows it.
+    pub duration_ms: u64,
+    pub system: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brokers: Option<u32>,
+    /// Disaster-recovery sites: reserved for the cross-site issue, rejected for now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sites: Option<serde_json::Value>,
+    /// The real products' option names and units.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat: Option<HeartbeatSpec>,
+    #[serde(default, skip_serializing_if = "NetworkSpec::is_default")]
+    pub network: NetworkSpec,
+    #[serde(default)]
+    pub producers: Vec<ProducerSpec>,
+    #[serde(default)]
+    pub consumers: Vec<ConsumerSpec>,
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatSpec {
+    pub interval_ms: u64,
+    pub timeout_ms: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<LatencySpec>,
+    /// Packet loss as an integer ratio, e.g. `"1/10"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<String>,
+}
+
+impl NetworkSpec {
+    fn is_default(&self) -> bool {
+        self == &NetworkSpec::default()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencySpec {
+    pub min: u64,
+    pub max: u64,
+}
+
+/// Where a client connects: one broker, a list, or (ActiveMQ) a failover URI.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ConnectSpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerSpec {
+    pub rate_per_s: u32,
+    /// Stop after this many messages (default: publish until `duration_ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_ms: Option<u64>,
+    /// Persistent (delivery mode 2 / JMS PERSISTENT); default true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistent: Option<bool>,
+    /// RabbitMQ publisher confirms; default true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirms: Option<bool>,
+    /// Times the application republishes a message whose confirm timed out,
+    /// was refused or was cut off by a lost connection; default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+    /// How long to wait for a confirm before counting the attempt failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_timeout_ms: Option<u64>,
+    /// Kafka's `acks`: accepted only for the Kafka system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acks: Option<String>,
+    /// Kafka's `enable.idempotence`: accepted only for the Kafka system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotent: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect: Option<ConnectSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout_ms: Option<u64>,
+    /// RabbitMQ client automatic recovery delay (Java client default 5000 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_recovery_interval_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerSpec {
+    /// `auto` or `manual` (default `manual`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefetch: Option<u32>,
+    /// Time the application spends on each message (default 1 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect: Option<ConnectSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_recovery_interval_ms: Option<u64>,
+}
+
+/// One fault: `{"at_ms": 5000, "crash": "b1"}`. Exactly one kind per entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    pub at_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lose_disk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Vec<Vec<String>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heal: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_link: Option<SlowLinkSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_down: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_up: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lose_site: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failover_site: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlowLinkSpec {
+    pub between: Vec<String>,
+    pub latency_ms: u64,
+}
+
+impl Scenario {
+    /// Parses and validates a scenario file's text.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        if text.len() > MAX_INPUT_BYTES {
+            return Err(ScenarioError::new(
+                "",
+                format!(
+                    "the scenario is {} bytes; the limit is {} bytes",
+                    text.len(),
+                    MAX_INPUT_BYTES
+                ),
+            ));
+        }
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let scenario: Scenario = serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(ScenarioError::from_serde)?;
+        deserializer.end().map_err(|e| {
+            ScenarioError::new("", format!("trailing text after the scenario: {e}"))
+        })?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// Checks every field and builds the typed configuration the engine runs.
+    pub fn validate(&self) -> Result<Config, ScenarioError> {
+        validate::validate(self)
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        // Serialising plain data to a string cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}

@@ -1,0 +1,318 @@
+//! The `settings` object: the real products' option names, units and
+//! defaults (DESIGN.md, "Real defaults"). Each system accepts only its own
+//! options; a Kafka option under RabbitMQ is refused with a sentence saying so.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::ScenarioError;
+use crate::ids::BrokerId;
+
+/// RabbitMQ classic mirrored queue policy and node settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MirroredSettings {
+    /// `None` when no `ha-mode` policy applies: the queue is not mirrored.
+    pub ha_mode: Option<HaMode>,
+    pub ha_sync_mode: SyncMode,
+    pub ha_promote_on_failure: PromoteWhen,
+    pub ha_promote_on_shutdown: PromoteWhen,
+    pub cluster_partition_handling: PartitionHandling,
+    /// Erlang distribution `net_ticktime`, in seconds (default 60).
+    pub net_ticktime_s: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HaMode {
+    All,
+    /// `exactly` with `ha-params` = total number of copies (master included).
+    Exactly(u32),
+    Nodes(Vec<BrokerId>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncMode {
+    Manual,
+    Automatic,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromoteWhen {
+    Always,
+    WhenSynced,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartitionHandling {
+    Ignore,
+    PauseMinority,
+    Autoheal,
+}
+
+/// ActiveMQ shared-store master/slave settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActiveMqSettings {
+    pub lock_acquire_sleep_interval_ms: u64,
+    /// `lockKeepAlivePeriod` of the persistence adapter; 0 disables it.
+    pub lock_keep_alive_period_ms: u64,
+    pub locker: Locker,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locker {
+    /// KahaDB's default: an OS file lock, held for as long as the process lives.
+    SharedFile,
+    /// A lease in a database row that the master must renew every
+    /// `lockKeepAlivePeriod`, or lose.
+    LeaseDatabase,
+}
+
+const MIRRORED_KEYS: &[&str] = &[
+    "ha-mode",
+    "ha-params",
+    "ha-sync-mode",
+    "ha-promote-on-failure",
+    "ha-promote-on-shutdown",
+    "cluster_partition_handling",
+    "net_ticktime",
+];
+const ACTIVEMQ_KEYS: &[&str] = &["lockAcquireSleepInterval", "lockKeepAlivePeriod", "locker"];
+const KAFKA_KEYS: &[&str] = &[
+    "replication.factor",
+    "min.insync.replicas",
+    "unclean.leader.election.enable",
+    "replica.lag.time.max.ms",
+    "partitions",
+];
+
+type Settings = BTreeMap<String, Value>;
+
+fn field(key: &str) -> String {
+    format!("settings.{key}")
+}
+
+fn reject_unknown(settings: &Settings, known: &[&str], system: &str) -> Result<(), ScenarioError> {
+    for key in settings.keys() {
+        if known.contains(&key.as_str()) {
+            continue;
+        }
+        let owner = if MIRRORED_KEYS.contains(&key.as_str()) {
+            Some("rabbitmq-mirrored")
+        } else if ACTIVEMQ_KEYS.contains(&key.as_str()) {
+            Some("activemq")
+        } else if KAFKA_KEYS.contains(&key.as_str()) {
+            Some("kafka")
+        } else {
+            None
+        };
+        let message = match owner {
+            Some(owner) => format!("\"{key}\" is a {owner} setting, but the system is {system}"),
+            None => format!(
+                "unknown setting \"{key}\" for {system} (known: {})",
+                known.join(", ")
+            ),
+        };
+        return Err(ScenarioError::new(field(key), message));
+    }
+    Ok(())
+}
+
+fn string_choice<'a>(
+    settings: &Settings,
+    key: &str,
+    choices: &[&'a str],
+) -> Result<Option<&'a str>, ScenarioError> {
+    let Some(value) = settings.get(key) else {
+        return Ok(None);
+    };
+    let text = value.as_str().ok_or_else(|| {
+        ScenarioError::new(
+            field(key),
+            format!("expected one of {}, got {value}", choices.join(", ")),
+        )
+    })?;
+    choices
+        .iter()
+        .find(|choice| **choice == text)
+        .map(|choice| Some(*choice))
+        .ok_or_else(|| {
+            ScenarioError::new(
+                field(key),
+                format!("expected one of {}, got \"{text}\"", choices.join(", ")),
+            )
+        })
+}
+
+/// A whole number within `min..=max`; the unit is the option's own.
+fn whole_number(
+    settings: &Settings,
+    key: &str,
+    min: u64,
+    max: u64,
+    unit: &str,
+) -> Result<Option<u64>, ScenarioError> {
+    let Some(value) = settings.get(key) else {
+        return Ok(None);
+    };
+    let number = value.as_u64().ok_or_else(|| {
+        ScenarioError::new(
+            field(key),
+            format!("expected a whole number of {unit}, got {value}"),
+        )
+    })?;
+    if !(min..=max).contains(&number) {
+        return Err(ScenarioError::new(
+            field(key),
+            format!("must be between {min} and {max} {unit}, got {number}"),
+        ));
+    }
+    Ok(Some(number))
+}
+
+pub fn parse_mirrored(
+    settings: &Settings,
+    broker_names: &[String],
+) -> Result<MirroredSettings, ScenarioError> {
+    reject_unknown(settings, MIRRORED_KEYS, "rabbitmq-mirrored")?;
+    let ha_mode = match string_choice(settings, "ha-mode", &["all", "exactly", "nodes"])? {
+        None => {
+            if settings.contains_key("ha-params") {
+                return Err(ScenarioError::new(
+                    field("ha-params"),
+                    "ha-params needs ha-mode \"exactly\" or \"nodes\"",
+                ));
+            }
+            None
+        }
+        Some("all") => {
+            if settings.contains_key("ha-params") {
+                return Err(ScenarioError::new(
+                    field("ha-params"),
+                    "ha-mode \"all\" takes no ha-params",
+                ));
+            }
+            Some(HaMode::All)
+        }
+        Some("exactly") => {
+            let count = whole_number(
+                settings,
+                "ha-params",
+                1,
+                u64::from(super::MAX_BROKERS),
+                "copies",
+            )?
+            .ok_or_else(|| {
+                ScenarioError::new(
+                    field("ha-params"),
+                    "ha-mode \"exactly\" needs ha-params: the number of copies, master included",
+                )
+            })?;
+            Some(HaMode::Exactly(count as u32))
+        }
+        Some(_) => Some(HaMode::Nodes(parse_node_list(settings, broker_names)?)),
+    };
+    let ha_sync_mode = match string_choice(settings, "ha-sync-mode", &["manual", "automatic"])? {
+        Some("automatic") => SyncMode::Automatic,
+        _ => SyncMode::Manual,
+    };
+    let promote = |key| -> Result<Option<PromoteWhen>, ScenarioError> {
+        Ok(
+            string_choice(settings, key, &["always", "when-synced"])?.map(|choice| {
+                if choice == "always" {
+                    PromoteWhen::Always
+                } else {
+                    PromoteWhen::WhenSynced
+                }
+            }),
+        )
+    };
+    let cluster_partition_handling = match string_choice(
+        settings,
+        "cluster_partition_handling",
+        &["ignore", "pause_minority", "autoheal"],
+    )? {
+        Some("pause_minority") => PartitionHandling::PauseMinority,
+        Some("autoheal") => PartitionHandling::Autoheal,
+        _ => PartitionHandling::Ignore,
+    };
+    Ok(MirroredSettings {
+        ha_mode,
+        ha_sync_mode,
+        ha_promote_on_failure: promote("ha-promote-on-failure")?.unwrap_or(PromoteWhen::Always),
+        ha_promote_on_shutdown: promote("ha-promote-on-shutdown")?
+            .unwrap_or(PromoteWhen::WhenSynced),
+        cluster_partition_handling,
+        net_ticktime_s: whole_number(settings, "net_ticktime", 1, 3_600, "seconds")?.unwrap_or(60),
+    })
+}
+
+fn parse_node_list(
+    settings: &Settings,
+    broker_names: &[String],
+) -> Result<Vec<BrokerId>, ScenarioError> {
+    let need = || {
+        ScenarioError::new(
+            field("ha-params"),
+            "ha-mode \"nodes\" needs ha-params: a list of broker names such as [\"b1\", \"b2\"]",
+        )
+    };
+    let list = settings
+        .get("ha-params")
+        .ok_or_else(need)?
+        .as_array()
+        .ok_or_else(need)?;
+    if list.is_empty() {
+        return Err(need());
+    }
+    let mut nodes = Vec::new();
+    for (index, item) in list.iter().enumerate() {
+        let path = format!("settings.ha-params[{index}]");
+        let name = item.as_str().ok_or_else(|| {
+            ScenarioError::new(&path, format!("expected a broker name, got {item}"))
+        })?;
+        let broker = super::validate::broker_by_name(broker_names, name, &path)?;
+        if nodes.contains(&broker) {
+            return Err(ScenarioError::new(path, format!("{name} is listed twice")));
+        }
+        nodes.push(broker);
+    }
+    Ok(nodes)
+}
+
+pub fn parse_activemq(settings: &Settings) -> Result<ActiveMqSettings, ScenarioError> {
+    reject_unknown(settings, ACTIVEMQ_KEYS, "activemq")?;
+    let locker = match string_choice(
+        settings,
+        "locker",
+        &["shared-file-locker", "lease-database-locker"],
+    )? {
+        Some("lease-database-locker") => Locker::LeaseDatabase,
+        _ => Locker::SharedFile,
+    };
+    let lock_keep_alive_period_ms = whole_number(
+        settings,
+        "lockKeepAlivePeriod",
+        0,
+        super::MAX_TIMEOUT_MS,
+        "milliseconds",
+    )?
+    .unwrap_or(0);
+    if locker == Locker::LeaseDatabase && lock_keep_alive_period_ms == 0 {
+        return Err(ScenarioError::new(
+            field("lockKeepAlivePeriod"),
+            "the lease-database-locker needs lockKeepAlivePeriod > 0: it is the lease's length",
+        ));
+    }
+    Ok(ActiveMqSettings {
+        lock_acquire_sleep_interval_ms: whole_number(
+            settings,
+            "lockAcquireSleepInterval",
+            1,
+            super::MAX_TIMEOUT_MS,
+            "milliseconds",
+        )?
+        .unwrap_or(10_000),
+        lock_keep_alive_period_ms,
+        locker,
+    })
+}

@@ -1,0 +1,700 @@
+//! From the written `Scenario` to the typed `Config`: every range, name and
+//! combination is checked here, so the engine can trust what it runs.
+
+use std::collections::BTreeSet;
+
+use super::config::*;
+use super::failover_uri::parse_failover_uri;
+use super::settings;
+use super::*;
+use crate::ids::{Addr, BrokerId, ClientId};
+use crate::rng::Ratio;
+
+const SYSTEMS: &[&str] = &["rabbitmq-mirrored", "activemq", "rabbitmq-quorum", "kafka"];
+
+pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
+    if s.version != 1 {
+        return Err(ScenarioError::new(
+            "version",
+            format!("this simulator reads scenario version 1, got {}", s.version),
+        ));
+    }
+    check_text("title", &s.title)?;
+    check_text("description", &s.description)?;
+    if s.duration_ms == 0 || s.duration_ms > MAX_DURATION_MS {
+        return Err(ScenarioError::new(
+            "duration_ms",
+            format!(
+                "must be between 1 and {MAX_DURATION_MS} ms, got {}",
+                s.duration_ms
+            ),
+        ));
+    }
+    if !SYSTEMS.contains(&s.system.as_str()) {
+        return Err(ScenarioError::new(
+            "system",
+            format!(
+                "unknown system \"{}\" (one of: {})",
+                s.system,
+                SYSTEMS.join(", ")
+            ),
+        ));
+    }
+    if s.sites.is_some() {
+        return Err(ScenarioError::new(
+            "sites",
+            "disaster-recovery sites are not simulated yet; use \"brokers\"",
+        ));
+    }
+    let broker_count = match s.brokers {
+        None => {
+            return Err(ScenarioError::new(
+                "brokers",
+                "missing: give the number of brokers",
+            ));
+        }
+        Some(n) if n == 0 || n > MAX_BROKERS => {
+            return Err(ScenarioError::new(
+                "brokers",
+                format!("must be between 1 and {MAX_BROKERS}, got {n}"),
+            ));
+        }
+        Some(n) => n as u16,
+    };
+    let names: Vec<String> = (1..=broker_count).map(|i| format!("b{i}")).collect();
+    let system = match s.system.as_str() {
+        "rabbitmq-mirrored" => {
+            SystemConfig::Mirrored(settings::parse_mirrored(&s.settings, &names)?)
+        }
+        "activemq" => SystemConfig::ActiveMq(settings::parse_activemq(&s.settings)?),
+        other => {
+            return Err(ScenarioError::new(
+                "system",
+                format!(
+                    "\"{other}\" is planned but not simulated yet (available: rabbitmq-mirrored, activemq)"
+                ),
+            ));
+        }
+    };
+    let heartbeat = s.heartbeat.as_ref().map(check_heartbeat).transpose()?;
+    let (latency_min_us, latency_max_us) = match &s.network.latency_ms {
+        None => (1_000, 2_000),
+        Some(l) => {
+            if l.min > l.max || l.max > MAX_LATENCY_MS {
+                return Err(ScenarioError::new(
+                    "network.latency_ms",
+                    format!(
+                        "needs min <= max <= {MAX_LATENCY_MS}, got min {} max {}",
+                        l.min, l.max
+                    ),
+                ));
+            }
+            (l.min * 1_000, l.max * 1_000)
+        }
+    };
+    let loss = match &s.network.loss {
+        None => Ratio::ZERO,
+        Some(text) => {
+            let ratio = Ratio::parse(text).map_err(|m| ScenarioError::new("network.loss", m))?;
+            // A link that loses everything would retransmit forever.
+            if ratio.numerator * 2 > ratio.denominator {
+                return Err(ScenarioError::new(
+                    "network.loss",
+                    format!("at most 1/2 of packets can be lost, got {ratio}"),
+                ));
+            }
+            ratio
+        }
+    };
+    let ctx = Ctx {
+        names: &names,
+        system: &system,
+        heartbeat,
+    };
+    if s.producers.len() > MAX_PRODUCERS {
+        return Err(ScenarioError::new(
+            "producers",
+            format!("at most {MAX_PRODUCERS} producers"),
+        ));
+    }
+    if s.consumers.len() > MAX_CONSUMERS {
+        return Err(ScenarioError::new(
+            "consumers",
+            format!("at most {MAX_CONSUMERS} consumers"),
+        ));
+    }
+    let producers = s
+        .producers
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ctx.producer(i, p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let total_rate: u64 = producers.iter().map(|p| u64::from(p.rate_per_s)).sum();
+    if total_rate > MAX_TOTAL_RATE_PER_S {
+        return Err(ScenarioError::new(
+            "producers",
+            format!(
+                "the producers publish {total_rate} msg/s in all; the limit is {MAX_TOTAL_RATE_PER_S}"
+            ),
+        ));
+    }
+    let consumers = s
+        .consumers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ctx.consumer(i, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    if s.faults.len() > MAX_FAULTS {
+        return Err(ScenarioError::new(
+            "faults",
+            format!("at most {MAX_FAULTS} faults"),
+        ));
+    }
+    let faults = s
+        .faults
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ctx.fault(i, f, s.duration_ms, s.producers.len(), s.consumers.len()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Config {
+        seed: s.seed,
+        duration_ms: s.duration_ms,
+        broker_count,
+        system,
+        heartbeat,
+        latency_min_us,
+        latency_max_us,
+        loss,
+        producers,
+        consumers,
+        faults,
+    })
+}
+
+fn check_text(path: &str, text: &str) -> Result<(), ScenarioError> {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(ScenarioError::new(
+            path,
+            format!("at most {MAX_TEXT_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_heartbeat(h: &HeartbeatSpec) -> Result<Heartbeat, ScenarioError> {
+    if h.interval_ms == 0 || h.interval_ms > MAX_TIMEOUT_MS {
+        return Err(ScenarioError::new(
+            "heartbeat.interval_ms",
+            format!("must be between 1 and {MAX_TIMEOUT_MS} ms"),
+        ));
+    }
+    if h.timeout_ms < h.interval_ms || h.timeout_ms > MAX_TIMEOUT_MS {
+        return Err(ScenarioError::new(
+            "heartbeat.timeout_ms",
+            format!(
+                "must be at least interval_ms ({}) and at most {MAX_TIMEOUT_MS} ms",
+                h.interval_ms
+            ),
+        ));
+    }
+    Ok(Heartbeat {
+        interval_ms: h.interval_ms,
+        timeout_ms: h.timeout_ms,
+    })
+}
+
+pub(crate) fn broker_by_name(
+    names: &[String],
+    name: &str,
+    path: &str,
+) -> Result<BrokerId, ScenarioError> {
+    names
+        .iter()
+        .position(|n| n == name)
+        .map(|i| BrokerId(i as u16))
+        .ok_or_else(|| {
+            ScenarioError::new(
+                path,
+                format!(
+                    "unknown broker \"{name}\" (brokers are b1..b{})",
+                    names.len()
+                ),
+            )
+        })
+}
+
+fn bounded(
+    path: &str,
+    value: Option<u64>,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ScenarioError> {
+    let v = value.unwrap_or(default);
+    if !(min..=max).contains(&v) {
+        return Err(ScenarioError::new(
+            path,
+            format!("must be between {min} and {max}, got {v}"),
+        ));
+    }
+    Ok(v)
+}
+
+struct Ctx<'a> {
+    names: &'a [String],
+    system: &'a SystemConfig,
+    heartbeat: Option<Heartbeat>,
+}
+
+impl Ctx<'_> {
+    fn is_activemq(&self) -> bool {
+        matches!(self.system, SystemConfig::ActiveMq(_))
+    }
+
+    fn producer(&self, i: usize, p: &ProducerSpec) -> Result<ProducerConfig, ScenarioError> {
+        let path = |f: &str| format!("producers[{i}].{f}");
+        if p.rate_per_s == 0 || p.rate_per_s > MAX_RATE_PER_S {
+            return Err(ScenarioError::new(
+                path("rate_per_s"),
+                format!(
+                    "must be between 1 and {MAX_RATE_PER_S}, got {}",
+                    p.rate_per_s
+                ),
+            ));
+        }
+        if p.acks.is_some() {
+            return Err(ScenarioError::new(
+                path("acks"),
+                "acks is a Kafka producer setting",
+            ));
+        }
+        if p.idempotent.is_some() {
+            return Err(ScenarioError::new(
+                path("idempotent"),
+                "idempotent (enable.idempotence) is a Kafka producer setting",
+            ));
+        }
+        if self.is_activemq() && p.confirms.is_some() {
+            return Err(ScenarioError::new(
+                path("confirms"),
+                "confirms are RabbitMQ publisher confirms; ActiveMQ sends persistent messages synchronously and non-persistent ones asynchronously",
+            ));
+        }
+        let persistent = p.persistent.unwrap_or(true);
+        Ok(ProducerConfig {
+            rate_per_s: p.rate_per_s,
+            count: p.count,
+            start_ms: bounded(&path("start_ms"), p.start_ms, 0, 0, MAX_DURATION_MS)?,
+            persistent,
+            // ActiveMQ's client waits for a receipt for persistent sends only.
+            confirms: if self.is_activemq() {
+                persistent
+            } else {
+                p.confirms.unwrap_or(true)
+            },
+            retries: bounded(
+                &path("retries"),
+                p.retries.map(u64::from),
+                0,
+                0,
+                u64::from(MAX_RETRIES),
+            )? as u32,
+            confirm_timeout_ms: bounded(
+                &path("confirm_timeout_ms"),
+                p.confirm_timeout_ms,
+                10_000,
+                1,
+                MAX_TIMEOUT_MS,
+            )?,
+            connection: self.connection(
+                &|f| path(f),
+                p.connect.as_ref(),
+                p.connect_timeout_ms,
+                p.network_recovery_interval_ms,
+            )?,
+        })
+    }
+
+    fn consumer(&self, i: usize, c: &ConsumerSpec) -> Result<ConsumerConfig, ScenarioError> {
+        let path = |f: &str| format!("consumers[{i}].{f}");
+        let ack = match c.ack.as_deref() {
+            None | Some("manual") => AckMode::Manual,
+            Some("auto") => AckMode::Auto,
+            Some(other) => {
+                return Err(ScenarioError::new(
+                    path("ack"),
+                    format!("expected \"auto\" or \"manual\", got \"{other}\""),
+                ));
+            }
+        };
+        // RabbitMQ: unlimited unless basic.qos is set; ActiveMQ queue prefetch: 1000.
+        let default_prefetch = if self.is_activemq() { 1_000 } else { 0 };
+        Ok(ConsumerConfig {
+            ack,
+            prefetch: bounded(
+                &path("prefetch"),
+                c.prefetch.map(u64::from),
+                default_prefetch,
+                0,
+                u64::from(MAX_PREFETCH),
+            )? as u32,
+            process_ms: bounded(&path("process_ms"), c.process_ms, 1, 0, 60_000)?,
+            start_ms: bounded(&path("start_ms"), c.start_ms, 0, 0, MAX_DURATION_MS)?,
+            connection: self.connection(
+                &|f| path(f),
+                c.connect.as_ref(),
+                c.connect_timeout_ms,
+                c.network_recovery_interval_ms,
+            )?,
+        })
+    }
+
+    fn connection(
+        &self,
+        path: &dyn Fn(&str) -> String,
+        connect: Option<&ConnectSpec>,
+        connect_timeout_ms: Option<u64>,
+        recovery_ms: Option<u64>,
+    ) -> Result<ClientConnection, ScenarioError> {
+        let all: Vec<BrokerId> = (0..self.names.len() as u16).map(BrokerId).collect();
+        let recovery_interval_ms = bounded(
+            &path("network_recovery_interval_ms"),
+            recovery_ms,
+            5_000,
+            1,
+            MAX_TIMEOUT_MS,
+        )?;
+        if self.is_activemq() && recovery_ms.is_some() {
+            return Err(ScenarioError::new(
+                path("network_recovery_interval_ms"),
+                "this is the RabbitMQ client's recovery delay; ActiveMQ clients use the failover URI's options",
+            ));
+        }
+        let names_to_ids = |list: &[String]| -> Result<Vec<BrokerId>, ScenarioError> {
+            if list.is_empty() {
+                return Err(ScenarioError::new(
+                    path("connect"),
+                    "the broker list is empty",
+                ));
+            }
+            let mut ids = Vec::new();
+            for (j, name) in list.iter().enumerate() {
+                let id = broker_by_name(self.names, name, &format!("{}[{j}]", path("connect")))?;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            Ok(ids)
+        };
+        let (policy, inactivity) = match (connect, self.is_activemq()) {
+            (Some(ConnectSpec::One(text)), true) if text.starts_with("failover:") => {
+                let uri =
+                    parse_failover_uri(text).map_err(|m| ScenarioError::new(path("connect"), m))?;
+                let hosts = names_to_ids(&uri.hosts)?;
+                let inactivity = Heartbeat {
+                    interval_ms: (uri.max_inactivity_duration_ms / 2).max(1),
+                    timeout_ms: uri.max_inactivity_duration_ms.max(1),
+                };
+                (
+                    ConnectPolicy::Failover {
+                        brokers: hosts,
+                        uri,
+                    },
+                    Some(inactivity),
+                )
+            }
+            (Some(ConnectSpec::One(text)), _)
+                if text.contains("://") || text.starts_with("failover:") =>
+            {
+                return Err(ScenarioError::new(
+                    path("connect"),
+                    if self.is_activemq() {
+                        format!("expected a broker name (b1) or a failover URI, got \"{text}\"")
+                    } else {
+                        format!(
+                            "expected a broker name or a list of them; failover URIs are ActiveMQ's, got \"{text}\""
+                        )
+                    },
+                ));
+            }
+            (Some(ConnectSpec::One(name)), true) => (
+                ConnectPolicy::Single(names_to_ids(std::slice::from_ref(name))?[0]),
+                None,
+            ),
+            (Some(ConnectSpec::Many(_)), true) => {
+                return Err(ScenarioError::new(
+                    path("connect"),
+                    "ActiveMQ clients take one broker name or a failover URI such as \"failover:(tcp://b1:61616,tcp://b2:61616)\"",
+                ));
+            }
+            (None, true) => (
+                ConnectPolicy::Failover {
+                    brokers: all.clone(),
+                    uri: super::failover_uri::FailoverUri {
+                        hosts: self.names.to_vec(),
+                        ..Default::default()
+                    },
+                },
+                None,
+            ),
+            (Some(ConnectSpec::One(name)), false) => (
+                ConnectPolicy::Recovery {
+                    brokers: names_to_ids(std::slice::from_ref(name))?,
+                    recovery_interval_ms,
+                },
+                None,
+            ),
+            (Some(ConnectSpec::Many(list)), false) => (
+                ConnectPolicy::Recovery {
+                    brokers: names_to_ids(list)?,
+                    recovery_interval_ms,
+                },
+                None,
+            ),
+            (None, false) => (
+                ConnectPolicy::Recovery {
+                    brokers: all,
+                    recovery_interval_ms,
+                },
+                None,
+            ),
+        };
+        // AMQP heartbeat: 60 s timeout, frames every 30 s; ActiveMQ inactivity
+        // monitor: 30 s (from the URI). The scenario's `heartbeat` overrides both.
+        let system_default = if self.is_activemq() {
+            inactivity.unwrap_or(Heartbeat {
+                interval_ms: 15_000,
+                timeout_ms: 30_000,
+            })
+        } else {
+            Heartbeat {
+                interval_ms: 30_000,
+                timeout_ms: 60_000,
+            }
+        };
+        let default_connect_timeout = if self.is_activemq() { 30_000 } else { 60_000 };
+        Ok(ClientConnection {
+            policy,
+            connect_timeout_ms: bounded(
+                &path("connect_timeout_ms"),
+                connect_timeout_ms,
+                default_connect_timeout,
+                1,
+                MAX_TIMEOUT_MS,
+            )?,
+            heartbeat: self.heartbeat.unwrap_or(system_default),
+        })
+    }
+
+    fn target(
+        &self,
+        text: &str,
+        path: &str,
+        producers: usize,
+        consumers: usize,
+    ) -> Result<Addr, ScenarioError> {
+        let client = |prefix: char, count: usize| -> Option<Result<u16, ScenarioError>> {
+            let rest = text.strip_prefix(prefix)?;
+            let n: usize = rest.parse().ok()?;
+            Some(if n >= 1 && n <= count {
+                Ok((n - 1) as u16)
+            } else {
+                Err(ScenarioError::new(
+                    path,
+                    format!("unknown client \"{text}\" (there are {count} of that kind)"),
+                ))
+            })
+        };
+        if let Some(p) = client('p', producers) {
+            return Ok(Addr::Producer(ClientId(p?)));
+        }
+        if let Some(c) = client('c', consumers) {
+            return Ok(Addr::Consumer(ClientId(c?)));
+        }
+        broker_by_name(self.names, text, path).map(Addr::Broker)
+    }
+
+    fn fault(
+        &self,
+        i: usize,
+        f: &FaultSpec,
+        duration_ms: u64,
+        producers: usize,
+        consumers: usize,
+    ) -> Result<Fault, ScenarioError> {
+        let path = |k: &str| format!("faults[{i}].{k}");
+        if f.at_ms > duration_ms {
+            return Err(ScenarioError::new(
+                path("at_ms"),
+                format!(
+                    "{} is after the end of the fault phase (duration_ms {duration_ms})",
+                    f.at_ms
+                ),
+            ));
+        }
+        let mut kinds: Vec<&str> = Vec::new();
+        let mut mark = |present: bool, name: &'static str| {
+            if present {
+                kinds.push(name);
+            }
+        };
+        mark(f.crash.is_some(), "crash");
+        mark(f.stop.is_some(), "stop");
+        mark(f.restart.is_some(), "restart");
+        mark(f.pause.is_some(), "pause");
+        mark(f.lose_disk.is_some(), "lose_disk");
+        mark(f.partition.is_some(), "partition");
+        mark(f.heal.is_some(), "heal");
+        mark(f.slow_link.is_some(), "slow_link");
+        mark(f.site_down.is_some(), "site_down");
+        mark(f.site_up.is_some(), "site_up");
+        mark(f.lose_site.is_some(), "lose_site");
+        mark(f.failover_site.is_some(), "failover_site");
+        let kind_name = match kinds.as_slice() {
+            [one] => *one,
+            [] => {
+                return Err(ScenarioError::new(
+                    format!("faults[{i}]"),
+                    "no fault kind: give one of crash, stop, restart, pause, lose_disk, partition, heal, slow_link",
+                ));
+            }
+            many => {
+                return Err(ScenarioError::new(
+                    format!("faults[{i}]"),
+                    format!("one fault kind per entry, got {}", many.join(" and ")),
+                ));
+            }
+        };
+        if f.for_ms.is_some() && kind_name != "pause" {
+            return Err(ScenarioError::new(
+                path("for_ms"),
+                "for_ms goes with pause only",
+            ));
+        }
+        let target = |value: &Option<String>, k: &str| {
+            self.target(
+                value.as_deref().unwrap_or(""),
+                &path(k),
+                producers,
+                consumers,
+            )
+        };
+        let broker = |value: &Option<String>, k: &str| {
+            broker_by_name(self.names, value.as_deref().unwrap_or(""), &path(k))
+        };
+        let kind = match kind_name {
+            "crash" => FaultKind::Crash(target(&f.crash, "crash")?),
+            "stop" => FaultKind::Stop(target(&f.stop, "stop")?),
+            "restart" => FaultKind::Restart(target(&f.restart, "restart")?),
+            "lose_disk" => FaultKind::LoseDisk(broker(&f.lose_disk, "lose_disk")?),
+            "pause" => {
+                let for_ms = f.for_ms.ok_or_else(|| {
+                    ScenarioError::new(
+                        path("for_ms"),
+                        "pause needs for_ms: how long the broker is frozen",
+                    )
+                })?;
+                if for_ms == 0 || for_ms > MAX_DURATION_MS {
+                    return Err(ScenarioError::new(
+                        path("for_ms"),
+                        format!("must be between 1 and {MAX_DURATION_MS} ms"),
+                    ));
+                }
+                FaultKind::Pause {
+                    broker: broker(&f.pause, "pause")?,
+                    for_ms,
+                }
+            }
+            "partition" => FaultKind::Partition(
+                self.groups(f.partition.as_deref().unwrap_or(&[]), &path("partition"))?,
+            ),
+            "heal" => {
+                if f.heal != Some(true) {
+                    return Err(ScenarioError::new(path("heal"), "write \"heal\": true"));
+                }
+                FaultKind::Heal
+            }
+            "slow_link" => {
+                let spec = f
+                    .slow_link
+                    .as_ref()
+                    .ok_or_else(|| ScenarioError::new(path("slow_link"), "missing"))?;
+                let [a, b] = spec.between.as_slice() else {
+                    return Err(ScenarioError::new(
+                        path("slow_link.between"),
+                        "name exactly two brokers",
+                    ));
+                };
+                let a = broker_by_name(self.names, a, &path("slow_link.between[0]"))?;
+                let b = broker_by_name(self.names, b, &path("slow_link.between[1]"))?;
+                if a == b {
+                    return Err(ScenarioError::new(
+                        path("slow_link.between"),
+                        "a link joins two different brokers",
+                    ));
+                }
+                if spec.latency_ms > MAX_LATENCY_MS {
+                    return Err(ScenarioError::new(
+                        path("slow_link.latency_ms"),
+                        format!("at most {MAX_LATENCY_MS} ms"),
+                    ));
+                }
+                FaultKind::SlowLink {
+                    a,
+                    b,
+                    latency_ms: spec.latency_ms,
+                }
+            }
+            site => {
+                return Err(ScenarioError::new(
+                    path(site),
+                    "site faults need disaster-recovery sites, which are not simulated yet",
+                ));
+            }
+        };
+        if let FaultKind::Stop(Addr::Producer(_)) = kind {
+            return Err(ScenarioError::new(
+                path("stop"),
+                "producers can crash and restart; stop applies to brokers and consumers",
+            ));
+        }
+        Ok(Fault {
+            at_ms: f.at_ms,
+            kind,
+        })
+    }
+
+    fn groups(
+        &self,
+        groups: &[Vec<String>],
+        path: &str,
+    ) -> Result<Vec<Vec<BrokerId>>, ScenarioError> {
+        if groups.len() < 2 {
+            return Err(ScenarioError::new(
+                path,
+                "a partition needs at least two groups of brokers, e.g. [[\"b1\"], [\"b2\", \"b3\"]]",
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for (g, group) in groups.iter().enumerate() {
+            if group.is_empty() {
+                return Err(ScenarioError::new(
+                    format!("{path}[{g}]"),
+                    "a group needs at least one broker",
+                ));
+            }
+            let mut ids = Vec::new();
+            for (j, name) in group.iter().enumerate() {
+                let p = format!("{path}[{g}][{j}]");
+                let id = broker_by_name(self.names, name, &p)?;
+                if !seen.insert(id) {
+                    return Err(ScenarioError::new(p, format!("{name} is in two groups")));
+                }
+                ids.push(id);
+            }
+            out.push(ids);
+        }
+        Ok(out)
+    }
+}

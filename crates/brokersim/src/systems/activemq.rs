@@ -1,0 +1,446 @@
+//! ActiveMQ Classic master/slave on a shared store.
+//!
+//! Every broker points at the same store (KahaDB on a shared file system, or
+//! a JDBC database). Whoever holds the store's exclusive lock is the master:
+//! it starts its transport connectors and serves clients. The others are
+//! slaves: their connectors stay closed (a client connecting is refused) and
+//! they try the lock every `lockAcquireSleepInterval` (10 s).
+//!
+//! - `locker: shared-file-locker` (KahaDB's default): an OS file lock, held
+//!   for as long as the master process lives and released when it dies.
+//!   A paused master keeps it.
+//! - `locker: lease-database-locker`: a lease the master renews every
+//!   `lockKeepAlivePeriod`; a slave takes the lock once the lease has run
+//!   out. A master that finds at its keep-alive that it lost the lock shuts
+//!   down (the zombie master coming back from a pause).
+//!
+//! Persistent messages are written to the store before the master sends the
+//! producer its receipt, so they survive the master; non-persistent ones
+//! live in the master's memory and die with it. The store's producer audit
+//! drops a resent message it has already stored (duplicate detection).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::queue::{Delivery, QMsg, Queue};
+use super::sessions::Sessions;
+use super::{Publish, SysTimer, System};
+use crate::ids::{Addr, BrokerId, Epoch, MsgId};
+use crate::ledger::{SHARED_STORE_BIT, broker_bit};
+use crate::out::{Out, TimerKind};
+use crate::scenario::config::Config;
+use crate::scenario::settings::{ActiveMqSettings, Locker};
+use crate::time::SimTime;
+use crate::trace::{Detector, DropWhy, Event};
+use crate::view::{ReplicaView, Role};
+use crate::wire::Payload;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// A slave tries the lock.
+    LockPoll,
+    /// The master renews its lease or checks that it still holds the lock.
+    KeepAlive,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Store {
+    /// Lock holder and the number of its process incarnation.
+    holder: Option<(BrokerId, u32)>,
+    lease_until: SimTime,
+    /// Persistent messages by queue position.
+    messages: BTreeMap<u64, QMsg>,
+    /// Messages ever stored, for the producer audit.
+    audit: BTreeSet<MsgId>,
+    next_seq: u64,
+    epoch: Epoch,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Node {
+    running: bool,
+    incarnation: u32,
+    /// `Some` while this broker is master: its in-memory queue.
+    master: Option<Queue>,
+    sessions: Sessions,
+}
+
+#[derive(Clone, Debug)]
+pub struct ActiveMq {
+    cfg: ActiveMqSettings,
+    nodes: Vec<Node>,
+    store: Store,
+    detector: Detector,
+    scratch: Vec<Delivery>,
+}
+
+impl ActiveMq {
+    pub fn new(cfg: ActiveMqSettings, config: &Config) -> ActiveMq {
+        ActiveMq {
+            cfg,
+            nodes: vec![Node::default(); usize::from(config.broker_count)],
+            store: Store::default(),
+            detector: if config.heartbeat.is_some() {
+                Detector::Heartbeat
+            } else {
+                Detector::InactivityMonitor
+            },
+            scratch: Vec::new(),
+        }
+    }
+
+    fn node(&mut self, b: BrokerId) -> &mut Node {
+        &mut self.nodes[usize::from(b.0)]
+    }
+
+    fn lock_is_free(&self, now: SimTime) -> Option<Option<BrokerId>> {
+        match self.store.holder {
+            None => Some(None),
+            Some((holder, _))
+                if self.cfg.locker == Locker::LeaseDatabase && self.store.lease_until < now =>
+            {
+                Some(Some(holder))
+            }
+            Some(_) => None,
+        }
+    }
+
+    fn try_lock(&mut self, b: BrokerId, out: &mut Out) {
+        match self.lock_is_free(out.now) {
+            None => out.timer(
+                Addr::Broker(b),
+                self.cfg.lock_acquire_sleep_interval_ms,
+                TimerKind::System(SysTimer::ActiveMq(Timer::LockPoll)),
+            ),
+            Some(expired) => {
+                if let Some(holder) = expired {
+                    out.trace(Event::LockLeaseExpired { holder });
+                }
+                self.become_master(b, out);
+            }
+        }
+    }
+
+    fn become_master(&mut self, b: BrokerId, out: &mut Out) {
+        let incarnation = self.node(b).incarnation;
+        self.store.holder = Some((b, incarnation));
+        self.store.lease_until = out.now.after_ms(self.cfg.lock_keep_alive_period_ms);
+        self.store.epoch = Epoch(self.store.epoch.0 + 1);
+        out.trace(Event::LockAcquired { broker: b });
+        out.leader(b, self.store.epoch);
+        let queue = Queue::from_messages(self.store.messages.values().map(|q| QMsg {
+            redelivered: false,
+            ..*q
+        }));
+        out.trace(Event::StoreLoaded {
+            broker: b,
+            messages: queue.len(),
+        });
+        self.node(b).master = Some(queue);
+        if self.cfg.lock_keep_alive_period_ms > 0 {
+            out.timer(
+                Addr::Broker(b),
+                self.cfg.lock_keep_alive_period_ms,
+                TimerKind::System(SysTimer::ActiveMq(Timer::KeepAlive)),
+            );
+        }
+    }
+
+    fn holds_lock(&self, b: BrokerId) -> bool {
+        self.store.holder == Some((b, self.nodes[usize::from(b.0)].incarnation))
+    }
+
+    /// The master's process ends: memory-only messages die with it.
+    fn lose_master_memory(&mut self, b: BrokerId, out: &mut Out) {
+        let Some(queue) = self.node(b).master.take() else {
+            return;
+        };
+        let transient: Vec<MsgId> = queue
+            .messages()
+            .filter(|q| !q.persistent)
+            .map(|q| q.msg)
+            .collect();
+        if !transient.is_empty() {
+            out.trace(Event::TransientLost {
+                broker: b,
+                messages: transient.len() as u32,
+            });
+        }
+        for msg in transient {
+            out.copy_dropped(msg, broker_bit(b), DropWhy::ProcessDied);
+        }
+    }
+
+    fn release_lock_of(&mut self, b: BrokerId) {
+        if self.holds_lock(b) {
+            self.store.holder = None;
+        }
+    }
+
+    fn dispatch(&mut self, b: BrokerId, out: &mut Out) {
+        let mut deliveries = std::mem::take(&mut self.scratch);
+        if let Some(queue) = self.node(b).master.as_mut() {
+            queue.dispatch(&mut deliveries);
+        }
+        for d in deliveries.drain(..) {
+            out.send(
+                Addr::Broker(b),
+                d.consumer,
+                Payload::Deliver {
+                    conn: d.conn,
+                    msg: d.qmsg.msg,
+                    redelivered: d.qmsg.redelivered,
+                },
+            );
+        }
+        self.scratch = deliveries;
+    }
+
+    fn publish(&mut self, b: BrokerId, client: Addr, conn: u32, publish: Publish, out: &mut Out) {
+        let Publish {
+            msg,
+            persistent,
+            confirm,
+        } = publish;
+        if persistent && self.store.audit.contains(&msg) {
+            // The producer audit recognises a resend of a stored message.
+            if confirm {
+                out.send(Addr::Broker(b), client, Payload::Confirm { conn, msg });
+            }
+            return;
+        }
+        let seq = self.store.next_seq;
+        self.store.next_seq += 1;
+        let q = QMsg {
+            msg,
+            seq,
+            persistent,
+            redelivered: false,
+        };
+        if persistent {
+            // Written to the shared store: even a zombie master's write lands
+            // there, where the master that loaded the store earlier never looks.
+            self.store.messages.insert(seq, q);
+            self.store.audit.insert(msg);
+            out.copy_added(msg, SHARED_STORE_BIT);
+        } else {
+            out.copy_added(msg, broker_bit(b));
+        }
+        if let Some(queue) = self.node(b).master.as_mut() {
+            queue.push(q);
+        }
+        if confirm {
+            out.send(Addr::Broker(b), client, Payload::Confirm { conn, msg });
+        }
+        self.dispatch(b, out);
+    }
+
+    fn ack(&mut self, b: BrokerId, client: Addr, msg: MsgId, out: &mut Out) {
+        let Some(queue) = self.node(b).master.as_mut() else {
+            return;
+        };
+        let Some(q) = queue.ack(client, msg) else {
+            return;
+        };
+        if q.persistent {
+            self.store.messages.remove(&q.seq);
+            out.copy_consumed(msg, SHARED_STORE_BIT);
+        } else {
+            out.copy_consumed(msg, broker_bit(b));
+        }
+        self.dispatch(b, out);
+    }
+
+    fn consumer_gone(&mut self, b: BrokerId, client: Addr, out: &mut Out) {
+        if let Some(queue) = self.node(b).master.as_mut() {
+            queue.unsubscribe(client, None);
+        }
+        self.dispatch(b, out);
+    }
+}
+
+impl System for ActiveMq {
+    fn boot(&mut self, b: BrokerId, out: &mut Out) {
+        let node = self.node(b);
+        node.running = true;
+        node.incarnation += 1;
+        node.master = None;
+        node.sessions.forget_all();
+        self.try_lock(b, out);
+    }
+
+    fn crash(&mut self, b: BrokerId, out: &mut Out) {
+        self.lose_master_memory(b, out);
+        if self.cfg.locker == Locker::SharedFile {
+            // The OS releases a dead process's file lock; a lease just runs out.
+            self.release_lock_of(b);
+        }
+        let node = self.node(b);
+        node.running = false;
+        node.sessions.forget_all();
+    }
+
+    fn stop(&mut self, b: BrokerId, out: &mut Out) {
+        self.node(b).sessions.close_all(b, out);
+        self.lose_master_memory(b, out);
+        self.release_lock_of(b);
+        self.node(b).running = false;
+    }
+
+    fn lose_disk(&mut self, _b: BrokerId, _out: &mut Out) {
+        // The brokers keep nothing of their own: the store is shared.
+    }
+
+    fn receive(&mut self, b: BrokerId, from: Addr, payload: Payload, out: &mut Out) {
+        let is_master = self.node(b).master.is_some();
+        if let Payload::Connect {
+            conn,
+            heartbeat_interval_ms,
+            heartbeat_timeout_ms,
+        } = payload
+        {
+            if is_master {
+                self.node(b).sessions.open(
+                    b,
+                    from,
+                    conn,
+                    heartbeat_interval_ms,
+                    heartbeat_timeout_ms,
+                    out,
+                );
+            } else {
+                // A slave's transport connector is not started: nothing listens.
+                out.send(Addr::Broker(b), from, Payload::ConnectRefused { conn });
+            }
+            return;
+        }
+        let conn = match payload {
+            Payload::Publish { conn, .. }
+            | Payload::Subscribe { conn, .. }
+            | Payload::Ack { conn, .. }
+            | Payload::ClientHeartbeat { conn }
+            | Payload::Close { conn } => conn,
+            _ => return,
+        };
+        let now = out.now;
+        if !self.node(b).sessions.heard(from, conn, now) {
+            out.send(Addr::Broker(b), from, Payload::Reset { conn });
+            return;
+        }
+        match payload {
+            Payload::Publish {
+                msg,
+                persistent,
+                confirm,
+                ..
+            } => self.publish(
+                b,
+                from,
+                conn,
+                Publish {
+                    msg,
+                    persistent,
+                    confirm,
+                },
+                out,
+            ),
+            Payload::Subscribe {
+                prefetch, auto_ack, ..
+            } => {
+                if let Some(queue) = self.node(b).master.as_mut() {
+                    queue.subscribe(from, conn, prefetch, auto_ack, b);
+                }
+                self.dispatch(b, out);
+            }
+            Payload::Ack { msg, .. } => self.ack(b, from, msg, out),
+            Payload::Close { .. } => {
+                self.node(b).sessions.close(from);
+                self.consumer_gone(b, from, out);
+            }
+            _ => {}
+        }
+    }
+
+    fn timer(&mut self, b: BrokerId, timer: SysTimer, out: &mut Out) {
+        match timer {
+            SysTimer::Session { client, conn } => {
+                let detector = self.detector;
+                if let Some(gone) = self.node(b).sessions.check(b, client, conn, detector, out) {
+                    self.consumer_gone(b, gone, out);
+                }
+            }
+            SysTimer::ActiveMq(Timer::LockPoll) => {
+                if self.node(b).master.is_none() {
+                    self.try_lock(b, out);
+                }
+            }
+            SysTimer::ActiveMq(Timer::KeepAlive) => {
+                if self.node(b).master.is_none() {
+                    return;
+                }
+                if self.holds_lock(b) {
+                    self.store.lease_until = out.now.after_ms(self.cfg.lock_keep_alive_period_ms);
+                    out.timer(
+                        Addr::Broker(b),
+                        self.cfg.lock_keep_alive_period_ms,
+                        TimerKind::System(SysTimer::ActiveMq(Timer::KeepAlive)),
+                    );
+                } else {
+                    out.trace(Event::LockLostShutdown { broker: b });
+                    out.halt(b);
+                }
+            }
+            SysTimer::Mirrored(_) => {}
+        }
+    }
+
+    fn drain(&mut self, _out: &mut Out) {}
+
+    fn start(&mut self, out: &mut Out) {
+        for b in 0..self.nodes.len() {
+            self.boot(BrokerId(b as u16), out);
+        }
+    }
+
+    fn leaders(&self) -> Vec<BrokerId> {
+        (0..self.nodes.len())
+            .filter(|i| self.nodes[*i].running && self.nodes[*i].master.is_some())
+            .map(|i| BrokerId(i as u16))
+            .collect()
+    }
+
+    fn quiescent(&self) -> bool {
+        self.store.messages.is_empty()
+            && self
+                .nodes
+                .iter()
+                .all(|n| n.master.as_ref().is_none_or(Queue::is_empty))
+    }
+
+    fn replicas(&self) -> Vec<ReplicaView> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.running)
+            .map(|(i, n)| ReplicaView {
+                broker: BrokerId(i as u16),
+                role: if n.master.is_some() {
+                    Role::Master
+                } else {
+                    Role::Slave
+                },
+                epoch: self.store.epoch.0,
+                length: n
+                    .master
+                    .as_ref()
+                    .map_or(self.store.messages.len() as u32, Queue::len),
+                synced: true,
+            })
+            .collect()
+    }
+
+    fn longest_timeout_ms(&self) -> u64 {
+        self.cfg
+            .lock_acquire_sleep_interval_ms
+            .max(self.cfg.lock_keep_alive_period_ms)
+    }
+}

@@ -1,0 +1,98 @@
+//! The real systems, one file each, behind one trait. A system owns every
+//! broker's process state (memory and disk) for its design; the engine owns
+//! whether each broker's process is running, and calls the system when it
+//! starts, dies, stops, or receives a packet or timer.
+
+pub mod activemq;
+pub mod mirrored;
+mod queue;
+mod sessions;
+
+use crate::ids::{Addr, BrokerId, MsgId};
+use crate::out::Out;
+use crate::scenario::config::{Config, SystemConfig};
+use crate::view::ReplicaView;
+use crate::wire::Payload;
+
+pub use queue::QMsg;
+
+/// A publish as the broker receives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Publish {
+    pub msg: MsgId,
+    pub persistent: bool,
+    /// The producer waits for a confirm (RabbitMQ) or receipt (ActiveMQ).
+    pub confirm: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SysTimer {
+    /// Check a client connection's heartbeat (broker side).
+    Session {
+        client: Addr,
+        conn: u32,
+    },
+    Mirrored(mirrored::Timer),
+    ActiveMq(activemq::Timer),
+}
+
+/// What every simulated design implements.
+pub trait System {
+    /// The process on `b` starts (at time 0 or on a restart); its disk is as
+    /// it was left.
+    fn boot(&mut self, b: BrokerId, out: &mut Out);
+    /// The process dies abruptly: memory is gone, the disk survives.
+    fn crash(&mut self, b: BrokerId, out: &mut Out);
+    /// Graceful shutdown: tell peers and clients, then stop.
+    fn stop(&mut self, b: BrokerId, out: &mut Out);
+    /// The disk of `b` is wiped (the process is already down).
+    fn lose_disk(&mut self, b: BrokerId, out: &mut Out);
+    fn receive(&mut self, b: BrokerId, from: Addr, payload: Payload, out: &mut Out);
+    fn timer(&mut self, b: BrokerId, timer: SysTimer, out: &mut Out);
+    /// The drain phase starts: an operator resolves what the design leaves
+    /// to operators (RabbitMQ's `ignore` partitions).
+    fn drain(&mut self, out: &mut Out);
+    /// Called once at time 0, after every broker's process is up.
+    fn start(&mut self, out: &mut Out);
+    /// Brokers whose process acts as the queue's leader right now (several
+    /// during a split brain). The engine knows which of them are paused.
+    fn leaders(&self) -> Vec<BrokerId>;
+    /// Nothing left in any queue and nothing awaiting replication.
+    fn quiescent(&self) -> bool;
+    fn replicas(&self) -> Vec<ReplicaView>;
+    /// The longest timeout this design waits on, to size the drain's quiet window.
+    fn longest_timeout_ms(&self) -> u64;
+}
+
+#[derive(Clone, Debug)]
+pub enum AnySystem {
+    ActiveMq(Box<activemq::ActiveMq>),
+    Mirrored(Box<mirrored::Mirrored>),
+}
+
+impl AnySystem {
+    pub fn new(config: &Config) -> AnySystem {
+        match &config.system {
+            SystemConfig::ActiveMq(s) => {
+                AnySystem::ActiveMq(Box::new(activemq::ActiveMq::new(s.clone(), config)))
+            }
+            SystemConfig::Mirrored(s) => {
+                AnySystem::Mirrored(Box::new(mirrored::Mirrored::new(s.clone(), config)))
+            }
+        }
+    }
+
+    pub fn as_dyn(&mut self) -> &mut dyn System {
+        match self {
+            AnySystem::ActiveMq(s) => s.as_mut(),
+            AnySystem::Mirrored(s) => s.as_mut(),
+        }
+    }
+
+    pub fn as_ref_dyn(&self) -> &dyn System {
+        match self {
+            AnySystem::ActiveMq(s) => s.as_ref(),
+            AnySystem::Mirrored(s) => s.as_ref(),
+        }
+    }
+}

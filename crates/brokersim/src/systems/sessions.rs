@@ -1,0 +1,123 @@
+//! The broker's side of client connections: which client is connected on
+//! which connection number, and the heartbeat (AMQP) or inactivity monitor
+//! (OpenWire) that notices a client gone silent.
+
+use std::collections::BTreeMap;
+
+use crate::ids::{Addr, BrokerId};
+use crate::out::{Out, TimerKind};
+use crate::time::SimTime;
+use crate::trace::{Detector, Event};
+use crate::wire::Payload;
+
+use super::SysTimer;
+
+#[derive(Clone, Debug)]
+struct Session {
+    conn: u32,
+    last_heard: SimTime,
+    interval_ms: u64,
+    timeout_ms: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Sessions {
+    open: BTreeMap<Addr, Session>,
+}
+
+impl Sessions {
+    pub fn open(
+        &mut self,
+        me: BrokerId,
+        client: Addr,
+        conn: u32,
+        interval_ms: u32,
+        timeout_ms: u32,
+        out: &mut Out,
+    ) {
+        self.open.insert(
+            client,
+            Session {
+                conn,
+                last_heard: out.now,
+                interval_ms: u64::from(interval_ms.max(1)),
+                timeout_ms: u64::from(timeout_ms.max(1)),
+            },
+        );
+        out.send(Addr::Broker(me), client, Payload::ConnectOk { conn });
+        out.timer(
+            Addr::Broker(me),
+            u64::from(interval_ms.max(1)),
+            TimerKind::System(SysTimer::Session { client, conn }),
+        );
+    }
+
+    /// Notes traffic from a client; false when the connection is unknown
+    /// (the broker restarted since, or closed it), which the host answers
+    /// with a TCP reset.
+    pub fn heard(&mut self, client: Addr, conn: u32, now: SimTime) -> bool {
+        match self.open.get_mut(&client) {
+            Some(s) if s.conn == conn => {
+                s.last_heard = now;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn is_open(&self, client: Addr, conn: u32) -> bool {
+        self.open.get(&client).is_some_and(|s| s.conn == conn)
+    }
+
+    pub fn close(&mut self, client: Addr) {
+        self.open.remove(&client);
+    }
+
+    /// The heartbeat check; returns the client when it is declared gone.
+    pub fn check(
+        &mut self,
+        me: BrokerId,
+        client: Addr,
+        conn: u32,
+        detector: Detector,
+        out: &mut Out,
+    ) -> Option<Addr> {
+        let s = self.open.get(&client).filter(|s| s.conn == conn)?;
+        let silent_ms = out.now.ms_since(s.last_heard);
+        if silent_ms >= s.timeout_ms {
+            out.trace(Event::DeclaredDown {
+                observer: Addr::Broker(me),
+                target: client,
+                silent_ms,
+                timeout_ms: s.timeout_ms,
+                by: detector,
+            });
+            self.open.remove(&client);
+            return Some(client);
+        }
+        let interval = s.interval_ms;
+        out.send(Addr::Broker(me), client, Payload::BrokerHeartbeat { conn });
+        out.timer(
+            Addr::Broker(me),
+            interval,
+            TimerKind::System(SysTimer::Session { client, conn }),
+        );
+        None
+    }
+
+    /// Graceful close of every connection (broker stopping or pausing).
+    pub fn close_all(&mut self, me: BrokerId, out: &mut Out) {
+        for (client, s) in std::mem::take(&mut self.open) {
+            out.send(Addr::Broker(me), client, Payload::Closed { conn: s.conn });
+        }
+    }
+
+    /// The process died: its connections vanish without a word.
+    pub fn forget_all(&mut self) {
+        self.open.clear();
+    }
+
+    pub fn count(&self) -> u32 {
+        self.open.len() as u32
+    }
+}

@@ -1,0 +1,301 @@
+//! The trace: what happened, as typed events (not strings), with their
+//! virtual time. `explain` turns one into the sentence a student reads; the
+//! CLI and the page share it. The trace hash folds every event into a stable
+//! 64-bit FNV-1a over a platform-independent encoding, so the same scenario
+//! and seed give the same hash natively and in wasm.
+
+use serde::Serialize;
+
+use crate::ids::{Addr, BrokerId, Epoch, MsgId};
+use crate::time::SimTime;
+
+/// Which failure detector noticed the silence, named as the product names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Detector {
+    /// Erlang distribution ticks between RabbitMQ nodes (`net_ticktime`).
+    NetTicktime,
+    /// AMQP 0-9-1 connection heartbeats.
+    AmqpHeartbeat,
+    /// ActiveMQ OpenWire inactivity monitor (`maxInactivityDuration`).
+    InactivityMonitor,
+    /// The scenario's own `heartbeat` setting.
+    Heartbeat,
+}
+
+/// Why a client's connection ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum LinkLoss {
+    /// The peer went silent for longer than the detector's timeout.
+    Silent,
+    /// The broker closed the connection (graceful stop, paused node).
+    ClosedByBroker,
+    /// The broker's host answered with a TCP reset (the broker restarted).
+    Reset,
+}
+
+/// Why a copy of a message was destroyed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum DropWhy {
+    /// Held only in memory by a process that died.
+    ProcessDied,
+    /// The disk was lost.
+    DiskLost,
+    /// A node rejoining as a mirror throws its old contents away.
+    RejoinedEmpty,
+    /// The losing side of a partition was reset when it was resolved.
+    PartitionLoser,
+    /// A consumer with auto-ack died with it in its buffer.
+    ConsumerDied,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Event {
+    // Faults and the world.
+    Crashed(Addr),
+    Stopped(Addr),
+    Restarted(Addr),
+    Paused {
+        broker: BrokerId,
+        for_ms: u64,
+    },
+    Resumed(BrokerId),
+    DiskLost(BrokerId),
+    Partitioned {
+        groups: Vec<Vec<BrokerId>>,
+    },
+    Healed,
+    LinkSlowed {
+        a: BrokerId,
+        b: BrokerId,
+        latency_ms: u64,
+    },
+    FaultPhaseEnded,
+    DrainFinished {
+        clean: bool,
+    },
+
+    // Failure detection.
+    DeclaredDown {
+        observer: Addr,
+        target: Addr,
+        silent_ms: u64,
+        timeout_ms: u64,
+        by: Detector,
+    },
+    BackInContact {
+        observer: BrokerId,
+        target: BrokerId,
+    },
+    /// The peer closed the connection: it had declared this node down.
+    PeerDisconnected {
+        observer: BrokerId,
+        target: BrokerId,
+    },
+
+    // Clients.
+    Connected {
+        client: Addr,
+        broker: BrokerId,
+    },
+    ConnectFailed {
+        client: Addr,
+        broker: BrokerId,
+        refused: bool,
+    },
+    ConnectionLost {
+        client: Addr,
+        broker: BrokerId,
+        why: LinkLoss,
+    },
+    ReconnectIn {
+        client: Addr,
+        delay_ms: u64,
+        attempt: u32,
+    },
+    GaveUp {
+        client: Addr,
+        attempts: u32,
+    },
+    Published {
+        msg: MsgId,
+        producer: Addr,
+        attempt: u16,
+    },
+    Confirmed {
+        msg: MsgId,
+    },
+    Nacked {
+        msg: MsgId,
+        will_retry: bool,
+    },
+    ConfirmTimedOut {
+        msg: MsgId,
+        will_retry: bool,
+    },
+    Unsent {
+        msg: MsgId,
+        will_retry: bool,
+    },
+    Delivered {
+        msg: MsgId,
+        consumer: Addr,
+        redelivered: bool,
+    },
+
+    // ActiveMQ shared store.
+    LockAcquired {
+        broker: BrokerId,
+    },
+    LockLeaseExpired {
+        holder: BrokerId,
+    },
+    LockLostShutdown {
+        broker: BrokerId,
+    },
+    StoreLoaded {
+        broker: BrokerId,
+        messages: u32,
+    },
+    TransientLost {
+        broker: BrokerId,
+        messages: u32,
+    },
+
+    // RabbitMQ mirrored queue.
+    QueueCreated {
+        master: BrokerId,
+        mirrors: Vec<BrokerId>,
+        mirrored: bool,
+    },
+    MirrorJoined {
+        broker: BrokerId,
+        synced: bool,
+        missing: u32,
+    },
+    MirrorSynced {
+        broker: BrokerId,
+    },
+    MirrorDropped {
+        master: BrokerId,
+        mirror: BrokerId,
+    },
+    Promoted {
+        broker: BrokerId,
+        epoch: Epoch,
+        synced: bool,
+        lost_with_old_master: u32,
+    },
+    PromotionRefused {
+        broker: BrokerId,
+        on_shutdown: bool,
+    },
+    MasterRecovered {
+        broker: BrokerId,
+        epoch: Epoch,
+        messages: u32,
+    },
+    Requeued {
+        broker: BrokerId,
+        messages: u32,
+    },
+    PausedMinority {
+        broker: BrokerId,
+        reachable: u32,
+        cluster: u32,
+    },
+    ResumedMajority {
+        broker: BrokerId,
+    },
+    PartitionNoticed {
+        broker: BrokerId,
+        other: BrokerId,
+    },
+    PartitionResolved {
+        winners: Vec<BrokerId>,
+        losers: Vec<BrokerId>,
+        automatic: bool,
+    },
+    Discarded {
+        broker: BrokerId,
+        messages: u32,
+        why: DropWhy,
+    },
+
+    // Invariants.
+    Violation {
+        property: &'static str,
+        detail: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TraceEntry {
+    pub at: SimTime,
+    pub event: Event,
+}
+
+/// The recorded events and their running hash.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    entries: Vec<TraceEntry>,
+    hash: StableHash,
+}
+
+impl Trace {
+    pub fn record(&mut self, at: SimTime, event: Event) {
+        self.hash.write_u64(at.0);
+        hash_event(&mut self.hash, &event);
+        self.entries.push(TraceEntry { at, event });
+    }
+
+    pub fn entries(&self) -> &[TraceEntry] {
+        &self.entries
+    }
+
+    pub fn hash_hex(&self) -> String {
+        format!("{:016x}", self.hash.0)
+    }
+}
+
+/// FNV-1a, 64-bit: tiny, fast, and defined over bytes, so its value does not
+/// depend on the platform (unlike `std`'s `Hash`, which feeds `usize` and
+/// enum discriminants in native widths).
+#[derive(Clone, Copy, Debug)]
+pub struct StableHash(pub u64);
+
+impl Default for StableHash {
+    fn default() -> Self {
+        StableHash(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl StableHash {
+    pub fn write_bytes(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    pub fn write_u64(&mut self, value: u64) {
+        self.write_bytes(&value.to_le_bytes());
+    }
+}
+
+/// Feeds an event to the hash through its JSON form: serde's output for these
+/// plain types is the same on every platform, and it cannot drift from the
+/// event's fields as they change. Only the text is hashed, never stored.
+fn hash_event(hash: &mut StableHash, event: &Event) {
+    struct HashWriter<'a>(&'a mut StableHash);
+    impl std::io::Write for HashWriter<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write_bytes(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    // Writing plain data into an infallible writer cannot fail.
+    let _ = serde_json::to_writer(HashWriter(hash), event);
+}

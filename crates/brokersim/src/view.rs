@@ -1,0 +1,81 @@
+//! What a front end draws at one moment: brokers and their status, each
+//! broker's replica of the queue, clients and their connections, and the
+//! packets in flight with their send and arrival times (so a drawing can
+//! interpolate their position).
+
+use serde::Serialize;
+
+use crate::ids::{Addr, BrokerId, MsgId};
+use crate::time::SimTime;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrokerStatus {
+    Up,
+    Crashed,
+    Stopped,
+    Paused,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// RabbitMQ queue master / ActiveMQ master holding the store lock.
+    Master,
+    Mirror,
+    /// ActiveMQ slave polling for the lock.
+    Slave,
+    /// RabbitMQ node paused by `pause_minority`.
+    PausedMinority,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReplicaView {
+    pub broker: BrokerId,
+    pub role: Role,
+    pub epoch: u32,
+    /// Messages held (ready and unacknowledged).
+    pub length: u32,
+    pub synced: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BrokerView {
+    pub name: String,
+    pub status: BrokerStatus,
+    /// Partition group (all equal when the network is whole).
+    pub group: u8,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClientView {
+    pub name: String,
+    /// Broker the client is connected to, if any.
+    pub connected_to: Option<BrokerId>,
+    pub state: &'static str,
+    /// Producers: sent but unconfirmed; consumers: received but unhandled.
+    pub outstanding: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PacketView {
+    pub from: Addr,
+    pub to: Addr,
+    pub sent_at: SimTime,
+    pub arrives_at: SimTime,
+    pub message: Option<MsgId>,
+    pub heartbeat: bool,
+    pub kind: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct View {
+    pub now: SimTime,
+    pub draining: bool,
+    pub finished: bool,
+    pub brokers: Vec<BrokerView>,
+    pub replicas: Vec<ReplicaView>,
+    pub producers: Vec<ClientView>,
+    pub consumers: Vec<ClientView>,
+    pub in_flight: Vec<PacketView>,
+}

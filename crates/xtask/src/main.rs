@@ -1,0 +1,144 @@
+//! The project's command runner, reached as `cargo xtask …` (alias in
+//! `.cargo/config.toml`). Every command runs from the workspace root.
+
+mod cmd;
+mod test;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::cmd::{Cmd, CmdError};
+
+/// Preset run by `cargo xtask run` when none is given.
+const DEFAULT_PRESET: &str = "mirrored-master-crash";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "xtask",
+    bin_name = "cargo xtask",
+    about = "Project command runner: tests, running presets, benchmarks",
+    long_about = None,
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Run every check of the project (the one test command; CI runs it too)
+    ///
+    /// In order, stopping at the first failure: make sure the rustup target
+    /// wasm32-unknown-unknown and the rustfmt/clippy components are installed
+    /// (installing them if missing), `cargo fmt --all -- --check`,
+    /// `cargo clippy --workspace --all-targets -- -D warnings`,
+    /// `cargo test --workspace`, and
+    /// `cargo build -p brokersim --target wasm32-unknown-unknown`.
+    Test,
+
+    /// Run the command-line simulator on a preset scenario
+    ///
+    /// Runs `cargo run --release --quiet -p brokersim-cli -- run --preset
+    /// <PRESET> [EXTRA]...`. Arguments after `--` go to the CLI unchanged,
+    /// e.g. `cargo xtask run mirrored-master-crash -- --help`.
+    Run {
+        /// Name of the preset scenario to run
+        #[arg(default_value = DEFAULT_PRESET)]
+        preset: String,
+
+        /// Extra arguments passed through to `brokersim-cli run`
+        #[arg(last = true, value_name = "EXTRA")]
+        extra: Vec<String>,
+    },
+
+    /// Run the benchmarks: the CLI's quick benchmark, then the criterion suite
+    ///
+    /// Runs `cargo run --release --quiet -p brokersim-cli -- bench`, then
+    /// `cargo bench -p brokersim --bench engine`.
+    Bench,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let is_test = matches!(cli.command, Task::Test);
+    let result = match cli.command {
+        Task::Test => test::run_all(),
+        Task::Run { preset, extra } => run(&preset, &extra),
+        Task::Bench => bench(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // `test` has already reported which step failed.
+            if !is_test {
+                eprintln!("error: {err}");
+            }
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+/// `cargo xtask run`: the CLI on a preset.
+fn run(preset: &str, extra: &[String]) -> Result<(), CmdError> {
+    Cmd::cargo()
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "brokersim-cli",
+            "--",
+            "run",
+            "--preset",
+        ])
+        .arg(preset)
+        .args(extra)
+        .run()
+}
+
+/// `cargo xtask bench`: the CLI's benchmark, then the criterion benches.
+fn bench() -> Result<(), CmdError> {
+    Cmd::cargo()
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "brokersim-cli",
+            "--",
+            "bench",
+        ])
+        .run()?;
+    Cmd::cargo()
+        .args(["bench", "-p", "brokersim", "--bench", "engine"])
+        .run()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_defaults_and_passes_extra_args_through() {
+        let cli = Cli::try_parse_from(["xtask", "run"]).unwrap();
+        let Task::Run { preset, extra } = cli.command else {
+            panic!("expected run");
+        };
+        assert_eq!(preset, DEFAULT_PRESET);
+        assert!(extra.is_empty());
+
+        let cli = Cli::try_parse_from(["xtask", "run", "other", "--", "--seed", "7"]).unwrap();
+        let Task::Run { preset, extra } = cli.command else {
+            panic!("expected run");
+        };
+        assert_eq!(preset, "other");
+        assert_eq!(extra, ["--seed", "7"]);
+    }
+}
