@@ -12,8 +12,7 @@ use brokersim::scenario::MAX_INPUT_BYTES;
 use crate::error::{CliError, CliResult};
 
 /// Reads a scenario file's text. At most one byte more than the core accepts
-/// is read, so pointing the CLI at a huge file costs nothing and the core
-/// still reports the size limit in its own words.
+/// is read, so pointing the CLI at a huge file (or `/dev/zero`) costs nothing.
 pub fn read_text(path: &Path) -> CliResult<String> {
     let cannot =
         |e: std::io::Error| CliError::BadInput(format!("cannot read {}: {e}", path.display()));
@@ -22,6 +21,12 @@ pub fn read_text(path: &Path) -> CliResult<String> {
     file.take(MAX_INPUT_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(CliError::BadInput(format!(
+            "{}: the scenario is larger than the limit of {MAX_INPUT_BYTES} bytes",
+            path.display()
+        )));
+    }
     String::from_utf8(bytes).map_err(|e| {
         CliError::BadInput(format!(
             "cannot read {}: not UTF-8 text (invalid byte at offset {})",

@@ -92,7 +92,7 @@ fn events(out: &mut String, trace: &[TraceEntry]) {
         .map(|entry| entry.at.to_string().len())
         .max()
         .unwrap_or(0);
-    let _ = writeln!(out, "\nEvents");
+    let _ = writeln!(out, "\nKey events");
     for entry in shown {
         let _ = writeln!(
             out,
@@ -110,7 +110,7 @@ fn events(out: &mut String, trace: &[TraceEntry]) {
     }
     let _ = writeln!(
         out,
-        "  and per message: {} publish attempts, {} confirms, {} deliveries, {} nacks, {} confirm timeouts, {} unsent",
+        "  (per message, counted only: {} publish attempts, {} confirms, {} deliveries, {} nacks, {} confirm timeouts, {} unsent)",
         counts.published,
         counts.confirmed,
         counts.delivered,
@@ -221,8 +221,10 @@ fn table(out: &mut String, r: &Report) {
         .map(|(name, _, _)| name.len())
         .max()
         .unwrap_or(0);
+    // Numbers line up; a longer list just pushes its own meaning right.
     let value_width = rows
         .iter()
+        .filter(|(_, value, _)| !value.contains(", "))
         .map(|(_, value, _)| value.chars().count())
         .max()
         .unwrap_or(0);

@@ -337,3 +337,34 @@ fn bench_reports_events_per_second() {
     );
     assert!(result["events"].as_u64().is_some_and(|n| n > 0), "{result}");
 }
+
+#[test]
+fn the_summary_lists_at_most_200_events() {
+    // 300 faults give well over 200 key events.
+    let faults: Vec<String> = (0..150)
+        .flat_map(|i| {
+            [
+                format!(r#"{{"at_ms":{},"crash":"b3"}}"#, 100 + i * 60),
+                format!(r#"{{"at_ms":{},"restart":"b3"}}"#, 130 + i * 60),
+            ]
+        })
+        .collect();
+    let scenario = good_with(
+        r#""consumers":[{}]"#,
+        &format!(r#""consumers":[{{}}],"faults":[{}]"#, faults.join(",")),
+    )
+    .replacen(r#""duration_ms":5000"#, r#""duration_ms":10000"#, 1);
+    let dir = TempDir::new("cap");
+    let file = dir.file("scenario.json", &scenario);
+    let output = brokersim(&["run", path_str(&file)]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let text = stdout(&output);
+    let listed = text
+        .lines()
+        .skip_while(|line| *line != "Key events")
+        .skip(1)
+        .take_while(|line| !line.starts_with("  …"))
+        .count();
+    assert_eq!(listed, 200, "{text}");
+    assert!(text.contains("more events (use --trace FILE)"), "{text}");
+}

@@ -103,6 +103,7 @@ struct Stats {
     detection_ms: Vec<u64>,
     unavailable_us: u64,
     writable: bool,
+    split_brain: bool,
     writable_checked_at: SimTime,
     drain_started: SimTime,
     last_activity: SimTime,
@@ -612,12 +613,19 @@ impl Sim {
     }
 
     fn update_writable(&mut self) {
-        let writable = self
+        let leaders: Vec<BrokerId> = self
             .system
             .as_ref_dyn()
             .leaders()
-            .iter()
-            .any(|b| self.brokers[usize::from(b.0)].status == BrokerStatus::Up);
+            .into_iter()
+            .filter(|b| self.brokers[usize::from(b.0)].status == BrokerStatus::Up)
+            .collect();
+        let writable = !leaders.is_empty();
+        let split = leaders.len() > 1;
+        if split && !self.stats.split_brain {
+            self.trace.record(self.now, Event::SplitBrain { leaders });
+        }
+        self.stats.split_brain = split;
         if !self.stats.writable {
             self.stats.unavailable_us += self.now.0 - self.stats.writable_checked_at.0;
         }

@@ -183,10 +183,13 @@ pub fn explain(event: &Event) -> String {
             "{broker} found at its keep-alive that it no longer holds the lock: a master without the lock shuts down"
         ),
         Event::StoreLoaded { broker, messages } => {
-            format!("{broker} loaded {messages} persistent messages from the shared store")
+            format!(
+                "{broker} loaded {} from the shared store",
+                persistent(*messages)
+            )
         }
         Event::TransientLost { broker, messages } => {
-            format!("{messages} non-persistent messages died with {broker}'s memory")
+            format!("{} died with {broker}'s memory", non_persistent(*messages))
         }
         Event::QueueCreated {
             master,
@@ -207,7 +210,8 @@ pub fn explain(event: &Event) -> String {
         Event::MirrorJoined {
             broker, missing, ..
         } => format!(
-            "{broker} joined as a new mirror, empty: it lacks the {missing} messages already queued and is unsynchronised until they are consumed (ha-sync-mode: manual)"
+            "{broker} joined as a new mirror, empty: it lacks the {} already queued and is unsynchronised until they are consumed (ha-sync-mode: manual)",
+            plural(*missing)
         ),
         Event::MirrorSynced { broker } => format!(
             "mirror on {broker} is now synchronised: the messages it never saw have all been consumed"
@@ -227,7 +231,8 @@ pub fn explain(event: &Event) -> String {
             synced: false,
             lost_with_old_master,
         } => format!(
-            "mirror on {broker} promoted to master (epoch {epoch}) although unsynchronised (ha-promote-on-failure: always): {lost_with_old_master} messages that only the old master held are lost"
+            "mirror on {broker} promoted to master (epoch {epoch}) although unsynchronised (ha-promote-on-failure: always): {} that only the old master held are lost",
+            plural(*lost_with_old_master)
         ),
         Event::PromotionRefused {
             broker,
@@ -245,10 +250,12 @@ pub fn explain(event: &Event) -> String {
             epoch,
             messages,
         } => format!(
-            "{broker} came back as master (epoch {epoch}) and recovered {messages} persistent messages from its disk"
+            "{broker} came back as master (epoch {epoch}) and recovered {} from its disk",
+            persistent(*messages)
         ),
         Event::Requeued { broker, messages } => format!(
-            "{broker} requeued {messages} delivered but unacknowledged messages, marked redelivered: consumers will see them again"
+            "{broker} requeued {} delivered but not acknowledged, marked redelivered: consumers will see them again",
+            plural(*messages)
         ),
         Event::PausedMinority {
             broker,
@@ -280,10 +287,40 @@ pub fn explain(event: &Event) -> String {
             messages,
             why,
         } => format!(
-            "{broker} discarded {messages} messages: {}",
+            "{broker} discarded {}: {}",
+            plural(*messages),
             why_dropped(*why)
         ),
+        Event::SplitBrain { leaders } => format!(
+            "split brain: {} each lead the queue and accept writes; one side's work will be thrown away",
+            list(leaders)
+        ),
         Event::Violation { detail, .. } => format!("VIOLATION: {detail}"),
+    }
+}
+
+/// "1 message", "2 messages".
+fn plural(count: u32) -> String {
+    if count == 1 {
+        "1 message".into()
+    } else {
+        format!("{count} messages")
+    }
+}
+
+fn persistent(count: u32) -> String {
+    if count == 1 {
+        "1 persistent message".into()
+    } else {
+        format!("{count} persistent messages")
+    }
+}
+
+fn non_persistent(count: u32) -> String {
+    if count == 1 {
+        "1 non-persistent message".into()
+    } else {
+        format!("{count} non-persistent messages")
     }
 }
 

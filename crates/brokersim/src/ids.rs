@@ -2,10 +2,10 @@
 //! integers, so that a broker index can never be mixed up with a message id
 //! and state has the same layout on wasm32 and x86-64.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-/// A broker, `b1` … `bN` (index 0 is `b1`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// A broker, `b1` … `bN` (index 0 is `b1`). Serialised by its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BrokerId(pub u16);
 
 /// A producer `p1`… or consumer `c1`… (index within its kind).
@@ -20,8 +20,9 @@ pub struct MsgId(pub u32);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Epoch(pub u32);
 
-/// Anything that can send or receive on the network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// Anything that can send or receive on the network. Serialised by its
+/// name (`b1`, `p1`, `c1`), as scenarios and the trace text name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Addr {
     Broker(BrokerId),
     Producer(ClientId),
@@ -62,5 +63,17 @@ impl Addr {
             Addr::Broker(b) => Some(b),
             _ => None,
         }
+    }
+}
+
+impl Serialize for BrokerId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl Serialize for Addr {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }

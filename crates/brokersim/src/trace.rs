@@ -221,6 +221,11 @@ pub enum Event {
         why: DropWhy,
     },
 
+    /// Several brokers lead the queue and accept writes at once.
+    SplitBrain {
+        leaders: Vec<BrokerId>,
+    },
+
     // Invariants.
     Violation {
         property: &'static str,

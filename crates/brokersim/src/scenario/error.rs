@@ -20,7 +20,12 @@ impl ScenarioError {
         error: serde_path_to_error::Error<serde_json::Error>,
     ) -> ScenarioError {
         let path = error.path().to_string();
-        let path = if path == "." { String::new() } else { path };
+        let path = match path.as_str() {
+            "." | "?" => String::new(),
+            // Deeply nested input gives a path of hundreds of `[0]`s.
+            long if long.len() > 120 => format!("{}…", &long[..long.floor_char_boundary(120)]),
+            _ => path,
+        };
         ScenarioError::new(path, error.into_inner().to_string())
     }
 }
