@@ -103,7 +103,9 @@ struct Stats {
     detection_ms: Vec<u64>,
     unavailable_us: u64,
     writable: bool,
-    split_brain: bool,
+    /// Since when, and between whom, several leaders accept writes.
+    split_since: Option<(SimTime, Vec<BrokerId>)>,
+    split_reported: bool,
     writable_checked_at: SimTime,
     drain_started: SimTime,
     last_activity: SimTime,
@@ -346,6 +348,9 @@ impl Sim {
     // ----- the loop -----------------------------------------------------------
 
     fn process(&mut self, q: Queued) {
+        if q.at > self.now {
+            self.report_lasting_split_brain();
+        }
         self.now = q.at;
         self.out.now = q.at;
         self.stats.processed += 1;
@@ -621,16 +626,32 @@ impl Sim {
             .filter(|b| self.brokers[usize::from(b.0)].status == BrokerStatus::Up)
             .collect();
         let writable = !leaders.is_empty();
-        let split = leaders.len() > 1;
-        if split && !self.stats.split_brain {
-            self.trace.record(self.now, Event::SplitBrain { leaders });
+        // A split brain is reported once it outlasts the instant it appeared
+        // in: a zombie leader waking up may step down at that same instant.
+        if leaders.len() > 1 {
+            if self.stats.split_since.is_none() {
+                self.stats.split_since = Some((self.now, leaders));
+            }
+        } else {
+            self.stats.split_since = None;
+            self.stats.split_reported = false;
         }
-        self.stats.split_brain = split;
         if !self.stats.writable {
             self.stats.unavailable_us += self.now.0 - self.stats.writable_checked_at.0;
         }
         self.stats.writable_checked_at = self.now;
         self.stats.writable = writable;
+    }
+
+    fn report_lasting_split_brain(&mut self) {
+        if self.stats.split_reported {
+            return;
+        }
+        if let Some((since, leaders)) = &self.stats.split_since {
+            let (since, leaders) = (*since, leaders.clone());
+            self.stats.split_reported = true;
+            self.trace.record(since, Event::SplitBrain { leaders });
+        }
     }
 
     // ----- faults ---------------------------------------------------------------

@@ -234,11 +234,11 @@ impl ActiveMq {
         self.dispatch(b, out);
     }
 
-    fn ack(&mut self, b: BrokerId, client: Addr, msg: MsgId, out: &mut Out) {
+    fn ack(&mut self, b: BrokerId, client: Addr, conn: u32, msg: MsgId, out: &mut Out) {
         let Some(queue) = self.node(b).master.as_mut() else {
             return;
         };
-        let Some(q) = queue.ack(client, msg) else {
+        let Some(q) = queue.ack(client, conn, msg) else {
             return;
         };
         if q.persistent {
@@ -250,9 +250,9 @@ impl ActiveMq {
         self.dispatch(b, out);
     }
 
-    fn consumer_gone(&mut self, b: BrokerId, client: Addr, out: &mut Out) {
+    fn consumer_gone(&mut self, b: BrokerId, client: Addr, conn: u32, out: &mut Out) {
         if let Some(queue) = self.node(b).master.as_mut() {
-            queue.unsubscribe(client, None);
+            queue.unsubscribe(client, Some(conn));
         }
         self.dispatch(b, out);
     }
@@ -351,10 +351,10 @@ impl System for ActiveMq {
                 }
                 self.dispatch(b, out);
             }
-            Payload::Ack { msg, .. } => self.ack(b, from, msg, out),
+            Payload::Ack { msg, .. } => self.ack(b, from, conn, msg, out),
             Payload::Close { .. } => {
-                self.node(b).sessions.close(from);
-                self.consumer_gone(b, from, out);
+                self.node(b).sessions.close(from, conn);
+                self.consumer_gone(b, from, conn, out);
             }
             _ => {}
         }
@@ -365,7 +365,7 @@ impl System for ActiveMq {
             SysTimer::Session { client, conn } => {
                 let detector = self.detector;
                 if let Some(gone) = self.node(b).sessions.check(b, client, conn, detector, out) {
-                    self.consumer_gone(b, gone, out);
+                    self.consumer_gone(b, gone, conn, out);
                 }
             }
             SysTimer::ActiveMq(Timer::LockPoll) => {

@@ -144,6 +144,7 @@ pub enum PeerMsg {
     },
     AckVia {
         client: Addr,
+        conn: u32,
         msg: MsgId,
     },
     /// The relay lost the client's connection `conn`.
@@ -831,11 +832,11 @@ impl Mirrored {
         }
     }
 
-    fn master_ack(&mut self, b: BrokerId, client: Addr, msg: MsgId, out: &mut Out) {
+    fn master_ack(&mut self, b: BrokerId, client: Addr, conn: u32, msg: MsgId, out: &mut Out) {
         let QueueRole::Master(m) = &mut self.node(b).role else {
             return;
         };
-        if let Some(q) = m.queue.ack(client, msg) {
+        if let Some(q) = m.queue.ack(client, conn, msg) {
             self.removed(b, q, out);
             self.dispatch(b, out);
         }
@@ -1356,7 +1357,7 @@ impl Mirrored {
                     self.send(x, p, PeerMsg::ClientGone { client, conn }, out);
                 }
             }
-            PeerMsg::AckVia { client, msg } => self.master_ack(x, client, msg, out),
+            PeerMsg::AckVia { client, conn, msg } => self.master_ack(x, client, conn, msg, out),
             PeerMsg::ClientGone { client, conn } => {
                 self.client_gone_at_master(x, client, Some(conn), out)
             }
@@ -1551,24 +1552,34 @@ impl Mirrored {
             }
             Payload::Ack { msg, .. } => {
                 if is_master {
-                    self.master_ack(x, client, msg, out);
+                    self.master_ack(x, client, conn, msg, out);
                 } else if let Some(m) = master {
-                    self.send(x, m, PeerMsg::AckVia { client, msg }, out);
+                    self.send(x, m, PeerMsg::AckVia { client, conn, msg }, out);
                 }
             }
             Payload::Close { .. } => {
-                self.node(x).sessions.close(client);
-                self.client_gone(x, client, out);
+                self.node(x).sessions.close(client, conn);
+                self.client_gone(x, client, conn, out);
             }
             _ => {}
         }
     }
 
-    /// The connection of `client` on node `x` ended.
-    fn client_gone(&mut self, x: BrokerId, client: Addr, out: &mut Out) {
-        let Some((conn, _, _)) = self.node(x).local_subs.remove(&client) else {
+    /// The connection `conn` of `client` on node `x` ended (a newer
+    /// connection of the same client is left alone).
+    fn client_gone(&mut self, x: BrokerId, client: Addr, conn: u32, out: &mut Out) {
+        if self.nodes[usize::from(x.0)]
+            .local_subs
+            .get(&client)
+            .is_some_and(|(c, _, _)| *c == conn)
+        {
+            self.node(x).local_subs.remove(&client);
+        }
+        // Tell the master even if a newer connection replaced this one here:
+        // what was delivered on the old one is still awaiting its ack there.
+        if !matches!(client, Addr::Consumer(_)) {
             return;
-        };
+        }
         if matches!(self.nodes[usize::from(x.0)].role, QueueRole::Master(_)) {
             self.client_gone_at_master(x, client, Some(conn), out);
         } else if let Some((m, _)) = self.nodes[usize::from(x.0)].master {
@@ -1760,7 +1771,7 @@ impl System for Mirrored {
             SysTimer::Session { client, conn } => {
                 let detector = self.client_detector;
                 if let Some(gone) = self.node(b).sessions.check(b, client, conn, detector, out) {
-                    self.client_gone(b, gone, out);
+                    self.client_gone(b, gone, conn, out);
                 }
             }
             SysTimer::Mirrored(Timer::Tick) => self.on_tick(b, out),

@@ -41,7 +41,8 @@ pub struct Delivery {
 #[derive(Clone, Debug, Default)]
 pub struct Queue {
     ready: VecDeque<QMsg>,
-    unacked: BTreeMap<MsgId, (Addr, QMsg)>,
+    /// Delivered, awaiting an ack: consumer and the connection it came on.
+    unacked: BTreeMap<MsgId, (Addr, u32, QMsg)>,
     subs: Vec<Subscription>,
     next_sub: usize,
 }
@@ -70,7 +71,7 @@ impl Queue {
     pub fn messages(&self) -> impl Iterator<Item = &QMsg> {
         self.ready
             .iter()
-            .chain(self.unacked.values().map(|(_, q)| q))
+            .chain(self.unacked.values().map(|(_, _, q)| q))
     }
 
     pub fn subscribe(
@@ -97,16 +98,13 @@ impl Queue {
     /// redelivered. Returns how many. A newer connection of the same
     /// consumer is left alone.
     pub fn unsubscribe(&mut self, consumer: Addr, conn: Option<u32>) -> u32 {
-        let stale = |s: &Subscription| s.consumer == consumer && conn.is_none_or(|c| c == s.conn);
-        if !self.subs.iter().any(stale) {
-            return 0;
-        }
-        self.subs.retain(|s| !stale(s));
+        let gone = |c: Addr, cc: u32| c == consumer && conn.is_none_or(|k| k == cc);
+        self.subs.retain(|s| !gone(s.consumer, s.conn));
         let back: Vec<QMsg> = self
             .unacked
-            .iter()
-            .filter(|(_, (c, _))| *c == consumer)
-            .map(|(_, (_, q))| *q)
+            .values()
+            .filter(|(c, cc, _)| gone(*c, *cc))
+            .map(|(_, _, q)| *q)
             .collect();
         for q in &back {
             self.unacked.remove(&q.msg);
@@ -133,14 +131,19 @@ impl Queue {
         count
     }
 
-    /// Acknowledges a delivery; returns the message if it was outstanding.
-    pub fn ack(&mut self, consumer: Addr, msg: MsgId) -> Option<QMsg> {
+    /// Acknowledges a delivery made on connection `conn` (delivery tags
+    /// belong to their channel); returns the message if it was outstanding.
+    pub fn ack(&mut self, consumer: Addr, conn: u32, msg: MsgId) -> Option<QMsg> {
         match self.unacked.get(&msg) {
-            Some((c, _)) if *c == consumer => {}
+            Some((c, cc, _)) if (*c, *cc) == (consumer, conn) => {}
             _ => return None,
         }
-        let (_, q) = self.unacked.remove(&msg)?;
-        if let Some(s) = self.subs.iter_mut().find(|s| s.consumer == consumer) {
+        let (_, _, q) = self.unacked.remove(&msg)?;
+        if let Some(s) = self
+            .subs
+            .iter_mut()
+            .find(|s| s.consumer == consumer && s.conn == conn)
+        {
             s.unacked = s.unacked.saturating_sub(1);
         }
         Some(q)
@@ -167,7 +170,7 @@ impl Queue {
             let s = &mut self.subs[index];
             if !s.auto_ack {
                 s.unacked += 1;
-                self.unacked.insert(q.msg, (s.consumer, q));
+                self.unacked.insert(q.msg, (s.consumer, s.conn, q));
             }
             deliveries.push(Delivery {
                 qmsg: q,
@@ -202,7 +205,7 @@ mod tests {
         let mut out = Vec::new();
         queue.dispatch(&mut out);
         assert_eq!(out.len(), 2);
-        assert!(queue.ack(c, MsgId(1)).is_some());
+        assert!(queue.ack(c, 1, MsgId(1)).is_some());
         out.clear();
         queue.dispatch(&mut out);
         assert_eq!(out.len(), 1);

@@ -14,7 +14,6 @@ use super::SysTimer;
 
 #[derive(Clone, Debug)]
 struct Session {
-    conn: u32,
     last_heard: SimTime,
     interval_ms: u64,
     timeout_ms: u64,
@@ -22,7 +21,9 @@ struct Session {
 
 #[derive(Clone, Debug, Default)]
 pub struct Sessions {
-    open: BTreeMap<Addr, Session>,
+    /// Keyed by client and connection: a client that reconnects has a new
+    /// session while the broker may still hold its old one.
+    open: BTreeMap<(Addr, u32), Session>,
 }
 
 impl Sessions {
@@ -36,9 +37,8 @@ impl Sessions {
         out: &mut Out,
     ) {
         self.open.insert(
-            client,
+            (client, conn),
             Session {
-                conn,
                 last_heard: out.now,
                 interval_ms: u64::from(interval_ms.max(1)),
                 timeout_ms: u64::from(timeout_ms.max(1)),
@@ -56,21 +56,21 @@ impl Sessions {
     /// (the broker restarted since, or closed it), which the host answers
     /// with a TCP reset.
     pub fn heard(&mut self, client: Addr, conn: u32, now: SimTime) -> bool {
-        match self.open.get_mut(&client) {
-            Some(s) if s.conn == conn => {
+        match self.open.get_mut(&(client, conn)) {
+            Some(s) => {
                 s.last_heard = now;
                 true
             }
-            _ => false,
+            None => false,
         }
     }
 
     pub fn is_open(&self, client: Addr, conn: u32) -> bool {
-        self.open.get(&client).is_some_and(|s| s.conn == conn)
+        self.open.contains_key(&(client, conn))
     }
 
-    pub fn close(&mut self, client: Addr) {
-        self.open.remove(&client);
+    pub fn close(&mut self, client: Addr, conn: u32) {
+        self.open.remove(&(client, conn));
     }
 
     /// The heartbeat check; returns the client when it is declared gone.
@@ -82,7 +82,7 @@ impl Sessions {
         detector: Detector,
         out: &mut Out,
     ) -> Option<Addr> {
-        let s = self.open.get(&client).filter(|s| s.conn == conn)?;
+        let s = self.open.get(&(client, conn))?;
         let silent_ms = out.now.ms_since(s.last_heard);
         if silent_ms >= s.timeout_ms {
             out.trace(Event::DeclaredDown {
@@ -92,7 +92,7 @@ impl Sessions {
                 timeout_ms: s.timeout_ms,
                 by: detector,
             });
-            self.open.remove(&client);
+            self.open.remove(&(client, conn));
             return Some(client);
         }
         let interval = s.interval_ms;
@@ -107,8 +107,8 @@ impl Sessions {
 
     /// Graceful close of every connection (broker stopping or pausing).
     pub fn close_all(&mut self, me: BrokerId, out: &mut Out) {
-        for (client, s) in std::mem::take(&mut self.open) {
-            out.send(Addr::Broker(me), client, Payload::Closed { conn: s.conn });
+        for (client, conn) in std::mem::take(&mut self.open).into_keys() {
+            out.send(Addr::Broker(me), client, Payload::Closed { conn });
         }
     }
 
