@@ -134,6 +134,8 @@ pub struct Sim {
     invariants: Invariants,
     phase: Phase,
     out: Out,
+    /// The second action buffer `apply_actions` swaps with `out.actions`.
+    spare_actions: Vec<crate::out::Action>,
     stats: Stats,
 }
 
@@ -202,6 +204,7 @@ impl Sim {
             invariants: Invariants::default(),
             phase: Phase::Faults,
             out: Out::default(),
+            spare_actions: Vec::new(),
             stats: Stats::default(),
             config: Arc::new(config),
         };
@@ -519,8 +522,10 @@ impl Sim {
     fn apply_actions(&mut self) {
         let mut topology_changed = false;
         while !self.out.actions.is_empty() {
-            let actions = std::mem::take(&mut self.out.actions);
-            for action in actions {
+            // Swap in the spare buffer, so that neither is ever reallocated.
+            let mut actions = std::mem::take(&mut self.spare_actions);
+            std::mem::swap(&mut actions, &mut self.out.actions);
+            for action in actions.drain(..) {
                 match action {
                     Action::Send { from, to, payload } => {
                         if let Some(at) = self.net.transit(from, to, self.now, &mut self.rng) {
@@ -585,6 +590,7 @@ impl Sim {
                     }
                 }
             }
+            self.spare_actions = actions;
         }
         if topology_changed {
             self.update_writable();
@@ -955,20 +961,28 @@ impl Sim {
             }
         }
         let total = losses.len();
-        for (msg, at) in losses.iter().take(MAX_LISTED_LOSSES) {
-            let v = Violation {
-                at_ms: at.as_ms(),
-                property: invariants::CONFIRMED_SURVIVE,
-                detail: format!("confirmed message {msg} lost"),
+        if let Some((first, _)) = losses.first() {
+            // One line in the trace; the report lists the messages one by one.
+            let detail = match losses.last() {
+                Some((last, _)) if total > 1 => {
+                    format!("{total} confirmed messages were lost ({first} … {last})")
+                }
+                _ => format!("confirmed message {first} was lost"),
             };
             self.trace.record(
                 self.now,
                 Event::Violation {
-                    property: v.property,
-                    detail: v.detail.clone(),
+                    property: invariants::CONFIRMED_SURVIVE,
+                    detail,
                 },
             );
-            self.invariants.add(v);
+        }
+        for (msg, at) in losses.iter().take(MAX_LISTED_LOSSES) {
+            self.invariants.add(Violation {
+                at_ms: at.as_ms(),
+                property: invariants::CONFIRMED_SURVIVE,
+                detail: format!("confirmed message {msg} lost"),
+            });
         }
         if total > MAX_LISTED_LOSSES {
             self.invariants.add(Violation {

@@ -196,7 +196,8 @@ impl Link {
         out.trace(Event::ReconnectIn {
             client: self.me,
             delay_ms,
-            attempt: self.failed_passes,
+            // Numbered from 1: the attempt this delay leads to.
+            attempt: self.failed_passes + 1,
         });
         out.timer(
             self.me,

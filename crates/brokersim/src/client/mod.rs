@@ -24,10 +24,9 @@ pub enum ClientTimer {
     Heartbeat(u32),
     Reconnect(u32),
     PublishTick,
-    ConfirmTimeout {
-        msg: MsgId,
-        attempt: u16,
-    },
+    /// The oldest confirm deadline may have passed (one timer for all of
+    /// them keeps the event queue small at high rates).
+    ConfirmDeadline,
     SendTimeout {
         msg: MsgId,
     },

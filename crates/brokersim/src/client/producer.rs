@@ -19,6 +19,7 @@ use super::{ClientCtx, ClientTimer};
 use crate::ids::{Addr, BrokerId, ClientId, MsgId};
 use crate::out::TimerKind;
 use crate::scenario::config::ProducerConfig;
+use crate::time::SimTime;
 use crate::trace::{Detector, Event};
 use crate::wire::Payload;
 
@@ -43,6 +44,10 @@ pub struct Producer {
     outbox: VecDeque<(MsgId, u16)>,
     /// Sent and awaiting a confirm or receipt, with their attempt number.
     pending: BTreeMap<MsgId, u16>,
+    /// Confirm deadlines in the order they fall (the timeout is the same
+    /// for every send, so sending order is deadline order).
+    deadlines: VecDeque<(SimTime, MsgId, u16)>,
+    deadline_timer_armed: bool,
     ticks: u64,
     /// When the publishing schedule started (µs): the application starts
     /// publishing once its first connection is up.
@@ -61,6 +66,8 @@ impl Producer {
             backlog: 0,
             outbox: VecDeque::new(),
             pending: BTreeMap::new(),
+            deadlines: VecDeque::new(),
+            deadline_timer_armed: false,
             ticks: 0,
             origin_us: None,
             crashed: false,
@@ -121,16 +128,10 @@ impl Producer {
                     self.on_link_lost(ctx);
                 }
             }
-            ClientTimer::ConfirmTimeout { msg, attempt } => {
-                if self.pending.get(&msg) == Some(&attempt) {
-                    self.pending.remove(&msg);
-                    let will_retry = attempt <= self.cfg.retries as u16;
-                    ctx.out.trace(Event::ConfirmTimedOut { msg, will_retry });
-                    if will_retry {
-                        self.retry_later(msg, attempt + 1, ctx);
-                    }
-                    self.pump(ctx);
-                }
+            ClientTimer::ConfirmDeadline => {
+                self.deadline_timer_armed = false;
+                self.expire_confirms(ctx);
+                self.pump(ctx);
             }
             ClientTimer::SendTimeout { msg } => {
                 if let Some(pos) = self.outbox.iter().position(|(m, _)| *m == msg) {
@@ -143,6 +144,42 @@ impl Producer {
                 self.pump(ctx);
             }
             ClientTimer::ProcessDone => {}
+        }
+    }
+
+    /// Gives up waiting for confirms whose deadline has passed.
+    fn expire_confirms(&mut self, ctx: &mut ClientCtx) {
+        let now = ctx.out.now;
+        while let Some(&(deadline, msg, attempt)) = self.deadlines.front() {
+            if deadline > now {
+                break;
+            }
+            self.deadlines.pop_front();
+            if self.pending.get(&msg) != Some(&attempt) {
+                continue;
+            }
+            self.pending.remove(&msg);
+            let will_retry = attempt <= self.cfg.retries as u16;
+            ctx.out.trace(Event::ConfirmTimedOut { msg, will_retry });
+            if will_retry {
+                self.retry_later(msg, attempt + 1, ctx);
+            }
+        }
+        self.arm_deadline_timer(ctx);
+    }
+
+    fn arm_deadline_timer(&mut self, ctx: &mut ClientCtx) {
+        if self.deadline_timer_armed {
+            return;
+        }
+        if let Some(&(deadline, _, _)) = self.deadlines.front() {
+            self.deadline_timer_armed = true;
+            let after = deadline.0.saturating_sub(ctx.out.now.0);
+            ctx.out.timer_us(
+                self.me(),
+                after,
+                TimerKind::Client(ClientTimer::ConfirmDeadline),
+            );
         }
     }
 
@@ -256,11 +293,9 @@ impl Producer {
         if confirm {
             self.pending.insert(msg, attempt);
             if !self.link.replays_in_flight() {
-                ctx.out.timer(
-                    self.me(),
-                    self.cfg.confirm_timeout_ms,
-                    TimerKind::Client(ClientTimer::ConfirmTimeout { msg, attempt }),
-                );
+                let deadline = ctx.out.now.after_ms(self.cfg.confirm_timeout_ms);
+                self.deadlines.push_back((deadline, msg, attempt));
+                self.arm_deadline_timer(ctx);
             }
         }
     }
@@ -329,6 +364,8 @@ impl Producer {
         self.crashed = true;
         self.link.reset();
         self.pending.clear();
+        self.deadlines.clear();
+        self.deadline_timer_armed = false;
         self.outbox.clear();
         self.backlog = 0;
     }
