@@ -1042,24 +1042,33 @@ impl Sim {
 
     /// What a front end draws now.
     pub fn view(&self) -> View {
+        let now = self.now;
         let client_view = |name: String,
                            link: &crate::client::Link,
                            outstanding: u32,
-                           crashed: bool| ClientView {
-            name,
-            connected_to: link.conn().map(|(b, _)| b),
-            state: if crashed {
-                "crashed"
-            } else {
-                match link.state {
-                    crate::client::LinkState::Idle => "idle",
-                    crate::client::LinkState::Connecting { .. } => "connecting",
-                    crate::client::LinkState::Up { .. } => "connected",
-                    crate::client::LinkState::Backoff { .. } => "waiting to reconnect",
-                    crate::client::LinkState::Dead => "gave up",
-                }
-            },
-            outstanding,
+                           backlog: u32,
+                           crashed: bool| {
+            use crate::client::LinkState;
+            ClientView {
+                name,
+                connected_to: link.conn().map(|(b, _)| b),
+                state: match (crashed, link.state) {
+                    (true, _) => "crashed",
+                    (false, LinkState::Idle) => "idle",
+                    (false, LinkState::Connecting { .. }) => "connecting",
+                    (false, LinkState::Up { .. }) => "connected",
+                    (false, LinkState::Backoff { .. }) => "waiting to reconnect",
+                    (false, LinkState::Dead) => "gave up",
+                },
+                outstanding,
+                backlog,
+                reconnect_at: match link.state {
+                    LinkState::Backoff { until } if !crashed => Some(until),
+                    _ => None,
+                },
+                silent_ms: link.silent_ms(now),
+                timeout_ms: link.heartbeat().timeout_ms,
+            }
         };
         let mut in_flight: Vec<PacketView> = self
             .queue
@@ -1109,6 +1118,7 @@ impl Sim {
                         Addr::Producer(p.id).to_string(),
                         &p.link,
                         p.unconfirmed(),
+                        p.backlog(),
                         p.crashed,
                     )
                 })
@@ -1121,11 +1131,14 @@ impl Sim {
                         Addr::Consumer(c.id).to_string(),
                         &c.link,
                         c.buffered(),
+                        0,
                         c.crashed,
                     )
                 })
                 .collect(),
             in_flight,
+            suspicions: self.system.as_ref_dyn().suspicions(self.now),
+            system: self.config.system.name(),
         }
     }
 }

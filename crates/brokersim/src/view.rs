@@ -55,6 +55,23 @@ pub struct ClientView {
     pub state: &'static str,
     /// Producers: sent but unconfirmed; consumers: received but unhandled.
     pub outstanding: u32,
+    /// Producers: messages the application is waiting to send.
+    pub backlog: u32,
+    /// While waiting to reconnect: when the next attempt starts.
+    pub reconnect_at: Option<SimTime>,
+    /// How long the client has not heard from its broker, and after how
+    /// long it gives up on it (the heartbeat or inactivity timeout).
+    pub silent_ms: u64,
+    pub timeout_ms: u64,
+}
+
+/// One failure detector's view of one peer: how close to "declared down".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suspicion {
+    pub observer: BrokerId,
+    pub target: BrokerId,
+    pub silent_ms: u64,
+    pub timeout_ms: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -78,4 +95,8 @@ pub struct View {
     pub producers: Vec<ClientView>,
     pub consumers: Vec<ClientView>,
     pub in_flight: Vec<PacketView>,
+    /// Broker-to-broker failure detectors (RabbitMQ's net_ticktime).
+    pub suspicions: Vec<Suspicion>,
+    /// The system's name as in scenarios (`rabbitmq-mirrored`, …).
+    pub system: &'static str,
 }

@@ -99,6 +99,15 @@ impl Link {
         self.state == LinkState::Dead
     }
 
+    /// Milliseconds since the broker was last heard from (0 when not connected).
+    pub fn silent_ms(&self, now: SimTime) -> u64 {
+        if self.is_up() {
+            now.ms_since(self.last_heard)
+        } else {
+            0
+        }
+    }
+
     pub fn heartbeat(&self) -> Heartbeat {
         self.conn_cfg.heartbeat
     }

@@ -1840,4 +1840,26 @@ impl System for Mirrored {
     fn longest_timeout_ms(&self) -> u64 {
         self.tick_timeout_ms + self.tick_interval_ms + self.boot_wait_ms
     }
+
+    fn suspicions(&self, now: SimTime) -> Vec<crate::view::Suspicion> {
+        let mut out = Vec::new();
+        for x in self.all() {
+            let node = &self.nodes[usize::from(x.0)];
+            if !node.running {
+                continue;
+            }
+            for p in self.all() {
+                let peer = &node.peers[usize::from(p.0)];
+                if p != x && peer.up {
+                    out.push(crate::view::Suspicion {
+                        observer: x,
+                        target: p,
+                        silent_ms: now.ms_since(peer.last_heard),
+                        timeout_ms: self.tick_timeout_ms,
+                    });
+                }
+            }
+        }
+        out
+    }
 }

@@ -60,6 +60,10 @@ pub trait System {
     /// Nothing left in any queue and nothing awaiting replication.
     fn quiescent(&self) -> bool;
     fn replicas(&self) -> Vec<ReplicaView>;
+    /// What the broker-to-broker failure detectors think right now.
+    fn suspicions(&self, _now: crate::time::SimTime) -> Vec<crate::view::Suspicion> {
+        Vec::new()
+    }
     /// The longest timeout this design waits on, to size the drain's quiet window.
     fn longest_timeout_ms(&self) -> u64;
 }
