@@ -394,6 +394,11 @@ impl Sim {
             return;
         }
         match to {
+            Addr::Controller => {
+                self.system
+                    .as_dyn()
+                    .controller_receive(from, payload, &mut self.out)
+            }
             Addr::Broker(b) => {
                 let proc = &self.brokers[usize::from(b.0)];
                 match proc.status {
@@ -461,16 +466,31 @@ impl Sim {
         }
     }
 
+    /// A client's index into `client_incarnation`; brokers and the
+    /// controller have none (validation never makes them client targets).
     fn client_slot(&self, client: Addr) -> usize {
         match client {
             Addr::Producer(p) => usize::from(p.0),
             Addr::Consumer(c) => self.producers.len() + usize::from(c.0),
-            Addr::Broker(_) => unreachable!("brokers are not clients"),
+            Addr::Broker(_) | Addr::Controller => unreachable!("{client} is not a client"),
+        }
+    }
+
+    /// The incarnation a timer set now by `owner` belongs to.
+    fn incarnation_of(&self, owner: Addr) -> u32 {
+        match owner {
+            Addr::Broker(b) => self.brokers[usize::from(b.0)].incarnation,
+            // The controller quorum never fails as a whole here.
+            Addr::Controller => 1,
+            client => self.client_incarnation[self.client_slot(client)],
         }
     }
 
     fn fire(&mut self, owner: Addr, incarnation: u32, kind: TimerKind) {
         match (owner, kind) {
+            (Addr::Controller, TimerKind::System(timer)) => {
+                self.system.as_dyn().controller_timer(timer, &mut self.out)
+            }
             (Addr::Broker(b), TimerKind::System(timer)) => {
                 let proc = &self.brokers[usize::from(b.0)];
                 if proc.incarnation != incarnation {
@@ -551,10 +571,7 @@ impl Sim {
                         } else {
                             0
                         };
-                        let incarnation = match owner {
-                            Addr::Broker(b) => self.brokers[usize::from(b.0)].incarnation,
-                            client => self.client_incarnation[self.client_slot(client)],
-                        };
+                        let incarnation = self.incarnation_of(owner);
                         self.push(
                             self.now.after_us(after_us + jitter),
                             Item::Timer {
@@ -694,8 +711,11 @@ impl Sim {
                 self.system.as_dyn().lose_disk(*b, &mut self.out);
                 self.boot_broker(*b);
             }
-            FaultKind::Partition(groups) => {
-                self.net.partition(groups);
+            FaultKind::Partition {
+                groups,
+                controller_group,
+            } => {
+                self.net.partition(groups, *controller_group);
                 for proc in &mut self.brokers {
                     proc.failed_at.get_or_insert(self.now);
                 }
@@ -812,7 +832,7 @@ impl Sim {
                 }
                 alive
             }
-            Addr::Broker(_) => false,
+            Addr::Broker(_) | Addr::Controller => false,
         };
         if was_alive {
             self.client_incarnation[slot] += 1;
@@ -824,7 +844,7 @@ impl Sim {
         let alive = match client {
             Addr::Producer(p) => !self.producers[usize::from(p.0)].crashed,
             Addr::Consumer(c) => !self.consumers[usize::from(c.0)].crashed,
-            Addr::Broker(_) => return,
+            Addr::Broker(_) | Addr::Controller => return,
         };
         if alive {
             self.crash_client(client);
@@ -839,7 +859,7 @@ impl Sim {
         match client {
             Addr::Producer(p) => self.producers[usize::from(p.0)].restart(&mut ctx),
             Addr::Consumer(c) => self.consumers[usize::from(c.0)].restart(&mut ctx),
-            Addr::Broker(_) => {}
+            Addr::Broker(_) | Addr::Controller => {}
         }
     }
 

@@ -27,6 +27,8 @@ pub enum Addr {
     Broker(BrokerId),
     Producer(ClientId),
     Consumer(ClientId),
+    /// Kafka's controller quorum (KRaft), drawn as one party.
+    Controller,
 }
 
 impl std::fmt::Display for BrokerId {
@@ -53,6 +55,7 @@ impl std::fmt::Display for Addr {
             Addr::Broker(b) => write!(f, "{b}"),
             Addr::Producer(p) => write!(f, "p{}", u32::from(p.0) + 1),
             Addr::Consumer(c) => write!(f, "c{}", u32::from(c.0) + 1),
+            Addr::Controller => write!(f, "controller"),
         }
     }
 }

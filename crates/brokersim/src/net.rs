@@ -28,6 +28,8 @@ pub struct Network {
     loss: Ratio,
     /// Partition group of each broker; all equal when there is no partition.
     group: Vec<u8>,
+    /// The partition group of Kafka's controller quorum.
+    controller_group: u8,
     /// Extra one-way latency of slowed broker-to-broker links.
     slow_links: BTreeMap<(BrokerId, BrokerId), u64>,
     /// Arrival time of the last packet on each directed link, for FIFO.
@@ -42,7 +44,8 @@ impl Network {
         latency: (u64, u64),
         loss: Ratio,
     ) -> Network {
-        let nodes = usize::from(brokers) + usize::from(producers) + usize::from(consumers);
+        // Brokers, producers, consumers, and Kafka's controller last.
+        let nodes = usize::from(brokers) + usize::from(producers) + usize::from(consumers) + 1;
         Network {
             brokers,
             producers,
@@ -51,6 +54,7 @@ impl Network {
             latency_max_us: latency.1,
             loss,
             group: vec![0; usize::from(brokers)],
+            controller_group: 0,
             slow_links: BTreeMap::new(),
             last_arrival: vec![0; nodes * nodes],
         }
@@ -63,6 +67,7 @@ impl Network {
             Addr::Consumer(c) => {
                 usize::from(self.brokers) + usize::from(self.producers) + usize::from(c.0)
             }
+            Addr::Controller => self.nodes - 1,
         }
     }
 
@@ -80,8 +85,10 @@ impl Network {
         }
     }
 
-    /// Cuts the brokers into `groups`; brokers not named form one more group.
-    pub fn partition(&mut self, groups: &[Vec<BrokerId>]) {
+    /// Cuts the brokers into `groups`; brokers not named form one more
+    /// group. Kafka's controller quorum sits in `controller_group`, or by
+    /// default with the most brokers (the first such group on a tie).
+    pub fn partition(&mut self, groups: &[Vec<BrokerId>], controller_group: Option<u8>) {
         let rest = groups.len().min(254) as u8 + 1;
         self.group.fill(rest);
         for (i, group) in groups.iter().enumerate() {
@@ -89,6 +96,13 @@ impl Network {
                 self.group[usize::from(b.0)] = i as u8 + 1;
             }
         }
+        self.controller_group = match controller_group {
+            Some(g) => g + 1,
+            None => {
+                let size = |g: u8| self.group.iter().filter(|x| **x == g).count();
+                (1..=rest).fold(1, |best, g| if size(g) > size(best) { g } else { best })
+            }
+        };
     }
 
     /// Brokers in the same group as `b` (itself included).
@@ -103,6 +117,7 @@ impl Network {
 
     pub fn heal(&mut self) {
         self.group.fill(0);
+        self.controller_group = 0;
         self.slow_links.clear();
     }
 
@@ -172,7 +187,7 @@ mod tests {
     #[test]
     fn a_partition_cuts_only_across_groups() {
         let mut net = Network::new(3, 1, 0, (1_000, 1_000), Ratio::ZERO);
-        net.partition(&[vec![BrokerId(0)]]);
+        net.partition(&[vec![BrokerId(0)]], None);
         assert!(!net.can_reach(b(0), b(1)));
         assert!(net.can_reach(b(1), b(2)));
         assert!(net.can_reach(Addr::Producer(crate::ids::ClientId(0)), b(0)));

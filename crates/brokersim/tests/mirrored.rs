@@ -33,7 +33,7 @@ fn run(patch: impl FnOnce(&mut Value)) -> (Report, Vec<TraceEntry>) {
     (report, sim.trace().to_vec())
 }
 
-fn find<'a>(trace: &'a [TraceEntry], pred: impl Fn(&Event) -> bool) -> Vec<&'a TraceEntry> {
+fn find(trace: &[TraceEntry], pred: impl Fn(&Event) -> bool) -> Vec<&TraceEntry> {
     trace.iter().filter(|e| pred(&e.event)).collect()
 }
 
@@ -88,10 +88,7 @@ fn the_crash_is_detected_after_net_ticktime() {
             unreachable!()
         };
         assert_eq!(timeout_ms, 4_000);
-        assert!(
-            silent_ms >= 4_000 && silent_ms <= 5_100,
-            "silent {silent_ms}"
-        );
+        assert!((4_000..=5_100).contains(&silent_ms), "silent {silent_ms}");
     }
     assert_eq!(report.detection_ms.len(), 1);
     assert!((4_000..=5_100).contains(&report.detection_ms[0]));

@@ -126,6 +126,11 @@ impl Link {
         }
     }
 
+    /// A RabbitMQ client (automatic recovery over an address list).
+    pub fn is_rabbitmq_recovery(&self) -> bool {
+        matches!(self.conn_cfg.policy, ConnectPolicy::Recovery { .. })
+    }
+
     /// ActiveMQ's failover transport resends requests that were in flight
     /// when the connection died; other clients leave that to the application.
     pub fn replays_in_flight(&self) -> bool {

@@ -292,7 +292,10 @@ impl Producer {
         );
         if confirm {
             self.pending.insert(msg, attempt);
-            if !self.link.replays_in_flight() {
+            // RabbitMQ's application gives up waiting after a timeout; an
+            // ActiveMQ synchronous send blocks until its receipt or until
+            // the connection fails (JMS sendTimeout 0).
+            if self.link.is_rabbitmq_recovery() {
                 let deadline = ctx.out.now.after_ms(self.cfg.confirm_timeout_ms);
                 self.deadlines.push_back((deadline, msg, attempt));
                 self.arm_deadline_timer(ctx);

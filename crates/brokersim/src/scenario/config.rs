@@ -2,7 +2,7 @@
 //! here is in range and every name resolved to an id.
 
 use super::failover_uri::FailoverUri;
-use super::settings::{ActiveMqSettings, MirroredSettings};
+use super::settings::{ActiveMqSettings, KafkaSettings, MirroredSettings, QuorumSettings};
 use crate::ids::{Addr, BrokerId};
 use crate::rng::Ratio;
 
@@ -32,6 +32,8 @@ pub struct Heartbeat {
 pub enum SystemConfig {
     ActiveMq(ActiveMqSettings),
     Mirrored(MirroredSettings),
+    Quorum(QuorumSettings),
+    Kafka(KafkaSettings),
 }
 
 impl SystemConfig {
@@ -39,7 +41,14 @@ impl SystemConfig {
         match self {
             SystemConfig::ActiveMq(_) => "activemq",
             SystemConfig::Mirrored(_) => "rabbitmq-mirrored",
+            SystemConfig::Quorum(_) => "rabbitmq-quorum",
+            SystemConfig::Kafka(_) => "kafka",
         }
+    }
+
+    /// Both RabbitMQ designs speak AMQP 0-9-1 to their clients.
+    pub fn is_rabbitmq(&self) -> bool {
+        matches!(self, SystemConfig::Mirrored(_) | SystemConfig::Quorum(_))
     }
 }
 
@@ -81,6 +90,32 @@ pub struct ClientConnection {
     pub heartbeat: Heartbeat,
 }
 
+/// Kafka's producer `acks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Acks {
+    None,
+    Leader,
+    All,
+}
+
+#[derive(Clone, Debug)]
+pub struct KafkaProducerConfig {
+    pub acks: Acks,
+    pub idempotent: bool,
+    pub delivery_timeout_ms: u64,
+    pub request_timeout_ms: u64,
+    pub max_in_flight: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct KafkaConsumerConfig {
+    /// `auto.offset.reset=earliest` (else `latest`).
+    pub reset_earliest: bool,
+    /// `enable.auto.commit` (`ack: auto`), committing every interval.
+    pub auto_commit: bool,
+    pub auto_commit_interval_ms: u64,
+}
+
 #[derive(Clone, Debug)]
 pub struct ProducerConfig {
     pub rate_per_s: u32,
@@ -91,6 +126,8 @@ pub struct ProducerConfig {
     pub retries: u32,
     pub confirm_timeout_ms: u64,
     pub connection: ClientConnection,
+    /// Set for Kafka producers.
+    pub kafka: Option<KafkaProducerConfig>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +144,8 @@ pub struct ConsumerConfig {
     pub process_ms: u64,
     pub start_ms: u64,
     pub connection: ClientConnection,
+    /// Set for Kafka consumers.
+    pub kafka: Option<KafkaConsumerConfig>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,7 +166,12 @@ pub enum FaultKind {
         for_ms: u64,
     },
     LoseDisk(BrokerId),
-    Partition(Vec<Vec<BrokerId>>),
+    /// Groups of brokers cut from each other; `controller_group` is the
+    /// group Kafka's controller quorum sits in (by default the largest).
+    Partition {
+        groups: Vec<Vec<BrokerId>>,
+        controller_group: Option<u8>,
+    },
     Heal,
     SlowLink {
         a: BrokerId,

@@ -20,6 +20,8 @@ impl ScenarioError {
         error: serde_path_to_error::Error<serde_json::Error>,
     ) -> ScenarioError {
         let path = error.path().to_string();
+        // serde_path_to_error writes `?` for a key it could not read.
+        let path = path.trim_end_matches(".?").to_string();
         let path = match path.as_str() {
             "." | "?" => String::new(),
             // Deeply nested input gives a path of hundreds of `[0]`s.

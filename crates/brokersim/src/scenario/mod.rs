@@ -119,6 +119,15 @@ pub struct ProducerSpec {
     /// Kafka's `enable.idempotence`: accepted only for the Kafka system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotent: Option<bool>,
+    /// Kafka's `delivery.timeout.ms` (default 120000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_timeout_ms: Option<u64>,
+    /// Kafka's `request.timeout.ms` (default 30000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_timeout_ms: Option<u64>,
+    /// Kafka's `max.in.flight.requests.per.connection` (default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect: Option<ConnectSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -147,6 +156,12 @@ pub struct ConsumerSpec {
     pub connect_timeout_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_recovery_interval_ms: Option<u64>,
+    /// Kafka's `auto.offset.reset`: `earliest` or `latest` (default `latest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_offset_reset: Option<String>,
+    /// Kafka's `auto.commit.interval.ms` (default 5000), with `ack: auto`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_commit_interval_ms: Option<u64>,
 }
 
 /// One fault: `{"at_ms": 5000, "crash": "b1"}`. Exactly one kind per entry.
@@ -200,6 +215,13 @@ impl Scenario {
                     text.len(),
                     MAX_INPUT_BYTES
                 ),
+            ));
+        }
+        // serde would also read a struct from a JSON array, by position.
+        if !text.trim_start().starts_with('{') {
+            return Err(ScenarioError::new(
+                "",
+                "a scenario is a JSON object: {\"version\": 1, …}",
             ));
         }
         let mut deserializer = serde_json::Deserializer::from_str(text);

@@ -67,6 +67,32 @@ pub enum Locker {
     LeaseDatabase,
 }
 
+/// Kafka topic and broker settings (KRaft mode).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KafkaSettings {
+    pub partitions: u16,
+    pub replication_factor: u16,
+    pub min_insync_replicas: u16,
+    pub unclean_leader_election: bool,
+    pub replica_lag_time_max_ms: u64,
+    pub broker_heartbeat_interval_ms: u64,
+    pub broker_session_timeout_ms: u64,
+    pub replica_fetch_wait_max_ms: u64,
+}
+
+/// RabbitMQ quorum queue arguments and node settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuorumSettings {
+    /// `x-quorum-initial-group-size`: replicas of the queue (default 3).
+    pub initial_group_size: u16,
+    /// `delivery-limit`: deliveries before a message is dropped (or
+    /// dead-lettered); `None` = unlimited (RabbitMQ 3.13's default).
+    pub delivery_limit: Option<u32>,
+    /// Erlang distribution `net_ticktime`, in seconds (default 60).
+    pub net_ticktime_s: u64,
+    pub cluster_partition_handling: PartitionHandling,
+}
+
 const MIRRORED_KEYS: &[&str] = &[
     "ha-mode",
     "ha-params",
@@ -78,11 +104,20 @@ const MIRRORED_KEYS: &[&str] = &[
 ];
 const ACTIVEMQ_KEYS: &[&str] = &["lockAcquireSleepInterval", "lockKeepAlivePeriod", "locker"];
 const KAFKA_KEYS: &[&str] = &[
+    "partitions",
     "replication.factor",
     "min.insync.replicas",
     "unclean.leader.election.enable",
     "replica.lag.time.max.ms",
-    "partitions",
+    "broker.heartbeat.interval.ms",
+    "broker.session.timeout.ms",
+    "replica.fetch.wait.max.ms",
+];
+const QUORUM_KEYS: &[&str] = &[
+    "x-quorum-initial-group-size",
+    "delivery-limit",
+    "net_ticktime",
+    "cluster_partition_handling",
 ];
 
 type Settings = BTreeMap<String, Value>;
@@ -102,11 +137,13 @@ fn reject_unknown(settings: &Settings, known: &[&str], system: &str) -> Result<(
             Some("activemq")
         } else if KAFKA_KEYS.contains(&key.as_str()) {
             Some("kafka")
+        } else if QUORUM_KEYS.contains(&key.as_str()) {
+            Some("rabbitmq-quorum")
         } else {
             None
         };
         let message = match owner {
-            Some(owner) => format!("\"{key}\" is a {owner} setting, but the system is {system}"),
+            Some(owner) => format!("\"{key}\" is a setting of {owner}, but the system is {system}"),
             None => format!(
                 "unknown setting \"{key}\" for {system} (known: {})",
                 known.join(", ")
@@ -314,5 +351,104 @@ pub fn parse_activemq(settings: &Settings) -> Result<ActiveMqSettings, ScenarioE
         .unwrap_or(10_000),
         lock_keep_alive_period_ms,
         locker,
+    })
+}
+
+fn boolean(settings: &Settings, key: &str) -> Result<Option<bool>, ScenarioError> {
+    let Some(value) = settings.get(key) else {
+        return Ok(None);
+    };
+    value.as_bool().map(Some).ok_or_else(|| {
+        ScenarioError::new(field(key), format!("expected true or false, got {value}"))
+    })
+}
+
+pub fn parse_kafka(settings: &Settings, brokers: u16) -> Result<KafkaSettings, ScenarioError> {
+    reject_unknown(settings, KAFKA_KEYS, "kafka")?;
+    let max = u64::from(brokers);
+    let replication_factor = whole_number(
+        settings,
+        "replication.factor",
+        1,
+        max,
+        "replicas (at most the number of brokers)",
+    )?
+    .unwrap_or(1) as u16;
+    let min_insync_replicas =
+        whole_number(settings, "min.insync.replicas", 1, max, "replicas")?.unwrap_or(1) as u16;
+    let broker_heartbeat_interval_ms = whole_number(
+        settings,
+        "broker.heartbeat.interval.ms",
+        1,
+        super::MAX_TIMEOUT_MS,
+        "milliseconds",
+    )?
+    .unwrap_or(2_000);
+    let broker_session_timeout_ms = whole_number(
+        settings,
+        "broker.session.timeout.ms",
+        1,
+        super::MAX_TIMEOUT_MS,
+        "milliseconds",
+    )?
+    .unwrap_or(9_000);
+    if broker_session_timeout_ms < broker_heartbeat_interval_ms {
+        return Err(ScenarioError::new(
+            field("broker.session.timeout.ms"),
+            "must be at least broker.heartbeat.interval.ms",
+        ));
+    }
+    Ok(KafkaSettings {
+        partitions: whole_number(settings, "partitions", 1, 64, "partitions")?.unwrap_or(1) as u16,
+        replication_factor,
+        min_insync_replicas,
+        unclean_leader_election: boolean(settings, "unclean.leader.election.enable")?
+            .unwrap_or(false),
+        replica_lag_time_max_ms: whole_number(
+            settings,
+            "replica.lag.time.max.ms",
+            1,
+            super::MAX_TIMEOUT_MS,
+            "milliseconds",
+        )?
+        .unwrap_or(30_000),
+        broker_heartbeat_interval_ms,
+        broker_session_timeout_ms,
+        replica_fetch_wait_max_ms: whole_number(
+            settings,
+            "replica.fetch.wait.max.ms",
+            1,
+            60_000,
+            "milliseconds",
+        )?
+        .unwrap_or(500),
+    })
+}
+
+pub fn parse_quorum(settings: &Settings, brokers: u16) -> Result<QuorumSettings, ScenarioError> {
+    reject_unknown(settings, QUORUM_KEYS, "rabbitmq-quorum")?;
+    let cluster_partition_handling = match string_choice(
+        settings,
+        "cluster_partition_handling",
+        &["ignore", "pause_minority", "autoheal"],
+    )? {
+        Some("pause_minority") => PartitionHandling::PauseMinority,
+        Some("autoheal") => PartitionHandling::Autoheal,
+        _ => PartitionHandling::Ignore,
+    };
+    let initial_group_size = whole_number(
+        settings,
+        "x-quorum-initial-group-size",
+        1,
+        u64::from(brokers),
+        "replicas (at most the number of brokers)",
+    )?
+    .unwrap_or(u64::from(brokers.min(3))) as u16;
+    Ok(QuorumSettings {
+        initial_group_size,
+        delivery_limit: whole_number(settings, "delivery-limit", 0, 1_000_000, "deliveries")?
+            .map(|n| n as u32),
+        net_ticktime_s: whole_number(settings, "net_ticktime", 1, 3_600, "seconds")?.unwrap_or(60),
+        cluster_partition_handling,
     })
 }

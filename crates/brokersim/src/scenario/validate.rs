@@ -11,6 +11,8 @@ use crate::ids::{Addr, BrokerId, ClientId};
 use crate::rng::Ratio;
 
 const SYSTEMS: &[&str] = &["rabbitmq-mirrored", "activemq", "rabbitmq-quorum", "kafka"];
+/// Systems whose settings are checked but whose simulation is still being built.
+const NOT_YET_SIMULATED: &[&str] = &["rabbitmq-quorum", "kafka"];
 
 pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
     if s.version != 1 {
@@ -67,15 +69,22 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
             SystemConfig::Mirrored(settings::parse_mirrored(&s.settings, &names)?)
         }
         "activemq" => SystemConfig::ActiveMq(settings::parse_activemq(&s.settings)?),
-        other => {
-            return Err(ScenarioError::new(
-                "system",
-                format!(
-                    "\"{other}\" is planned but not simulated yet (available: rabbitmq-mirrored, activemq)"
-                ),
-            ));
+        "rabbitmq-quorum" => {
+            SystemConfig::Quorum(settings::parse_quorum(&s.settings, broker_count)?)
         }
+        _ => SystemConfig::Kafka(settings::parse_kafka(&s.settings, broker_count)?),
     };
+    if let Some(planned) = NOT_YET_SIMULATED
+        .iter()
+        .find(|name| **name == system.name())
+    {
+        return Err(ScenarioError::new(
+            "system",
+            format!(
+                "\"{planned}\" is planned but not simulated yet (available: rabbitmq-mirrored, activemq)"
+            ),
+        ));
+    }
     let heartbeat = s.heartbeat.as_ref().map(check_heartbeat).transpose()?;
     let (latency_min_us, latency_max_us) = match &s.network.latency_ms {
         None => (1_000, 2_000),
@@ -251,6 +260,10 @@ impl Ctx<'_> {
         matches!(self.system, SystemConfig::ActiveMq(_))
     }
 
+    fn is_kafka(&self) -> bool {
+        matches!(self.system, SystemConfig::Kafka(_))
+    }
+
     fn producer(&self, i: usize, p: &ProducerSpec) -> Result<ProducerConfig, ScenarioError> {
         let path = |f: &str| format!("producers[{i}].{f}");
         if p.rate_per_s == 0 || p.rate_per_s > MAX_RATE_PER_S {
@@ -262,16 +275,15 @@ impl Ctx<'_> {
                 ),
             ));
         }
-        if p.acks.is_some() {
+        let kafka = self.kafka_producer(&path, p)?;
+        if self.is_kafka() && (p.confirms.is_some() || p.confirm_timeout_ms.is_some()) {
             return Err(ScenarioError::new(
-                path("acks"),
-                "acks is a Kafka producer setting",
-            ));
-        }
-        if p.idempotent.is_some() {
-            return Err(ScenarioError::new(
-                path("idempotent"),
-                "idempotent (enable.idempotence) is a Kafka producer setting",
+                path(if p.confirms.is_some() {
+                    "confirms"
+                } else {
+                    "confirm_timeout_ms"
+                }),
+                "Kafka producers use acks, request_timeout_ms and delivery_timeout_ms",
             ));
         }
         if self.is_activemq() && p.confirms.is_some() {
@@ -292,13 +304,17 @@ impl Ctx<'_> {
             } else {
                 p.confirms.unwrap_or(true)
             },
-            retries: bounded(
-                &path("retries"),
-                p.retries.map(u64::from),
-                0,
-                0,
-                u64::from(MAX_RETRIES),
-            )? as u32,
+            // Kafka retries until delivery.timeout.ms by default (retries = MAX_INT).
+            retries: match (p.retries, self.is_kafka()) {
+                (None, true) => u32::MAX,
+                (retries, _) => bounded(
+                    &path("retries"),
+                    retries.map(u64::from),
+                    0,
+                    0,
+                    u64::from(MAX_RETRIES),
+                )? as u32,
+            },
             confirm_timeout_ms: bounded(
                 &path("confirm_timeout_ms"),
                 p.confirm_timeout_ms,
@@ -312,7 +328,149 @@ impl Ctx<'_> {
                 p.connect_timeout_ms,
                 p.network_recovery_interval_ms,
             )?,
+            kafka,
         })
+    }
+
+    /// Kafka's producer settings, with Kafka 3.x's rules: idempotence is on
+    /// by default but only with `acks=all`; asking for it with other acks is
+    /// a configuration error, as in Kafka.
+    fn kafka_producer(
+        &self,
+        path: &dyn Fn(&str) -> String,
+        p: &ProducerSpec,
+    ) -> Result<Option<KafkaProducerConfig>, ScenarioError> {
+        if !self.is_kafka() {
+            for (field, present) in [
+                ("acks", p.acks.is_some()),
+                ("idempotent", p.idempotent.is_some()),
+                ("delivery_timeout_ms", p.delivery_timeout_ms.is_some()),
+                ("request_timeout_ms", p.request_timeout_ms.is_some()),
+                ("max_in_flight", p.max_in_flight.is_some()),
+            ] {
+                if present {
+                    return Err(ScenarioError::new(
+                        path(field),
+                        format!("{field} is a Kafka producer setting"),
+                    ));
+                }
+            }
+            return Ok(None);
+        }
+        let acks = match p.acks.as_deref() {
+            None | Some("all") | Some("-1") => Acks::All,
+            Some("1") => Acks::Leader,
+            Some("0") => Acks::None,
+            Some(other) => {
+                return Err(ScenarioError::new(
+                    path("acks"),
+                    format!("expected \"0\", \"1\" or \"all\", got \"{other}\""),
+                ));
+            }
+        };
+        let max_in_flight = bounded(
+            &path("max_in_flight"),
+            p.max_in_flight.map(u64::from),
+            5,
+            1,
+            100,
+        )? as u32;
+        let idempotent = match p.idempotent {
+            Some(true) if acks != Acks::All => {
+                return Err(ScenarioError::new(
+                    path("idempotent"),
+                    "the idempotent producer needs acks \"all\" (Kafka refuses this configuration)",
+                ));
+            }
+            Some(true) if max_in_flight > 5 => {
+                return Err(ScenarioError::new(
+                    path("max_in_flight"),
+                    "the idempotent producer allows at most 5 requests in flight",
+                ));
+            }
+            Some(true) if p.retries == Some(0) => {
+                return Err(ScenarioError::new(
+                    path("retries"),
+                    "the idempotent producer needs retries > 0",
+                ));
+            }
+            Some(explicit) => explicit,
+            // Default true since Kafka 3.0, silently off when acks or retries say otherwise.
+            None => acks == Acks::All && max_in_flight <= 5 && p.retries != Some(0),
+        };
+        let request_timeout_ms = bounded(
+            &path("request_timeout_ms"),
+            p.request_timeout_ms,
+            30_000,
+            1,
+            MAX_TIMEOUT_MS,
+        )?;
+        let delivery_timeout_ms = bounded(
+            &path("delivery_timeout_ms"),
+            p.delivery_timeout_ms,
+            120_000,
+            1,
+            MAX_TIMEOUT_MS,
+        )?;
+        if delivery_timeout_ms < request_timeout_ms {
+            return Err(ScenarioError::new(
+                path("delivery_timeout_ms"),
+                "must be at least request_timeout_ms (as Kafka requires)",
+            ));
+        }
+        Ok(Some(KafkaProducerConfig {
+            acks,
+            idempotent,
+            delivery_timeout_ms,
+            request_timeout_ms,
+            max_in_flight,
+        }))
+    }
+
+    fn kafka_consumer(
+        &self,
+        path: &dyn Fn(&str) -> String,
+        c: &ConsumerSpec,
+        ack: AckMode,
+    ) -> Result<Option<KafkaConsumerConfig>, ScenarioError> {
+        if !self.is_kafka() {
+            for (field, present) in [
+                ("auto_offset_reset", c.auto_offset_reset.is_some()),
+                (
+                    "auto_commit_interval_ms",
+                    c.auto_commit_interval_ms.is_some(),
+                ),
+            ] {
+                if present {
+                    return Err(ScenarioError::new(
+                        path(field),
+                        format!("{field} is a Kafka consumer setting"),
+                    ));
+                }
+            }
+            return Ok(None);
+        }
+        let reset_earliest = match c.auto_offset_reset.as_deref() {
+            None | Some("latest") => false,
+            Some("earliest") => true,
+            Some(other) => {
+                return Err(ScenarioError::new(
+                    path("auto_offset_reset"),
+                    format!("expected \"earliest\" or \"latest\", got \"{other}\""),
+                ));
+            }
+        };
+        Ok(Some(KafkaConsumerConfig {
+            reset_earliest,
+            auto_commit: ack == AckMode::Auto,
+            auto_commit_interval_ms: bounded(
+                &path("auto_commit_interval_ms"),
+                c.auto_commit_interval_ms,
+                5_000,
+                1,
+                MAX_TIMEOUT_MS,
+            )?,
+        }))
     }
 
     fn consumer(&self, i: usize, c: &ConsumerSpec) -> Result<ConsumerConfig, ScenarioError> {
@@ -328,7 +486,14 @@ impl Ctx<'_> {
             }
         };
         // RabbitMQ: unlimited unless basic.qos is set; ActiveMQ queue prefetch: 1000.
-        let default_prefetch = if self.is_activemq() { 1_000 } else { 0 };
+        // Kafka: max.poll.records.
+        let default_prefetch = if self.is_activemq() {
+            1_000
+        } else if self.is_kafka() {
+            500
+        } else {
+            0
+        };
         Ok(ConsumerConfig {
             ack,
             prefetch: bounded(
@@ -346,6 +511,7 @@ impl Ctx<'_> {
                 c.connect_timeout_ms,
                 c.network_recovery_interval_ms,
             )?,
+            kafka: self.kafka_consumer(&path, c, ack)?,
         })
     }
 
@@ -364,7 +530,7 @@ impl Ctx<'_> {
             1,
             MAX_TIMEOUT_MS,
         )?;
-        if self.is_activemq() && recovery_ms.is_some() {
+        if (self.is_activemq() || self.is_kafka()) && recovery_ms.is_some() {
             return Err(ScenarioError::new(
                 path("network_recovery_interval_ms"),
                 "this is the RabbitMQ client's recovery delay; ActiveMQ clients use the failover URI's options",
@@ -472,7 +638,14 @@ impl Ctx<'_> {
                 timeout_ms: 60_000,
             }
         };
-        let default_connect_timeout = if self.is_activemq() { 30_000 } else { 60_000 };
+        let default_connect_timeout = if self.is_activemq() {
+            30_000
+        } else if self.is_kafka() {
+            // socket.connection.setup.timeout.ms
+            10_000
+        } else {
+            60_000
+        };
         Ok(ClientConnection {
             policy,
             connect_timeout_ms: bounded(
@@ -605,9 +778,14 @@ impl Ctx<'_> {
                     for_ms,
                 }
             }
-            "partition" => FaultKind::Partition(
-                self.groups(f.partition.as_deref().unwrap_or(&[]), &path("partition"))?,
-            ),
+            "partition" => {
+                let (groups, controller_group) =
+                    self.groups(f.partition.as_deref().unwrap_or(&[]), &path("partition"))?;
+                FaultKind::Partition {
+                    groups,
+                    controller_group,
+                }
+            }
             "heal" => {
                 if f.heal != Some(true) {
                     return Err(ScenarioError::new(path("heal"), "write \"heal\": true"));
@@ -664,11 +842,13 @@ impl Ctx<'_> {
         })
     }
 
+    /// The partition's groups, and which of them holds Kafka's controller
+    /// when a group names `"controller"`.
     fn groups(
         &self,
         groups: &[Vec<String>],
         path: &str,
-    ) -> Result<Vec<Vec<BrokerId>>, ScenarioError> {
+    ) -> Result<(Vec<Vec<BrokerId>>, Option<u8>), ScenarioError> {
         if groups.len() < 2 {
             return Err(ScenarioError::new(
                 path,
@@ -677,6 +857,7 @@ impl Ctx<'_> {
         }
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
+        let mut controller_group = None;
         for (g, group) in groups.iter().enumerate() {
             if group.is_empty() {
                 return Err(ScenarioError::new(
@@ -687,6 +868,12 @@ impl Ctx<'_> {
             let mut ids = Vec::new();
             for (j, name) in group.iter().enumerate() {
                 let p = format!("{path}[{g}][{j}]");
+                if name == "controller" && self.is_kafka() {
+                    if controller_group.replace(g as u8).is_some() {
+                        return Err(ScenarioError::new(p, "the controller is in two groups"));
+                    }
+                    continue;
+                }
                 let id = broker_by_name(self.names, name, &p)?;
                 if !seen.insert(id) {
                     return Err(ScenarioError::new(p, format!("{name} is in two groups")));
@@ -695,6 +882,6 @@ impl Ctx<'_> {
             }
             out.push(ids);
         }
-        Ok(out)
+        Ok((out, controller_group))
     }
 }

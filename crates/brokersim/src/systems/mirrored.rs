@@ -523,6 +523,7 @@ impl Mirrored {
         }
         let known_master = self.nodes[usize::from(b.0)]
             .master
+            .filter(|(m, _)| *m != b)
             .filter(|(m, _)| self.in_cluster(b, *m));
         if let Some((m, _)) = known_master {
             self.node(b).booting = false;
@@ -1208,7 +1209,10 @@ impl Mirrored {
             } => {
                 self.nodeup(x, p, incarnation, out);
                 let node = self.node(x);
+                // A peer that has not noticed our crash yet names us as
+                // master: that is stale news about ourselves.
                 if let Some((m, e)) = master
+                    && m != x
                     && node.booting
                     && node.master.is_none_or(|(_, known)| e > known)
                 {

@@ -1,0 +1,134 @@
+//! Helpers shared by the scenario tests: build a scenario from inline JSON,
+//! run it, and pick events out of the trace. Each test binary uses a
+//! different subset, hence the `dead_code` allowance.
+
+#![allow(dead_code)]
+
+use brokersim::{Addr, BrokerId, ClientId, Event, Report, Scenario, Sim, TraceEntry};
+use serde_json::Value;
+
+/// `b(1)` is broker b1.
+pub fn b(n: u16) -> BrokerId {
+    BrokerId(n - 1)
+}
+
+/// Broker `bn` as a network address.
+pub fn broker(n: u16) -> Addr {
+    Addr::Broker(b(n))
+}
+
+/// Producer `pn`.
+pub fn p(n: u16) -> Addr {
+    Addr::Producer(ClientId(n - 1))
+}
+
+/// Consumer `cn`.
+pub fn c(n: u16) -> Addr {
+    Addr::Consumer(ClientId(n - 1))
+}
+
+/// Parses and validates inline JSON the way a user's file is read.
+pub fn scenario(json: &Value) -> Scenario {
+    Scenario::from_json(&json.to_string()).unwrap_or_else(|e| panic!("invalid scenario: {e}"))
+}
+
+pub fn sim(json: &Value) -> Sim {
+    Sim::new(scenario(json)).unwrap_or_else(|e| panic!("invalid scenario: {e}"))
+}
+
+/// Runs the fault phase and the drain; returns the report and the finished run.
+pub fn run(json: &Value) -> (Report, Sim) {
+    let mut sim = sim(json);
+    let report = sim.run_to_end();
+    (report, sim)
+}
+
+/// Every entry whose event matches, in order.
+pub fn all(trace: &[TraceEntry], pred: impl Fn(&Event) -> bool) -> Vec<&TraceEntry> {
+    trace.iter().filter(|e| pred(&e.event)).collect()
+}
+
+/// The times, in ms, of every matching event.
+pub fn times(trace: &[TraceEntry], pred: impl Fn(&Event) -> bool) -> Vec<u64> {
+    trace
+        .iter()
+        .filter(|e| pred(&e.event))
+        .map(|e| e.at.as_ms())
+        .collect()
+}
+
+/// The first matching entry, or a panic that shows the story so far.
+pub fn first<'a>(
+    trace: &'a [TraceEntry],
+    what: &str,
+    pred: impl Fn(&Event) -> bool,
+) -> &'a TraceEntry {
+    trace
+        .iter()
+        .find(|e| pred(&e.event))
+        .unwrap_or_else(|| panic!("no {what} in the trace:\n{}", story(trace)))
+}
+
+/// The first matching entry at or after `from_ms`.
+pub fn first_after<'a>(
+    trace: &'a [TraceEntry],
+    from_ms: u64,
+    what: &str,
+    pred: impl Fn(&Event) -> bool,
+) -> &'a TraceEntry {
+    trace
+        .iter()
+        .find(|e| e.at.as_ms() >= from_ms && pred(&e.event))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {what} at or after {from_ms} ms in the trace:\n{}",
+                story(trace)
+            )
+        })
+}
+
+/// Per-message events (publish, confirm, delivery) are left out of stories.
+pub fn is_message_event(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::Published { .. }
+            | Event::Confirmed { .. }
+            | Event::Nacked { .. }
+            | Event::ConfirmTimedOut { .. }
+            | Event::Unsent { .. }
+            | Event::Delivered { .. }
+    )
+}
+
+/// The run as a student reads it (without per-message events), for
+/// assertion messages.
+pub fn story(trace: &[TraceEntry]) -> String {
+    trace
+        .iter()
+        .filter(|e| !is_message_event(&e.event))
+        .map(|e| {
+            format!(
+                "{:>10} {}\n",
+                e.at.to_string(),
+                brokersim::explain::explain(&e.event)
+            )
+        })
+        .collect()
+}
+
+/// Detection of a silent peer: (time, observer, target, silent_ms, timeout_ms).
+pub fn declared_down(trace: &[TraceEntry]) -> Vec<(u64, Addr, Addr, u64, u64)> {
+    trace
+        .iter()
+        .filter_map(|e| match e.event {
+            Event::DeclaredDown {
+                observer,
+                target,
+                silent_ms,
+                timeout_ms,
+                ..
+            } => Some((e.at.as_ms(), observer, target, silent_ms, timeout_ms)),
+            _ => None,
+        })
+        .collect()
+}
