@@ -291,6 +291,8 @@ pub fn explain(event: &Event) -> String {
             plural(*messages),
             why_dropped(*why)
         ),
+        Event::Quorum(e) => crate::systems::quorum::explain(e),
+        Event::Kafka(e) => crate::systems::kafka::explain(e),
         Event::SplitBrain { leaders } => format!(
             "split brain: {} each lead the queue and accept writes; one side's work will be thrown away",
             list(leaders)

@@ -221,6 +221,11 @@ pub enum Event {
         why: DropWhy,
     },
 
+    /// RabbitMQ quorum queues (Raft).
+    Quorum(crate::systems::quorum::QuorumEvent),
+    /// Kafka partitions, the controller and Kafka clients.
+    Kafka(crate::systems::kafka::KafkaEvent),
+
     /// Several brokers lead the queue and accept writes at once.
     SplitBrain {
         leaders: Vec<BrokerId>,

@@ -70,6 +70,9 @@ pub enum Payload {
 
     // Broker to broker.
     Mirrored(PeerMsg),
+    Quorum(crate::systems::quorum::PeerMsg),
+    /// Kafka: every request and response (clients, brokers, controller).
+    Kafka(crate::systems::kafka::KafkaMsg),
 }
 
 impl Payload {
@@ -93,6 +96,8 @@ impl Payload {
             | Payload::Nack { msg, .. }
             | Payload::Deliver { msg, .. } => Some(*msg),
             Payload::Mirrored(peer) => peer.message(),
+            Payload::Quorum(peer) => peer.message(),
+            Payload::Kafka(msg) => msg.message(),
             _ => None,
         }
     }

@@ -4,8 +4,10 @@
 //! starts, dies, stops, or receives a packet or timer.
 
 pub mod activemq;
+pub mod kafka;
 pub mod mirrored;
 mod queue;
+pub mod quorum;
 mod sessions;
 
 use crate::ids::{Addr, BrokerId, MsgId};
