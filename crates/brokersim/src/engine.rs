@@ -590,8 +590,12 @@ impl Sim {
                         self.ledger.copy_dropped(msg, holder, self.now)
                     }
                     Action::CopyConsumed { msg, holder } => self.ledger.copy_consumed(msg, holder),
-                    Action::Leader { broker, epoch } => {
-                        if let Some(v) = self.invariants.leader(self.now, broker, epoch) {
+                    Action::Leader {
+                        queue,
+                        broker,
+                        epoch,
+                    } => {
+                        if let Some(v) = self.invariants.leader(self.now, queue, broker, epoch) {
                             self.trace.record(
                                 self.now,
                                 Event::Violation {
@@ -641,19 +645,22 @@ impl Sim {
     }
 
     fn update_writable(&mut self) {
-        let leaders: Vec<BrokerId> = self
-            .system
-            .as_ref_dyn()
-            .leaders()
-            .into_iter()
-            .filter(|b| self.brokers[usize::from(b.0)].status == BrokerStatus::Up)
-            .collect();
-        let writable = !leaders.is_empty();
+        let system = self.system.as_ref_dyn();
+        let mut leaders: Vec<Vec<BrokerId>> = vec![Vec::new(); usize::from(system.queues())];
+        for (queue, broker) in system.leaders() {
+            if self.brokers[usize::from(broker.0)].status == BrokerStatus::Up
+                && let Some(list) = leaders.get_mut(usize::from(queue))
+            {
+                list.push(broker);
+            }
+        }
+        // Writable when every queue (Kafka: every partition) has a leader.
+        let writable = leaders.iter().all(|l| !l.is_empty());
         // A split brain is reported once it outlasts the instant it appeared
         // in: a zombie leader waking up may step down at that same instant.
-        if leaders.len() > 1 {
+        if let Some(split) = leaders.into_iter().find(|l| l.len() > 1) {
             if self.stats.split_since.is_none() {
-                self.stats.split_since = Some((self.now, leaders));
+                self.stats.split_since = Some((self.now, split));
             }
         } else {
             self.stats.split_since = None;

@@ -26,17 +26,29 @@ pub const CONFIRMED_XOR_REJECTED: &str = "no_publish_both_confirmed_and_rejected
 
 #[derive(Clone, Debug, Default)]
 pub struct Invariants {
-    leader_of_epoch: BTreeMap<Epoch, BrokerId>,
-    last_epoch: BTreeMap<BrokerId, Epoch>,
+    /// Per queue (Kafka: partition), who led each epoch.
+    leader_of_epoch: BTreeMap<(u16, Epoch), BrokerId>,
+    last_epoch: BTreeMap<(u16, BrokerId), Epoch>,
     pub violations: Vec<Violation>,
 }
 
 impl Invariants {
     /// `broker` starts leading in `epoch`; returns a violation if the
     /// property breaks.
-    pub fn leader(&mut self, at: SimTime, broker: BrokerId, epoch: Epoch) -> Option<Violation> {
+    pub fn leader(
+        &mut self,
+        at: SimTime,
+        queue: u16,
+        broker: BrokerId,
+        epoch: Epoch,
+    ) -> Option<Violation> {
         let mut found = None;
-        match self.leader_of_epoch.get(&epoch) {
+        let of_queue = if queue == 0 {
+            String::new()
+        } else {
+            format!(" (partition {queue})")
+        };
+        match self.leader_of_epoch.get(&(queue, epoch)) {
             Some(other) if *other != broker => {
                 found = Some(Violation {
                     at_ms: at.as_ms(),
@@ -48,20 +60,20 @@ impl Invariants {
             }
             Some(_) => {}
             None => {
-                self.leader_of_epoch.insert(epoch, broker);
+                self.leader_of_epoch.insert((queue, epoch), broker);
             }
         }
-        if let Some(last) = self.last_epoch.get(&broker)
+        if let Some(last) = self.last_epoch.get(&(queue, broker))
             && *last > epoch
             && found.is_none()
         {
             found = Some(Violation {
                 at_ms: at.as_ms(),
                 property: EPOCHS_MONOTONIC,
-                detail: format!("{broker} went from epoch {last} back to epoch {epoch}"),
+                detail: format!("{broker} went from epoch {last} back to epoch {epoch}{of_queue}"),
             });
         }
-        let entry = self.last_epoch.entry(broker).or_insert(epoch);
+        let entry = self.last_epoch.entry((queue, broker)).or_insert(epoch);
         *entry = (*entry).max(epoch);
         if let Some(v) = &found {
             self.violations.push(v.clone());
@@ -81,9 +93,12 @@ mod tests {
     #[test]
     fn two_leaders_in_one_epoch_is_a_violation() {
         let mut inv = Invariants::default();
-        assert!(inv.leader(SimTime::ZERO, BrokerId(0), Epoch(1)).is_none());
+        assert!(
+            inv.leader(SimTime::ZERO, 0, BrokerId(0), Epoch(1))
+                .is_none()
+        );
         let v = inv
-            .leader(SimTime::from_ms(5), BrokerId(2), Epoch(1))
+            .leader(SimTime::from_ms(5), 0, BrokerId(2), Epoch(1))
             .unwrap();
         assert_eq!(v.property, ONE_LEADER_PER_EPOCH);
         assert!(v.detail.contains("b1 and b3"));
@@ -92,11 +107,11 @@ mod tests {
     #[test]
     fn going_back_an_epoch_is_a_violation() {
         let mut inv = Invariants::default();
-        inv.leader(SimTime::ZERO, BrokerId(0), Epoch(3));
-        let v = inv.leader(SimTime::ZERO, BrokerId(0), Epoch(3));
+        inv.leader(SimTime::ZERO, 0, BrokerId(0), Epoch(3));
+        let v = inv.leader(SimTime::ZERO, 0, BrokerId(0), Epoch(3));
         assert!(v.is_none());
         inv.leader_of_epoch.clear();
-        let v = inv.leader(SimTime::ZERO, BrokerId(0), Epoch(2)).unwrap();
+        let v = inv.leader(SimTime::ZERO, 0, BrokerId(0), Epoch(2)).unwrap();
         assert_eq!(v.property, EPOCHS_MONOTONIC);
     }
 }

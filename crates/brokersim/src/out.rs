@@ -41,8 +41,10 @@ pub enum Action {
         msg: MsgId,
         holder: u16,
     },
-    /// `broker` leads the queue in `epoch` and accepts writes.
+    /// `broker` leads queue (Kafka: partition) `queue` in `epoch` and
+    /// accepts writes.
     Leader {
+        queue: u16,
         broker: BrokerId,
         epoch: Epoch,
     },
@@ -98,7 +100,20 @@ impl Out {
     }
 
     pub fn leader(&mut self, broker: BrokerId, epoch: Epoch) {
-        self.actions.push(Action::Leader { broker, epoch });
+        self.actions.push(Action::Leader {
+            queue: 0,
+            broker,
+            epoch,
+        });
+    }
+
+    /// As `leader`, for one of several queues (Kafka partitions).
+    pub fn queue_leader(&mut self, queue: u16, broker: BrokerId, epoch: Epoch) {
+        self.actions.push(Action::Leader {
+            queue,
+            broker,
+            epoch,
+        });
     }
 
     pub fn halt(&mut self, broker: BrokerId) {

@@ -401,10 +401,10 @@ impl System for ActiveMq {
         }
     }
 
-    fn leaders(&self) -> Vec<BrokerId> {
+    fn leaders(&self) -> Vec<(u16, BrokerId)> {
         (0..self.nodes.len())
             .filter(|i| self.nodes[*i].running && self.nodes[*i].master.is_some())
-            .map(|i| BrokerId(i as u16))
+            .map(|i| (0, BrokerId(i as u16)))
             .collect()
     }
 

@@ -1788,12 +1788,13 @@ impl System for Mirrored {
         self.resolve_split_brain(out);
     }
 
-    fn leaders(&self) -> Vec<BrokerId> {
+    fn leaders(&self) -> Vec<(u16, BrokerId)> {
         self.all()
             .filter(|b| {
                 let node = &self.nodes[usize::from(b.0)];
                 node.running && !node.app_paused && matches!(node.role, QueueRole::Master(_))
             })
+            .map(|b| (0, b))
             .collect()
     }
 

@@ -56,9 +56,15 @@ pub trait System {
     fn drain(&mut self, out: &mut Out);
     /// Called once at time 0, after every broker's process is up.
     fn start(&mut self, out: &mut Out);
-    /// Brokers whose process acts as the queue's leader right now (several
-    /// during a split brain). The engine knows which of them are paused.
-    fn leaders(&self) -> Vec<BrokerId>;
+    /// Brokers whose process acts as a queue's leader right now, by queue
+    /// (several for one queue during a split brain). The engine knows
+    /// which of them are paused.
+    fn leaders(&self) -> Vec<(u16, BrokerId)>;
+    /// How many queues (Kafka: partitions) the design runs; `leaders`
+    /// names each by its number.
+    fn queues(&self) -> u16 {
+        1
+    }
     /// Nothing left in any queue and nothing awaiting replication.
     fn quiescent(&self) -> bool;
     fn replicas(&self) -> Vec<ReplicaView>;
