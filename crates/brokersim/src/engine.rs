@@ -8,7 +8,10 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
-use crate::client::{ClientCtx, ClientTimer, Consumer, Producer};
+use crate::client::{
+    AnyConsumer, AnyProducer, ClientCtx, ClientTimer, Consumer, KafkaConsumer, KafkaProducer,
+    Producer,
+};
 use crate::ids::{Addr, BrokerId, ClientId};
 use crate::invariants::{self, Invariants, Violation};
 use crate::ledger::Ledger;
@@ -21,7 +24,7 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::systems::AnySystem;
 use crate::time::SimTime;
 use crate::trace::{Detector, Event, Trace, TraceEntry};
-use crate::view::{BrokerStatus, BrokerView, ClientView, PacketView, View};
+use crate::view::{BrokerStatus, BrokerView, PacketView, View};
 use crate::wire::Payload;
 
 /// Upper bound on the drain phase, in virtual time.
@@ -124,8 +127,8 @@ pub struct Sim {
     rng: SimRng,
     net: Network,
     brokers: Vec<BrokerProc>,
-    producers: Vec<Producer>,
-    consumers: Vec<Consumer>,
+    producers: Vec<AnyProducer>,
+    consumers: Vec<AnyConsumer>,
     /// Incarnations of producers, then consumers (stale timers are dropped).
     client_incarnation: Vec<u32>,
     system: AnySystem,
@@ -142,7 +145,7 @@ pub struct Sim {
 impl Sim {
     pub fn new(scenario: Scenario) -> Result<Sim, ScenarioError> {
         let config = scenario.validate()?;
-        let rabbitmq = matches!(config.system, SystemConfig::Mirrored(_));
+        let rabbitmq = config.system.is_rabbitmq();
         let detector = match (&config.heartbeat, rabbitmq) {
             (Some(_), _) => Detector::Heartbeat,
             (None, true) => Detector::AmqpHeartbeat,
@@ -152,24 +155,55 @@ impl Sim {
         let client_seed = |kind: u64, i: usize| {
             seed ^ (kind << 56) ^ ((i as u64 + 1) << 40) ^ 0x9e37_79b9_7f4a_7c15
         };
-        let producers: Vec<Producer> = config
+        let partitions = match &config.system {
+            SystemConfig::Kafka(k) => k.partitions,
+            _ => 1,
+        };
+        let consumer_count = config.consumers.len() as u16;
+        let producers: Vec<AnyProducer> = config
             .producers
             .iter()
             .enumerate()
-            .map(|(i, p)| Producer::new(ClientId(i as u16), p.clone(), detector, client_seed(1, i)))
+            .map(|(i, p)| {
+                let id = ClientId(i as u16);
+                match &p.kafka {
+                    Some(k) => AnyProducer::Kafka(Box::new(KafkaProducer::new(
+                        id,
+                        p.clone(),
+                        k.clone(),
+                        partitions,
+                    ))),
+                    None => AnyProducer::Queue(Box::new(Producer::new(
+                        id,
+                        p.clone(),
+                        detector,
+                        client_seed(1, i),
+                    ))),
+                }
+            })
             .collect();
-        let consumers: Vec<Consumer> = config
+        let consumers: Vec<AnyConsumer> = config
             .consumers
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                Consumer::new(
-                    ClientId(i as u16),
-                    c.clone(),
-                    detector,
-                    rabbitmq,
-                    client_seed(2, i),
-                )
+                let id = ClientId(i as u16);
+                match &c.kafka {
+                    Some(k) => AnyConsumer::Kafka(Box::new(KafkaConsumer::new(
+                        id,
+                        c.clone(),
+                        k.clone(),
+                        partitions,
+                        consumer_count,
+                    ))),
+                    None => AnyConsumer::Queue(Box::new(Consumer::new(
+                        id,
+                        c.clone(),
+                        detector,
+                        rabbitmq,
+                        client_seed(2, i),
+                    ))),
+                }
             })
             .collect();
         let net = Network::new(
@@ -428,6 +462,12 @@ impl Sim {
                             | Payload::Subscribe { conn, .. }
                             | Payload::Ack { conn, .. }
                             | Payload::ClientHeartbeat { conn } => Some(Payload::Reset { conn }),
+                            // Kafka clients open a connection per request here.
+                            Payload::Kafka(_)
+                                if !matches!(from, Addr::Broker(_) | Addr::Controller) =>
+                            {
+                                Some(Payload::Reset { conn: 0 })
+                            }
                             _ => None,
                         };
                         if let Some(reply) = reply {
@@ -438,9 +478,8 @@ impl Sim {
                 }
             }
             Addr::Producer(p) => {
-                let Some(broker) = from.broker() else { return };
                 let producer = &mut self.producers[usize::from(p.0)];
-                if producer.crashed {
+                if producer.crashed() {
                     return;
                 }
                 let mut ctx = ClientCtx {
@@ -448,12 +487,11 @@ impl Sim {
                     ledger: &mut self.ledger,
                     publishing_open: self.phase == Phase::Faults,
                 };
-                producer.on_packet(broker, payload, &mut ctx);
+                producer.on_packet(from, payload, &mut ctx);
             }
             Addr::Consumer(c) => {
-                let Some(broker) = from.broker() else { return };
                 let consumer = &mut self.consumers[usize::from(c.0)];
-                if consumer.crashed {
+                if consumer.crashed() {
                     return;
                 }
                 let mut ctx = ClientCtx {
@@ -461,7 +499,7 @@ impl Sim {
                     ledger: &mut self.ledger,
                     publishing_open: self.phase == Phase::Faults,
                 };
-                consumer.on_packet(broker, payload, &mut ctx);
+                consumer.on_packet(from, payload, &mut ctx);
             }
         }
     }
@@ -630,6 +668,8 @@ impl Sim {
                 }
             }
             Event::Promoted { .. } => self.stats.failovers += 1,
+            Event::Quorum(e) if e.is_failover() => self.stats.failovers += 1,
+            Event::Kafka(k) if k.is_failover() => self.stats.failovers += 1,
             Event::LockAcquired { .. } if self.now > SimTime::ZERO => self.stats.failovers += 1,
             Event::Delivered { msg, .. } if self.ledger.get(*msg).is_none() => {
                 self.invariants.add(Violation {
@@ -744,7 +784,7 @@ impl Sim {
                 if let Addr::Consumer(c) = client {
                     let slot = self.client_slot(*client);
                     let consumer = &mut self.consumers[usize::from(c.0)];
-                    if !consumer.crashed {
+                    if !consumer.crashed() {
                         let mut ctx = ClientCtx {
                             out: &mut self.out,
                             ledger: &mut self.ledger,
@@ -827,13 +867,13 @@ impl Sim {
         let was_alive = match client {
             Addr::Producer(p) => {
                 let producer = &mut self.producers[usize::from(p.0)];
-                let alive = !producer.crashed;
+                let alive = !producer.crashed();
                 producer.crash();
                 alive
             }
             Addr::Consumer(c) => {
                 let consumer = &mut self.consumers[usize::from(c.0)];
-                let alive = !consumer.crashed;
+                let alive = !consumer.crashed();
                 if alive {
                     consumer.crash(&mut ctx);
                 }
@@ -849,8 +889,8 @@ impl Sim {
 
     fn restart_client(&mut self, client: Addr) {
         let alive = match client {
-            Addr::Producer(p) => !self.producers[usize::from(p.0)].crashed,
-            Addr::Consumer(c) => !self.consumers[usize::from(c.0)].crashed,
+            Addr::Producer(p) => !self.producers[usize::from(p.0)].crashed(),
+            Addr::Consumer(c) => !self.consumers[usize::from(c.0)].crashed(),
             Addr::Broker(_) | Addr::Controller => return,
         };
         if alive {
@@ -893,12 +933,12 @@ impl Sim {
             }
         }
         for i in 0..self.producers.len() {
-            if self.producers[i].crashed {
+            if self.producers[i].crashed() {
                 self.restart_client(Addr::Producer(ClientId(i as u16)));
             }
         }
         for i in 0..self.consumers.len() {
-            if self.consumers[i].crashed {
+            if self.consumers[i].crashed() {
                 self.restart_client(Addr::Consumer(ClientId(i as u16)));
             }
         }
@@ -949,8 +989,8 @@ impl Sim {
 
     fn drain_check(&mut self) {
         let converged = self.system.as_ref_dyn().quiescent()
-            && self.producers.iter().all(Producer::is_idle)
-            && self.consumers.iter().all(Consumer::is_idle);
+            && self.producers.iter().all(AnyProducer::is_idle)
+            && self.consumers.iter().all(AnyConsumer::is_idle);
         let quiet = self.now.ms_since(self.stats.last_activity) >= self.stats.quiet_window_ms;
         let out_of_time = self.now.ms_since(self.stats.drain_started) >= DRAIN_LIMIT_MS;
         if converged || quiet || out_of_time {
@@ -1069,34 +1109,6 @@ impl Sim {
 
     /// What a front end draws now.
     pub fn view(&self) -> View {
-        let now = self.now;
-        let client_view = |name: String,
-                           link: &crate::client::Link,
-                           outstanding: u32,
-                           backlog: u32,
-                           crashed: bool| {
-            use crate::client::LinkState;
-            ClientView {
-                name,
-                connected_to: link.conn().map(|(b, _)| b),
-                state: match (crashed, link.state) {
-                    (true, _) => "crashed",
-                    (false, LinkState::Idle) => "idle",
-                    (false, LinkState::Connecting { .. }) => "connecting",
-                    (false, LinkState::Up { .. }) => "connected",
-                    (false, LinkState::Backoff { .. }) => "waiting to reconnect",
-                    (false, LinkState::Dead) => "gave up",
-                },
-                outstanding,
-                backlog,
-                reconnect_at: match link.state {
-                    LinkState::Backoff { until } if !crashed => Some(until),
-                    _ => None,
-                },
-                silent_ms: link.silent_ms(now),
-                timeout_ms: link.heartbeat().timeout_ms,
-            }
-        };
         let mut in_flight: Vec<PacketView> = self
             .queue
             .iter()
@@ -1137,32 +1149,8 @@ impl Sim {
                 })
                 .collect(),
             replicas: self.system.as_ref_dyn().replicas(),
-            producers: self
-                .producers
-                .iter()
-                .map(|p| {
-                    client_view(
-                        Addr::Producer(p.id).to_string(),
-                        &p.link,
-                        p.unconfirmed(),
-                        p.backlog(),
-                        p.crashed,
-                    )
-                })
-                .collect(),
-            consumers: self
-                .consumers
-                .iter()
-                .map(|c| {
-                    client_view(
-                        Addr::Consumer(c.id).to_string(),
-                        &c.link,
-                        c.buffered(),
-                        0,
-                        c.crashed,
-                    )
-                })
-                .collect(),
+            producers: self.producers.iter().map(|p| p.view(self.now)).collect(),
+            consumers: self.consumers.iter().map(|c| c.view(self.now)).collect(),
             in_flight,
             suspicions: self.system.as_ref_dyn().suspicions(self.now),
             system: self.config.system.name(),

@@ -18,6 +18,8 @@ fn detector(by: Detector) -> &'static str {
         Detector::AmqpHeartbeat => "AMQP heartbeat",
         Detector::InactivityMonitor => "maxInactivityDuration",
         Detector::Heartbeat => "heartbeat timeout",
+        Detector::BrokerSession => "broker.session.timeout.ms",
+        Detector::Aten => "aten, Ra's failure detector,",
     }
 }
 
@@ -38,6 +40,7 @@ fn why_dropped(why: DropWhy) -> &'static str {
         }
         DropWhy::PartitionLoser => "the node was on the losing side of the partition and was reset",
         DropWhy::ConsumerDied => "an auto-ack consumer died with them in its buffer",
+        DropWhy::Truncated => "a replica truncated its log to match the new leader's",
     }
 }
 

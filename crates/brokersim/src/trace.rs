@@ -20,6 +20,10 @@ pub enum Detector {
     InactivityMonitor,
     /// The scenario's own `heartbeat` setting.
     Heartbeat,
+    /// Kafka's controller: `broker.session.timeout.ms` without a heartbeat.
+    BrokerSession,
+    /// Ra's node failure detector, `aten` (RabbitMQ quorum queues).
+    Aten,
 }
 
 /// Why a client's connection ended.
@@ -46,6 +50,8 @@ pub enum DropWhy {
     PartitionLoser,
     /// A consumer with auto-ack died with it in its buffer.
     ConsumerDied,
+    /// Kafka: a replica truncated its log to the new leader's.
+    Truncated,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -34,9 +34,14 @@ pub struct ReplicaView {
     pub broker: BrokerId,
     pub role: Role,
     pub epoch: u32,
-    /// Messages held (ready and unacknowledged).
+    /// Messages held (ready and unacknowledged; Kafka: the log's length).
     pub length: u32,
+    /// Synchronised mirror / in the ISR / caught up with the commit index.
     pub synced: bool,
+    /// Kafka's partition (0 for the other designs' single queue).
+    pub partition: u16,
+    /// Kafka: the replica's high watermark.
+    pub high_watermark: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize)]

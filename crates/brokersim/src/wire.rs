@@ -78,6 +78,12 @@ pub enum Payload {
 impl Payload {
     /// Heartbeats are drawn as pulses rather than messages.
     pub fn is_heartbeat(&self) -> bool {
+        if let Payload::Kafka(msg) = self {
+            return msg.is_heartbeat();
+        }
+        if let Payload::Quorum(msg) = self {
+            return msg.is_heartbeat();
+        }
         matches!(
             self,
             Payload::ClientHeartbeat { .. }

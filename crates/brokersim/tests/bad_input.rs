@@ -118,19 +118,13 @@ fn an_unknown_system_is_refused_with_the_list_of_systems() {
 }
 
 #[test]
-fn a_planned_system_says_it_is_not_simulated_yet() {
-    for system in ["kafka", "rabbitmq-quorum"] {
-        let m = refused(
-            rabbit(),
-            |s| {
-                s["system"] = json!(system);
-                s["settings"] = json!({});
-            },
-            "system",
-        );
-        assert!(m.contains("not simulated yet"), "{m}");
-        assert!(m.contains(system), "{m}");
-    }
+fn disaster_recovery_sites_are_refused_as_not_simulated_yet() {
+    let m = refused(
+        rabbit(),
+        |s| s["sites"] = json!([{ "name": "primary", "brokers": 3 }]),
+        "sites",
+    );
+    assert!(m.contains("not simulated yet"), "{m}");
 }
 
 #[test]

@@ -56,6 +56,11 @@ impl Consumer {
         self.cfg.start_ms
     }
 
+    pub fn view(&self, now: crate::time::SimTime) -> crate::view::ClientView {
+        self.link
+            .view(self.me(), now, self.crashed, self.buffered(), 0)
+    }
+
     pub fn buffered(&self) -> u32 {
         self.buffer.len() as u32
     }

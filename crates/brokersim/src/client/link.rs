@@ -108,6 +108,37 @@ impl Link {
         }
     }
 
+    /// How the client looks in the view.
+    pub fn view(
+        &self,
+        me: Addr,
+        now: SimTime,
+        crashed: bool,
+        outstanding: u32,
+        backlog: u32,
+    ) -> crate::view::ClientView {
+        crate::view::ClientView {
+            name: me.to_string(),
+            connected_to: self.conn().map(|(b, _)| b),
+            state: match (crashed, self.state) {
+                (true, _) => "crashed",
+                (false, LinkState::Idle) => "idle",
+                (false, LinkState::Connecting { .. }) => "connecting",
+                (false, LinkState::Up { .. }) => "connected",
+                (false, LinkState::Backoff { .. }) => "waiting to reconnect",
+                (false, LinkState::Dead) => "gave up",
+            },
+            outstanding,
+            backlog,
+            reconnect_at: match self.state {
+                LinkState::Backoff { until } if !crashed => Some(until),
+                _ => None,
+            },
+            silent_ms: self.silent_ms(now),
+            timeout_ms: self.conn_cfg.heartbeat.timeout_ms,
+        }
+    }
+
     pub fn heartbeat(&self) -> Heartbeat {
         self.conn_cfg.heartbeat
     }

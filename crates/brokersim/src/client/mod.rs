@@ -4,12 +4,19 @@
 //! exponential back-off, or a plain connection that gives up.
 
 mod consumer;
+mod kafka;
 mod link;
 mod producer;
 
 pub use consumer::Consumer;
+pub use kafka::{KafkaConsumer, KafkaProducer};
 pub use link::{Link, LinkState};
 pub use producer::Producer;
+
+use crate::ids::Addr;
+use crate::time::SimTime;
+use crate::view::ClientView;
+use crate::wire::Payload;
 
 use crate::ids::MsgId;
 use crate::ledger::Ledger;
@@ -30,6 +37,9 @@ pub enum ClientTimer {
     SendTimeout {
         msg: MsgId,
     },
+    /// Kafka clients' housekeeping every `retry.backoff.ms`: metadata,
+    /// timeouts, retries, fetches, auto-commits.
+    KafkaTick,
     /// The application republishes a message after a short pause.
     Retry {
         msg: MsgId,
@@ -44,4 +54,150 @@ pub struct ClientCtx<'a> {
     pub ledger: &'a mut Ledger,
     /// Producers publish new messages only during the fault phase.
     pub publishing_open: bool,
+}
+
+/// A producer of whichever protocol the system speaks.
+#[derive(Clone, Debug)]
+pub enum AnyProducer {
+    /// AMQP 0-9-1 (RabbitMQ) or OpenWire (ActiveMQ).
+    Queue(Box<Producer>),
+    Kafka(Box<KafkaProducer>),
+}
+
+impl AnyProducer {
+    pub fn start_ms(&self) -> u64 {
+        match self {
+            AnyProducer::Queue(p) => p.start_ms(),
+            AnyProducer::Kafka(p) => p.start_ms(),
+        }
+    }
+
+    pub fn crashed(&self) -> bool {
+        match self {
+            AnyProducer::Queue(p) => p.crashed,
+            AnyProducer::Kafka(p) => p.crashed,
+        }
+    }
+
+    pub fn is_idle(&self) -> bool {
+        match self {
+            AnyProducer::Queue(p) => p.is_idle(),
+            AnyProducer::Kafka(p) => p.is_idle(),
+        }
+    }
+
+    pub fn view(&self, now: SimTime) -> ClientView {
+        match self {
+            AnyProducer::Queue(p) => p.view(now),
+            AnyProducer::Kafka(p) => p.view(now),
+        }
+    }
+
+    pub fn on_timer(&mut self, timer: ClientTimer, ctx: &mut ClientCtx) {
+        match self {
+            AnyProducer::Queue(p) => p.on_timer(timer, ctx),
+            AnyProducer::Kafka(p) => p.on_timer(timer, ctx),
+        }
+    }
+
+    pub fn on_packet(&mut self, from: Addr, payload: Payload, ctx: &mut ClientCtx) {
+        match self {
+            AnyProducer::Queue(p) => {
+                if let Some(broker) = from.broker() {
+                    p.on_packet(broker, payload, ctx);
+                }
+            }
+            AnyProducer::Kafka(p) => p.on_packet(from, payload, ctx),
+        }
+    }
+
+    pub fn crash(&mut self) {
+        match self {
+            AnyProducer::Queue(p) => p.crash(),
+            AnyProducer::Kafka(p) => p.crash(),
+        }
+    }
+
+    pub fn restart(&mut self, ctx: &mut ClientCtx) {
+        match self {
+            AnyProducer::Queue(p) => p.restart(ctx),
+            AnyProducer::Kafka(p) => p.restart(ctx),
+        }
+    }
+}
+
+/// A consumer of whichever protocol the system speaks.
+#[derive(Clone, Debug)]
+pub enum AnyConsumer {
+    Queue(Box<Consumer>),
+    Kafka(Box<KafkaConsumer>),
+}
+
+impl AnyConsumer {
+    pub fn start_ms(&self) -> u64 {
+        match self {
+            AnyConsumer::Queue(c) => c.start_ms(),
+            AnyConsumer::Kafka(c) => c.start_ms(),
+        }
+    }
+
+    pub fn crashed(&self) -> bool {
+        match self {
+            AnyConsumer::Queue(c) => c.crashed,
+            AnyConsumer::Kafka(c) => c.crashed,
+        }
+    }
+
+    pub fn is_idle(&self) -> bool {
+        match self {
+            AnyConsumer::Queue(c) => c.is_idle(),
+            AnyConsumer::Kafka(c) => c.is_idle(),
+        }
+    }
+
+    pub fn view(&self, now: SimTime) -> ClientView {
+        match self {
+            AnyConsumer::Queue(c) => c.view(now),
+            AnyConsumer::Kafka(c) => c.view(now),
+        }
+    }
+
+    pub fn on_timer(&mut self, timer: ClientTimer, ctx: &mut ClientCtx) {
+        match self {
+            AnyConsumer::Queue(c) => c.on_timer(timer, ctx),
+            AnyConsumer::Kafka(c) => c.on_timer(timer, ctx),
+        }
+    }
+
+    pub fn on_packet(&mut self, from: Addr, payload: Payload, ctx: &mut ClientCtx) {
+        match self {
+            AnyConsumer::Queue(c) => {
+                if let Some(broker) = from.broker() {
+                    c.on_packet(broker, payload, ctx);
+                }
+            }
+            AnyConsumer::Kafka(c) => c.on_packet(from, payload, ctx),
+        }
+    }
+
+    pub fn crash(&mut self, ctx: &mut ClientCtx) {
+        match self {
+            AnyConsumer::Queue(c) => c.crash(ctx),
+            AnyConsumer::Kafka(c) => c.crash(),
+        }
+    }
+
+    pub fn stop(&mut self, ctx: &mut ClientCtx) {
+        match self {
+            AnyConsumer::Queue(c) => c.stop(ctx),
+            AnyConsumer::Kafka(c) => c.stop(ctx),
+        }
+    }
+
+    pub fn restart(&mut self, ctx: &mut ClientCtx) {
+        match self {
+            AnyConsumer::Queue(c) => c.restart(ctx),
+            AnyConsumer::Kafka(c) => c.restart(ctx),
+        }
+    }
 }

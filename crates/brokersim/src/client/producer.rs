@@ -82,6 +82,16 @@ impl Producer {
         self.cfg.start_ms
     }
 
+    pub fn view(&self, now: crate::time::SimTime) -> crate::view::ClientView {
+        self.link.view(
+            self.me(),
+            now,
+            self.crashed,
+            self.unconfirmed(),
+            self.backlog,
+        )
+    }
+
     /// In flight plus waiting: drawn beside the producer.
     pub fn unconfirmed(&self) -> u32 {
         (self.pending.len() + self.outbox.len()) as u32
@@ -143,7 +153,7 @@ impl Producer {
                 self.outbox.push_back((msg, attempt));
                 self.pump(ctx);
             }
-            ClientTimer::ProcessDone => {}
+            ClientTimer::ProcessDone | ClientTimer::KafkaTick => {}
         }
     }
 

@@ -37,6 +37,9 @@ presets![
     "autoack-consumer-crash",
     "ecommerce-orders",
     "iot-telemetry",
+    "quorum-leader-crash",
+    "quorum-leader-minority",
+    "quorum-poison-message",
 ];
 
 pub fn get(name: &str) -> Option<&'static Preset> {

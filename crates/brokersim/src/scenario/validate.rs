@@ -11,8 +11,6 @@ use crate::ids::{Addr, BrokerId, ClientId};
 use crate::rng::Ratio;
 
 const SYSTEMS: &[&str] = &["rabbitmq-mirrored", "activemq", "rabbitmq-quorum", "kafka"];
-/// Systems whose settings are checked but whose simulation is still being built.
-const NOT_YET_SIMULATED: &[&str] = &["rabbitmq-quorum", "kafka"];
 
 pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
     if s.version != 1 {
@@ -74,17 +72,6 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
         }
         _ => SystemConfig::Kafka(settings::parse_kafka(&s.settings, broker_count)?),
     };
-    if let Some(planned) = NOT_YET_SIMULATED
-        .iter()
-        .find(|name| **name == system.name())
-    {
-        return Err(ScenarioError::new(
-            "system",
-            format!(
-                "\"{planned}\" is planned but not simulated yet (available: rabbitmq-mirrored, activemq)"
-            ),
-        ));
-    }
     let heartbeat = s.heartbeat.as_ref().map(check_heartbeat).transpose()?;
     let (latency_min_us, latency_max_us) = match &s.network.latency_ms {
         None => (1_000, 2_000),

@@ -389,7 +389,7 @@ impl System for ActiveMq {
                     out.halt(b);
                 }
             }
-            SysTimer::Mirrored(_) => {}
+            SysTimer::Mirrored(_) | SysTimer::Kafka(_) | SysTimer::Quorum(_) => {}
         }
     }
 
@@ -434,6 +434,8 @@ impl System for ActiveMq {
                     .as_ref()
                     .map_or(self.store.messages.len() as u32, Queue::len),
                 synced: true,
+                partition: 0,
+                high_watermark: None,
             })
             .collect()
     }

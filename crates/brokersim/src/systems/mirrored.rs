@@ -1780,7 +1780,7 @@ impl System for Mirrored {
             }
             SysTimer::Mirrored(Timer::Tick) => self.on_tick(b, out),
             SysTimer::Mirrored(Timer::BootWait) => self.boot_decide(b, out),
-            SysTimer::ActiveMq(_) => {}
+            SysTimer::ActiveMq(_) | SysTimer::Kafka(_) | SysTimer::Quorum(_) => {}
         }
     }
 
@@ -1819,6 +1819,8 @@ impl System for Mirrored {
                         epoch: 0,
                         length: 0,
                         synced: false,
+                        partition: 0,
+                        high_watermark: None,
                     });
                 }
                 match &node.role {
@@ -1829,6 +1831,8 @@ impl System for Mirrored {
                         epoch: m.epoch.0,
                         length: m.queue.len(),
                         synced: true,
+                        partition: 0,
+                        high_watermark: None,
                     }),
                     QueueRole::Mirror(m) => Some(ReplicaView {
                         broker: b,
@@ -1836,6 +1840,8 @@ impl System for Mirrored {
                         epoch: m.epoch.0,
                         length: m.msgs.len() as u32,
                         synced: m.synced,
+                        partition: 0,
+                        high_watermark: None,
                     }),
                 }
             })

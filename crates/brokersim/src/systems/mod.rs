@@ -36,6 +36,8 @@ pub enum SysTimer {
     },
     Mirrored(mirrored::Timer),
     ActiveMq(activemq::Timer),
+    Kafka(kafka::Timer),
+    Quorum(quorum::Timer),
 }
 
 /// What every simulated design implements.
@@ -83,6 +85,8 @@ pub trait System {
 pub enum AnySystem {
     ActiveMq(Box<activemq::ActiveMq>),
     Mirrored(Box<mirrored::Mirrored>),
+    Kafka(Box<kafka::Kafka>),
+    Quorum(Box<quorum::Quorum>),
 }
 
 impl AnySystem {
@@ -94,8 +98,11 @@ impl AnySystem {
             SystemConfig::Mirrored(s) => {
                 AnySystem::Mirrored(Box::new(mirrored::Mirrored::new(s.clone(), config)))
             }
-            SystemConfig::Quorum(_) | SystemConfig::Kafka(_) => {
-                unreachable!("validation refuses the systems not simulated yet")
+            SystemConfig::Kafka(s) => {
+                AnySystem::Kafka(Box::new(kafka::Kafka::new(s.clone(), config)))
+            }
+            SystemConfig::Quorum(s) => {
+                AnySystem::Quorum(Box::new(quorum::Quorum::new(s.clone(), config)))
             }
         }
     }
@@ -104,6 +111,8 @@ impl AnySystem {
         match self {
             AnySystem::ActiveMq(s) => s.as_mut(),
             AnySystem::Mirrored(s) => s.as_mut(),
+            AnySystem::Kafka(s) => s.as_mut(),
+            AnySystem::Quorum(s) => s.as_mut(),
         }
     }
 
@@ -111,6 +120,8 @@ impl AnySystem {
         match self {
             AnySystem::ActiveMq(s) => s.as_ref(),
             AnySystem::Mirrored(s) => s.as_ref(),
+            AnySystem::Kafka(s) => s.as_ref(),
+            AnySystem::Quorum(s) => s.as_ref(),
         }
     }
 }

@@ -121,6 +121,30 @@ impl Queue {
             .collect()
     }
 
+    /// Whether the consumer is subscribed on exactly this connection.
+    pub fn has_subscription(&self, consumer: Addr, conn: u32) -> bool {
+        self.subs
+            .iter()
+            .any(|s| s.consumer == consumer && s.conn == conn)
+    }
+
+    /// Messages delivered on the consumer's connection `conn` (or on any of
+    /// its connections, when `None`) and not yet acknowledged.
+    pub fn unacked_of(&self, consumer: Addr, conn: Option<u32>) -> Vec<MsgId> {
+        self.unacked
+            .iter()
+            .filter(|(_, (c, cc, _))| *c == consumer && conn.is_none_or(|k| k == *cc))
+            .map(|(msg, _)| *msg)
+            .collect()
+    }
+
+    /// Takes a ready message out of the queue (quorum queues drop a message
+    /// returned more often than their `delivery-limit`).
+    pub fn remove_ready(&mut self, msg: MsgId) -> Option<QMsg> {
+        let at = self.ready.iter().position(|q| q.msg == msg)?;
+        self.ready.remove(at)
+    }
+
     fn requeue_front(&mut self, mut back: Vec<QMsg>) -> u32 {
         back.sort_by_key(|q| q.seq);
         let count = back.len() as u32;
