@@ -65,6 +65,10 @@ const MAX_BATCH: usize = 128;
 /// A bound on the log, so no scenario can exhaust memory (Ra would have
 /// taken snapshots long before).
 const MAX_LOG: usize = 4_000_000;
+/// Commands a node's channels may have waiting for a leader.
+const MAX_PENDING: usize = 100_000;
+/// A channel resends a command unapplied for this long (a packet lost).
+const RESEND_MS: u64 = 5_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Timer {
@@ -76,12 +80,15 @@ pub enum Timer {
     Election { generation: u32 },
 }
 
-/// Who published a message and through which node the confirm goes back.
+/// Which client's command this is, the node whose channel submitted it
+/// (the answer goes back through it), and the channel's correlation
+/// number for it (rabbit_fifo_client's sequence number).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Origin {
     pub client: Addr,
     pub conn: u32,
     pub via: BrokerId,
+    pub corr: u64,
 }
 
 /// A rabbit_fifo command, as it sits in the Raft log.
@@ -91,7 +98,8 @@ pub enum Command {
     Noop,
     Enqueue {
         q: QMsg,
-        confirm: Option<Origin>,
+        origin: Origin,
+        confirm: bool,
     },
     Checkout {
         consumer: Addr,
@@ -100,17 +108,35 @@ pub enum Command {
         auto_ack: bool,
         via: BrokerId,
     },
-    Settle {
-        consumer: Addr,
-        conn: u32,
-        msg: MsgId,
-    },
+    /// The consumer (`origin.client` on `origin.conn`) acknowledged `msg`.
+    Settle { origin: Origin, msg: MsgId },
     /// The consumer's connection `conn` (every connection when `None`) is
-    /// gone: its checked-out messages return to the queue.
+    /// gone: its checked-out messages return to the queue. `origin` is the
+    /// channel's node when it reported it, `None` when the leader's
+    /// monitor on that node fired.
     Down {
         consumer: Addr,
         conn: Option<u32>,
+        origin: Option<Origin>,
     },
+}
+
+impl Command {
+    fn origin(&self) -> Option<Origin> {
+        match *self {
+            Command::Enqueue { origin, .. } | Command::Settle { origin, .. } => Some(origin),
+            Command::Down { origin, .. } => origin,
+            Command::Noop | Command::Checkout { .. } => None,
+        }
+    }
+
+    fn message(&self) -> Option<MsgId> {
+        match *self {
+            Command::Enqueue { q, .. } => Some(q.msg),
+            Command::Settle { msg, .. } => Some(msg),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,9 +211,7 @@ impl QuorumEvent {
 pub enum PeerMsg {
     /// aten heartbeat; the incarnation shows a restart (the Erlang process
     /// monitors of the old incarnation fire).
-    Heartbeat {
-        incarnation: u32,
-    },
+    Heartbeat { incarnation: u32 },
     /// Graceful shutdown: the distribution connection closes.
     Leaving,
     RequestVote {
@@ -216,24 +240,17 @@ pub enum PeerMsg {
         index: u64,
     },
     /// The leader tells every node (members or not) where the queue is.
-    NewLeader {
-        term: u32,
-    },
-    Forward {
-        client: Addr,
-        conn: u32,
-        msg: MsgId,
-        confirm: bool,
-    },
+    NewLeader { term: u32 },
+    /// A channel's command, sent to the leader it knows.
+    Submit { command: Command },
+    /// The command `corr` of the receiving node's channel was applied.
+    Applied { corr: u64 },
+    /// Applied, and the publisher waits for its confirm.
     ConfirmVia {
         client: Addr,
         conn: u32,
         msg: MsgId,
-    },
-    NackVia {
-        client: Addr,
-        conn: u32,
-        msg: MsgId,
+        corr: u64,
     },
     SubscribeVia {
         client: Addr,
@@ -247,32 +264,16 @@ pub enum PeerMsg {
         msg: MsgId,
         redelivered: bool,
     },
-    AckVia {
-        client: Addr,
-        conn: u32,
-        msg: MsgId,
-    },
-    ClientGone {
-        client: Addr,
-        conn: u32,
-    },
 }
 
 impl PeerMsg {
     pub fn message(&self) -> Option<MsgId> {
         match self {
             PeerMsg::AppendEntries { entries, .. } if entries.len() == 1 => {
-                match entries[0].command {
-                    Command::Enqueue { q, .. } => Some(q.msg),
-                    Command::Settle { msg, .. } => Some(msg),
-                    _ => None,
-                }
+                entries[0].command.message()
             }
-            PeerMsg::Forward { msg, .. }
-            | PeerMsg::ConfirmVia { msg, .. }
-            | PeerMsg::NackVia { msg, .. }
-            | PeerMsg::DeliverVia { msg, .. }
-            | PeerMsg::AckVia { msg, .. } => Some(*msg),
+            PeerMsg::Submit { command } => command.message(),
+            PeerMsg::ConfirmVia { msg, .. } | PeerMsg::DeliverVia { msg, .. } => Some(*msg),
             _ => None,
         }
     }
@@ -287,13 +288,17 @@ impl PeerMsg {
             PeerMsg::AppendEntries { .. } => "append-entries",
             PeerMsg::AppendResult { .. } => "append-result",
             PeerMsg::NewLeader { .. } => "membership",
-            PeerMsg::Forward { .. } => "publish",
+            PeerMsg::Submit {
+                command: Command::Enqueue { .. },
+            } => "publish",
+            PeerMsg::Submit {
+                command: Command::Settle { .. },
+            } => "ack",
+            PeerMsg::Submit { .. } => "close",
+            PeerMsg::Applied { .. } => "applied",
             PeerMsg::ConfirmVia { .. } => "confirm",
-            PeerMsg::NackVia { .. } => "nack",
             PeerMsg::SubscribeVia { .. } => "subscribe",
             PeerMsg::DeliverVia { .. } => "deliver",
-            PeerMsg::AckVia { .. } => "ack",
-            PeerMsg::ClientGone { .. } => "close",
         }
     }
 
@@ -337,7 +342,7 @@ pub fn explain(event: &QuorumEvent) -> String {
             entries,
             messages,
         } => format!(
-            "{broker} truncated {entries} uncommitted log entries ({messages} publishes) that conflict with the new leader's log: they were never confirmed"
+            "{broker} truncated {entries} uncommitted log entries ({messages} messages) that conflict with the new leader's log: none of them had been confirmed"
         ),
         QuorumEvent::Recovered {
             broker,
@@ -379,7 +384,9 @@ fn list(brokers: &[BrokerId]) -> String {
 /// What applying one command asks the leader to do.
 #[derive(Clone, Debug, Default)]
 struct Effects {
-    confirm: Option<(Origin, MsgId)>,
+    /// The submitting channel is told; a publisher gets its confirm.
+    applied: Option<Origin>,
+    confirm: Option<MsgId>,
     deliveries: Vec<Delivery>,
     /// Left the queue for good: acknowledged, auto-acked or dropped.
     consumed: Vec<MsgId>,
@@ -389,6 +396,7 @@ struct Effects {
 
 impl Effects {
     fn clear(&mut self) {
+        self.applied = None;
         self.confirm = None;
         self.deliveries.clear();
         self.consumed.clear();
@@ -404,15 +412,27 @@ struct Machine {
     queue: Queue,
     /// Times each message came back from a consumer (rabbit_fifo's delivery count).
     returns: BTreeMap<MsgId, u32>,
+    /// The last enqueue applied per channel, so that a command resent to a
+    /// new leader is not enqueued twice (rabbit_fifo's enqueuer sequence).
+    enqueuers: BTreeMap<(BrokerId, Addr, u32), u64>,
 }
 
 impl Machine {
     fn apply(&mut self, command: Command, limit: Option<u32>, fx: &mut Effects) {
         match command {
             Command::Noop => {}
-            Command::Enqueue { q, confirm } => {
-                self.queue.push(q);
-                fx.confirm = confirm.map(|o| (o, q.msg));
+            Command::Enqueue { q, origin, confirm } => {
+                let key = (origin.via, origin.client, origin.conn);
+                if self
+                    .enqueuers
+                    .get(&key)
+                    .is_none_or(|last| origin.corr > *last)
+                {
+                    self.enqueuers.insert(key, origin.corr);
+                    self.queue.push(q);
+                }
+                fx.applied = Some(origin);
+                fx.confirm = confirm.then_some(q.msg);
             }
             Command::Checkout {
                 consumer,
@@ -428,17 +448,21 @@ impl Machine {
                         .subscribe(consumer, conn, prefetch, auto_ack, via);
                 }
             }
-            Command::Settle {
-                consumer,
-                conn,
-                msg,
-            } => {
-                if self.queue.ack(consumer, conn, msg).is_some() {
+            Command::Settle { origin, msg } => {
+                if self.queue.ack(origin.client, origin.conn, msg).is_some() {
                     self.returns.remove(&msg);
                     fx.consumed.push(msg);
                 }
+                fx.applied = Some(origin);
             }
-            Command::Down { consumer, conn } => self.give_back(consumer, conn, limit, fx),
+            Command::Down {
+                consumer,
+                conn,
+                origin,
+            } => {
+                self.give_back(consumer, conn, limit, fx);
+                fx.applied = origin;
+            }
         }
         self.queue.dispatch(&mut fx.deliveries);
         for d in &fx.deliveries {
@@ -559,6 +583,10 @@ struct Node {
     leader: Option<(BrokerId, u32)>,
     /// Consumers whose connection is on this node: client → (conn, prefetch, auto_ack).
     local_subs: BTreeMap<Addr, (u32, u32, bool)>,
+    /// The channels' commands not yet applied, by correlation number, with
+    /// when they were last sent.
+    pending: BTreeMap<u64, (SimTime, Command)>,
+    next_corr: u64,
     is_member: bool,
     member: Option<Box<Member>>,
     disk: Disk,
@@ -790,22 +818,29 @@ impl Quorum {
         }
     }
 
+    /// The Ra server stops; so do the node's channels, with what they
+    /// had pending.
     fn stop_member(&mut self, b: BrokerId) {
         let node = self.node(b);
         node.member = None;
         node.leader = None;
+        node.pending.clear();
     }
 
     // ----- the leader's work --------------------------------------------------------------
 
     /// The leader appends a command to its log and ships it.
-    fn append(&mut self, b: BrokerId, command: Command, out: &mut Out) {
+    fn append(&mut self, b: BrokerId, mut command: Command, out: &mut Out) {
         let node = &mut self.nodes[idx(b)];
         let Some(m) = node.member.as_deref_mut() else {
             return;
         };
         if m.role != RaftRole::Leader || node.disk.log.len() >= MAX_LOG {
             return;
+        }
+        if let Command::Enqueue { q, .. } = &mut command {
+            // The message's place in the queue's history.
+            q.seq = node.disk.last_index() + 1;
         }
         node.disk.log.push(Entry {
             term: node.disk.term,
@@ -910,8 +945,8 @@ impl Quorum {
         if !leader {
             return;
         }
-        if let Some((origin, msg)) = fx.confirm {
-            self.reply(b, origin, msg, true, out);
+        if let Some(origin) = fx.applied {
+            self.notify(b, origin, fx.confirm, out);
         }
         if fx.returned > 0 {
             out.trace(Event::Requeued {
@@ -948,26 +983,47 @@ impl Quorum {
         }
     }
 
-    /// A confirm or nack, straight to the client or through its node.
-    fn reply(&self, b: BrokerId, origin: Origin, msg: MsgId, ok: bool, out: &mut Out) {
-        let Origin { client, conn, via } = origin;
+    /// Tells the submitting channel its command was applied, and the
+    /// publisher its confirm, straight or through the channel's node.
+    fn notify(&mut self, b: BrokerId, origin: Origin, confirm: Option<MsgId>, out: &mut Out) {
+        let Origin {
+            client,
+            conn,
+            via,
+            corr,
+        } = origin;
         if via == b {
-            if !self.nodes[idx(b)].sessions.is_open(client, conn) {
-                return;
-            }
-            let payload = if ok {
-                Payload::Confirm { conn, msg }
-            } else {
-                Payload::Nack { conn, msg }
-            };
-            out.send(me(b), client, payload);
-        } else {
-            let relay = if ok {
-                PeerMsg::ConfirmVia { client, conn, msg }
-            } else {
-                PeerMsg::NackVia { client, conn, msg }
-            };
-            self.send(b, via, relay, out);
+            self.settled(b, corr, client, conn, confirm, out);
+            return;
+        }
+        let relay = match confirm {
+            Some(msg) => PeerMsg::ConfirmVia {
+                client,
+                conn,
+                msg,
+                corr,
+            },
+            None => PeerMsg::Applied { corr },
+        };
+        self.send(b, via, relay, out);
+    }
+
+    /// The channel on `x` forgets the applied command and confirms it.
+    fn settled(
+        &mut self,
+        x: BrokerId,
+        corr: u64,
+        client: Addr,
+        conn: u32,
+        confirm: Option<MsgId>,
+        out: &mut Out,
+    ) {
+        let node = self.node(x);
+        node.pending.remove(&corr);
+        if let Some(msg) = confirm
+            && node.sessions.is_open(client, conn)
+        {
+            out.send(me(x), client, Payload::Confirm { conn, msg });
         }
     }
 
@@ -982,14 +1038,12 @@ impl Quorum {
             .map(|m| m.machine.queue.consumers_via(via))
             .unwrap_or_default();
         for consumer in gone {
-            self.append(
-                b,
-                Command::Down {
-                    consumer,
-                    conn: None,
-                },
-                out,
-            );
+            let down = Command::Down {
+                consumer,
+                conn: None,
+                origin: None,
+            };
+            self.append(b, down, out);
         }
     }
 
@@ -1239,6 +1293,7 @@ impl Quorum {
             }
         }
         self.resubscribe(b, out);
+        self.resend_pending(b, true, out);
     }
 
     /// Steps into `term` as a follower (of `leader`, when known).
@@ -1309,6 +1364,7 @@ impl Quorum {
         }
         if new_leader {
             self.resubscribe(b, out);
+            self.resend_pending(b, true, out);
         }
         if let Some(hint) = self.mismatch(b, prev_index, prev_term) {
             self.answer(b, leader, term, false, hint, out);
@@ -1551,16 +1607,8 @@ impl Quorum {
                 self.subscribe_from(x, client, conn, prefetch, auto_ack, out);
             }
             Payload::Ack { msg, .. } => {
-                if self.is_leader(x) {
-                    let settle = Command::Settle {
-                        consumer: client,
-                        conn,
-                        msg,
-                    };
-                    self.append(x, settle, out);
-                } else if let Some(l) = self.route(x) {
-                    self.send(x, l, PeerMsg::AckVia { client, conn, msg }, out);
-                }
+                let origin = self.origin(x, client, conn);
+                self.submit(x, Command::Settle { origin, msg }, out);
             }
             Payload::Close { .. } => {
                 self.node(x).sessions.close(client, conn);
@@ -1570,6 +1618,23 @@ impl Quorum {
         }
     }
 
+    /// A new command of the channel `conn` of `client` on node `x`.
+    fn origin(&mut self, x: BrokerId, client: Addr, conn: u32) -> Origin {
+        let node = self.node(x);
+        node.next_corr += 1;
+        // The incarnation keeps numbers unique across restarts of the node.
+        let corr = (u64::from(node.incarnation) << 40) | node.next_corr;
+        Origin {
+            client,
+            conn,
+            via: x,
+            corr,
+        }
+    }
+
+    /// Quorum queues keep every message on disk, whatever its delivery
+    /// mode. The channel waits for the enqueue to be applied (committed)
+    /// before it confirms.
     fn client_publish(
         &mut self,
         x: BrokerId,
@@ -1579,48 +1644,62 @@ impl Quorum {
         confirm: bool,
         out: &mut Out,
     ) {
-        let origin = Origin {
-            client,
-            conn,
-            via: x,
-        };
-        if self.is_leader(x) {
-            self.leader_publish(x, origin, msg, confirm, out);
-        } else if let Some(l) = self.route(x) {
-            let forward = PeerMsg::Forward {
-                client,
-                conn,
-                msg,
-                confirm,
-            };
-            self.send(x, l, forward, out);
-        } else if confirm {
-            // No leader this node can reach: the queue is unavailable here.
-            out.send(me(x), client, Payload::Nack { conn, msg });
+        if self.nodes[idx(x)].pending.len() >= MAX_PENDING {
+            // Flow control, bounded: refuse rather than grow without limit.
+            if confirm {
+                out.send(me(x), client, Payload::Nack { conn, msg });
+            }
+            return;
         }
-    }
-
-    /// Quorum queues keep every message on disk, whatever its delivery mode.
-    fn leader_publish(
-        &mut self,
-        x: BrokerId,
-        origin: Origin,
-        msg: MsgId,
-        confirm: bool,
-        out: &mut Out,
-    ) {
-        let seq = self.nodes[idx(x)].disk.last_index() + 1;
+        let origin = self.origin(x, client, conn);
         let q = QMsg {
             msg,
-            seq,
+            seq: 0,
             persistent: true,
             redelivered: false,
         };
-        let command = Command::Enqueue {
-            q,
-            confirm: confirm.then_some(origin),
+        let command = Command::Enqueue { q, origin, confirm };
+        self.submit(x, command, out);
+    }
+
+    /// The channel keeps the command until it is applied and sends it to
+    /// the leader it knows; without one it waits (rabbit_fifo_client).
+    fn submit(&mut self, x: BrokerId, command: Command, out: &mut Out) {
+        let Some(origin) = command.origin() else {
+            return;
         };
-        self.append(x, command, out);
+        let now = out.now;
+        self.node(x).pending.insert(origin.corr, (now, command));
+        self.send_command(x, command, out);
+    }
+
+    fn send_command(&mut self, x: BrokerId, command: Command, out: &mut Out) {
+        if self.is_leader(x) {
+            self.append(x, command, out);
+        } else if let Some(l) = self.route(x) {
+            self.send(x, l, PeerMsg::Submit { command }, out);
+        }
+    }
+
+    /// Resends the channel's unapplied commands: all of them to a new
+    /// leader, or those waiting longer than `RESEND_MS`. An enqueue applied
+    /// twice is recognised by its sequence number.
+    fn resend_pending(&mut self, x: BrokerId, all: bool, out: &mut Out) {
+        let now = out.now;
+        let due: Vec<Command> = self.nodes[idx(x)]
+            .pending
+            .values()
+            .filter(|(sent, _)| all || now.ms_since(*sent) >= RESEND_MS)
+            .map(|(_, c)| *c)
+            .collect();
+        for command in due {
+            if let Some(origin) = command.origin()
+                && let Some(entry) = self.node(x).pending.get_mut(&origin.corr)
+            {
+                entry.0 = now;
+            }
+            self.send_command(x, command, out);
+        }
     }
 
     fn subscribe_from(
@@ -1665,26 +1744,32 @@ impl Quorum {
         }
     }
 
+    /// The channel closed: its unapplied commands die with it, and the
+    /// queue must return what the consumer had not acknowledged.
     fn client_gone(&mut self, x: BrokerId, client: Addr, conn: u32, out: &mut Out) {
-        if self.nodes[idx(x)]
+        let node = self.node(x);
+        if node
             .local_subs
             .get(&client)
             .is_some_and(|(c, _, _)| *c == conn)
         {
-            self.node(x).local_subs.remove(&client);
+            node.local_subs.remove(&client);
         }
+        node.pending.retain(|_, (_, command)| {
+            command
+                .origin()
+                .is_none_or(|o| (o.client, o.conn) != (client, conn))
+        });
         if !matches!(client, Addr::Consumer(_)) {
             return;
         }
-        if self.is_leader(x) {
-            let down = Command::Down {
-                consumer: client,
-                conn: Some(conn),
-            };
-            self.append(x, down, out);
-        } else if let Some(l) = self.route(x) {
-            self.send(x, l, PeerMsg::ClientGone { client, conn }, out);
-        }
+        let origin = self.origin(x, client, conn);
+        let down = Command::Down {
+            consumer: client,
+            conn: Some(conn),
+            origin: Some(origin),
+        };
+        self.submit(x, down, out);
     }
 
     fn relay(&self, x: BrokerId, client: Addr, conn: u32, payload: Payload, out: &mut Out) {
@@ -1743,6 +1828,8 @@ impl Quorum {
         self.check_resume(x, out);
         if self.is_leader(x) {
             self.leader_tick(x, out);
+        } else {
+            self.resend_pending(x, false, out);
         }
     }
 
@@ -1948,34 +2035,23 @@ impl Quorum {
         self.node(x).leader = Some((p, term));
         if known != Some((p, term)) {
             self.resubscribe(x, out);
+            self.resend_pending(x, true, out);
         }
     }
 
     fn on_relay(&mut self, x: BrokerId, p: BrokerId, msg: PeerMsg, out: &mut Out) {
         match msg {
-            PeerMsg::Forward {
+            // A member that no longer leads drops it: the channel resends
+            // to the leader it learns of.
+            PeerMsg::Submit { command } if self.is_leader(x) => self.append(x, command, out),
+            PeerMsg::ConfirmVia {
                 client,
                 conn,
                 msg,
-                confirm,
-            } => {
-                let origin = Origin {
-                    client,
-                    conn,
-                    via: p,
-                };
-                if self.is_leader(x) {
-                    self.leader_publish(x, origin, msg, confirm, out);
-                } else if confirm {
-                    // Ra rejects a command sent to a member that no longer leads.
-                    self.reply(x, origin, msg, false, out);
-                }
-            }
-            PeerMsg::ConfirmVia { client, conn, msg } => {
-                self.relay(x, client, conn, Payload::Confirm { conn, msg }, out)
-            }
-            PeerMsg::NackVia { client, conn, msg } => {
-                self.relay(x, client, conn, Payload::Nack { conn, msg }, out)
+                corr,
+            } => self.settled(x, corr, client, conn, Some(msg), out),
+            PeerMsg::Applied { corr } => {
+                self.node(x).pending.remove(&corr);
             }
             PeerMsg::SubscribeVia {
                 client,
@@ -1998,31 +2074,13 @@ impl Quorum {
                 msg,
                 redelivered,
             } => {
-                if self.nodes[idx(x)].sessions.is_open(client, conn) {
-                    let deliver = Payload::Deliver {
-                        conn,
-                        msg,
-                        redelivered,
-                    };
-                    out.send(me(x), client, deliver);
-                } else {
-                    self.send(x, p, PeerMsg::ClientGone { client, conn }, out);
-                }
-            }
-            PeerMsg::AckVia { client, conn, msg } => {
-                let settle = Command::Settle {
-                    consumer: client,
+                // A channel already closed has told the queue (`Down`).
+                let deliver = Payload::Deliver {
                     conn,
                     msg,
+                    redelivered,
                 };
-                self.append(x, settle, out);
-            }
-            PeerMsg::ClientGone { client, conn } => {
-                let down = Command::Down {
-                    consumer: client,
-                    conn: Some(conn),
-                };
-                self.append(x, down, out);
+                self.relay(x, client, conn, deliver, out);
             }
             _ => {}
         }
@@ -2037,6 +2095,18 @@ impl Quorum {
                 node.running && !node.app_paused && self.is_leader(*b)
             })
             .collect()
+    }
+
+    /// Whether the leader on `b` reaches a majority of members, as its
+    /// failure detector sees them.
+    fn reaches_majority(&self, b: BrokerId) -> bool {
+        let peers = &self.nodes[idx(b)].peers;
+        let reachable = self
+            .members
+            .iter()
+            .filter(|p| **p == b || peers[idx(**p)].alive)
+            .fold(0u16, |mask, p| mask | broker_bit(*p));
+        self.majority(reachable)
     }
 
     /// The committed prefix as the most advanced member knows it: (index, term at it).
@@ -2159,8 +2229,14 @@ impl System for Quorum {
         // Raft needs no operator: the healed cluster converges by itself.
     }
 
+    /// A leader cut off from a majority still takes publishes but can
+    /// commit none: it does not count as accepting writes.
     fn leaders(&self) -> Vec<(u16, BrokerId)> {
-        self.leader_nodes().into_iter().map(|b| (0, b)).collect()
+        self.leader_nodes()
+            .into_iter()
+            .filter(|b| self.reaches_majority(*b))
+            .map(|b| (0, b))
+            .collect()
     }
 
     fn quiescent(&self) -> bool {
