@@ -990,7 +990,7 @@ impl Sim {
     fn drain_check(&mut self) {
         let converged = self.system.as_ref_dyn().quiescent()
             && self.producers.iter().all(AnyProducer::is_idle)
-            && self.consumers.iter().all(AnyConsumer::is_idle);
+            && self.consumers.iter().all(|c| c.is_idle(self.now));
         let quiet = self.now.ms_since(self.stats.last_activity) >= self.stats.quiet_window_ms;
         let out_of_time = self.now.ms_since(self.stats.drain_started) >= DRAIN_LIMIT_MS;
         if converged || quiet || out_of_time {

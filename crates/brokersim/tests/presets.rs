@@ -1,6 +1,7 @@
 //! Every preset shows what its description promises: the numbers a student
 //! reads in the report are the lesson.
 
+use brokersim::systems::quorum::QuorumEvent;
 use brokersim::{Event, Report, Sim, presets};
 
 fn run(name: &str) -> (Report, Vec<brokersim::TraceEntry>) {
@@ -108,4 +109,56 @@ fn iot_telemetry_keeps_alarms_and_drops_readings() {
         &trace,
         |e| matches!(e, Event::TransientLost { messages, .. } if *messages > 100)
     ));
+}
+
+fn quorum(trace: &[brokersim::TraceEntry], pred: impl Fn(&QuorumEvent) -> bool) -> bool {
+    has(trace, |e| matches!(e, Event::Quorum(q) if pred(q)))
+}
+
+#[test]
+fn quorum_leader_crash_elects_a_new_leader_in_term_2_and_loses_nothing() {
+    let (report, trace) = run("quorum-leader-crash");
+    assert_eq!(report.lost, 0);
+    assert_eq!(report.failovers, 1);
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
+    assert!(quorum(&trace, |q| matches!(
+        q,
+        QuorumEvent::LeaderElected { term: 2, .. }
+    )));
+    assert!(quorum(&trace, |q| matches!(
+        q,
+        QuorumEvent::CaughtUp { broker, .. } if broker.0 == 0
+    )));
+}
+
+#[test]
+fn quorum_leader_minority_confirms_nothing_while_isolated_and_truncates_after_the_heal() {
+    let (report, trace) = run("quorum-leader-minority");
+    assert_eq!(report.lost, 0);
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
+    assert!(quorum(&trace, |q| matches!(
+        q,
+        QuorumEvent::NoQuorum { leader, .. } if leader.0 == 0
+    )));
+    assert!(quorum(&trace, |q| matches!(
+        q,
+        QuorumEvent::Truncated { broker, messages, .. } if broker.0 == 0 && *messages > 100
+    )));
+    // No split brain: the isolated leader never counted as accepting writes.
+    assert!(!has(&trace, |e| matches!(e, Event::SplitBrain { .. })));
+}
+
+#[test]
+fn quorum_poison_message_is_dropped_after_its_delivery_limit() {
+    let (report, trace) = run("quorum-poison-message");
+    assert!(quorum(&trace, |q| matches!(
+        q,
+        QuorumEvent::DeliveryLimit {
+            returns: 3,
+            limit: 2,
+            ..
+        }
+    )));
+    assert_eq!(report.lost, 1, "the dropped poison message");
+    assert_eq!(report.delivered, report.published - 1);
 }

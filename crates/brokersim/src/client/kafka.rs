@@ -57,7 +57,9 @@ impl Metadata {
         }
     }
 
-    /// Asks the next bootstrap broker, unless an answer is still expected.
+    /// Asks the next bootstrap broker, unless an answer is still expected
+    /// (a broker that does not answer within `timeout_ms` is given up on:
+    /// the connection setup or request timed out).
     fn refresh(&mut self, me: Addr, timeout_ms: u64, ctx: &mut ClientCtx) {
         let now = ctx.out.now;
         if !self.wanted
@@ -215,8 +217,13 @@ impl KafkaProducer {
                 };
                 self.metadata.wanted = true;
                 self.metadata.asked_at = None;
-                self.metadata
-                    .refresh(self.me(), self.k.request_timeout_ms, ctx);
+                self.metadata.refresh(
+                    self.me(),
+                    self.k
+                        .request_timeout_ms
+                        .min(self.cfg.connection.connect_timeout_ms),
+                    ctx,
+                );
                 ctx.out.timer(
                     self.me(),
                     RETRY_BACKOFF_MS,
@@ -281,8 +288,13 @@ impl KafkaProducer {
                 }
             }
         }
-        self.metadata
-            .refresh(self.me(), self.k.request_timeout_ms, ctx);
+        self.metadata.refresh(
+            self.me(),
+            self.k
+                .request_timeout_ms
+                .min(self.cfg.connection.connect_timeout_ms),
+            ctx,
+        );
         self.pump(ctx);
     }
 
@@ -495,6 +507,9 @@ struct Cursor {
     committed: u64,
     asked_offset_at: Option<SimTime>,
     fetching: Option<(u32, SimTime)>,
+    /// The partition's high watermark at the last fetch answer, and when
+    /// that answer came.
+    high_watermark: Option<(u64, SimTime)>,
 }
 
 #[derive(Clone, Debug)]
@@ -511,6 +526,8 @@ pub struct KafkaConsumer {
     pub crashed: bool,
 }
 
+/// How recent a fetch answer must be to tell that the consumer caught up.
+const FRESH_ANSWER_MS: u64 = 1_000;
 /// `request.timeout.ms` of the consumer (Kafka's default).
 const CONSUMER_REQUEST_TIMEOUT_MS: u64 = 30_000;
 
@@ -532,6 +549,7 @@ impl KafkaConsumer {
                 committed: 0,
                 asked_offset_at: None,
                 fetching: None,
+                high_watermark: None,
             })
             .collect();
         KafkaConsumer {
@@ -556,8 +574,22 @@ impl KafkaConsumer {
         self.cfg.start_ms
     }
 
-    pub fn is_idle(&self) -> bool {
-        self.crashed || self.buffer.is_empty()
+    /// Idle once everything committed on its partitions has been handled,
+    /// as a recent fetch answer tells (a long poll answers within
+    /// `fetch.max.wait.ms`, so an older answer says nothing).
+    pub fn is_idle(&self, now: SimTime) -> bool {
+        self.crashed
+            || (self.buffer.is_empty()
+                && !self.metadata.wanted
+                && self
+                    .cursors
+                    .iter()
+                    .all(|c| match (c.fetch_offset, c.high_watermark) {
+                        (Some(offset), Some((hw, at))) => {
+                            offset >= hw && now.ms_since(at) <= FRESH_ANSWER_MS
+                        }
+                        _ => false,
+                    }))
     }
 
     pub fn view(&self, _now: SimTime) -> ClientView {
@@ -604,8 +636,11 @@ impl KafkaConsumer {
 
     fn housekeeping(&mut self, ctx: &mut ClientCtx) {
         let now = ctx.out.now;
-        self.metadata
-            .refresh(self.me(), CONSUMER_REQUEST_TIMEOUT_MS, ctx);
+        self.metadata.refresh(
+            self.me(),
+            CONSUMER_REQUEST_TIMEOUT_MS.min(self.cfg.connection.connect_timeout_ms),
+            ctx,
+        );
         for i in 0..self.cursors.len() {
             let c = &mut self.cursors[i];
             if c.fetching
@@ -794,7 +829,11 @@ impl KafkaConsumer {
         }
         self.cursors[i].fetching = None;
         match result {
-            FetchResult::Records { records, .. } => {
+            FetchResult::Records {
+                records,
+                high_watermark,
+            } => {
+                self.cursors[i].high_watermark = Some((high_watermark, ctx.out.now));
                 let Some(expected) = self.cursors[i].fetch_offset else {
                     return;
                 };
@@ -865,6 +904,7 @@ impl KafkaConsumer {
                 committed: 0,
                 asked_offset_at: None,
                 fetching: None,
+                high_watermark: None,
             };
         }
     }

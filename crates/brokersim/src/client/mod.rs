@@ -148,10 +148,10 @@ impl AnyConsumer {
         }
     }
 
-    pub fn is_idle(&self) -> bool {
+    pub fn is_idle(&self, now: SimTime) -> bool {
         match self {
             AnyConsumer::Queue(c) => c.is_idle(),
-            AnyConsumer::Kafka(c) => c.is_idle(),
+            AnyConsumer::Kafka(c) => c.is_idle(now),
         }
     }
 

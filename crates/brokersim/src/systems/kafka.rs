@@ -566,7 +566,9 @@ struct LeaderState {
     isr: u16,
     followers: BTreeMap<BrokerId, Follower>,
     /// acks=all produces by offset.
-    waiting: BTreeMap<u64, Waiter>,
+    /// acks=all produces by (last offset, request): two requests may wait
+    /// on one offset (a retry of a batch still being replicated).
+    waiting: BTreeMap<(u64, u32), Waiter>,
     /// Fetches waiting for data: (who, corr, offset, from a consumer).
     parked: Vec<(Addr, u32, u64)>,
     /// An AlterPartition is in flight.
@@ -1328,10 +1330,10 @@ impl Kafka {
             return;
         }
         replica.high_watermark = hw;
-        let done: Vec<u64> = l.waiting.range(..hw).map(|(o, _)| *o).collect();
+        let done: Vec<(u64, u32)> = l.waiting.range(..(hw, 0)).map(|(key, _)| *key).collect();
         let answers: Vec<(u64, Waiter)> = done
             .iter()
-            .filter_map(|o| l.waiting.remove(o).map(|w| (*o, w)))
+            .filter_map(|key| l.waiting.remove(key).map(|w| (key.0, w)))
             .collect();
         for (offset, w) in answers {
             let result = ProduceResult::Ok { offset };
@@ -1453,7 +1455,28 @@ impl Kafka {
                     msg,
                     count,
                 }));
-                respond(out, ProduceResult::Duplicate);
+                // Answered like the original: with acks=all only once the
+                // original records are below the high watermark.
+                let last_seq = batch.base_seq + count.saturating_sub(1);
+                let original = replica
+                    .log
+                    .iter()
+                    .rposition(|r| r.producer_id == batch.producer_id && r.seq == last_seq)
+                    .map_or(0, |o| o as u64);
+                if batch.acks == Acks::All && original >= replica.high_watermark {
+                    if let Role::Leader(l) = &mut replica.role {
+                        l.waiting.insert(
+                            (original, corr),
+                            Waiter {
+                                client,
+                                corr,
+                                partition: p,
+                            },
+                        );
+                    }
+                } else {
+                    respond(out, ProduceResult::Duplicate);
+                }
                 return;
             }
             if batch.base_seq > last + 1 {
@@ -1485,7 +1508,7 @@ impl Kafka {
             Acks::All => {
                 if let Role::Leader(l) = &mut replica.role {
                     l.waiting.insert(
-                        last_offset,
+                        (last_offset, corr),
                         Waiter {
                             client,
                             corr,

@@ -1861,6 +1861,7 @@ impl Quorum {
         let now = out.now;
         let peer = &mut self.node(x).peers[idx(p)];
         peer.last_heard = now;
+        let was_alive = peer.alive;
         peer.alive = true;
         let reconnected = !peer.connected;
         peer.connected = true;
@@ -1884,6 +1885,12 @@ impl Quorum {
         }
         if reconnected && !restarted {
             self.partition_noticed(x, p, out);
+        }
+        if (restarted || !was_alive) && self.is_leader(x) {
+            // rabbit_fifo's nodeup: the consumers on that node, whose
+            // messages went back to the queue, are taken back in.
+            let term = self.nodes[idx(x)].disk.term;
+            self.send(x, p, PeerMsg::NewLeader { term }, out);
         }
     }
 
@@ -2026,17 +2033,21 @@ impl Quorum {
         }
     }
 
+    /// The leader announces itself after an election, or again to a node
+    /// it lost sight of: the node's channels register with it again.
     fn on_new_leader(&mut self, x: BrokerId, p: BrokerId, term: u32, out: &mut Out) {
-        let known = self.nodes[idx(x)].leader;
-        if known.is_some_and(|(_, t)| t > term) || self.member(x).is_some() {
-            // Members learn their leader from its AppendEntries.
+        if self.nodes[idx(x)].leader.is_some_and(|(_, t)| t > term) {
+            return;
+        }
+        if let Some(m) = self.member(x)
+            && (m.leader != Some(p) || self.nodes[idx(x)].disk.term != term)
+        {
+            // Members learn who leads from its AppendEntries, not from this.
             return;
         }
         self.node(x).leader = Some((p, term));
-        if known != Some((p, term)) {
-            self.resubscribe(x, out);
-            self.resend_pending(x, true, out);
-        }
+        self.resubscribe(x, out);
+        self.resend_pending(x, true, out);
     }
 
     fn on_relay(&mut self, x: BrokerId, p: BrokerId, msg: PeerMsg, out: &mut Out) {

@@ -1,0 +1,401 @@
+//! Kafka replicated partitions: scenario tests asserting what a real KRaft
+//! cluster shows (who leads in which epoch, what a returning leader
+//! truncates, what acks and min.insync.replicas promise).
+
+use brokersim::systems::kafka::KafkaEvent;
+use brokersim::{BrokerId, Event, Report, Scenario, Sim, TraceEntry};
+use serde_json::{Value, json};
+
+fn b(n: u16) -> BrokerId {
+    BrokerId(n - 1)
+}
+
+fn run(patch: impl FnOnce(&mut Value)) -> (Report, Vec<TraceEntry>) {
+    let mut scenario = json!({
+        "version": 1,
+        "seed": 1,
+        "duration_ms": 30000,
+        "system": "kafka",
+        "brokers": 3,
+        "settings": { "replication.factor": 3, "min.insync.replicas": 2, "broker.session.timeout.ms": 6000 },
+        "producers": [{ "rate_per_s": 50, "acks": "all", "request_timeout_ms": 3000 }],
+        "consumers": [{ "ack": "manual", "auto_offset_reset": "earliest", "process_ms": 2 }],
+        "faults": []
+    });
+    patch(&mut scenario);
+    let scenario = Scenario::from_json(&scenario.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = Sim::new(scenario).unwrap();
+    let report = sim.run_to_end();
+    (report, sim.trace().to_vec())
+}
+
+fn kafka_events(trace: &[TraceEntry]) -> Vec<(u64, &KafkaEvent)> {
+    trace
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Kafka(k) => Some((e.at.as_ms(), k)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn elections(trace: &[TraceEntry]) -> Vec<(u64, u16, BrokerId, u32, bool)> {
+    kafka_events(trace)
+        .into_iter()
+        .filter_map(|(at, k)| match k {
+            KafkaEvent::LeaderElected {
+                partition,
+                broker,
+                epoch,
+                clean,
+                ..
+            } => Some((at, *partition, *broker, *epoch, *clean)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn truncated(trace: &[TraceEntry]) -> u32 {
+    kafka_events(trace)
+        .into_iter()
+        .map(|(_, k)| match k {
+            KafkaEvent::Truncated { removed, .. } => *removed,
+            _ => 0,
+        })
+        .sum()
+}
+
+#[test]
+fn partition_leaders_are_spread_round_robin_and_the_first_is_on_b1() {
+    let (_, trace) = run(|s| s["settings"]["partitions"] = json!(4));
+    let first: Vec<(u16, BrokerId)> = elections(&trace).iter().map(|e| (e.1, e.2)).collect();
+    assert_eq!(first, vec![(0, b(1)), (1, b(2)), (2, b(3)), (3, b(1))]);
+}
+
+#[test]
+fn the_controller_fences_a_crashed_leader_after_the_session_timeout_and_elects_from_the_isr() {
+    let (report, trace) = run(|s| s["faults"] = json!([{ "at_ms": 5000, "crash": "b1" }]));
+    let e = elections(&trace);
+    assert_eq!(e.len(), 2);
+    let (at, partition, broker, epoch, clean) = e[1];
+    assert_eq!((partition, broker, epoch, clean), (0, b(2), 2, true));
+    // Heartbeats every 2 s, checked every 2 s: fenced 6 to 8 s after the crash.
+    assert!((11_000..=13_100).contains(&at), "elected at {at}");
+    assert_eq!(report.failovers, 1);
+    assert_eq!(report.detection_ms.len(), 1);
+    assert!((6_000..=8_100).contains(&report.detection_ms[0]));
+    assert_eq!(report.lost, 0);
+}
+
+#[test]
+fn with_acks_1_a_leader_crash_loses_acknowledged_messages_through_truncation() {
+    let (report, trace) = run(|s| {
+        s["producers"][0]["acks"] = json!("1");
+        s["producers"][0]["rate_per_s"] = json!(200);
+        s["settings"]["min.insync.replicas"] = json!(1);
+        s["faults"] = json!([
+            { "at_ms": 1000, "slow_link": { "between": ["b1", "b2"], "latency_ms": 300 } },
+            { "at_ms": 1000, "slow_link": { "between": ["b1", "b3"], "latency_ms": 300 } },
+            { "at_ms": 8000, "crash": "b1" },
+            { "at_ms": 18000, "restart": "b1" }
+        ]);
+    });
+    let removed = truncated(&trace);
+    assert!(removed > 0, "the returning old leader truncated its unreplicated suffix");
+    assert_eq!(
+        report.lost,
+        u64::from(removed),
+        "every truncated record had been acknowledged"
+    );
+    assert!(
+        report
+            .violations
+            .iter()
+            .all(|v| v.property == "confirmed_messages_are_not_lost")
+    );
+}
+
+#[test]
+fn with_acks_all_and_min_insync_replicas_2_the_same_crash_loses_nothing() {
+    let (report, trace) = run(|s| {
+        s["producers"][0]["rate_per_s"] = json!(200);
+        s["faults"] = json!([
+            { "at_ms": 1000, "slow_link": { "between": ["b1", "b2"], "latency_ms": 300 } },
+            { "at_ms": 1000, "slow_link": { "between": ["b1", "b3"], "latency_ms": 300 } },
+            { "at_ms": 8000, "crash": "b1" },
+            { "at_ms": 18000, "restart": "b1" }
+        ]);
+    });
+    assert_eq!(report.lost, 0);
+    assert_eq!(report.delivered, report.confirmed);
+    assert_eq!(
+        report.duplicated, 0,
+        "the idempotent producer's retries are dropped by the leader"
+    );
+    assert_eq!(elections(&trace).len(), 2);
+}
+
+#[test]
+fn min_insync_replicas_refuses_writes_when_the_isr_is_too_small() {
+    let (report, trace) = run(|s| {
+        s["producers"][0]["delivery_timeout_ms"] = json!(6000);
+        s["faults"] = json!([
+            { "at_ms": 3000, "crash": "b2" },
+            { "at_ms": 3000, "crash": "b3" },
+            { "at_ms": 20000, "restart": "b2" },
+            { "at_ms": 20000, "restart": "b3" }
+        ]);
+    });
+    let refusals = kafka_events(&trace)
+        .iter()
+        .filter(|(_, k)| {
+            matches!(
+                k,
+                KafkaEvent::NotEnoughReplicas {
+                    isr: 1,
+                    min_isr: 2,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert!(refusals > 0);
+    assert!(report.rejected > 100, "rejected {}", report.rejected);
+    assert_eq!(report.lost, 0);
+}
+
+fn unclean(enabled: bool) -> (Report, Vec<TraceEntry>) {
+    run(|s| {
+        s["settings"] = json!({
+            "replication.factor": 2, "replica.lag.time.max.ms": 4000,
+            "broker.session.timeout.ms": 6000, "unclean.leader.election.enable": enabled
+        });
+        s["producers"][0]["acks"] = json!("1");
+        s["faults"] = json!([
+            { "at_ms": 1000, "slow_link": { "between": ["b1", "b2"], "latency_ms": 20000 } },
+            { "at_ms": 10000, "crash": "b1" },
+            { "at_ms": 24000, "heal": true },
+            { "at_ms": 25000, "restart": "b1" }
+        ]);
+    })
+}
+
+#[test]
+fn a_follower_that_falls_behind_leaves_the_isr() {
+    let (_, trace) = unclean(false);
+    let shrunk: Vec<_> = kafka_events(&trace)
+        .into_iter()
+        .filter(|(_, k)| matches!(k, KafkaEvent::IsrShrunk { removed, .. } if *removed == b(2)))
+        .collect();
+    assert_eq!(shrunk.len(), 1);
+    assert!(
+        (5_000..8_000).contains(&shrunk[0].0),
+        "shrunk at {}",
+        shrunk[0].0
+    );
+}
+
+#[test]
+fn unclean_election_makes_the_partition_available_again_and_loses_data() {
+    let (report, trace) = unclean(true);
+    let e = elections(&trace);
+    assert!(
+        e.iter()
+            .any(|(_, _, broker, _, clean)| *broker == b(2) && !clean)
+    );
+    assert!(report.lost > 300, "lost {}", report.lost);
+    assert!(
+        truncated(&trace) > 300,
+        "b1 truncates to the unclean leader's log"
+    );
+}
+
+#[test]
+fn clean_election_only_keeps_the_partition_offline_until_the_isr_returns() {
+    let (report, trace) = unclean(false);
+    assert!(
+        kafka_events(&trace)
+            .iter()
+            .any(|(_, k)| matches!(k, KafkaEvent::Offline { .. }))
+    );
+    let e = elections(&trace);
+    assert_eq!(
+        e.last().map(|e| e.2),
+        Some(b(1)),
+        "b1 leads again when it returns"
+    );
+    assert_eq!(report.lost, 0);
+    assert!(report.unavailable_ms >= 14_000, "{}", report.unavailable_ms);
+}
+
+fn timeouts(idempotent: bool) -> Report {
+    run(|s| {
+        s["producers"][0] = json!({
+            "rate_per_s": 100, "acks": "all", "retries": 5, "request_timeout_ms": 400,
+            "delivery_timeout_ms": 20000, "idempotent": idempotent
+        });
+        s["faults"] = json!([
+            { "at_ms": 3000, "slow_link": { "between": ["b1", "b2"], "latency_ms": 300 } },
+            { "at_ms": 3000, "slow_link": { "between": ["b1", "b3"], "latency_ms": 300 } },
+            { "at_ms": 15000, "heal": true }
+        ]);
+    })
+    .0
+}
+
+#[test]
+fn retries_without_idempotence_write_duplicates() {
+    let report = timeouts(false);
+    assert!(report.duplicated > 100, "duplicated {}", report.duplicated);
+    assert_eq!(report.lost, 0);
+}
+
+#[test]
+fn the_idempotent_producer_drops_the_duplicates_of_its_retries() {
+    let report = timeouts(true);
+    assert_eq!(report.duplicated, 0);
+    assert_eq!(report.lost, 0);
+    assert_eq!(report.confirmed, report.published);
+}
+
+#[test]
+fn a_paused_leader_comes_back_as_a_zombie_and_its_acks_1_writes_are_truncated() {
+    let (report, trace) = run(|s| {
+        s["producers"][0]["acks"] = json!("1");
+        s["settings"]["min.insync.replicas"] = json!(1);
+        s["faults"] = json!([{ "at_ms": 5000, "pause": "b1", "for_ms": 10000 }]);
+    });
+    let e = elections(&trace);
+    assert_eq!(
+        e.last().map(|e| (e.2, e.3)),
+        Some((b(2), 2)),
+        "b2 leads epoch 2 while b1 is frozen"
+    );
+    assert!(
+        kafka_events(&trace)
+            .iter()
+            .any(|(_, k)| matches!(k, KafkaEvent::SteppedDown { broker, .. } if *broker == b(1)))
+    );
+    // What b1 wrote on waking, before it learned of epoch 2, is gone.
+    assert!(truncated(&trace) > 0);
+    assert!(report.lost > 0);
+}
+
+#[test]
+fn a_restarted_consumer_resumes_from_its_last_auto_commit_and_handles_messages_twice() {
+    let (report, trace) = run(|s| {
+        s["consumers"][0] =
+            json!({ "ack": "auto", "auto_offset_reset": "earliest", "process_ms": 2 });
+        s["faults"] =
+            json!([{ "at_ms": 12000, "crash": "c1" }, { "at_ms": 14000, "restart": "c1" }]);
+    });
+    assert!(kafka_events(&trace).iter().any(|(_, k)| matches!(
+        k,
+        KafkaEvent::ConsumerPosition {
+            committed: true,
+            ..
+        }
+    )));
+    assert!(
+        report.duplicated > 0 && report.duplicated <= 260,
+        "duplicated {}",
+        report.duplicated
+    );
+    assert_eq!(report.lost, 0);
+}
+
+#[test]
+fn manual_commits_after_each_message_leave_almost_nothing_to_handle_twice() {
+    let (report, _) = run(|s| {
+        s["faults"] =
+            json!([{ "at_ms": 12000, "crash": "c1" }, { "at_ms": 14000, "restart": "c1" }])
+    });
+    assert!(report.duplicated <= 1, "duplicated {}", report.duplicated);
+}
+
+#[test]
+fn auto_offset_reset_latest_skips_what_was_written_before_the_consumer_started() {
+    let (report, trace) = run(|s| {
+        s["consumers"][0] =
+            json!({ "ack": "manual", "auto_offset_reset": "latest", "start_ms": 5000 });
+    });
+    assert!(kafka_events(&trace).iter().any(|(_, k)| matches!(
+        k,
+        KafkaEvent::ConsumerReset {
+            earliest: false,
+            ..
+        }
+    )));
+    assert!(
+        (200..=260).contains(&(report.published - report.delivered)),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn kafka_settings_are_checked_with_their_real_names() {
+    let bad = |settings: Value, path: &str| {
+        let text = json!({
+            "version": 1, "duration_ms": 1000, "system": "kafka", "brokers": 3, "settings": settings
+        })
+        .to_string();
+        let e = Scenario::from_json(&text).unwrap_err();
+        assert_eq!(e.path, path, "{e}");
+    };
+    bad(
+        json!({ "replication.factor": 4 }),
+        "settings.replication.factor",
+    );
+    bad(
+        json!({ "min.insync.replicas": "2" }),
+        "settings.min.insync.replicas",
+    );
+    bad(
+        json!({ "unclean.leader.election.enable": 1 }),
+        "settings.unclean.leader.election.enable",
+    );
+    bad(json!({ "ha-mode": "all" }), "settings.ha-mode");
+    bad(json!({ "partitions": 0 }), "settings.partitions");
+    bad(
+        json!({ "broker.session.timeout.ms": 1000, "broker.heartbeat.interval.ms": 2000 }),
+        "settings.broker.session.timeout.ms",
+    );
+    let producer = |p: Value, path: &str| {
+        let text = json!({
+            "version": 1, "duration_ms": 1000, "system": "kafka", "brokers": 3, "producers": [p]
+        })
+        .to_string();
+        let e = Scenario::from_json(&text).unwrap_err();
+        assert_eq!(e.path, path, "{e}");
+        e.message
+    };
+    producer(json!({ "rate_per_s": 1, "acks": "2" }), "producers[0].acks");
+    let m = producer(
+        json!({ "rate_per_s": 1, "acks": "1", "idempotent": true }),
+        "producers[0].idempotent",
+    );
+    assert!(m.contains("acks"), "{m}");
+    producer(
+        json!({ "rate_per_s": 1, "confirms": true }),
+        "producers[0].confirms",
+    );
+    producer(
+        json!({ "rate_per_s": 1, "delivery_timeout_ms": 100, "request_timeout_ms": 200 }),
+        "producers[0].delivery_timeout_ms",
+    );
+}
+
+#[test]
+fn kafka_runs_are_deterministic() {
+    let hash = |seed: u64| {
+        run(|s| {
+            s["seed"] = json!(seed);
+            s["network"] = json!({ "latency_ms": { "min": 1, "max": 9 } });
+            s["faults"] = json!([{ "at_ms": 5000, "crash": "b1" }]);
+        })
+        .0
+        .trace_hash
+    };
+    assert_eq!(hash(3), hash(3));
+    assert_ne!(hash(3), hash(4));
+}
