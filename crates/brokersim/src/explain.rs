@@ -4,7 +4,8 @@
 use crate::ids::{Addr, BrokerId};
 use crate::trace::{Detector, DropWhy, Event, LinkLoss};
 
-fn list(brokers: &[BrokerId]) -> String {
+/// "b1, b2, b3".
+pub(crate) fn list(brokers: &[BrokerId]) -> String {
     brokers
         .iter()
         .map(|b| b.to_string())

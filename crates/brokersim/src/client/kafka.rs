@@ -20,6 +20,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use super::schedule::Schedule;
 use super::{ClientCtx, ClientTimer};
 use crate::ids::{Addr, BrokerId, ClientId, MsgId};
 use crate::out::TimerKind;
@@ -34,7 +35,6 @@ use crate::wire::Payload;
 
 /// Kafka's `retry.backoff.ms`, also the clients' housekeeping period.
 const RETRY_BACKOFF_MS: u64 = 100;
-const MAX_BACKLOG: u32 = 100_000;
 
 /// Which broker to ask for metadata, and whether an answer is awaited.
 #[derive(Clone, Debug)]
@@ -131,10 +131,7 @@ pub struct KafkaProducer {
     in_flight: BTreeMap<u32, Batch>,
     in_flight_per_partition: Vec<u32>,
     corr: u32,
-    created: u32,
-    backlog: u32,
-    ticks: u64,
-    origin_us: Option<u64>,
+    schedule: Schedule,
     pub crashed: bool,
 }
 
@@ -157,10 +154,7 @@ impl KafkaProducer {
             in_flight: BTreeMap::new(),
             in_flight_per_partition: vec![0; usize::from(partitions)],
             corr: 0,
-            created: 0,
-            backlog: 0,
-            ticks: 0,
-            origin_us: None,
+            schedule: Schedule::new(cfg.rate_per_s, cfg.count),
             crashed: false,
             cfg,
             k,
@@ -183,7 +177,7 @@ impl KafkaProducer {
 
     pub fn is_idle(&self) -> bool {
         self.crashed
-            || (self.backlog == 0
+            || (self.schedule.backlog() == 0
                 && self.in_flight.is_empty()
                 && self.queued.iter().all(VecDeque::is_empty))
     }
@@ -198,7 +192,7 @@ impl KafkaProducer {
                 (false, false) => "connected",
             },
             outstanding: self.unconfirmed(),
-            backlog: self.backlog,
+            backlog: self.schedule.backlog(),
             reconnect_at: None,
             silent_ms: 0,
             timeout_ms: self.k.request_timeout_ms,
@@ -244,23 +238,7 @@ impl KafkaProducer {
     }
 
     fn tick(&mut self, ctx: &mut ClientCtx) {
-        if !ctx.publishing_open
-            || self
-                .cfg
-                .count
-                .is_some_and(|count| self.created + self.backlog >= count)
-        {
-            return;
-        }
-        self.ticks += 1;
-        self.backlog = (self.backlog + 1).min(MAX_BACKLOG);
-        let origin = self.origin_us.unwrap_or(ctx.out.now.0);
-        let next_us = origin + self.ticks * 1_000_000 / u64::from(self.cfg.rate_per_s);
-        ctx.out.timer_us(
-            self.me(),
-            next_us.saturating_sub(ctx.out.now.0),
-            TimerKind::Client(ClientTimer::PublishTick),
-        );
+        self.schedule.tick(self.me(), ctx.publishing_open, ctx.out);
         self.pump(ctx);
     }
 
@@ -302,9 +280,7 @@ impl KafkaProducer {
     /// batches, then sends what each leader and the in-flight limit allow.
     fn pump(&mut self, ctx: &mut ClientCtx) {
         let partitions = self.queued.len() as u16;
-        while self.backlog > 0 {
-            self.backlog -= 1;
-            self.created += 1;
+        while self.schedule.take() {
             let msg = ctx.ledger.publish_new(self.id.0, ctx.out.now);
             let p = self.next_partition;
             self.next_partition = (self.next_partition + 1) % partitions;
@@ -434,12 +410,8 @@ impl KafkaProducer {
         match payload {
             Payload::Kafka(KafkaMsg::Metadata { leaders }) => {
                 self.metadata.answer(*leaders);
-                if self.origin_us.is_none() {
-                    // The application starts publishing once it knows the cluster.
-                    self.origin_us = Some(ctx.out.now.0);
-                    ctx.out
-                        .timer(self.me(), 0, TimerKind::Client(ClientTimer::PublishTick));
-                }
+                // The application starts publishing once it knows the cluster.
+                self.schedule.start(self.me(), ctx.out);
                 self.pump(ctx);
             }
             Payload::Kafka(KafkaMsg::ProduceResponse { corr, result, .. }) => {
@@ -485,13 +457,11 @@ impl KafkaProducer {
             q.clear();
         }
         self.in_flight_per_partition.fill(0);
-        self.backlog = 0;
+        self.schedule.reset();
     }
 
     pub fn restart(&mut self, ctx: &mut ClientCtx) {
         self.crashed = false;
-        self.ticks = 0;
-        self.origin_us = None;
         self.next_seq.fill(0);
         self.on_timer(ClientTimer::Start, ctx);
     }

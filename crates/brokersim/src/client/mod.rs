@@ -7,6 +7,7 @@ mod consumer;
 mod kafka;
 mod link;
 mod producer;
+mod schedule;
 
 pub use consumer::Consumer;
 pub use kafka::{KafkaConsumer, KafkaProducer};

@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::link::{Link, LinkChange};
+use super::schedule::Schedule;
 use super::{ClientCtx, ClientTimer};
 use crate::ids::{Addr, BrokerId, ClientId, MsgId};
 use crate::out::TimerKind;
@@ -23,9 +24,6 @@ use crate::time::SimTime;
 use crate::trace::{Detector, Event};
 use crate::wire::Payload;
 
-/// Messages the application wants to send but has not yet: bounded so a
-/// producer blocked for an hour cannot grow without limit.
-const MAX_BACKLOG: u32 = 100_000;
 const MAX_IN_FLIGHT_ASYNC: usize = 10_000;
 /// How long the application waits before republishing a message that timed
 /// out, was refused, or could not be sent.
@@ -36,10 +34,7 @@ pub struct Producer {
     pub id: ClientId,
     cfg: ProducerConfig,
     pub link: Link,
-    /// New messages created so far.
-    created: u32,
-    /// Ticks whose message the application has not been able to send yet.
-    backlog: u32,
+    schedule: Schedule,
     /// Messages waiting for a connection: (message, attempt it will be).
     outbox: VecDeque<(MsgId, u16)>,
     /// Sent and awaiting a confirm or receipt, with their attempt number.
@@ -48,10 +43,6 @@ pub struct Producer {
     /// for every send, so sending order is deadline order).
     deadlines: VecDeque<(SimTime, MsgId, u16)>,
     deadline_timer_armed: bool,
-    ticks: u64,
-    /// When the publishing schedule started (µs): the application starts
-    /// publishing once its first connection is up.
-    origin_us: Option<u64>,
     pub crashed: bool,
 }
 
@@ -60,16 +51,13 @@ impl Producer {
         let link = Link::new(Addr::Producer(id), cfg.connection.clone(), detector, seed);
         Producer {
             id,
+            schedule: Schedule::new(cfg.rate_per_s, cfg.count),
             cfg,
             link,
-            created: 0,
-            backlog: 0,
             outbox: VecDeque::new(),
             pending: BTreeMap::new(),
             deadlines: VecDeque::new(),
             deadline_timer_armed: false,
-            ticks: 0,
-            origin_us: None,
             crashed: false,
         }
     }
@@ -88,7 +76,7 @@ impl Producer {
             now,
             self.crashed,
             self.unconfirmed(),
-            self.backlog,
+            self.schedule.backlog(),
         )
     }
 
@@ -98,7 +86,7 @@ impl Producer {
     }
 
     pub fn backlog(&self) -> u32 {
-        self.backlog
+        self.schedule.backlog()
     }
 
     /// Nothing left to do: no backlog, nothing unconfirmed that it could
@@ -106,7 +94,7 @@ impl Producer {
     pub fn is_idle(&self) -> bool {
         self.crashed
             || self.link.is_dead()
-            || (self.backlog == 0 && self.pending.is_empty() && self.outbox.is_empty())
+            || (self.schedule.backlog() == 0 && self.pending.is_empty() && self.outbox.is_empty())
     }
 
     fn max_in_flight(&self) -> usize {
@@ -202,25 +190,7 @@ impl Producer {
     }
 
     fn tick(&mut self, ctx: &mut ClientCtx) {
-        if !ctx.publishing_open
-            || self
-                .cfg
-                .count
-                .is_some_and(|count| self.created + self.backlog >= count)
-        {
-            return;
-        }
-        self.ticks += 1;
-        self.backlog = (self.backlog + 1).min(MAX_BACKLOG);
-        // Exact schedule: tick k falls at start + k / rate seconds.
-        let rate = u64::from(self.cfg.rate_per_s);
-        let origin = self.origin_us.unwrap_or(ctx.out.now.0);
-        let next_us = origin + self.ticks * 1_000_000 / rate;
-        ctx.out.timer_us(
-            self.me(),
-            next_us.saturating_sub(ctx.out.now.0),
-            TimerKind::Client(ClientTimer::PublishTick),
-        );
+        self.schedule.tick(self.me(), ctx.publishing_open, ctx.out);
         self.pump(ctx);
     }
 
@@ -234,7 +204,7 @@ impl Producer {
                 };
                 self.send(broker, conn, msg, attempt, ctx);
             }
-            while self.backlog > 0 && self.pending.len() < max && self.outbox.is_empty() {
+            while self.pending.len() < max && self.outbox.is_empty() && self.schedule.take() {
                 let msg = self.create(ctx);
                 self.send(broker, conn, msg, 1, ctx);
             }
@@ -246,7 +216,7 @@ impl Producer {
             // The application thread is blocked inside send().
             return;
         }
-        while self.backlog > 0 {
+        while self.schedule.take() {
             let msg = self.create(ctx);
             match self.link.send_timeout_ms() {
                 Some(timeout_ms) => {
@@ -264,9 +234,8 @@ impl Producer {
         }
     }
 
-    fn create(&mut self, ctx: &mut ClientCtx) -> MsgId {
-        self.backlog -= 1;
-        self.created += 1;
+    /// A new message, taken off the schedule's backlog by the caller.
+    fn create(&self, ctx: &mut ClientCtx) -> MsgId {
         ctx.ledger.publish_new(self.id.0, ctx.out.now)
     }
 
@@ -317,11 +286,8 @@ impl Producer {
         let (mine, change) = self.link.on_packet(from, &payload, ctx.out);
         match change {
             LinkChange::Connected => {
-                if self.origin_us.is_none() {
-                    self.origin_us = Some(ctx.out.now.0);
-                    ctx.out
-                        .timer(self.me(), 0, TimerKind::Client(ClientTimer::PublishTick));
-                }
+                // The application starts publishing once it is connected.
+                self.schedule.start(self.me(), ctx.out);
                 self.pump(ctx);
             }
             LinkChange::Lost => self.on_link_lost(ctx),
@@ -380,14 +346,12 @@ impl Producer {
         self.deadlines.clear();
         self.deadline_timer_armed = false;
         self.outbox.clear();
-        self.backlog = 0;
+        self.schedule.reset();
     }
 
     pub fn restart(&mut self, ctx: &mut ClientCtx) {
         // A new process: it connects first, then publishes on a new schedule.
         self.crashed = false;
-        self.ticks = 0;
-        self.origin_us = None;
         self.link.begin(ctx.out);
     }
 }

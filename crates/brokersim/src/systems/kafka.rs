@@ -35,6 +35,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{SysTimer, System};
+use crate::explain::list;
 use crate::ids::{Addr, BrokerId, ClientId, Epoch, MsgId};
 use crate::ledger::broker_bit;
 use crate::out::{Out, TimerKind};
@@ -340,14 +341,6 @@ impl KafkaEvent {
     pub fn is_failover(&self) -> bool {
         matches!(self, KafkaEvent::LeaderElected { epoch, .. } if *epoch > 1)
     }
-}
-
-fn list(brokers: &[BrokerId]) -> String {
-    brokers
-        .iter()
-        .map(|b| b.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// "message #5" or "the batch of 12 messages from #5".
