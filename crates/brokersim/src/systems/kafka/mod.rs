@@ -1,0 +1,619 @@
+//! Kafka replicated partitions in KRaft mode.
+//!
+//! - A topic with `partitions` partitions, each replicated
+//!   `replication.factor` ways; partition p's replicas are brokers p, p+1, …
+//!   (round-robin, as Kafka's default assignment), the first one the leader,
+//!   so partition 0 starts led by `b1`.
+//! - Followers fetch from the leader (`replica.fetch.wait.max.ms` long
+//!   polls). The leader tracks each follower's log end; the high watermark is
+//!   the smallest log end in the ISR, and consumers read only below it. A
+//!   follower that has not caught up for `replica.lag.time.max.ms` leaves
+//!   the ISR; one that catches up joins again. ISR changes go through the
+//!   controller (AlterPartition), which refuses a leader with a stale epoch.
+//! - Producers: `acks=0` (no answer), `1` (after the leader's append),
+//!   `all` (once the high watermark passes the record; refused with
+//!   NotEnoughReplicas while the ISR is smaller than
+//!   `min.insync.replicas`). The idempotent producer's sequence numbers let
+//!   the leader drop a retried duplicate.
+//! - The controller quorum watches broker heartbeats
+//!   (`broker.heartbeat.interval.ms`, fenced after `broker.session.timeout.ms`),
+//!   removes a fenced broker from ISRs (never the last member) and elects a
+//!   new leader from the ISR, or, with `unclean.leader.election.enable`,
+//!   from any live replica. Each election bumps the leader epoch.
+//! - A returning replica learns the current leader and epoch from the
+//!   controller; when it fetches, the leader tells it where its log diverges
+//!   (KIP-320) and it truncates: a returning old leader loses the suffix that
+//!   only it had. That truncation is how acknowledged messages disappear.
+//! - Consumer group offsets live with the group coordinator, which here sits
+//!   with the controller quorum.
+//!
+//! The log is treated as durable across a crash (Kafka recovers it from the
+//! page cache and disk); what a crash loses is the process state.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{SysTimer, System};
+use crate::explain::list;
+use crate::ids::{Addr, BrokerId, ClientId, Epoch, MsgId};
+use crate::ledger::broker_bit;
+use crate::out::{Out, TimerKind};
+use crate::scenario::config::{Acks, Config};
+use crate::scenario::settings::KafkaSettings;
+use crate::time::SimTime;
+use crate::trace::{Detector, DropWhy, Event};
+use crate::view::{ReplicaView, Role as ViewRole};
+use crate::wire::Payload;
+
+/// Kafka's `replica.socket.timeout.ms`.
+const REPLICA_SOCKET_TIMEOUT_MS: u64 = 30_000;
+/// How many records one fetch response carries at most.
+const MAX_FETCH_RECORDS: usize = 500;
+
+mod clients;
+mod controller;
+mod events;
+mod protocol;
+mod replication;
+
+pub use events::{KafkaEvent, explain};
+pub use protocol::{FetchResult, KafkaMsg, PartitionState, ProduceResult, Record, ReplicaReply};
+use protocol::{ProduceBatch, ReplicaFetch};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// A broker's heartbeat to the controller.
+    Heartbeat,
+    /// The leader checks which followers lag (every half of replica.lag.time.max.ms).
+    IsrCheck(u16),
+    /// A parked fetch waited replica.fetch.wait.max.ms: answer it empty.
+    FetchWait {
+        partition: u16,
+        from: Addr,
+        corr: u32,
+    },
+    /// A follower's fetch got no answer: send it again.
+    RefetchDue { partition: u16, corr: u32 },
+    /// The controller checks broker sessions.
+    SessionCheck,
+}
+
+#[derive(Clone, Debug)]
+struct Follower {
+    log_end: u64,
+    caught_up_at: SimTime,
+}
+
+/// An acks=all produce waiting for the high watermark.
+#[derive(Clone, Copy, Debug)]
+struct Waiter {
+    client: Addr,
+    corr: u32,
+    partition: u16,
+}
+
+#[derive(Clone, Debug)]
+struct LeaderState {
+    epoch: u32,
+    isr: u16,
+    followers: BTreeMap<BrokerId, Follower>,
+    /// acks=all produces by offset.
+    /// acks=all produces by (last offset, request): two requests may wait
+    /// on one offset (a retry of a batch still being replicated).
+    waiting: BTreeMap<(u64, u32), Waiter>,
+    /// Fetches waiting for data: (who, corr, offset, from a consumer).
+    parked: Vec<(Addr, u32, u64)>,
+    /// An AlterPartition is in flight.
+    altering: bool,
+}
+
+#[derive(Clone, Debug)]
+enum Role {
+    /// Not serving (process down, or no leader known).
+    Idle,
+    Follower {
+        leader: BrokerId,
+        epoch: u32,
+        corr: u32,
+    },
+    Leader(Box<LeaderState>),
+}
+
+/// One broker's copy of one partition. The log, the high watermark and the
+/// leader-epoch cache are on disk; the role is process state.
+#[derive(Clone, Debug)]
+struct Replica {
+    log: Vec<Record>,
+    high_watermark: u64,
+    /// (epoch, first offset written in it).
+    epoch_starts: Vec<(u32, u64)>,
+    /// Idempotent producers: id → last sequence number written.
+    sequences: BTreeMap<u32, u32>,
+    role: Role,
+}
+
+impl Replica {
+    fn new() -> Replica {
+        Replica {
+            log: Vec::new(),
+            high_watermark: 0,
+            epoch_starts: Vec::new(),
+            sequences: BTreeMap::new(),
+            role: Role::Idle,
+        }
+    }
+
+    fn log_end(&self) -> u64 {
+        self.log.len() as u64
+    }
+
+    fn last_epoch(&self) -> u32 {
+        self.log.last().map_or(0, |r| r.epoch)
+    }
+
+    /// KIP-101/320: where the log of `epoch` ends here, as the next epoch's
+    /// first offset (or the log end for the newest epoch).
+    fn end_of_epoch(&self, epoch: u32) -> u64 {
+        self.epoch_starts
+            .iter()
+            .find(|(e, _)| *e > epoch)
+            .map_or(self.log_end(), |(_, start)| *start)
+    }
+
+    fn append(&mut self, record: Record) -> u64 {
+        let offset = self.log_end();
+        if self
+            .epoch_starts
+            .last()
+            .is_none_or(|(e, _)| *e < record.epoch)
+        {
+            self.epoch_starts.push((record.epoch, offset));
+        }
+        if record.producer_id != 0 {
+            self.sequences.insert(record.producer_id, record.seq);
+        }
+        self.log.push(record);
+        offset
+    }
+
+    /// Drops everything from `offset` on; returns the dropped records.
+    fn truncate(&mut self, offset: u64) -> Vec<Record> {
+        let dropped = self.log.split_off(offset.min(self.log_end()) as usize);
+        self.epoch_starts.retain(|(_, start)| *start < offset);
+        self.high_watermark = self.high_watermark.min(self.log_end());
+        self.sequences.clear();
+        for r in &self.log {
+            if r.producer_id != 0 {
+                self.sequences.insert(r.producer_id, r.seq);
+            }
+        }
+        dropped
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Broker {
+    running: bool,
+    incarnation: u32,
+    /// The latest partition states the controller sent.
+    states: Vec<PartitionState>,
+    replicas: Vec<Replica>,
+}
+
+#[derive(Clone, Debug)]
+struct ControllerBroker {
+    fenced: bool,
+    last_heartbeat: SimTime,
+    /// The process incarnation that registered.
+    incarnation: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Controller {
+    brokers: Vec<ControllerBroker>,
+    states: Vec<PartitionState>,
+    /// Committed consumer offsets, by partition (one consumer group).
+    offsets: BTreeMap<u16, u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Kafka {
+    cfg: KafkaSettings,
+    min_isr_all: u16,
+    brokers: Vec<Broker>,
+    controller: Controller,
+    heartbeat_interval_ms: u64,
+    session_timeout_ms: u64,
+}
+
+fn bits(mask: u16) -> impl Iterator<Item = BrokerId> {
+    (0..15u16)
+        .filter(move |i| mask & (1 << i) != 0)
+        .map(BrokerId)
+}
+
+fn members(mask: u16) -> Vec<BrokerId> {
+    bits(mask).collect()
+}
+
+fn kafka(msg: KafkaMsg) -> Payload {
+    Payload::Kafka(msg)
+}
+
+fn sys(timer: Timer) -> TimerKind {
+    TimerKind::System(SysTimer::Kafka(timer))
+}
+
+impl Kafka {
+    pub fn new(cfg: KafkaSettings, config: &Config) -> Kafka {
+        let n = usize::from(config.broker_count);
+        let (heartbeat_interval_ms, session_timeout_ms) = match config.heartbeat {
+            Some(h) => (h.interval_ms, h.timeout_ms),
+            None => (
+                cfg.broker_heartbeat_interval_ms,
+                cfg.broker_session_timeout_ms,
+            ),
+        };
+        let states: Vec<PartitionState> = (0..cfg.partitions)
+            .map(|p| {
+                let isr = Self::assignment(p, cfg.replication_factor, n as u16)
+                    .fold(0u16, |m, b| m | broker_bit(b));
+                PartitionState {
+                    partition: p,
+                    leader: Some(BrokerId(p % n as u16)),
+                    epoch: 1,
+                    isr,
+                }
+            })
+            .collect();
+        Kafka {
+            min_isr_all: cfg.min_insync_replicas,
+            brokers: (0..n)
+                .map(|_| Broker {
+                    running: false,
+                    incarnation: 0,
+                    states: states.clone(),
+                    replicas: (0..cfg.partitions).map(|_| Replica::new()).collect(),
+                })
+                .collect(),
+            controller: Controller {
+                brokers: vec![
+                    ControllerBroker {
+                        fenced: false,
+                        last_heartbeat: SimTime::ZERO,
+                        incarnation: 1
+                    };
+                    n
+                ],
+                states,
+                offsets: BTreeMap::new(),
+            },
+            cfg,
+            heartbeat_interval_ms,
+            session_timeout_ms,
+        }
+    }
+
+    /// Partition p's replicas: brokers p, p+1, … (round-robin), leader first.
+    fn assignment(p: u16, rf: u16, n: u16) -> impl Iterator<Item = BrokerId> {
+        (0..rf).map(move |k| BrokerId((p + k) % n))
+    }
+
+    fn replicas_of(&self, p: u16) -> impl Iterator<Item = BrokerId> + use<> {
+        Self::assignment(p, self.cfg.replication_factor, self.brokers.len() as u16)
+    }
+
+    fn hosts(&self, b: BrokerId, p: u16) -> bool {
+        self.replicas_of(p).any(|r| r == b)
+    }
+
+    fn broker(&mut self, b: BrokerId) -> &mut Broker {
+        &mut self.brokers[usize::from(b.0)]
+    }
+}
+
+fn role_epoch(role: &Role) -> u32 {
+    match role {
+        Role::Idle => 0,
+        Role::Follower { epoch, .. } => *epoch,
+        Role::Leader(l) => l.epoch,
+    }
+}
+
+impl System for Kafka {
+    fn start(&mut self, out: &mut Out) {
+        out.trace(Event::Kafka(KafkaEvent::TopicCreated {
+            partitions: self.cfg.partitions,
+            replication_factor: self.cfg.replication_factor,
+        }));
+        for state in self.controller.states.clone() {
+            if let Some(leader) = state.leader {
+                let isr = members(state.isr);
+                out.trace(Event::Kafka(KafkaEvent::LeaderElected {
+                    partition: state.partition,
+                    broker: leader,
+                    epoch: 1,
+                    clean: true,
+                    isr,
+                }));
+                out.queue_leader(state.partition, leader, Epoch(1));
+            }
+        }
+        for i in 0..self.brokers.len() {
+            let b = BrokerId(i as u16);
+            self.broker(b).running = true;
+            self.broker(b).incarnation = 1;
+            let states = self.controller.states.clone();
+            self.apply_states(b, &states, out);
+            out.timer(
+                Addr::Broker(b),
+                self.heartbeat_interval_ms,
+                sys(Timer::Heartbeat),
+            );
+        }
+        out.timer(
+            Addr::Controller,
+            self.heartbeat_interval_ms,
+            sys(Timer::SessionCheck),
+        );
+    }
+
+    fn boot(&mut self, b: BrokerId, out: &mut Out) {
+        let broker = self.broker(b);
+        broker.running = true;
+        broker.incarnation += 1;
+        for r in &mut broker.replicas {
+            r.role = Role::Idle;
+        }
+        let incarnation = broker.incarnation;
+        // Register with the controller at once; it answers with the metadata.
+        out.send(
+            Addr::Broker(b),
+            Addr::Controller,
+            kafka(KafkaMsg::BrokerHeartbeat { incarnation }),
+        );
+        out.timer(
+            Addr::Broker(b),
+            self.heartbeat_interval_ms,
+            sys(Timer::Heartbeat),
+        );
+    }
+
+    fn crash(&mut self, b: BrokerId, _out: &mut Out) {
+        let broker = self.broker(b);
+        broker.running = false;
+        for r in &mut broker.replicas {
+            r.role = Role::Idle;
+        }
+    }
+
+    fn stop(&mut self, b: BrokerId, out: &mut Out) {
+        // Controlled shutdown: the controller moves leadership away first.
+        out.send(
+            Addr::Broker(b),
+            Addr::Controller,
+            kafka(KafkaMsg::ControlledShutdown),
+        );
+        self.crash(b, out);
+    }
+
+    fn lose_disk(&mut self, b: BrokerId, out: &mut Out) {
+        for replica in &mut self.broker(b).replicas {
+            for r in replica.log.drain(..) {
+                out.copy_dropped(r.msg, broker_bit(b), DropWhy::DiskLost);
+            }
+            *replica = Replica::new();
+        }
+    }
+
+    fn receive(&mut self, b: BrokerId, from: Addr, payload: Payload, out: &mut Out) {
+        let Payload::Kafka(msg) = payload else { return };
+        match (from, msg) {
+            (Addr::Controller, KafkaMsg::States { states }) => self.apply_states(b, &states, out),
+            (
+                Addr::Broker(f),
+                KafkaMsg::ReplicaFetch {
+                    partition,
+                    offset,
+                    last_epoch,
+                    corr,
+                },
+            ) => {
+                self.on_replica_fetch(
+                    b,
+                    f,
+                    partition,
+                    ReplicaFetch {
+                        offset,
+                        last_epoch,
+                        corr,
+                    },
+                    out,
+                );
+            }
+            (
+                Addr::Broker(f),
+                KafkaMsg::ReplicaFetchResponse {
+                    partition,
+                    corr,
+                    reply,
+                },
+            ) => {
+                self.on_replica_reply(b, f, partition, corr, *reply, out);
+            }
+            (Addr::Producer(_) | Addr::Consumer(_), msg) => self.on_client(b, from, msg, out),
+            _ => {}
+        }
+    }
+
+    fn timer(&mut self, b: BrokerId, timer: SysTimer, out: &mut Out) {
+        let SysTimer::Kafka(timer) = timer else {
+            return;
+        };
+        match timer {
+            Timer::Heartbeat => {
+                let incarnation = self.brokers[usize::from(b.0)].incarnation;
+                out.send(
+                    Addr::Broker(b),
+                    Addr::Controller,
+                    kafka(KafkaMsg::BrokerHeartbeat { incarnation }),
+                );
+                out.timer(
+                    Addr::Broker(b),
+                    self.heartbeat_interval_ms,
+                    sys(Timer::Heartbeat),
+                );
+            }
+            Timer::IsrCheck(p) => self.on_isr_check(b, p, out),
+            Timer::FetchWait {
+                partition,
+                from,
+                corr,
+            } => self.on_parked_timeout(b, partition, from, corr, out),
+            Timer::RefetchDue { partition, corr } => {
+                if matches!(self.brokers[usize::from(b.0)].replicas[usize::from(partition)].role, Role::Follower { corr: c, .. } if c == corr)
+                {
+                    self.fetch_from_leader(b, partition, out);
+                }
+            }
+            Timer::SessionCheck => {}
+        }
+    }
+
+    fn controller_receive(&mut self, from: Addr, payload: Payload, out: &mut Out) {
+        let Payload::Kafka(msg) = payload else { return };
+        match (from, msg) {
+            (Addr::Broker(b), KafkaMsg::BrokerHeartbeat { incarnation }) => {
+                self.controller_heartbeat(b, incarnation, out)
+            }
+            (
+                Addr::Broker(b),
+                KafkaMsg::AlterPartition {
+                    partition,
+                    leader_epoch,
+                    isr,
+                },
+            ) => {
+                self.controller_alter(b, partition, leader_epoch, isr, out);
+            }
+            (Addr::Broker(b), KafkaMsg::ControlledShutdown)
+                if !self.controller.brokers[usize::from(b.0)].fenced =>
+            {
+                self.fence(b, out);
+            }
+            (client @ Addr::Consumer(_), KafkaMsg::OffsetFetch { partition }) => {
+                let offset = self.controller.offsets.get(&partition).copied();
+                out.send(
+                    Addr::Controller,
+                    client,
+                    kafka(KafkaMsg::OffsetFetchResponse { partition, offset }),
+                );
+            }
+            (Addr::Consumer(_), KafkaMsg::OffsetCommit { partition, offset }) => {
+                self.controller.offsets.insert(partition, offset);
+            }
+            _ => {}
+        }
+    }
+
+    fn controller_timer(&mut self, timer: SysTimer, out: &mut Out) {
+        if timer != SysTimer::Kafka(Timer::SessionCheck) {
+            return;
+        }
+        out.timer(
+            Addr::Controller,
+            self.heartbeat_interval_ms,
+            sys(Timer::SessionCheck),
+        );
+        let now = out.now;
+        let expired: Vec<(BrokerId, u64)> = self
+            .controller
+            .brokers
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.fenced && now.ms_since(c.last_heartbeat) >= self.session_timeout_ms)
+            .map(|(i, c)| (BrokerId(i as u16), now.ms_since(c.last_heartbeat)))
+            .collect();
+        for (b, silent_ms) in expired {
+            out.trace(Event::DeclaredDown {
+                observer: Addr::Controller,
+                target: Addr::Broker(b),
+                silent_ms,
+                timeout_ms: self.session_timeout_ms,
+                by: Detector::BrokerSession,
+            });
+            self.fence(b, out);
+        }
+    }
+
+    fn drain(&mut self, _out: &mut Out) {}
+
+    fn leaders(&self) -> Vec<(u16, BrokerId)> {
+        let mut out = Vec::new();
+        for (i, broker) in self.brokers.iter().enumerate() {
+            if !broker.running {
+                continue;
+            }
+            for (p, r) in broker.replicas.iter().enumerate() {
+                if matches!(r.role, Role::Leader(_)) {
+                    out.push((p as u16, BrokerId(i as u16)));
+                }
+            }
+        }
+        out
+    }
+
+    fn queues(&self) -> u16 {
+        self.cfg.partitions
+    }
+
+    fn quiescent(&self) -> bool {
+        // Every ISR member has every record the leader has.
+        self.brokers.iter().all(|b| {
+            b.replicas.iter().all(|r| match &r.role {
+                Role::Leader(l) => {
+                    r.high_watermark == r.log_end() && l.waiting.is_empty() && !l.altering
+                }
+                _ => true,
+            })
+        })
+    }
+
+    fn replicas(&self) -> Vec<ReplicaView> {
+        let mut views = Vec::new();
+        for (i, broker) in self.brokers.iter().enumerate() {
+            let b = BrokerId(i as u16);
+            if !broker.running {
+                continue;
+            }
+            for (p, r) in broker.replicas.iter().enumerate() {
+                let p = p as u16;
+                if !self.hosts(b, p) {
+                    continue;
+                }
+                let state = broker.states.get(usize::from(p));
+                let in_isr = state.is_some_and(|s| s.isr & broker_bit(b) != 0);
+                let (role, epoch) = match &r.role {
+                    Role::Leader(l) => (ViewRole::Master, l.epoch),
+                    Role::Follower { epoch, .. } => (ViewRole::Mirror, *epoch),
+                    Role::Idle => (ViewRole::Slave, 0),
+                };
+                views.push(ReplicaView {
+                    broker: b,
+                    role,
+                    epoch,
+                    length: r.log.len() as u32,
+                    synced: in_isr,
+                    partition: p,
+                    high_watermark: Some(r.high_watermark),
+                });
+            }
+        }
+        views
+    }
+
+    fn longest_timeout_ms(&self) -> u64 {
+        self.session_timeout_ms + self.cfg.replica_lag_time_max_ms
+    }
+}

@@ -1,0 +1,193 @@
+//! What travels between Kafka's clients, brokers and controller.
+
+use super::*;
+
+/// One record of a partition's log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Record {
+    pub msg: MsgId,
+    /// The leader epoch it was written in.
+    pub epoch: u32,
+    /// Idempotent producer id (0 = not idempotent) and sequence number.
+    pub producer_id: u32,
+    pub seq: u32,
+}
+
+/// A follower's fetch as the leader receives it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ReplicaFetch {
+    pub(super) offset: u64,
+    pub(super) last_epoch: u32,
+    pub(super) corr: u32,
+}
+
+/// A producer's record batch as the leader receives it.
+#[derive(Clone, Debug)]
+pub(super) struct ProduceBatch {
+    pub(super) corr: u32,
+    pub(super) acks: Acks,
+    pub(super) producer_id: u32,
+    pub(super) base_seq: u32,
+    pub(super) msgs: Vec<MsgId>,
+}
+
+/// A partition's leadership as the controller decides it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PartitionState {
+    pub partition: u16,
+    pub leader: Option<BrokerId>,
+    pub epoch: u32,
+    /// In-sync replicas, one bit per broker.
+    pub isr: u16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ProduceResult {
+    Ok {
+        offset: u64,
+    },
+    /// The idempotent producer's retry of a record already written.
+    Duplicate,
+    NotLeader,
+    NotEnoughReplicas,
+    /// The idempotent producer's sequence number skips ahead: an earlier
+    /// record has not been written yet (retriable).
+    OutOfOrderSequence,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FetchResult {
+    Records {
+        records: Box<Vec<(u64, MsgId)>>,
+        high_watermark: u64,
+    },
+    NotLeader,
+    /// The position is past the log end (the log was truncated under it).
+    OutOfRange {
+        log_end: u64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KafkaMsg {
+    // Clients and brokers.
+    MetadataRequest,
+    Metadata {
+        leaders: Box<Vec<Option<BrokerId>>>,
+    },
+    /// One batch of records for one partition (Kafka's record batch).
+    Produce {
+        partition: u16,
+        corr: u32,
+        acks: Acks,
+        producer_id: u32,
+        base_seq: u32,
+        msgs: Box<Vec<MsgId>>,
+    },
+    ProduceResponse {
+        partition: u16,
+        corr: u32,
+        result: ProduceResult,
+    },
+    Fetch {
+        partition: u16,
+        offset: u64,
+        corr: u32,
+    },
+    FetchResponse {
+        partition: u16,
+        corr: u32,
+        result: FetchResult,
+    },
+    ListOffsets {
+        partition: u16,
+    },
+    ListOffsetsResponse {
+        partition: u16,
+        end: Option<u64>,
+    },
+    // Consumers and the group coordinator.
+    OffsetFetch {
+        partition: u16,
+    },
+    OffsetFetchResponse {
+        partition: u16,
+        offset: Option<u64>,
+    },
+    OffsetCommit {
+        partition: u16,
+        offset: u64,
+    },
+    // Brokers and brokers.
+    ReplicaFetch {
+        partition: u16,
+        offset: u64,
+        last_epoch: u32,
+        corr: u32,
+    },
+    ReplicaFetchResponse {
+        partition: u16,
+        corr: u32,
+        reply: Box<ReplicaReply>,
+    },
+    // Brokers and the controller.
+    BrokerHeartbeat {
+        incarnation: u32,
+    },
+    AlterPartition {
+        partition: u16,
+        leader_epoch: u32,
+        isr: u16,
+    },
+    States {
+        states: Box<Vec<PartitionState>>,
+    },
+    ControlledShutdown,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplicaReply {
+    NotLeader,
+    /// The follower's log diverges from the leader's after `end`: truncate to it.
+    Diverging {
+        end: u64,
+    },
+    Records {
+        leader_epoch: u32,
+        from: u64,
+        records: Vec<Record>,
+        high_watermark: u64,
+    },
+}
+
+impl KafkaMsg {
+    pub fn message(&self) -> Option<MsgId> {
+        match self {
+            KafkaMsg::Produce { msgs, .. } => msgs.first().copied(),
+            _ => None,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            KafkaMsg::MetadataRequest | KafkaMsg::Metadata { .. } => "metadata",
+            KafkaMsg::Produce { .. } => "publish",
+            KafkaMsg::ProduceResponse { .. } => "confirm",
+            KafkaMsg::Fetch { .. } | KafkaMsg::FetchResponse { .. } => "deliver",
+            KafkaMsg::ListOffsets { .. }
+            | KafkaMsg::ListOffsetsResponse { .. }
+            | KafkaMsg::OffsetFetch { .. }
+            | KafkaMsg::OffsetFetchResponse { .. }
+            | KafkaMsg::OffsetCommit { .. } => "offsets",
+            KafkaMsg::ReplicaFetch { .. } | KafkaMsg::ReplicaFetchResponse { .. } => "replicate",
+            KafkaMsg::BrokerHeartbeat { .. } => "heartbeat",
+            KafkaMsg::AlterPartition { .. }
+            | KafkaMsg::States { .. }
+            | KafkaMsg::ControlledShutdown => "membership",
+        }
+    }
+
+    pub fn is_heartbeat(&self) -> bool {
+        matches!(self, KafkaMsg::BrokerHeartbeat { .. })
+    }
+}

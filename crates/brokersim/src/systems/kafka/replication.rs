@@ -1,0 +1,499 @@
+//! A broker's replicas: becoming leader or follower when the controller says
+//! so, followers fetching from the leader, the divergence check and
+//! truncation (KIP-320), the high watermark and the ISR's shrinking.
+
+use super::*;
+
+impl Kafka {
+    // ----- brokers: metadata ------------------------------------------------------------------
+
+    pub(super) fn apply_states(&mut self, b: BrokerId, states: &[PartitionState], out: &mut Out) {
+        self.broker(b).states = states.to_vec();
+        for state in states {
+            if !self.hosts(b, state.partition) {
+                continue;
+            }
+            self.apply_state(b, *state, out);
+        }
+    }
+
+    pub(super) fn apply_state(&mut self, b: BrokerId, state: PartitionState, out: &mut Out) {
+        let p = state.partition;
+        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        match (&mut replica.role, state.leader) {
+            (Role::Leader(l), Some(leader)) if leader == b && l.epoch == state.epoch => {
+                // Our own ISR change, confirmed.
+                l.isr = state.isr;
+                l.altering = false;
+                self.advance_high_watermark(b, p, out);
+            }
+            (Role::Leader(l), Some(leader)) if leader == b && l.epoch > state.epoch => {}
+            (
+                Role::Follower {
+                    leader: f, epoch, ..
+                },
+                Some(leader),
+            ) if *f == leader && *epoch == state.epoch => {}
+            (role, _) if role_epoch(role) > state.epoch => {}
+            (_, Some(leader)) if leader == b => self.become_leader(b, p, state, out),
+            (_, leader) => self.become_follower(b, p, leader, state.epoch, out),
+        }
+    }
+
+    pub(super) fn become_leader(
+        &mut self,
+        b: BrokerId,
+        p: u16,
+        state: PartitionState,
+        out: &mut Out,
+    ) {
+        let now = out.now;
+        let followers: BTreeMap<BrokerId, Follower> = self
+            .replicas_of(p)
+            .filter(|f| *f != b)
+            .map(|f| {
+                (
+                    f,
+                    Follower {
+                        log_end: 0,
+                        caught_up_at: now,
+                    },
+                )
+            })
+            .collect();
+        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        if replica
+            .epoch_starts
+            .last()
+            .is_none_or(|(e, _)| *e < state.epoch)
+        {
+            let end = replica.log_end();
+            replica.epoch_starts.push((state.epoch, end));
+        }
+        replica.role = Role::Leader(Box::new(LeaderState {
+            epoch: state.epoch,
+            isr: state.isr,
+            followers,
+            waiting: BTreeMap::new(),
+            parked: Vec::new(),
+            altering: false,
+        }));
+        let log_end = self.brokers[usize::from(b.0)].replicas[usize::from(p)].log_end();
+        if state.epoch > 1 {
+            out.trace(Event::Kafka(KafkaEvent::BecameLeader {
+                partition: p,
+                broker: b,
+                epoch: state.epoch,
+                log_end,
+            }));
+        }
+        let half = (self.cfg.replica_lag_time_max_ms / 2).max(1);
+        out.timer(Addr::Broker(b), half, sys(Timer::IsrCheck(p)));
+    }
+
+    pub(super) fn become_follower(
+        &mut self,
+        b: BrokerId,
+        p: u16,
+        leader: Option<BrokerId>,
+        epoch: u32,
+        out: &mut Out,
+    ) {
+        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let was_leader = matches!(replica.role, Role::Leader(_));
+        if let Role::Leader(l) = &replica.role {
+            // Produces waiting for the high watermark will never see it here.
+            let waiting: Vec<Waiter> = l.waiting.values().copied().collect();
+            for w in waiting {
+                let result = ProduceResult::NotLeader;
+                out.send(
+                    Addr::Broker(b),
+                    w.client,
+                    kafka(KafkaMsg::ProduceResponse {
+                        partition: w.partition,
+                        corr: w.corr,
+                        result,
+                    }),
+                );
+            }
+        }
+        if was_leader {
+            out.trace(Event::Kafka(KafkaEvent::SteppedDown {
+                partition: p,
+                broker: b,
+                leader,
+                epoch,
+            }));
+        }
+        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        match leader {
+            Some(leader) => {
+                replica.role = Role::Follower {
+                    leader,
+                    epoch,
+                    corr: 0,
+                };
+                self.fetch_from_leader(b, p, out);
+            }
+            None => replica.role = Role::Idle,
+        }
+    }
+
+    // ----- brokers: replication ---------------------------------------------------------------
+
+    pub(super) fn fetch_from_leader(&mut self, b: BrokerId, p: u16, out: &mut Out) {
+        // replica.socket.timeout.ms: a fetch unanswered this long is sent again.
+        let timeout = REPLICA_SOCKET_TIMEOUT_MS;
+        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let (offset, last_epoch) = (replica.log_end(), replica.last_epoch());
+        let Role::Follower { leader, corr, .. } = &mut replica.role else {
+            return;
+        };
+        *corr += 1;
+        let (leader, corr) = (*leader, *corr);
+        out.send(
+            Addr::Broker(b),
+            Addr::Broker(leader),
+            kafka(KafkaMsg::ReplicaFetch {
+                partition: p,
+                offset,
+                last_epoch,
+                corr,
+            }),
+        );
+        out.timer(
+            Addr::Broker(b),
+            timeout,
+            sys(Timer::RefetchDue { partition: p, corr }),
+        );
+    }
+
+    /// A follower's fetch at the leader.
+    pub(super) fn on_replica_fetch(
+        &mut self,
+        b: BrokerId,
+        from: BrokerId,
+        p: u16,
+        fetch: ReplicaFetch,
+        out: &mut Out,
+    ) {
+        let ReplicaFetch {
+            offset,
+            last_epoch,
+            corr,
+        } = fetch;
+        let now = out.now;
+        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let end_of_theirs = replica.end_of_epoch(last_epoch);
+        let log_end = replica.log_end();
+        let Role::Leader(l) = &mut replica.role else {
+            let reply = Box::new(ReplicaReply::NotLeader);
+            out.send(
+                Addr::Broker(b),
+                Addr::Broker(from),
+                kafka(KafkaMsg::ReplicaFetchResponse {
+                    partition: p,
+                    corr,
+                    reply,
+                }),
+            );
+            return;
+        };
+        if offset > end_of_theirs {
+            let reply = Box::new(ReplicaReply::Diverging { end: end_of_theirs });
+            out.send(
+                Addr::Broker(b),
+                Addr::Broker(from),
+                kafka(KafkaMsg::ReplicaFetchResponse {
+                    partition: p,
+                    corr,
+                    reply,
+                }),
+            );
+            return;
+        }
+        if let Some(f) = l.followers.get_mut(&from) {
+            f.log_end = offset;
+            if offset >= log_end {
+                f.caught_up_at = now;
+            }
+        }
+        let rejoin = offset >= log_end && l.isr & broker_bit(from) == 0 && !l.altering;
+        if rejoin {
+            l.altering = true;
+            let (epoch, isr) = (l.epoch, l.isr | broker_bit(from));
+            out.trace(Event::Kafka(KafkaEvent::IsrExpanded {
+                partition: p,
+                leader: b,
+                added: from,
+                isr: members(isr),
+            }));
+            out.send(
+                Addr::Broker(b),
+                Addr::Controller,
+                kafka(KafkaMsg::AlterPartition {
+                    partition: p,
+                    leader_epoch: epoch,
+                    isr,
+                }),
+            );
+        }
+        self.advance_high_watermark(b, p, out);
+        if offset < log_end {
+            self.answer_replica_fetch(b, from, p, offset, corr, out);
+        } else {
+            self.park(b, p, Addr::Broker(from), corr, offset, out);
+        }
+    }
+
+    pub(super) fn answer_replica_fetch(
+        &self,
+        b: BrokerId,
+        to: BrokerId,
+        p: u16,
+        offset: u64,
+        corr: u32,
+        out: &mut Out,
+    ) {
+        let replica = &self.brokers[usize::from(b.0)].replicas[usize::from(p)];
+        let Role::Leader(l) = &replica.role else {
+            return;
+        };
+        let end = (offset as usize + MAX_FETCH_RECORDS).min(replica.log.len());
+        let records = replica.log[offset as usize..end].to_vec();
+        let reply = Box::new(ReplicaReply::Records {
+            leader_epoch: l.epoch,
+            from: offset,
+            records,
+            high_watermark: replica.high_watermark,
+        });
+        out.send(
+            Addr::Broker(b),
+            Addr::Broker(to),
+            kafka(KafkaMsg::ReplicaFetchResponse {
+                partition: p,
+                corr,
+                reply,
+            }),
+        );
+    }
+
+    pub(super) fn park(
+        &mut self,
+        b: BrokerId,
+        p: u16,
+        who: Addr,
+        corr: u32,
+        offset: u64,
+        out: &mut Out,
+    ) {
+        let wait = self.cfg.replica_fetch_wait_max_ms;
+        if let Role::Leader(l) = &mut self.broker(b).replicas[usize::from(p)].role {
+            l.parked.retain(|(w, _, _)| *w != who);
+            l.parked.push((who, corr, offset));
+            out.timer(
+                Addr::Broker(b),
+                wait,
+                sys(Timer::FetchWait {
+                    partition: p,
+                    from: who,
+                    corr,
+                }),
+            );
+        }
+    }
+
+    /// New data or a new high watermark: answer the parked fetches that can be.
+    pub(super) fn wake_parked(&mut self, b: BrokerId, p: u16, out: &mut Out) {
+        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let (log_end, hw) = (replica.log_end(), replica.high_watermark);
+        let Role::Leader(l) = &mut replica.role else {
+            return;
+        };
+        let ready: Vec<(Addr, u32, u64)> = l
+            .parked
+            .iter()
+            .filter(|(who, _, offset)| match who {
+                Addr::Broker(_) => *offset < log_end,
+                _ => *offset < hw,
+            })
+            .copied()
+            .collect();
+        l.parked.retain(|entry| !ready.contains(entry));
+        for (who, corr, offset) in ready {
+            match who {
+                Addr::Broker(f) => self.answer_replica_fetch(b, f, p, offset, corr, out),
+                client => self.answer_consumer_fetch(b, client, p, offset, corr, out),
+            }
+        }
+    }
+
+    pub(super) fn on_parked_timeout(
+        &mut self,
+        b: BrokerId,
+        p: u16,
+        who: Addr,
+        corr: u32,
+        out: &mut Out,
+    ) {
+        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let Role::Leader(l) = &mut replica.role else {
+            return;
+        };
+        let Some(pos) = l
+            .parked
+            .iter()
+            .position(|(w, c, _)| *w == who && *c == corr)
+        else {
+            return;
+        };
+        let (_, _, offset) = l.parked.remove(pos);
+        match who {
+            Addr::Broker(f) => self.answer_replica_fetch(b, f, p, offset, corr, out),
+            client => self.answer_consumer_fetch(b, client, p, offset, corr, out),
+        }
+    }
+
+    /// A follower's fetch answer.
+    pub(super) fn on_replica_reply(
+        &mut self,
+        b: BrokerId,
+        from: BrokerId,
+        p: u16,
+        corr: u32,
+        reply: ReplicaReply,
+        out: &mut Out,
+    ) {
+        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        match &replica.role {
+            Role::Follower {
+                leader, corr: c, ..
+            } if *leader == from && *c == corr => {}
+            _ => return,
+        }
+        match reply {
+            ReplicaReply::NotLeader => {} // wait for the controller's news; RefetchDue retries
+            ReplicaReply::Diverging { end } => {
+                let dropped = replica.truncate(end);
+                if !dropped.is_empty() {
+                    out.trace(Event::Kafka(KafkaEvent::Truncated {
+                        partition: p,
+                        broker: b,
+                        to_offset: end,
+                        removed: dropped.len() as u32,
+                    }));
+                }
+                for r in dropped {
+                    out.copy_dropped(r.msg, broker_bit(b), DropWhy::Truncated);
+                }
+                self.fetch_from_leader(b, p, out);
+            }
+            ReplicaReply::Records {
+                leader_epoch,
+                from: start,
+                records,
+                high_watermark,
+            } => {
+                if start == replica.log_end() {
+                    for r in records {
+                        replica.append(r);
+                        out.copy_added(r.msg, broker_bit(b));
+                    }
+                }
+                replica.high_watermark = high_watermark.min(replica.log_end());
+                if let Role::Follower { epoch, .. } = &mut replica.role {
+                    *epoch = (*epoch).max(leader_epoch);
+                }
+                self.fetch_from_leader(b, p, out);
+            }
+        }
+    }
+
+    pub(super) fn advance_high_watermark(&mut self, b: BrokerId, p: u16, out: &mut Out) {
+        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let log_end = replica.log_end();
+        let Role::Leader(l) = &mut replica.role else {
+            return;
+        };
+        let hw = bits(l.isr)
+            .map(|m| {
+                if m == b {
+                    log_end
+                } else {
+                    l.followers.get(&m).map_or(0, |f| f.log_end)
+                }
+            })
+            .min()
+            .unwrap_or(log_end);
+        if hw <= replica.high_watermark {
+            return;
+        }
+        replica.high_watermark = hw;
+        let done: Vec<(u64, u32)> = l.waiting.range(..(hw, 0)).map(|(key, _)| *key).collect();
+        let answers: Vec<(u64, Waiter)> = done
+            .iter()
+            .filter_map(|key| l.waiting.remove(key).map(|w| (key.0, w)))
+            .collect();
+        for (offset, w) in answers {
+            let result = ProduceResult::Ok { offset };
+            out.send(
+                Addr::Broker(b),
+                w.client,
+                kafka(KafkaMsg::ProduceResponse {
+                    partition: w.partition,
+                    corr: w.corr,
+                    result,
+                }),
+            );
+        }
+        self.wake_parked(b, p, out);
+    }
+
+    pub(super) fn on_isr_check(&mut self, b: BrokerId, p: u16, out: &mut Out) {
+        let now = out.now;
+        let lag_max = self.cfg.replica_lag_time_max_ms;
+        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let Role::Leader(l) = &mut replica.role else {
+            return;
+        };
+        out.timer(
+            Addr::Broker(b),
+            (lag_max / 2).max(1),
+            sys(Timer::IsrCheck(p)),
+        );
+        if l.altering {
+            return;
+        }
+        let laggards: Vec<BrokerId> = l
+            .followers
+            .iter()
+            .filter(|(f, st)| {
+                l.isr & broker_bit(**f) != 0 && now.ms_since(st.caught_up_at) > lag_max
+            })
+            .map(|(f, _)| *f)
+            .collect();
+        if laggards.is_empty() {
+            return;
+        }
+        let isr = laggards.iter().fold(l.isr, |m, f| m & !broker_bit(*f));
+        l.altering = true;
+        let epoch = l.epoch;
+        for removed in &laggards {
+            out.trace(Event::Kafka(KafkaEvent::IsrShrunk {
+                partition: p,
+                leader: b,
+                removed: *removed,
+                isr: members(isr),
+            }));
+        }
+        out.send(
+            Addr::Broker(b),
+            Addr::Controller,
+            kafka(KafkaMsg::AlterPartition {
+                partition: p,
+                leader_epoch: epoch,
+                isr,
+            }),
+        );
+    }
+}
