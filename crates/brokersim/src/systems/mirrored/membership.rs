@@ -1,0 +1,413 @@
+//! Who is up: Erlang distribution ticks and `net_ticktime`, promotion of
+//! the oldest mirror, `pause_minority`, partitions noticed and healed
+//! (`autoheal`), and the operator's fix for `ignore`'s split brain.
+
+use super::*;
+
+impl Mirrored {
+    // ----- membership ------------------------------------------------------------------
+
+    pub(super) fn node_down(&mut self, x: BrokerId, p: BrokerId, graceful: bool, out: &mut Out) {
+        {
+            let peer = &mut self.node(x).peers[usize::from(p.0)];
+            if !peer.up {
+                return;
+            }
+            peer.up = false;
+            peer.declared_down = !graceful;
+        }
+        if !graceful {
+            let incarnation = self.nodes[usize::from(x.0)].peers[usize::from(p.0)].incarnation;
+            self.send(x, p, PeerMsg::Disconnect { incarnation }, out);
+        }
+        // pause_minority acts on the same nodedown, before the queue reacts:
+        // a node that finds itself in a minority stops without confirming
+        // anything more.
+        self.check_minority(x, out);
+        let node = &self.nodes[usize::from(x.0)];
+        if node.app_paused {
+            return;
+        }
+        let is_master = matches!(node.role, QueueRole::Master(_));
+        if is_master {
+            self.drop_mirror(x, p, out);
+            let via_p: Vec<Addr> = match &self.nodes[usize::from(x.0)].role {
+                QueueRole::Master(m) => m.queue.consumers_via(p),
+                _ => Vec::new(),
+            };
+            for client in via_p {
+                self.client_gone_at_master(x, client, None, out);
+            }
+        }
+        if let QueueRole::Mirror(mirror) = &mut self.node(x).role {
+            mirror.members.retain(|m| m.broker != p);
+        }
+        if self.nodes[usize::from(x.0)]
+            .master
+            .is_some_and(|(m, _)| m == p)
+        {
+            self.node(x).master = None;
+            self.elect(x, graceful, out);
+        }
+    }
+
+    /// The master is gone: the oldest surviving (synchronised, if the policy
+    /// says so) mirror takes over.
+    pub(super) fn elect(&mut self, x: BrokerId, graceful: bool, out: &mut Out) {
+        let QueueRole::Mirror(mirror) = &self.nodes[usize::from(x.0)].role else {
+            return;
+        };
+        let rule = if graceful {
+            self.cfg.ha_promote_on_shutdown
+        } else {
+            self.cfg.ha_promote_on_failure
+        };
+        let alive: Vec<Member> = mirror
+            .members
+            .iter()
+            .filter(|m| self.in_cluster(x, m.broker))
+            .copied()
+            .collect();
+        let oldest_alive = alive
+            .iter()
+            .min_by_key(|m| (m.joined_at, m.broker))
+            .map(|m| m.broker);
+        let chosen = alive
+            .iter()
+            .filter(|m| rule == PromoteWhen::Always || m.synced)
+            .min_by_key(|m| (m.joined_at, m.broker))
+            .map(|m| m.broker);
+        match chosen {
+            Some(c) if c == x => self.promote(x, out),
+            Some(_) => {}
+            None if oldest_alive == Some(x) || alive.is_empty() => {
+                out.trace(Event::PromotionRefused {
+                    broker: x,
+                    on_shutdown: graceful,
+                });
+            }
+            None => {}
+        }
+    }
+
+    pub(super) fn promote(&mut self, x: BrokerId, out: &mut Out) {
+        let QueueRole::Mirror(mirror) = std::mem::take(&mut self.node(x).role) else {
+            return;
+        };
+        let old_master = mirror.master;
+        let lost = self.held_only_by(old_master, &mirror.msgs);
+        let epoch = Epoch(self.nodes[usize::from(x.0)].max_epoch.0.max(mirror.epoch.0) + 1);
+        let mut messages: Vec<QMsg> = mirror
+            .msgs
+            .values()
+            .map(|(q, delivered)| QMsg {
+                redelivered: q.redelivered || *delivered,
+                ..*q
+            })
+            .collect();
+        messages.sort_by_key(|q| q.seq);
+        let requeued = mirror
+            .msgs
+            .values()
+            .filter(|(_, delivered)| *delivered)
+            .count() as u32;
+        let next_seq = messages.iter().map(|q| q.seq + 1).max().unwrap_or(1);
+        let mirrors: BTreeMap<BrokerId, MirrorInfo> = mirror
+            .members
+            .iter()
+            .filter(|m| m.broker != x && self.in_cluster(x, m.broker))
+            .map(|m| {
+                let info = MirrorInfo {
+                    joined_at: m.joined_at,
+                    first_seq: 0,
+                    older_left: 0,
+                    synced: m.synced,
+                };
+                (m.broker, info)
+            })
+            .collect();
+        let node = self.node(x);
+        node.max_epoch = epoch;
+        node.master = Some((x, epoch));
+        node.role = QueueRole::Master(Box::new(MasterState {
+            epoch,
+            queue: Queue::from_messages(messages),
+            next_seq,
+            mirrors,
+            pending: BTreeMap::new(),
+        }));
+        out.trace(Event::Promoted {
+            broker: x,
+            epoch,
+            synced: mirror.synced,
+            lost_with_old_master: lost,
+        });
+        out.leader(x, epoch);
+        if requeued > 0 {
+            out.trace(Event::Requeued {
+                broker: x,
+                messages: requeued,
+            });
+        }
+        self.announce_master(x, out);
+    }
+
+    /// For the trace only (it decides nothing): how many messages the old
+    /// master holds, in memory or on disk, that the new master lacks.
+    pub(super) fn held_only_by(&self, old: BrokerId, have: &BTreeMap<MsgId, (QMsg, bool)>) -> u32 {
+        let node = &self.nodes[usize::from(old.0)];
+        let count = |it: &mut dyn Iterator<Item = &QMsg>| {
+            it.filter(|q| !have.contains_key(&q.msg)).count() as u32
+        };
+        match &node.role {
+            QueueRole::Master(m) => count(&mut m.queue.messages()),
+            _ => count(&mut node.disk.messages.iter()),
+        }
+    }
+
+    pub(super) fn check_minority(&mut self, x: BrokerId, out: &mut Out) {
+        if self.cfg.cluster_partition_handling != PartitionHandling::PauseMinority
+            || self.nodes[usize::from(x.0)].app_paused
+        {
+            return;
+        }
+        let reachable = self.all().filter(|p| self.in_cluster(x, *p)).count() as u32;
+        let cluster = self.n() as u32;
+        if reachable * 2 > cluster {
+            return;
+        }
+        out.trace(Event::PausedMinority {
+            broker: x,
+            reachable,
+            cluster,
+        });
+        self.node(x).sessions.close_all(x, out);
+        self.shut_role(x, DropWhy::ProcessDied, out);
+        let node = self.node(x);
+        node.app_paused = true;
+        node.master = None;
+        node.local_subs.clear();
+    }
+
+    pub(super) fn nodeup(&mut self, x: BrokerId, p: BrokerId, incarnation: u32, out: &mut Out) {
+        let (was_up, old_incarnation, declared_down) = {
+            let peer = &self.nodes[usize::from(x.0)].peers[usize::from(p.0)];
+            (peer.up, peer.incarnation, peer.declared_down)
+        };
+        if was_up && old_incarnation == incarnation {
+            return;
+        }
+        if was_up && old_incarnation != incarnation {
+            // It restarted before we noticed it was gone.
+            self.node_down(x, p, false, out);
+        }
+        let restarted = old_incarnation != incarnation;
+        {
+            let peer = &mut self.node(x).peers[usize::from(p.0)];
+            peer.up = true;
+            peer.incarnation = incarnation;
+            peer.declared_down = false;
+            peer.partitioned = false;
+        }
+        if !restarted && declared_down {
+            self.partition_noticed(x, p, out);
+        }
+        if self.nodes[usize::from(x.0)].app_paused {
+            return;
+        }
+        if matches!(self.nodes[usize::from(x.0)].role, QueueRole::Master(_))
+            && self.in_cluster(x, p)
+        {
+            self.maybe_add_mirror(x, p, out);
+        }
+    }
+
+    pub(super) fn partition_noticed(&mut self, x: BrokerId, p: BrokerId, out: &mut Out) {
+        out.trace(Event::PartitionNoticed {
+            broker: x,
+            other: p,
+        });
+        match self.cfg.cluster_partition_handling {
+            PartitionHandling::Ignore => self.node(x).peers[usize::from(p.0)].partitioned = true,
+            PartitionHandling::PauseMinority => {}
+            PartitionHandling::Autoheal => {
+                let ours = self.view_mask(x);
+                let theirs = self.nodes[usize::from(x.0)].peers[usize::from(p.0)].view & !ours;
+                if theirs == 0 {
+                    return;
+                }
+                let (winners, losers) = self.pick_winner(x, ours, theirs);
+                if losers & broker_bit(x) != 0 {
+                    let loser_list = self.mask_list(losers);
+                    if loser_list.first() == Some(&x) {
+                        out.trace(Event::PartitionResolved {
+                            winners: self.mask_list(winners),
+                            losers: loser_list,
+                            automatic: true,
+                        });
+                    }
+                    self.restart_app(x, out);
+                }
+            }
+        }
+    }
+
+    pub(super) fn mask_list(&self, mask: u16) -> Vec<BrokerId> {
+        self.all().filter(|b| mask & broker_bit(*b) != 0).collect()
+    }
+
+    /// Autoheal's rule: the side with more client connections wins, then
+    /// the one with more nodes, then the one with the lowest-numbered node.
+    pub(super) fn pick_winner(&self, x: BrokerId, a: u16, b: u16) -> (u16, u16) {
+        let clients = |mask: u16| -> u32 {
+            self.all()
+                .filter(|n| mask & broker_bit(*n) != 0)
+                .map(|n| {
+                    if n == x {
+                        self.nodes[usize::from(x.0)].sessions.count()
+                    } else {
+                        self.nodes[usize::from(x.0)].peers[usize::from(n.0)].clients
+                    }
+                })
+                .sum()
+        };
+        let key = |mask: u16| {
+            (
+                clients(mask),
+                mask.count_ones(),
+                std::cmp::Reverse(mask.trailing_zeros()),
+            )
+        };
+        if key(a) >= key(b) { (a, b) } else { (b, a) }
+    }
+
+    /// The losing side of a partition restarts its RabbitMQ application:
+    /// clients are disconnected, queue contents thrown away, and the node
+    /// rejoins the winners as an empty mirror.
+    pub(super) fn restart_app(&mut self, x: BrokerId, out: &mut Out) {
+        self.node(x).sessions.close_all(x, out);
+        self.discard_all(x, DropWhy::PartitionLoser, out);
+        for peer in &mut self.node(x).peers {
+            peer.partitioned = false;
+            peer.declared_down = false;
+        }
+        self.boot_app(x, out);
+    }
+
+    pub(super) fn on_tick(&mut self, x: BrokerId, out: &mut Out) {
+        out.timer(me(x), self.tick_interval_ms, tick_timer());
+        let node = &self.nodes[usize::from(x.0)];
+        let tick = PeerMsg::Tick {
+            incarnation: node.incarnation,
+            view: self.view_mask(x),
+            clients: node.sessions.count(),
+            app_paused: node.app_paused,
+        };
+        for p in self.all() {
+            if p != x {
+                self.send(x, p, tick.clone(), out);
+            }
+        }
+        let now = out.now;
+        let timeout = self.tick_timeout_ms;
+        let silent: Vec<(BrokerId, u64)> = self
+            .all()
+            .filter(|p| *p != x)
+            .filter_map(|p| {
+                let peer = &self.nodes[usize::from(x.0)].peers[usize::from(p.0)];
+                let silent_ms = now.ms_since(peer.last_heard);
+                (peer.up && silent_ms >= timeout).then_some((p, silent_ms))
+            })
+            .collect();
+        for (p, silent_ms) in silent {
+            if !self.nodes[usize::from(x.0)].peers[usize::from(p.0)].up {
+                continue;
+            }
+            out.trace(Event::DeclaredDown {
+                observer: me(x),
+                target: me(p),
+                silent_ms,
+                timeout_ms: timeout,
+                by: self.detector,
+            });
+            self.node_down(x, p, false, out);
+        }
+        // A paused minority node resumes once it sees a majority again.
+        if self.nodes[usize::from(x.0)].app_paused {
+            let reachable = self.all().filter(|p| self.in_cluster(x, *p)).count() as u32;
+            if reachable * 2 > self.n() as u32 {
+                out.trace(Event::ResumedMajority { broker: x });
+                self.boot_app(x, out);
+            }
+        }
+    }
+
+    /// The operator's fix for a split brain left by `ignore`: keep the side
+    /// autoheal would keep, restart the nodes of the other side.
+    pub(super) fn resolve_split_brain(&mut self, out: &mut Out) {
+        let masters: Vec<BrokerId> = self
+            .all()
+            .filter(|b| {
+                let node = &self.nodes[usize::from(b.0)];
+                node.running && !node.app_paused && matches!(node.role, QueueRole::Master(_))
+            })
+            .collect();
+        if masters.len() < 2 {
+            for b in self.all() {
+                for peer in &mut self.node(b).peers {
+                    peer.partitioned = false;
+                }
+            }
+            return;
+        }
+        // Each node belongs to the side of the master it follows.
+        let side_of = |s: &Self, m: BrokerId| -> u16 {
+            s.all()
+                .filter(|b| {
+                    s.nodes[usize::from(b.0)]
+                        .master
+                        .is_some_and(|(mm, _)| mm == m)
+                        || *b == m
+                })
+                .fold(0, |mask, b| mask | broker_bit(b))
+        };
+        let clients = |s: &Self, mask: u16| -> u32 {
+            s.all()
+                .filter(|b| mask & broker_bit(*b) != 0)
+                .map(|b| s.nodes[usize::from(b.0)].sessions.count())
+                .sum()
+        };
+        let winner = masters
+            .iter()
+            .copied()
+            .max_by_key(|m| {
+                let mask = side_of(self, *m);
+                (
+                    clients(self, mask),
+                    mask.count_ones(),
+                    std::cmp::Reverse(m.0),
+                )
+            })
+            .unwrap_or(masters[0]);
+        let winners = side_of(self, winner);
+        let losers: Vec<BrokerId> = self
+            .all()
+            .filter(|b| winners & broker_bit(*b) == 0)
+            .collect();
+        out.trace(Event::PartitionResolved {
+            winners: self.mask_list(winners),
+            losers: losers.clone(),
+            automatic: false,
+        });
+        for b in self.all() {
+            for peer in &mut self.node(b).peers {
+                peer.partitioned = false;
+            }
+        }
+        for b in losers {
+            if self.nodes[usize::from(b.0)].running {
+                self.restart_app(b, out);
+            }
+        }
+    }
+}

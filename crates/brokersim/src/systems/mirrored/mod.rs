@@ -1,0 +1,418 @@
+//! RabbitMQ classic mirrored queues (the "HA" policy), as RabbitMQ 3.x runs
+//! them. One queue, `q`, declared on `b1`: its master lives there and its
+//! mirrors on the nodes the policy names (`ha-mode` `all`, `exactly` with
+//! `ha-params` copies, or `nodes` with a list); without `ha-mode` it is not
+//! mirrored at all.
+//!
+//! - Publishing: the node a client is connected to routes the message to the
+//!   master; the master replicates it to every mirror and sends the publisher
+//!   confirm only once every mirror has it. Consumers are served by the
+//!   master (through the node their connection is on).
+//! - A mirror that joins later starts empty and is *unsynchronised* until the
+//!   messages it never saw have been consumed, unless `ha-sync-mode:
+//!   automatic` copies them over when it joins. A node that restarts throws
+//!   its old contents away and joins as a new, empty mirror.
+//! - Nodes watch each other through Erlang distribution ticks: a node silent
+//!   for `net_ticktime` (60 s; ticks every quarter of it) is declared down.
+//!   When the master is declared down the oldest surviving mirror is
+//!   promoted, even if unsynchronised under `ha-promote-on-failure: always`
+//!   (the default: what only the old master held is lost), only if
+//!   synchronised under `when-synced` (otherwise the queue waits for the old
+//!   master to come back). A graceful stop follows `ha-promote-on-shutdown`
+//!   (default `when-synced`). The new master requeues every message that was
+//!   delivered but not yet acknowledged, marked `redelivered`.
+//! - Partitions (`cluster_partition_handling`): under `ignore` each side
+//!   promotes its own master and accepts writes, and stays that way after the
+//!   network heals until an operator restarts the losing side (at the drain),
+//!   whose messages are discarded; `pause_minority` pauses the nodes that see
+//!   no majority; `autoheal` restarts the losing side (fewer clients, then
+//!   fewer nodes) as soon as the partition is noticed.
+
+use std::collections::BTreeMap;
+
+use super::queue::{Delivery, QMsg, Queue};
+use super::sessions::Sessions;
+use super::{Publish, SysTimer, System};
+use crate::ids::{Addr, BrokerId, Epoch, MsgId};
+use crate::ledger::broker_bit;
+use crate::out::{Out, TimerKind};
+use crate::scenario::config::Config;
+use crate::scenario::settings::{
+    HaMode, MirroredSettings, PartitionHandling, PromoteWhen, SyncMode,
+};
+use crate::time::SimTime;
+use crate::trace::{Detector, DropWhy, Event};
+use crate::view::{ReplicaView, Role as ViewRole};
+use crate::wire::Payload;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// Send ticks to every peer and check who has gone silent.
+    Tick,
+    /// A booting node has waited for its peers' answers.
+    BootWait,
+}
+
+mod clients;
+mod lifecycle;
+mod master;
+mod membership;
+mod peers;
+mod protocol;
+
+pub use protocol::{Member, PeerMsg};
+
+#[derive(Clone, Debug, Default)]
+struct Peer {
+    up: bool,
+    /// This node declared the peer down (so hearing it again, with the same
+    /// incarnation, means a partition rather than a restart).
+    declared_down: bool,
+    /// Under `ignore`: back in contact but still on the other side.
+    partitioned: bool,
+    last_heard: SimTime,
+    incarnation: u32,
+    view: u16,
+    clients: u32,
+    app_paused: bool,
+}
+
+#[derive(Clone, Debug)]
+struct MirrorInfo {
+    joined_at: SimTime,
+    first_seq: u64,
+    /// Messages older than the mirror still in the queue.
+    older_left: u32,
+    synced: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Pending {
+    msg: MsgId,
+    origin: Origin,
+    waiting: u16,
+}
+
+/// Who published a message, and through which node the answer goes back.
+#[derive(Clone, Copy, Debug)]
+struct Origin {
+    client: Addr,
+    conn: u32,
+    via: BrokerId,
+}
+
+#[derive(Clone, Debug)]
+struct MasterState {
+    epoch: Epoch,
+    queue: Queue,
+    next_seq: u64,
+    mirrors: BTreeMap<BrokerId, MirrorInfo>,
+    pending: BTreeMap<u64, Pending>,
+}
+
+#[derive(Clone, Debug)]
+struct MirrorState {
+    epoch: Epoch,
+    master: BrokerId,
+    msgs: BTreeMap<MsgId, (QMsg, bool)>,
+    synced: bool,
+    members: Vec<Member>,
+}
+
+#[derive(Clone, Debug, Default)]
+enum QueueRole {
+    #[default]
+    None,
+    Master(Box<MasterState>),
+    Mirror(Box<MirrorState>),
+}
+
+#[derive(Clone, Debug, Default)]
+struct Disk {
+    messages: Vec<QMsg>,
+    epoch: Epoch,
+    was_master: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Node {
+    running: bool,
+    /// `pause_minority` stopped the RabbitMQ application; the node still ticks.
+    app_paused: bool,
+    booting: bool,
+    incarnation: u32,
+    sessions: Sessions,
+    peers: Vec<Peer>,
+    role: QueueRole,
+    master: Option<(BrokerId, Epoch)>,
+    max_epoch: Epoch,
+    /// Consumers whose connection is on this node: client → (conn, prefetch, auto_ack).
+    local_subs: BTreeMap<Addr, (u32, u32, bool)>,
+    disk: Disk,
+}
+
+#[derive(Clone, Debug)]
+pub struct Mirrored {
+    cfg: MirroredSettings,
+    nodes: Vec<Node>,
+    tick_interval_ms: u64,
+    tick_timeout_ms: u64,
+    detector: Detector,
+    client_detector: Detector,
+    boot_wait_ms: u64,
+    scratch: Vec<Delivery>,
+}
+
+fn me(b: BrokerId) -> Addr {
+    Addr::Broker(b)
+}
+
+fn tick_timer() -> TimerKind {
+    TimerKind::System(SysTimer::Mirrored(Timer::Tick))
+}
+
+impl Mirrored {
+    pub fn new(cfg: MirroredSettings, config: &Config) -> Mirrored {
+        let (tick_interval_ms, tick_timeout_ms, detector) = match config.heartbeat {
+            Some(h) => (h.interval_ms, h.timeout_ms, Detector::Heartbeat),
+            None => (
+                (cfg.net_ticktime_s * 1_000 / 4).max(1),
+                cfg.net_ticktime_s * 1_000,
+                Detector::NetTicktime,
+            ),
+        };
+        let n = usize::from(config.broker_count);
+        Mirrored {
+            cfg,
+            nodes: vec![
+                Node {
+                    peers: vec![Peer::default(); n],
+                    ..Node::default()
+                };
+                n
+            ],
+            tick_interval_ms,
+            tick_timeout_ms,
+            detector,
+            client_detector: if config.heartbeat.is_some() {
+                Detector::Heartbeat
+            } else {
+                Detector::AmqpHeartbeat
+            },
+            boot_wait_ms: 1_000 + 2 * config.latency_max_us / 1_000,
+            scratch: Vec::new(),
+        }
+    }
+
+    fn n(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn node(&mut self, b: BrokerId) -> &mut Node {
+        &mut self.nodes[usize::from(b.0)]
+    }
+
+    fn all(&self) -> impl Iterator<Item = BrokerId> + use<> {
+        (0..self.nodes.len() as u16).map(BrokerId)
+    }
+
+    /// Whether the policy puts a copy of the queue on `b`, given how many
+    /// copies exist already.
+    fn policy_wants(&self, b: BrokerId, copies: u32) -> bool {
+        match &self.cfg.ha_mode {
+            None => false,
+            Some(HaMode::All) => true,
+            Some(HaMode::Exactly(n)) => copies < *n,
+            Some(HaMode::Nodes(list)) => list.contains(&b),
+        }
+    }
+
+    /// Peers `x` can talk to about the queue: up and on its side.
+    fn in_cluster(&self, x: BrokerId, p: BrokerId) -> bool {
+        let peer = &self.nodes[usize::from(x.0)].peers[usize::from(p.0)];
+        x == p || (peer.up && !peer.partitioned)
+    }
+
+    fn view_mask(&self, x: BrokerId) -> u16 {
+        self.all()
+            .filter(|p| self.in_cluster(x, *p))
+            .fold(0, |m, p| m | broker_bit(p))
+    }
+
+    fn send(&self, from: BrokerId, to: BrokerId, msg: PeerMsg, out: &mut Out) {
+        out.send(me(from), me(to), Payload::Mirrored(msg));
+    }
+
+    fn epoch_of(&self, b: BrokerId) -> Option<Epoch> {
+        match &self.nodes[usize::from(b.0)].role {
+            QueueRole::Master(m) => Some(m.epoch),
+            _ => None,
+        }
+    }
+}
+
+impl System for Mirrored {
+    fn start(&mut self, out: &mut Out) {
+        self.start_all(out);
+    }
+
+    fn boot(&mut self, b: BrokerId, out: &mut Out) {
+        let node = self.node(b);
+        node.running = true;
+        node.sessions.forget_all();
+        for peer in &mut node.peers {
+            *peer = Peer {
+                incarnation: peer.incarnation,
+                ..Peer::default()
+            };
+        }
+        out.timer(me(b), self.tick_interval_ms, tick_timer());
+        self.boot_app(b, out);
+    }
+
+    fn crash(&mut self, b: BrokerId, out: &mut Out) {
+        self.shut_role(b, DropWhy::ProcessDied, out);
+        let node = self.node(b);
+        node.running = false;
+        node.app_paused = false;
+        node.sessions.forget_all();
+        node.local_subs.clear();
+        node.master = None;
+    }
+
+    fn stop(&mut self, b: BrokerId, out: &mut Out) {
+        for p in self.all() {
+            if p != b && self.nodes[usize::from(b.0)].peers[usize::from(p.0)].up {
+                self.send(b, p, PeerMsg::Leaving, out);
+            }
+        }
+        self.node(b).sessions.close_all(b, out);
+        self.crash(b, out);
+    }
+
+    fn lose_disk(&mut self, b: BrokerId, out: &mut Out) {
+        let disk = std::mem::take(&mut self.node(b).disk);
+        if !disk.messages.is_empty() {
+            out.trace(Event::Discarded {
+                broker: b,
+                messages: disk.messages.len() as u32,
+                why: DropWhy::DiskLost,
+            });
+        }
+        for q in disk.messages {
+            out.copy_dropped(q.msg, broker_bit(b), DropWhy::DiskLost);
+        }
+    }
+
+    fn receive(&mut self, b: BrokerId, from: Addr, payload: Payload, out: &mut Out) {
+        match (from, payload) {
+            (Addr::Broker(p), Payload::Mirrored(msg)) => self.on_peer(b, p, msg, out),
+            (Addr::Broker(_), _) => {}
+            (client, payload) => self.on_client(b, client, payload, out),
+        }
+    }
+
+    fn timer(&mut self, b: BrokerId, timer: SysTimer, out: &mut Out) {
+        match timer {
+            SysTimer::Session { client, conn } => {
+                let detector = self.client_detector;
+                if let Some(gone) = self.node(b).sessions.check(b, client, conn, detector, out) {
+                    self.client_gone(b, gone, conn, out);
+                }
+            }
+            SysTimer::Mirrored(Timer::Tick) => self.on_tick(b, out),
+            SysTimer::Mirrored(Timer::BootWait) => self.boot_decide(b, out),
+            SysTimer::ActiveMq(_) | SysTimer::Kafka(_) | SysTimer::Quorum(_) => {}
+        }
+    }
+
+    fn drain(&mut self, out: &mut Out) {
+        self.resolve_split_brain(out);
+    }
+
+    fn leaders(&self) -> Vec<(u16, BrokerId)> {
+        self.all()
+            .filter(|b| {
+                let node = &self.nodes[usize::from(b.0)];
+                node.running && !node.app_paused && matches!(node.role, QueueRole::Master(_))
+            })
+            .map(|b| (0, b))
+            .collect()
+    }
+
+    fn quiescent(&self) -> bool {
+        self.nodes.iter().all(|n| match &n.role {
+            QueueRole::Master(m) => m.queue.is_empty() && m.pending.is_empty(),
+            _ => true,
+        }) && self.nodes.iter().all(|n| !n.booting)
+    }
+
+    fn replicas(&self) -> Vec<ReplicaView> {
+        self.all()
+            .filter_map(|b| {
+                let node = &self.nodes[usize::from(b.0)];
+                if !node.running {
+                    return None;
+                }
+                if node.app_paused {
+                    return Some(ReplicaView {
+                        broker: b,
+                        role: ViewRole::PausedMinority,
+                        epoch: 0,
+                        length: 0,
+                        synced: false,
+                        partition: 0,
+                        high_watermark: None,
+                    });
+                }
+                match &node.role {
+                    QueueRole::None => None,
+                    QueueRole::Master(m) => Some(ReplicaView {
+                        broker: b,
+                        role: ViewRole::Master,
+                        epoch: m.epoch.0,
+                        length: m.queue.len(),
+                        synced: true,
+                        partition: 0,
+                        high_watermark: None,
+                    }),
+                    QueueRole::Mirror(m) => Some(ReplicaView {
+                        broker: b,
+                        role: ViewRole::Mirror,
+                        epoch: m.epoch.0,
+                        length: m.msgs.len() as u32,
+                        synced: m.synced,
+                        partition: 0,
+                        high_watermark: None,
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    fn longest_timeout_ms(&self) -> u64 {
+        self.tick_timeout_ms + self.tick_interval_ms + self.boot_wait_ms
+    }
+
+    fn suspicions(&self, now: SimTime) -> Vec<crate::view::Suspicion> {
+        let mut out = Vec::new();
+        for x in self.all() {
+            let node = &self.nodes[usize::from(x.0)];
+            if !node.running {
+                continue;
+            }
+            for p in self.all() {
+                let peer = &node.peers[usize::from(p.0)];
+                if p != x && peer.up {
+                    out.push(crate::view::Suspicion {
+                        observer: x,
+                        target: p,
+                        silent_ms: now.ms_since(peer.last_heard),
+                        timeout_ms: self.tick_timeout_ms,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
