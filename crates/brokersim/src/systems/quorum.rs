@@ -231,13 +231,18 @@ pub enum PeerMsg {
         prev_term: u32,
         entries: Box<Vec<Entry>>,
         commit: u64,
+        /// The leader counts the receiver, repaired after losing its disk,
+        /// as a voter again.
+        promote: bool,
     },
     /// `index`: the member's last matching entry on success, a hint where
-    /// to resume otherwise.
+    /// to resume otherwise. `voter`: false while the member, having lost
+    /// its disk, must not count towards a majority.
     AppendResult {
         term: u32,
         success: bool,
         index: u64,
+        voter: bool,
     },
     /// The leader tells every node (members or not) where the queue is.
     NewLeader { term: u32 },
@@ -558,6 +563,11 @@ struct Member {
     /// Restarted or emptied: traces `CaughtUp` once the leader has repaired it.
     catching_up: bool,
     no_quorum_reported: bool,
+    /// Leader: members that lost their disk and do not count for commits
+    /// until promoted, and the index whose commit (without them) promotes
+    /// each (Ra adds such a member back through a membership change).
+    nonvoters: u16,
+    promote_at: Vec<u64>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -771,6 +781,7 @@ impl Quorum {
             m.role = RaftRole::Leader;
             m.next_index = vec![1; n];
             m.match_index = vec![0; n];
+            m.promote_at = vec![0; n];
         }
         out.trace(Event::Quorum(QuorumEvent::Declared {
             leader,
@@ -871,12 +882,18 @@ impl Quorum {
         let end = last.min(next + MAX_BATCH as u64 - 1);
         let entries: Vec<Entry> = node.disk.log[(next - 1) as usize..end as usize].to_vec();
         m.next_index[idx(p)] = end + 1;
+        let promote_at = m.promote_at.get(idx(p)).copied().unwrap_or(0);
+        let promote = m.nonvoters & broker_bit(p) != 0
+            && promote_at > 0
+            && m.commit >= promote_at
+            && end >= promote_at;
         let msg = PeerMsg::AppendEntries {
             term: node.disk.term,
             prev_index: next - 1,
             prev_term: node.disk.term_at(next - 1),
             entries: Box::new(entries),
             commit: m.commit,
+            promote,
         };
         self.send(b, p, msg, out);
     }
@@ -900,7 +917,8 @@ impl Quorum {
                 .members
                 .iter()
                 .filter(|p| m.match_index[idx(**p)] >= n)
-                .fold(0u16, |mask, p| mask | broker_bit(*p));
+                .fold(0u16, |mask, p| mask | broker_bit(*p))
+                & !m.nonvoters;
             if self.majority(holders) {
                 new_commit = n;
                 break;
@@ -1270,6 +1288,8 @@ impl Quorum {
         m.next_index = vec![last + 1; n];
         m.match_index = vec![0; n];
         m.match_index[idx(b)] = last;
+        m.nonvoters = 0;
+        m.promote_at = vec![0; n];
         m.no_quorum_reported = false;
         let votes = m.votes.count_ones();
         node.leader = Some((b, term));
@@ -1483,7 +1503,6 @@ impl Quorum {
         if last < leader_commit {
             return;
         }
-        node.disk.wiped = false;
         if m.catching_up {
             m.catching_up = false;
             out.trace(Event::Quorum(QuorumEvent::CaughtUp {
@@ -1506,8 +1525,48 @@ impl Quorum {
             term,
             success,
             index,
+            voter: !self.nodes[idx(b)].disk.wiped,
         };
         self.send(b, leader, msg, out);
+    }
+
+    /// A member repaired after losing its disk counts again once the
+    /// current leader committed an entry of its own without it: a stale
+    /// leader, which no majority follows, can never promote it.
+    fn promoted(&mut self, x: BrokerId, leader: BrokerId, term: u32) {
+        let node = self.node(x);
+        let follows = node
+            .member
+            .as_deref()
+            .is_some_and(|m| m.leader == Some(leader));
+        if follows && node.disk.term == term {
+            node.disk.wiped = false;
+        }
+    }
+
+    /// The leader notes members that must not count towards a majority;
+    /// for each it appends an entry whose commit, without it, promotes it.
+    fn track_voter(&mut self, b: BrokerId, p: BrokerId, term: u32, voter: bool, out: &mut Out) {
+        if term != self.nodes[idx(b)].disk.term || !self.is_leader(b) {
+            return;
+        }
+        let last = self.nodes[idx(b)].disk.last_index();
+        let Some(m) = self.member_mut(b) else {
+            return;
+        };
+        let Some(at) = m.promote_at.get_mut(idx(p)) else {
+            return;
+        };
+        if voter {
+            *at = 0;
+            m.nonvoters &= !broker_bit(p);
+            return;
+        }
+        m.nonvoters |= broker_bit(p);
+        if *at == 0 {
+            *at = last + 1;
+            self.append(b, Command::Noop, out);
+        }
     }
 
     fn on_append_result(
@@ -2022,12 +2081,22 @@ impl Quorum {
                 prev_term,
                 entries,
                 commit,
-            } => self.on_append(x, p, term, prev_index, prev_term, *entries, commit, out),
+                promote,
+            } => {
+                self.on_append(x, p, term, prev_index, prev_term, *entries, commit, out);
+                if promote {
+                    self.promoted(x, p, term);
+                }
+            }
             PeerMsg::AppendResult {
                 term,
                 success,
                 index,
-            } => self.on_append_result(x, p, term, success, index, out),
+                voter,
+            } => {
+                self.track_voter(x, p, term, voter, out);
+                self.on_append_result(x, p, term, success, index, out);
+            }
             PeerMsg::NewLeader { term } => self.on_new_leader(x, p, term, out),
             _ => self.on_relay(x, p, msg, out),
         }
