@@ -101,7 +101,10 @@ fn with_acks_1_a_leader_crash_loses_acknowledged_messages_through_truncation() {
         ]);
     });
     let removed = truncated(&trace);
-    assert!(removed > 0, "the returning old leader truncated its unreplicated suffix");
+    assert!(
+        removed > 0,
+        "the returning old leader truncated its unreplicated suffix"
+    );
     assert_eq!(
         report.lost,
         u64::from(removed),
