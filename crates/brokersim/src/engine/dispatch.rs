@@ -1,0 +1,362 @@
+//! The loop's body: one queued item (a packet, a timer, a fault) handed to
+//! whoever it is for, then what they asked for carried out: packets onto
+//! the network, timers into the queue, events into the trace and ledger.
+
+use super::*;
+
+impl Sim {
+    // ----- the loop -----------------------------------------------------------
+
+    pub(super) fn process(&mut self, q: Queued) {
+        if q.at > self.now {
+            self.report_lasting_split_brain();
+        }
+        self.now = q.at;
+        self.out.now = q.at;
+        self.stats.processed += 1;
+        match q.item {
+            Item::Packet {
+                from,
+                to,
+                sent_at,
+                payload,
+            } => self.deliver(from, to, sent_at, payload),
+            Item::Timer {
+                owner,
+                incarnation,
+                kind,
+            } => self.fire(owner, incarnation, kind),
+            Item::Fault(i) => {
+                let kind = self.config.faults[i as usize].kind.clone();
+                self.apply_fault(&kind);
+            }
+            Item::Resume {
+                broker,
+                incarnation,
+            } => {
+                let b = &mut self.brokers[usize::from(broker.0)];
+                if b.incarnation == incarnation && b.status == BrokerStatus::Paused {
+                    b.status = BrokerStatus::Up;
+                    self.out.trace(Event::Resumed(broker));
+                }
+            }
+            Item::EndFaultPhase => self.begin_drain(),
+            Item::DrainCheck => self.drain_check(),
+        }
+        self.apply_actions();
+    }
+
+    pub(super) fn deliver(&mut self, from: Addr, to: Addr, sent_at: SimTime, payload: Payload) {
+        if !self.net.can_reach(from, to) {
+            return;
+        }
+        match to {
+            Addr::Controller => {
+                self.system
+                    .as_dyn()
+                    .controller_receive(from, payload, &mut self.out)
+            }
+            Addr::Broker(b) => {
+                let proc = &self.brokers[usize::from(b.0)];
+                match proc.status {
+                    BrokerStatus::Up => {
+                        self.system
+                            .as_dyn()
+                            .receive(b, from, payload, &mut self.out)
+                    }
+                    BrokerStatus::Paused => {
+                        // The kernel buffers it; the frozen process reads it on resuming.
+                        let at = proc.paused_until;
+                        self.push(
+                            at,
+                            Item::Packet {
+                                from,
+                                to,
+                                sent_at,
+                                payload,
+                            },
+                        );
+                    }
+                    BrokerStatus::Stopped => {
+                        // The host is up but nothing listens: the kernel answers.
+                        let reply = match payload {
+                            Payload::Connect { conn, .. } => Some(Payload::ConnectRefused { conn }),
+                            Payload::Publish { conn, .. }
+                            | Payload::Subscribe { conn, .. }
+                            | Payload::Ack { conn, .. }
+                            | Payload::ClientHeartbeat { conn } => Some(Payload::Reset { conn }),
+                            // Kafka clients open a connection per request here.
+                            Payload::Kafka(_)
+                                if !matches!(from, Addr::Broker(_) | Addr::Controller) =>
+                            {
+                                Some(Payload::Reset { conn: 0 })
+                            }
+                            _ => None,
+                        };
+                        if let Some(reply) = reply {
+                            self.out.send(to, from, reply);
+                        }
+                    }
+                    BrokerStatus::Crashed => {}
+                }
+            }
+            Addr::Producer(p) => {
+                let producer = &mut self.producers[usize::from(p.0)];
+                if producer.crashed() {
+                    return;
+                }
+                let mut ctx = ClientCtx {
+                    out: &mut self.out,
+                    ledger: &mut self.ledger,
+                    publishing_open: self.phase == Phase::Faults,
+                };
+                producer.on_packet(from, payload, &mut ctx);
+            }
+            Addr::Consumer(c) => {
+                let consumer = &mut self.consumers[usize::from(c.0)];
+                if consumer.crashed() {
+                    return;
+                }
+                let mut ctx = ClientCtx {
+                    out: &mut self.out,
+                    ledger: &mut self.ledger,
+                    publishing_open: self.phase == Phase::Faults,
+                };
+                consumer.on_packet(from, payload, &mut ctx);
+            }
+        }
+    }
+
+    /// A client's index into `client_incarnation`; brokers and the
+    /// controller have none (validation never makes them client targets).
+    pub(super) fn client_slot(&self, client: Addr) -> usize {
+        match client {
+            Addr::Producer(p) => usize::from(p.0),
+            Addr::Consumer(c) => self.producers.len() + usize::from(c.0),
+            Addr::Broker(_) | Addr::Controller => unreachable!("{client} is not a client"),
+        }
+    }
+
+    /// The incarnation a timer set now by `owner` belongs to.
+    pub(super) fn incarnation_of(&self, owner: Addr) -> u32 {
+        match owner {
+            Addr::Broker(b) => self.brokers[usize::from(b.0)].incarnation,
+            // The controller quorum never fails as a whole here.
+            Addr::Controller => 1,
+            client => self.client_incarnation[self.client_slot(client)],
+        }
+    }
+
+    pub(super) fn fire(&mut self, owner: Addr, incarnation: u32, kind: TimerKind) {
+        match (owner, kind) {
+            (Addr::Controller, TimerKind::System(timer)) => {
+                self.system.as_dyn().controller_timer(timer, &mut self.out)
+            }
+            (Addr::Broker(b), TimerKind::System(timer)) => {
+                let proc = &self.brokers[usize::from(b.0)];
+                if proc.incarnation != incarnation {
+                    return;
+                }
+                match proc.status {
+                    BrokerStatus::Up => self.system.as_dyn().timer(b, timer, &mut self.out),
+                    BrokerStatus::Paused => {
+                        let at = proc.paused_until;
+                        self.push(
+                            at,
+                            Item::Timer {
+                                owner,
+                                incarnation,
+                                kind,
+                            },
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            (Addr::Producer(p), TimerKind::Client(timer)) => {
+                if self.client_incarnation[self.client_slot(owner)] != incarnation {
+                    return;
+                }
+                let mut ctx = ClientCtx {
+                    out: &mut self.out,
+                    ledger: &mut self.ledger,
+                    publishing_open: self.phase == Phase::Faults,
+                };
+                self.producers[usize::from(p.0)].on_timer(timer, &mut ctx);
+            }
+            (Addr::Consumer(c), TimerKind::Client(timer)) => {
+                if self.client_incarnation[self.client_slot(owner)] != incarnation {
+                    return;
+                }
+                let mut ctx = ClientCtx {
+                    out: &mut self.out,
+                    ledger: &mut self.ledger,
+                    publishing_open: self.phase == Phase::Faults,
+                };
+                self.consumers[usize::from(c.0)].on_timer(timer, &mut ctx);
+            }
+            _ => {}
+        }
+    }
+
+    /// Carries out what the actors asked for, including what that causes.
+    pub(super) fn apply_actions(&mut self) {
+        let mut topology_changed = false;
+        while !self.out.actions.is_empty() {
+            // Swap in the spare buffer, so that neither is ever reallocated.
+            let mut actions = std::mem::take(&mut self.spare_actions);
+            std::mem::swap(&mut actions, &mut self.out.actions);
+            for action in actions.drain(..) {
+                match action {
+                    Action::Send { from, to, payload } => {
+                        if let Some(at) = self.net.transit(from, to, self.now, &mut self.rng) {
+                            self.push(
+                                at,
+                                Item::Packet {
+                                    from,
+                                    to,
+                                    sent_at: self.now,
+                                    payload,
+                                },
+                            );
+                        }
+                    }
+                    Action::Timer {
+                        owner,
+                        after_us,
+                        jitter_us,
+                        kind,
+                    } => {
+                        let jitter = if jitter_us > 0 {
+                            self.rng.in_range(0, jitter_us)
+                        } else {
+                            0
+                        };
+                        let incarnation = self.incarnation_of(owner);
+                        self.push(
+                            self.now.after_us(after_us + jitter),
+                            Item::Timer {
+                                owner,
+                                incarnation,
+                                kind,
+                            },
+                        );
+                    }
+                    Action::Trace(event) => {
+                        topology_changed |= !is_message_event(&event);
+                        self.record(event);
+                    }
+                    Action::CopyAdded { msg, holder } => self.ledger.copy_added(msg, holder),
+                    Action::CopyDropped { msg, holder, .. } => {
+                        self.ledger.copy_dropped(msg, holder, self.now)
+                    }
+                    Action::CopyConsumed { msg, holder } => self.ledger.copy_consumed(msg, holder),
+                    Action::Leader {
+                        queue,
+                        broker,
+                        epoch,
+                    } => {
+                        if let Some(v) = self.invariants.leader(self.now, queue, broker, epoch) {
+                            self.trace.record(
+                                self.now,
+                                Event::Violation {
+                                    property: v.property,
+                                    detail: v.detail,
+                                },
+                            );
+                        }
+                    }
+                    Action::Halt { broker } => {
+                        self.stop_broker(broker);
+                        topology_changed = true;
+                    }
+                }
+            }
+            self.spare_actions = actions;
+        }
+        if topology_changed {
+            self.update_writable();
+        }
+    }
+
+    pub(super) fn record(&mut self, event: Event) {
+        match &event {
+            Event::DeclaredDown {
+                target: Addr::Broker(b),
+                ..
+            } => {
+                let proc = &mut self.brokers[usize::from(b.0)];
+                if let Some(failed_at) = proc.failed_at.take() {
+                    self.stats.detection_ms.push(self.now.ms_since(failed_at));
+                }
+            }
+            Event::Promoted { .. } => self.stats.failovers += 1,
+            Event::Quorum(e) if e.is_failover() => self.stats.failovers += 1,
+            Event::Kafka(k) if k.is_failover() => self.stats.failovers += 1,
+            Event::LockAcquired { .. } if self.now > SimTime::ZERO => self.stats.failovers += 1,
+            Event::Delivered { msg, .. } if self.ledger.get(*msg).is_none() => {
+                self.invariants.add(Violation {
+                    at_ms: self.now.as_ms(),
+                    property: invariants::NOTHING_UNEXPECTED,
+                    detail: format!("message {msg} was delivered but never published"),
+                });
+            }
+            _ => {}
+        }
+        self.stats.last_activity = self.now;
+        self.trace.record(self.now, event);
+    }
+
+    pub(super) fn update_writable(&mut self) {
+        let system = self.system.as_ref_dyn();
+        let mut leaders: Vec<Vec<BrokerId>> = vec![Vec::new(); usize::from(system.queues())];
+        for (queue, broker) in system.leaders() {
+            if self.brokers[usize::from(broker.0)].status == BrokerStatus::Up
+                && let Some(list) = leaders.get_mut(usize::from(queue))
+            {
+                list.push(broker);
+            }
+        }
+        // Writable when every queue (Kafka: every partition) has a leader.
+        let writable = leaders.iter().all(|l| !l.is_empty());
+        // A split brain is reported once it outlasts the instant it appeared
+        // in: a zombie leader waking up may step down at that same instant.
+        if let Some(split) = leaders.into_iter().find(|l| l.len() > 1) {
+            if self.stats.split_since.is_none() {
+                self.stats.split_since = Some((self.now, split));
+            }
+        } else {
+            self.stats.split_since = None;
+            self.stats.split_reported = false;
+        }
+        if !self.stats.writable {
+            self.stats.unavailable_us += self.now.0 - self.stats.writable_checked_at.0;
+        }
+        self.stats.writable_checked_at = self.now;
+        self.stats.writable = writable;
+    }
+
+    pub(super) fn report_lasting_split_brain(&mut self) {
+        if self.stats.split_reported {
+            return;
+        }
+        if let Some((since, leaders)) = &self.stats.split_since {
+            let (since, leaders) = (*since, leaders.clone());
+            self.stats.split_reported = true;
+            self.trace.record(since, Event::SplitBrain { leaders });
+        }
+    }
+}
+
+/// Per-message events do not change who leads.
+fn is_message_event(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::Published { .. }
+            | Event::Confirmed { .. }
+            | Event::Nacked { .. }
+            | Event::ConfirmTimedOut { .. }
+            | Event::Unsent { .. }
+            | Event::Delivered { .. }
+    )
+}

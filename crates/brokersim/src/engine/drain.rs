@@ -1,0 +1,160 @@
+//! The drain phase: every fault healed, every broker and client restarted,
+//! the queues drained until nothing more happens (bounded in virtual time);
+//! then the final checks.
+
+use super::*;
+
+impl Sim {
+    // ----- the drain phase --------------------------------------------------------
+
+    pub(super) fn begin_drain(&mut self) {
+        self.phase = Phase::Draining;
+        self.out.trace(Event::FaultPhaseEnded);
+        if self.net.is_partitioned() {
+            self.heal();
+        } else {
+            self.net.heal();
+        }
+        self.net.clear_loss();
+        for i in 0..self.brokers.len() {
+            let b = BrokerId(i as u16);
+            match self.brokers[i].status {
+                BrokerStatus::Up => {}
+                BrokerStatus::Paused => {
+                    self.brokers[i].status = BrokerStatus::Up;
+                    self.out.trace(Event::Resumed(b));
+                }
+                BrokerStatus::Crashed | BrokerStatus::Stopped => self.boot_broker(b),
+            }
+        }
+        for i in 0..self.producers.len() {
+            if self.producers[i].crashed() {
+                self.restart_client(Addr::Producer(ClientId(i as u16)));
+            }
+        }
+        for i in 0..self.consumers.len() {
+            if self.consumers[i].crashed() {
+                self.restart_client(Addr::Consumer(ClientId(i as u16)));
+            }
+        }
+        self.system.as_dyn().drain(&mut self.out);
+        self.stats.drain_started = self.now;
+        self.stats.quiet_window_ms = 2 * self.longest_wait_ms() + DRAIN_CHECK_MS;
+        self.push(self.now.after_ms(DRAIN_CHECK_MS), Item::DrainCheck);
+    }
+
+    /// The longest any party may legitimately stay silent: detectors,
+    /// connect timeouts, reconnect delays, lock polling.
+    pub(super) fn longest_wait_ms(&self) -> u64 {
+        let clients = self
+            .config
+            .producers
+            .iter()
+            .map(|p| &p.connection)
+            .chain(self.config.consumers.iter().map(|c| &c.connection))
+            .map(|c| {
+                let reconnect = match &c.policy {
+                    crate::scenario::config::ConnectPolicy::Failover { uri, .. } => {
+                        uri.max_reconnect_delay_ms
+                    }
+                    crate::scenario::config::ConnectPolicy::Recovery {
+                        recovery_interval_ms,
+                        ..
+                    } => *recovery_interval_ms,
+                    crate::scenario::config::ConnectPolicy::Single(_) => 0,
+                };
+                c.heartbeat
+                    .timeout_ms
+                    .max(c.connect_timeout_ms)
+                    .max(reconnect)
+            })
+            .max()
+            .unwrap_or(0);
+        let confirms = self
+            .config
+            .producers
+            .iter()
+            .map(|p| p.confirm_timeout_ms)
+            .max()
+            .unwrap_or(0);
+        clients
+            .max(confirms)
+            .max(self.system.as_ref_dyn().longest_timeout_ms())
+    }
+
+    pub(super) fn drain_check(&mut self) {
+        let converged = self.system.as_ref_dyn().quiescent()
+            && self.producers.iter().all(AnyProducer::is_idle)
+            && self.consumers.iter().all(|c| c.is_idle(self.now));
+        let quiet = self.now.ms_since(self.stats.last_activity) >= self.stats.quiet_window_ms;
+        let out_of_time = self.now.ms_since(self.stats.drain_started) >= DRAIN_LIMIT_MS;
+        if converged || quiet || out_of_time {
+            self.out.trace(Event::DrainFinished { clean: converged });
+            self.apply_actions();
+            self.finish();
+        } else {
+            self.push(self.now.after_ms(DRAIN_CHECK_MS), Item::DrainCheck);
+        }
+    }
+
+    pub(super) fn finish(&mut self) {
+        if self.phase == Phase::Done {
+            return;
+        }
+        self.update_writable();
+        self.phase = Phase::Done;
+        self.queue.clear();
+        self.check_final_invariants();
+    }
+
+    pub(super) fn check_final_invariants(&mut self) {
+        let mut losses = Vec::new();
+        for (i, life) in self.ledger.all().iter().enumerate() {
+            let msg = crate::ids::MsgId(i as u32 + 1);
+            if life.confirmed_at.is_some() && life.rejected_at.is_some() {
+                self.invariants.add(Violation {
+                    at_ms: self.now.as_ms(),
+                    property: invariants::CONFIRMED_XOR_REJECTED,
+                    detail: format!("message {msg} was both confirmed and rejected"),
+                });
+            }
+            if life.confirmed_at.is_some() && life.first_delivered_at.is_none() {
+                losses.push((msg, life.unrecoverable_at.unwrap_or(self.now)));
+            }
+        }
+        let total = losses.len();
+        if let Some((first, _)) = losses.first() {
+            // One line in the trace; the report lists the messages one by one.
+            let detail = match losses.last() {
+                Some((last, _)) if total > 1 => {
+                    format!("{total} confirmed messages were lost ({first} … {last})")
+                }
+                _ => format!("confirmed message {first} was lost"),
+            };
+            self.trace.record(
+                self.now,
+                Event::Violation {
+                    property: invariants::CONFIRMED_SURVIVE,
+                    detail,
+                },
+            );
+        }
+        for (msg, at) in losses.iter().take(MAX_LISTED_LOSSES) {
+            self.invariants.add(Violation {
+                at_ms: at.as_ms(),
+                property: invariants::CONFIRMED_SURVIVE,
+                detail: format!("confirmed message {msg} lost"),
+            });
+        }
+        if total > MAX_LISTED_LOSSES {
+            self.invariants.add(Violation {
+                at_ms: self.now.as_ms(),
+                property: invariants::CONFIRMED_SURVIVE,
+                detail: format!(
+                    "… and {} more confirmed messages lost",
+                    total - MAX_LISTED_LOSSES
+                ),
+            });
+        }
+    }
+}

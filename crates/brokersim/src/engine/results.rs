@@ -1,0 +1,119 @@
+//! What a run shows: the report and the view a front end draws.
+
+use super::*;
+
+impl Sim {
+    // ----- results ------------------------------------------------------------------
+
+    /// The report so far; final once the run is finished.
+    pub fn report(&self) -> Report {
+        let mut confirmed = 0;
+        let mut rejected = 0;
+        let mut delivered = 0;
+        let mut duplicated = 0;
+        let mut lost = 0;
+        for life in self.ledger.all() {
+            let is_confirmed = life.confirmed_at.is_some();
+            confirmed += u64::from(is_confirmed);
+            rejected += u64::from(life.rejected_at.is_some() && !is_confirmed);
+            delivered += u64::from(life.deliveries > 0);
+            duplicated += u64::from(life.deliveries > 1);
+            let gone = self.phase == Phase::Done || life.unrecoverable_at.is_some();
+            lost += u64::from(is_confirmed && life.deliveries == 0 && gone);
+        }
+        let published = self.ledger.published();
+        let mut unavailable_us = self.stats.unavailable_us;
+        if !self.stats.writable {
+            unavailable_us += self.now.0.saturating_sub(self.stats.writable_checked_at.0);
+        }
+        Report {
+            published,
+            confirmed,
+            rejected,
+            indeterminate: published - confirmed - rejected,
+            delivered,
+            redelivered: u64::from(self.ledger.redelivered),
+            duplicated,
+            lost,
+            unexpected: u64::from(self.ledger.unexpected),
+            reordered: u64::from(self.ledger.reordered),
+            unavailable_ms: unavailable_us / 1_000,
+            failovers: self.stats.failovers,
+            detection_ms: self.stats.detection_ms.clone(),
+            rto_ms: None,
+            rpo_messages: None,
+            violations: self.invariants.violations.clone(),
+            trace_hash: self.trace.hash_hex(),
+        }
+    }
+
+    /// What a front end draws now.
+    pub fn view(&self) -> View {
+        let mut in_flight: Vec<PacketView> = self
+            .queue
+            .iter()
+            .filter_map(|q| match &q.item {
+                Item::Packet {
+                    from,
+                    to,
+                    sent_at,
+                    payload,
+                } => Some(PacketView {
+                    from: *from,
+                    to: *to,
+                    sent_at: *sent_at,
+                    arrives_at: q.at,
+                    message: payload.message(),
+                    heartbeat: payload.is_heartbeat(),
+                    kind: payload_kind(payload),
+                }),
+                _ => None,
+            })
+            .collect();
+        in_flight.sort_by_key(|p| (p.sent_at, p.arrives_at, p.from, p.to));
+        View {
+            now: self.now,
+            draining: self.phase == Phase::Draining,
+            finished: self.phase == Phase::Done,
+            brokers: self
+                .brokers
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let b = BrokerId(i as u16);
+                    BrokerView {
+                        name: b.to_string(),
+                        status: p.status,
+                        group: self.net.group_of(b),
+                    }
+                })
+                .collect(),
+            replicas: self.system.as_ref_dyn().replicas(),
+            producers: self.producers.iter().map(|p| p.view(self.now)).collect(),
+            consumers: self.consumers.iter().map(|c| c.view(self.now)).collect(),
+            in_flight,
+            suspicions: self.system.as_ref_dyn().suspicions(self.now),
+            system: self.config.system.name(),
+        }
+    }
+}
+
+fn payload_kind(payload: &Payload) -> &'static str {
+    match payload {
+        Payload::Connect { .. } => "connect",
+        Payload::Publish { .. } => "publish",
+        Payload::Subscribe { .. } => "subscribe",
+        Payload::Ack { .. } => "ack",
+        Payload::ClientHeartbeat { .. } | Payload::BrokerHeartbeat { .. } => "heartbeat",
+        Payload::Close { .. } | Payload::Closed { .. } => "close",
+        Payload::ConnectOk { .. } => "connect-ok",
+        Payload::ConnectRefused { .. } => "refused",
+        Payload::Reset { .. } => "reset",
+        Payload::Confirm { .. } => "confirm",
+        Payload::Nack { .. } => "nack",
+        Payload::Deliver { .. } => "deliver",
+        Payload::Mirrored(peer) => peer.kind(),
+        Payload::Quorum(peer) => peer.kind(),
+        Payload::Kafka(msg) => msg.kind(),
+    }
+}
