@@ -36,6 +36,7 @@ pub struct Cmd {
     /// Short program name used in headers and messages (`cargo`, not a path).
     display_program: String,
     args: Vec<OsString>,
+    envs: Vec<(OsString, OsString)>,
     null_stdin: bool,
 }
 
@@ -48,6 +49,7 @@ impl Cmd {
             program,
             display_program,
             args: Vec::new(),
+            envs: Vec::new(),
             null_stdin: false,
         }
     }
@@ -82,6 +84,13 @@ impl Cmd {
         self
     }
 
+    /// Sets an environment variable for the child.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.envs
+            .push((key.as_ref().to_os_string(), value.as_ref().to_os_string()));
+        self
+    }
+
     /// Connects the child's stdin to `/dev/null`, so nothing can wait for
     /// input (CI has no stdin).
     pub fn null_stdin(mut self) -> Self {
@@ -108,7 +117,10 @@ impl Cmd {
 
     fn command(&self) -> Command {
         let mut command = Command::new(&self.program);
-        command.args(&self.args).current_dir(workspace_root());
+        command
+            .args(&self.args)
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
+            .current_dir(workspace_root());
         if self.null_stdin {
             command.stdin(Stdio::null());
         }

@@ -2,7 +2,9 @@
 //! `.cargo/config.toml`). Every command runs from the workspace root.
 
 mod cmd;
+mod serve;
 mod test;
+mod web;
 
 use std::process::ExitCode;
 
@@ -17,7 +19,7 @@ const DEFAULT_PRESET: &str = "mirrored-master-crash";
 #[command(
     name = "xtask",
     bin_name = "cargo xtask",
-    about = "Project command runner: tests, running presets, benchmarks",
+    about = "Project command runner: tests, the browser simulator, running presets, benchmarks",
     long_about = None,
 )]
 struct Cli {
@@ -33,9 +35,27 @@ enum Task {
     /// wasm32-unknown-unknown and the rustfmt/clippy components are installed
     /// (installing them if missing), `cargo fmt --all -- --check`,
     /// `cargo clippy --workspace --all-targets -- -D warnings`,
-    /// `cargo test --workspace`, and
-    /// `cargo build -p brokersim --target wasm32-unknown-unknown`.
+    /// `cargo test --workspace`,
+    /// `cargo build -p brokersim --target wasm32-unknown-unknown`, then the
+    /// browser tests: `cargo xtask dist`, Debian chromium (apt-get, if
+    /// /usr/bin/chromium is missing), `npm ci` in tests/browser, and
+    /// `node --test tests/browser/*.test.js` against dist/ served on 127.0.0.1.
     Test,
+
+    /// Build the browser simulator and serve it on 127.0.0.1 (port 8080, or a free one)
+    ///
+    /// Does what `dist` does, then serves dist/ until interrupted and prints
+    /// the address to open.
+    Serve,
+
+    /// Build the browser simulator into dist/ (a static site, relative paths)
+    ///
+    /// Installs what is missing (the wasm32 target; wasm-bindgen-cli at the
+    /// Cargo.lock version into .tools/wasm-bindgen; wasm-opt from npm's
+    /// binaryen via `npm ci` in tests/browser), builds brokersim-web with the
+    /// `release-wasm` profile, runs `wasm-bindgen --target web` and
+    /// `wasm-opt -Oz`, and copies web/ beside the result.
+    Dist,
 
     /// Run the command-line simulator on a preset scenario
     ///
@@ -66,6 +86,8 @@ fn main() -> ExitCode {
         Task::Test => test::run_all(),
         Task::Run { preset, extra } => run(&preset, &extra),
         Task::Bench => bench(),
+        Task::Serve => web::serve(),
+        Task::Dist => web::dist().map(|_| ()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -45,6 +45,10 @@ pub const STEPS: &[Step] = &[
         name: "wasm32 build",
         run: wasm_build,
     },
+    Step {
+        name: "browser tests",
+        run: crate::web::browser_tests,
+    },
 ];
 
 /// Runs every step; on failure prints which step failed and returns the
@@ -122,7 +126,7 @@ fn ensure_components() -> Result<(), CmdError> {
 }
 
 /// Step a: the wasm32 target, installed with rustup if missing.
-fn ensure_wasm_target() -> Result<(), CmdError> {
+pub fn ensure_wasm_target() -> Result<(), CmdError> {
     let Some(installed) = rustup_query(Cmd::rustup().args(["target", "list", "--installed"]))?
     else {
         return Ok(());

@@ -1,0 +1,87 @@
+//! The few places the page touches the browser beyond the DOM yew draws:
+//! the URL fragment, file downloads, reading an imported file. Natively
+//! (for `cargo test` and clippy) they do nothing.
+
+#[cfg(target_arch = "wasm32")]
+mod imp {
+    use wasm_bindgen::JsCast;
+
+    /// The URL fragment without its `#`.
+    pub fn fragment() -> String {
+        web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .map(|h| h.trim_start_matches('#').to_owned())
+            .unwrap_or_default()
+    }
+
+    /// Replaces the fragment without adding a history entry or reloading.
+    pub fn set_fragment(fragment: &str) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&format!("#{fragment}")),
+            );
+        }
+    }
+
+    pub fn href() -> String {
+        web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default()
+    }
+
+    /// Offers `text` as a file to save.
+    pub fn download(name: &str, mime: &str, text: &str) {
+        let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(mime);
+        let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+            return;
+        };
+        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+            return;
+        };
+        let anchor = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.create_element("a").ok())
+            .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+        if let Some(a) = anchor {
+            a.set_href(&url);
+            a.set_download(name);
+            a.click();
+        }
+        let _ = web_sys::Url::revoke_object_url(&url);
+    }
+
+    /// Reads a chosen file as text, then calls `done` with it (or a reason).
+    pub fn read_file(file: web_sys::File, done: impl FnOnce(Result<String, String>) + 'static) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+            done(match text {
+                Ok(v) => v
+                    .as_string()
+                    .ok_or_else(|| "the file is not text".to_owned()),
+                Err(_) => Err("the file could not be read".to_owned()),
+            });
+        });
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod imp {
+    pub fn fragment() -> String {
+        String::new()
+    }
+    pub fn set_fragment(_fragment: &str) {}
+    pub fn href() -> String {
+        String::new()
+    }
+    pub fn download(_name: &str, _mime: &str, _text: &str) {}
+    pub fn read_file(_file: web_sys::File, _done: impl FnOnce(Result<String, String>) + 'static) {}
+}
+
+pub use imp::*;

@@ -1,0 +1,401 @@
+//! The cluster in SVG: brokers on a circle (status in colour, icon and
+//! word, so colour is never the only cue), each broker's replica of the
+//! queue, the partition drawn as a cut, producers on the left and consumers
+//! on the right with their connections, the packets in flight placed
+//! between their send and arrival times, and each failure detector's
+//! suspicion as an arc growing toward its timeout.
+
+use brokersim::view::{BrokerStatus, ClientView, PacketView, ReplicaView, Role, View};
+use yew::prelude::*;
+
+use crate::state::{Action, Selected, use_sim};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub frame: u64,
+    pub selected: Option<Selected>,
+    pub partition: Option<Vec<bool>>,
+}
+
+const W: f64 = 760.0;
+const H: f64 = 470.0;
+const CX: f64 = 380.0;
+const CY: f64 = 225.0;
+/// Packets drawn at most; the count is always shown.
+const MAX_PACKETS: usize = 600;
+
+/// Okabe–Ito, a palette readable with every common colour-vision deficiency.
+pub mod palette {
+    pub const GREEN: &str = "#009E73";
+    pub const VERMILLION: &str = "#D55E00";
+    pub const YELLOW: &str = "#F0E442";
+    pub const BLUE: &str = "#0072B2";
+    pub const SKY: &str = "#56B4E9";
+    pub const ORANGE: &str = "#E69F00";
+    pub const PURPLE: &str = "#CC79A7";
+}
+
+struct Layout {
+    brokers: usize,
+    producers: usize,
+    consumers: usize,
+}
+
+impl Layout {
+    fn radius(&self) -> f64 {
+        if self.brokers <= 5 { 140.0 } else { 165.0 }
+    }
+
+    fn broker_r(&self) -> f64 {
+        if self.brokers <= 5 { 34.0 } else { 28.0 }
+    }
+
+    fn broker(&self, i: usize) -> (f64, f64) {
+        let n = self.brokers.max(1) as f64;
+        let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n;
+        (CX + self.radius() * a.cos(), CY + self.radius() * a.sin())
+    }
+
+    fn column(count: usize, i: usize) -> f64 {
+        let step = (H - 60.0) / count.max(1) as f64;
+        40.0 + step * (i as f64 + 0.5)
+    }
+
+    /// Where a node named `b3`, `p1`, `c2` sits (unknown names: the centre).
+    fn place(&self, name: &str) -> (f64, f64) {
+        let index = name
+            .get(1..)
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| n.checked_sub(1));
+        match (name.as_bytes().first(), index) {
+            (Some(b'b'), Some(i)) => self.broker(i),
+            (Some(b'p'), Some(i)) => (72.0, Self::column(self.producers, i)),
+            (Some(b'c'), Some(i)) => (W - 72.0, Self::column(self.consumers, i)),
+            _ => (CX, CY),
+        }
+    }
+}
+
+fn status_look(status: BrokerStatus) -> (&'static str, &'static str, &'static str, &'static str) {
+    // fill, text colour, icon, word
+    match status {
+        BrokerStatus::Up => (palette::GREEN, "#fff", "●", "up"),
+        BrokerStatus::Crashed => (palette::VERMILLION, "#fff", "✖", "crashed"),
+        BrokerStatus::Stopped => ("#444", "#fff", "■", "stopped"),
+        BrokerStatus::Paused => (palette::YELLOW, "#000", "❚❚", "paused"),
+    }
+}
+
+fn role_word(r: &ReplicaView) -> String {
+    let role = match r.role {
+        Role::Master => "★ leader",
+        Role::Mirror => "mirror",
+        Role::Slave => "slave",
+        Role::PausedMinority => "paused (minority)",
+    };
+    format!("{role} · e{}", r.epoch)
+}
+
+fn arc(cx: f64, cy: f64, r: f64, frac: f64) -> String {
+    let frac = frac.clamp(0.001, 0.999);
+    let a0 = -std::f64::consts::FRAC_PI_2;
+    let a1 = a0 + std::f64::consts::TAU * frac;
+    let (x0, y0) = (cx + r * a0.cos(), cy + r * a0.sin());
+    let (x1, y1) = (cx + r * a1.cos(), cy + r * a1.sin());
+    let large = u8::from(frac > 0.5);
+    format!("M{x0:.1},{y0:.1} A{r:.1},{r:.1} 0 {large} 1 {x1:.1},{y1:.1}")
+}
+
+fn group_letter(g: u8) -> char {
+    char::from(b'A' + g.min(25))
+}
+
+#[component]
+pub fn Cluster(props: &Props) -> Html {
+    let sim = use_sim();
+    let view: View = sim.runner.borrow().sim().view();
+    let layout = Layout {
+        brokers: view.brokers.len(),
+        producers: view.producers.len(),
+        consumers: view.consumers.len(),
+    };
+    let partitioned = view
+        .brokers
+        .iter()
+        .any(|b| b.group != view.brokers[0].group);
+
+    let mut mesh = Vec::new();
+    let mut cuts = Vec::new();
+    for (i, a) in view.brokers.iter().enumerate() {
+        for (j, b) in view.brokers.iter().enumerate().skip(i + 1) {
+            let (ax, ay) = layout.broker(i);
+            let (bx, by) = layout.broker(j);
+            let cut = a.group != b.group;
+            mesh.push(html! {
+                <line x1={ax.to_string()} y1={ay.to_string()} x2={bx.to_string()} y2={by.to_string()}
+                    class={if cut { "mesh cut-link" } else { "mesh" }} />
+            });
+            if cut {
+                let (mx, my) = ((ax + bx) / 2.0, (ay + by) / 2.0);
+                let len = ((bx - ax).hypot(by - ay)).max(1.0);
+                let (px, py) = (-(by - ay) / len * 16.0, (bx - ax) / len * 16.0);
+                cuts.push(html! {
+                    <line class="cut" x1={(mx + px).to_string()} y1={(my + py).to_string()}
+                        x2={(mx - px).to_string()} y2={(my - py).to_string()} />
+                });
+            }
+        }
+    }
+
+    let client_lines = view
+        .producers
+        .iter()
+        .chain(view.consumers.iter())
+        .filter_map(|c| {
+            let broker = c.connected_to?;
+            let (x1, y1) = layout.place(&c.name);
+            let (x2, y2) = layout.broker(usize::from(broker.0));
+            Some(html! {
+                <line class="conn" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
+            })
+        })
+        .collect::<Html>();
+
+    let now = view.now.as_us() as f64;
+    let packets = view
+        .in_flight
+        .iter()
+        .take(MAX_PACKETS)
+        .map(|p| packet(&layout, p, now))
+        .collect::<Html>();
+    let on_packet = {
+        let d = sim.dispatch.clone();
+        Callback::from(move |e: MouseEvent| {
+            let id = e
+                .target_dyn_into::<web_sys::Element>()
+                .and_then(|el| el.get_attribute("data-msg"))
+                .and_then(|m| m.parse::<u32>().ok());
+            if id.is_some() {
+                d.dispatch(Action::ShowMessage(id));
+            }
+        })
+    };
+
+    let r = layout.broker_r();
+    let suspicions = view
+        .suspicions
+        .iter()
+        .filter(|s| s.timeout_ms > 0 && s.silent_ms * 10 >= s.timeout_ms * 3)
+        .enumerate()
+        .map(|(k, s)| {
+            let (x, y) = layout.broker(usize::from(s.target.0));
+            let frac = s.silent_ms as f64 / s.timeout_ms as f64;
+            let class = if frac >= 0.5 {
+                "suspicion high"
+            } else {
+                "suspicion"
+            };
+            let label = format!(
+                "{} has not heard from {} for {:.1} s of its {:.1} s timeout",
+                s.observer,
+                s.target,
+                s.silent_ms as f64 / 1000.0,
+                s.timeout_ms as f64 / 1000.0
+            );
+            html! {
+                <path class={class} d={arc(x, y, r + 6.0 + 4.0 * (k % 4) as f64, frac)}>
+                    <title>{ label }</title>
+                </path>
+            }
+        })
+        .collect::<Html>();
+
+    let brokers = view
+        .brokers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let (x, y) = layout.broker(i);
+            let (fill, ink, icon, word) = status_look(b.status);
+            let replica = view.replicas.iter().find(|rep| usize::from(rep.broker.0) == i);
+            let leader = replica.is_some_and(|rep| rep.role == Role::Master);
+            let picked = match (&props.partition, &props.selected) {
+                (Some(groups), _) => groups.get(i).copied().unwrap_or(false),
+                (None, Some(Selected::Broker(s))) => usize::from(*s) == i,
+                _ => false,
+            };
+            let id = i as u16;
+            let onclick = {
+                let d = sim.dispatch.clone();
+                let partitioning = props.partition.is_some();
+                Callback::from(move |_: MouseEvent| {
+                    d.dispatch(if partitioning {
+                        Action::PartitionToggle(id)
+                    } else {
+                        Action::Select(Some(Selected::Broker(id)))
+                    })
+                })
+            };
+            let role_line = replica.map(role_word).unwrap_or_else(|| "no replica".into());
+            let data_line = replica
+                .map(|rep| {
+                    format!(
+                        "{} msgs · {}",
+                        rep.length,
+                        if rep.synced { "synced ✓" } else { "unsynced ✗" }
+                    )
+                })
+                .unwrap_or_default();
+            let group = partitioned.then(|| format!("group {}", group_letter(b.group)));
+            let label = format!(
+                "{}: {word}; {role_line}; {data_line}{}. Click for actions.",
+                b.name,
+                group.as_deref().map(|g| format!("; {g}")).unwrap_or_default()
+            );
+            html! {
+                <g class={classes!("broker", picked.then_some("picked"), leader.then_some("leader"))}
+                    role="button" tabindex="0" aria-label={label} data-broker={b.name.clone()}
+                    data-status={word} data-role={replica.map(|rep| format!("{:?}", rep.role).to_lowercase())}
+                    onclick={onclick}>
+                    <circle cx={x.to_string()} cy={y.to_string()} r={r.to_string()} fill={fill}
+                        class="broker-disc" />
+                    <text x={x.to_string()} y={(y - 6.0).to_string()} class="broker-name" fill={ink}>{ b.name.clone() }</text>
+                    <text x={x.to_string()} y={(y + 10.0).to_string()} class="broker-status" fill={ink}>{ format!("{icon} {word}") }</text>
+                    <text x={x.to_string()} y={(y + r + 14.0).to_string()} class="replica">{ role_line }</text>
+                    <text x={x.to_string()} y={(y + r + 27.0).to_string()} class="replica small">{ data_line }</text>
+                    if let Some(g) = group {
+                        <text x={x.to_string()} y={(y - r - 6.0).to_string()} class="group-label">{ g }</text>
+                    }
+                </g>
+            }
+        })
+        .collect::<Html>();
+
+    let now_us = view.now.as_us();
+    let clients = view
+        .producers
+        .iter()
+        .map(|c| client(&layout, c, true, now_us, &props.selected, &sim))
+        .chain(
+            view.consumers
+                .iter()
+                .map(|c| client(&layout, c, false, now_us, &props.selected, &sim)),
+        )
+        .collect::<Html>();
+
+    html! {
+        <figure class="cluster">
+            <svg viewBox={format!("0 0 {W} {H}")} role="img" id="cluster-svg"
+                aria-label={format!("{} brokers, {} producers, {} consumers, {} packets in flight",
+                    view.brokers.len(), view.producers.len(), view.consumers.len(), view.in_flight.len())}>
+                <text x="10" y="18" class="system-label">{ view.system }</text>
+                <text x={(W - 10.0).to_string()} y="18" class="inflight" text-anchor="end" id="inflight">
+                    { format!("{} packets in flight", view.in_flight.len()) }
+                </text>
+                { mesh }
+                { client_lines }
+                { cuts }
+                { suspicions }
+                { brokers }
+                { clients }
+                <g class="packets" onclick={on_packet}>{ packets }</g>
+            </svg>
+            <figcaption class="legend">
+                <span><i class="sw" style={format!("background:{}", palette::GREEN)}></i>{ "● up" }</span>
+                <span><i class="sw" style={format!("background:{}", palette::VERMILLION)}></i>{ "✖ crashed" }</span>
+                <span><i class="sw" style="background:#444"></i>{ "■ stopped" }</span>
+                <span><i class="sw" style={format!("background:{}", palette::YELLOW)}></i>{ "❚❚ paused" }</span>
+                <span><i class="dot" style={format!("background:{}", palette::BLUE)}></i>{ "message" }</span>
+                <span><i class="dot" style={format!("background:{}", palette::SKY)}></i>{ "confirm / ack" }</span>
+                <span><i class="dot small" style={format!("background:{}", palette::PURPLE)}></i>{ "heartbeat" }</span>
+                <span><i class="arcsw"></i>{ "suspicion → timeout" }</span>
+                <span>{ "click a broker or client to break it" }</span>
+            </figcaption>
+        </figure>
+    }
+}
+
+fn packet(layout: &Layout, p: &PacketView, now: f64) -> Html {
+    let (fx, fy) = layout.place(&p.from.to_string());
+    let (tx, ty) = layout.place(&p.to.to_string());
+    let span = (p.arrives_at.as_us() as f64 - p.sent_at.as_us() as f64).max(1.0);
+    let t = ((now - p.sent_at.as_us() as f64) / span).clamp(0.0, 1.0);
+    let (x, y) = (fx + (tx - fx) * t, fy + (ty - fy) * t);
+    let (fill, r) = if p.heartbeat {
+        (palette::PURPLE, 2.5)
+    } else {
+        match p.kind {
+            "confirm" | "ack" => (palette::SKY, 3.5),
+            "publish" | "deliver" => (palette::BLUE, 4.0),
+            _ if p.message.is_some() => (palette::BLUE, 4.0),
+            _ => (palette::ORANGE, 3.0),
+        }
+    };
+    let msg = p.message.map(|m| m.0.to_string());
+    let class = if msg.is_some() { "pkt msg" } else { "pkt" };
+    html! {
+        <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={r.to_string()} fill={fill}
+            class={class} data-msg={msg} />
+    }
+}
+
+fn client(
+    layout: &Layout,
+    c: &ClientView,
+    producer: bool,
+    now_us: u64,
+    selected: &Option<Selected>,
+    sim: &crate::state::SimHandle,
+) -> Html {
+    let (x, y) = layout.place(&c.name);
+    let (w, h) = (132.0, 58.0);
+    let crashed = c.state == "crashed";
+    let counts = if producer {
+        format!("unconfirmed {} · queued {}", c.outstanding, c.backlog)
+    } else {
+        format!("unacked {}", c.outstanding)
+    };
+    let countdown = c.reconnect_at.map(|t| {
+        format!(
+            "retry in {:.1} s",
+            t.as_us().saturating_sub(now_us) as f64 / 1e6
+        )
+    });
+    let silence = (c.timeout_ms > 0 && c.silent_ms * 2 >= c.timeout_ms && c.connected_to.is_some())
+        .then(|| (c.silent_ms as f64 / c.timeout_ms as f64).min(1.0));
+    let picked = matches!(selected, Some(Selected::Client(n)) if *n == c.name);
+    let name = c.name.clone();
+    let d = sim.dispatch.clone();
+    let onclick = Callback::from(move |_: MouseEvent| {
+        d.dispatch(Action::Select(Some(Selected::Client(name.clone()))))
+    });
+    let label = format!(
+        "{} ({}): {}; {counts}{}. Click for actions.",
+        c.name,
+        if producer { "producer" } else { "consumer" },
+        c.state,
+        countdown
+            .as_deref()
+            .map(|t| format!("; {t}"))
+            .unwrap_or_default()
+    );
+    html! {
+        <g class={classes!("client", crashed.then_some("crashed"), picked.then_some("picked"))}
+            role="button" tabindex="0" aria-label={label} data-client={c.name.clone()} onclick={onclick}>
+            <rect x={(x - w / 2.0).to_string()} y={(y - h / 2.0).to_string()} width={w.to_string()}
+                height={h.to_string()} rx="6" />
+            <text x={x.to_string()} y={(y - 12.0).to_string()} class="client-name">
+                { format!("{} {}", if producer { "⇢" } else { "⇠" }, c.name) }
+            </text>
+            <text x={x.to_string()} y={(y + 3.0).to_string()} class="client-state">{ c.state }</text>
+            <text x={x.to_string()} y={(y + 17.0).to_string()} class="client-counts">{ counts }</text>
+            if let Some(t) = countdown {
+                <text x={x.to_string()} y={(y + h / 2.0 + 13.0).to_string()} class="countdown">{ t }</text>
+            }
+            if let Some(f) = silence {
+                <rect class="silence" x={(x - w / 2.0).to_string()} y={(y + h / 2.0 - 4.0).to_string()}
+                    width={(w * f).to_string()} height="4" />
+            }
+        </g>
+    }
+}

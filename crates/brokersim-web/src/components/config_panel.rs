@@ -1,0 +1,352 @@
+//! Configuration: a preset picker with each preset's title and text, the
+//! system, the broker count, the real settings under their real names (each
+//! with a one-line explanation and the real default), producers, consumers
+//! and the fault schedule, your own actions included. Changes are made to a
+//! draft and applied at once, from time zero.
+
+use brokersim::Scenario;
+use brokersim::scenario::{ConnectSpec, ConsumerSpec, ProducerSpec};
+use yew::prelude::*;
+
+use crate::settings_doc::{SYSTEMS, for_system};
+use crate::state::{Action, Notice, use_sim};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub generation: u32,
+}
+
+fn value(e: &Event) -> String {
+    e.target_unchecked_into::<web_sys::HtmlInputElement>()
+        .value()
+}
+
+fn select_value(e: &Event) -> String {
+    e.target_unchecked_into::<web_sys::HtmlSelectElement>()
+        .value()
+}
+
+/// A setting as typed: a number or JSON when it reads as one, else a word.
+fn setting_value(text: &str) -> Option<serde_json::Value> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    Some(serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.into())))
+}
+
+fn connect_text(c: &Option<ConnectSpec>) -> String {
+    match c {
+        None => String::new(),
+        Some(ConnectSpec::One(s)) => s.clone(),
+        Some(ConnectSpec::Many(v)) => v.join(","),
+    }
+}
+
+fn connect_spec(text: &str) -> Option<ConnectSpec> {
+    let text = text.trim();
+    if text.is_empty() {
+        None
+    } else if text.starts_with("failover:") || !text.contains(',') {
+        Some(ConnectSpec::One(text.into()))
+    } else {
+        Some(ConnectSpec::Many(
+            text.split(',').map(|s| s.trim().to_owned()).collect(),
+        ))
+    }
+}
+
+#[component]
+pub fn ConfigPanel(props: &Props) -> Html {
+    let sim = use_sim();
+    let draft = use_state(|| sim.runner.borrow().scenario().clone());
+    {
+        let draft = draft.clone();
+        let runner = sim.runner.clone();
+        use_effect_with(props.generation, move |_| {
+            draft.set(runner.borrow().scenario().clone());
+        });
+    }
+    let edit = |f: fn(&mut Scenario, String)| {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let mut s = (*draft).clone();
+            f(&mut s, value(&e));
+            draft.set(s);
+        })
+    };
+    let apply = {
+        let draft = draft.clone();
+        let d = sim.dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            let text = serde_json::to_string(&*draft).unwrap_or_default();
+            match Scenario::from_json(&text) {
+                Ok(s) => d.dispatch(Action::Load(s, None)),
+                Err(e) => d.dispatch(Action::Notify(Some(Notice::from_error(
+                    "the configuration is not valid",
+                    &e,
+                )))),
+            }
+        })
+    };
+    let on_preset = {
+        let d = sim.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let name = select_value(&e);
+            if let Some(p) = brokersim::presets::get(&name) {
+                d.dispatch(Action::Load(p.scenario(), None));
+            }
+        })
+    };
+    let on_system = {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let mut s = (*draft).clone();
+            s.system = select_value(&e);
+            s.settings.clear();
+            draft.set(s);
+        })
+    };
+    let presets = brokersim::presets::ALL
+        .iter()
+        .map(|p| {
+            let title = p.scenario().title;
+            html! { <option value={p.name}>{ format!("{} — {title}", p.name) }</option> }
+        })
+        .collect::<Html>();
+    let preset_text = brokersim::presets::ALL
+        .iter()
+        .map(|p| {
+            let s = p.scenario();
+            html! { <li><strong>{ s.title }</strong>{ ": " }{ s.description }</li> }
+        })
+        .collect::<Html>();
+
+    let systems = SYSTEMS
+        .iter()
+        .map(|(name, what)| html! {
+            <option value={*name} selected={draft.system == *name}>{ format!("{name}: {what}") }</option>
+        })
+        .collect::<Html>();
+    let settings = for_system(&draft.system)
+        .iter()
+        .map(|doc| {
+            let current = draft
+                .settings
+                .get(doc.name)
+                .map(|v| match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .unwrap_or_default();
+            let draft = draft.clone();
+            let name = doc.name;
+            let on = Callback::from(move |e: Event| {
+                let mut s = (*draft).clone();
+                match setting_value(&value(&e)) {
+                    Some(v) => s.settings.insert(name.to_owned(), v),
+                    None => s.settings.remove(name),
+                };
+                draft.set(s);
+            });
+            let list = format!("choices-{}", doc.name);
+            html! {
+                <tr>
+                    <th scope="row"><code>{ doc.name }</code></th>
+                    <td>
+                        <input value={current} onchange={on} list={list.clone()} placeholder={doc.default}
+                            aria-label={format!("{} (default {})", doc.name, doc.default)} />
+                        <datalist id={list}>{ for doc.choices.iter().map(|c| html! { <option value={*c} /> }) }</datalist>
+                    </td>
+                    <td class="default">{ doc.default }</td>
+                    <td class="explain">{ doc.explain }</td>
+                </tr>
+            }
+        })
+        .collect::<Html>();
+
+    let producers = draft
+        .producers
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let field = |f: fn(&mut ProducerSpec, String)| {
+                let draft = draft.clone();
+                Callback::from(move |e: Event| {
+                    let mut s = (*draft).clone();
+                    if let Some(p) = s.producers.get_mut(i) {
+                        f(p, value(&e));
+                    }
+                    draft.set(s);
+                })
+            };
+            let remove = {
+                let draft = draft.clone();
+                Callback::from(move |_: MouseEvent| {
+                    let mut s = (*draft).clone();
+                    s.producers.remove(i);
+                    draft.set(s);
+                })
+            };
+            html! {
+                <tr>
+                    <th scope="row">{ format!("p{}", i + 1) }</th>
+                    <td><input type="number" min="0" value={p.rate_per_s.to_string()} aria-label="rate_per_s"
+                        onchange={field(|p, v| p.rate_per_s = v.parse().unwrap_or(p.rate_per_s))} /></td>
+                    <td><input type="number" min="0" value={p.retries.unwrap_or(0).to_string()} aria-label="retries"
+                        onchange={field(|p, v| p.retries = v.parse().ok())} /></td>
+                    <td><select aria-label="persistent" onchange={field(|p, v| p.persistent = Some(v == "true"))}>
+                        <option value="true" selected={p.persistent != Some(false)}>{ "persistent" }</option>
+                        <option value="false" selected={p.persistent == Some(false)}>{ "non-persistent" }</option>
+                    </select></td>
+                    <td><input value={connect_text(&p.connect)} placeholder="every broker" aria-label="connect"
+                        onchange={field(|p, v| p.connect = connect_spec(&v))} /></td>
+                    <td><button onclick={remove} aria-label={format!("remove p{}", i + 1)}>{ "✕" }</button></td>
+                </tr>
+            }
+        })
+        .collect::<Html>();
+    let consumers = draft
+        .consumers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let field = |f: fn(&mut ConsumerSpec, String)| {
+                let draft = draft.clone();
+                Callback::from(move |e: Event| {
+                    let mut s = (*draft).clone();
+                    if let Some(c) = s.consumers.get_mut(i) {
+                        f(c, value(&e));
+                    }
+                    draft.set(s);
+                })
+            };
+            let remove = {
+                let draft = draft.clone();
+                Callback::from(move |_: MouseEvent| {
+                    let mut s = (*draft).clone();
+                    s.consumers.remove(i);
+                    draft.set(s);
+                })
+            };
+            html! {
+                <tr>
+                    <th scope="row">{ format!("c{}", i + 1) }</th>
+                    <td><select aria-label="ack" onchange={field(|c, v| c.ack = Some(v))}>
+                        <option value="manual" selected={c.ack.as_deref() != Some("auto")}>{ "manual ack" }</option>
+                        <option value="auto" selected={c.ack.as_deref() == Some("auto")}>{ "auto ack" }</option>
+                    </select></td>
+                    <td><input type="number" min="0" value={c.prefetch.map(|p| p.to_string()).unwrap_or_default()}
+                        placeholder="default" aria-label="prefetch" onchange={field(|c, v| c.prefetch = v.parse().ok())} /></td>
+                    <td><input type="number" min="0" value={c.process_ms.unwrap_or(1).to_string()} aria-label="process_ms"
+                        onchange={field(|c, v| c.process_ms = v.parse().ok())} /></td>
+                    <td><input value={connect_text(&c.connect)} placeholder="every broker" aria-label="connect"
+                        onchange={field(|c, v| c.connect = connect_spec(&v))} /></td>
+                    <td><button onclick={remove} aria-label={format!("remove c{}", i + 1)}>{ "✕" }</button></td>
+                </tr>
+            }
+        })
+        .collect::<Html>();
+    let add_producer = {
+        let draft = draft.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut s = (*draft).clone();
+            s.producers.push(ProducerSpec {
+                rate_per_s: 20,
+                count: None,
+                start_ms: None,
+                persistent: None,
+                confirms: None,
+                retries: None,
+                confirm_timeout_ms: None,
+                acks: None,
+                idempotent: None,
+                connect: None,
+                connect_timeout_ms: None,
+                network_recovery_interval_ms: None,
+            });
+            draft.set(s);
+        })
+    };
+    let add_consumer = {
+        let draft = draft.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut s = (*draft).clone();
+            s.consumers.push(ConsumerSpec {
+                ack: None,
+                prefetch: None,
+                process_ms: None,
+                start_ms: None,
+                connect: None,
+                connect_timeout_ms: None,
+                network_recovery_interval_ms: None,
+            });
+            draft.set(s);
+        })
+    };
+    let faults = sim
+        .runner
+        .borrow()
+        .scenario()
+        .faults
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let text = serde_json::to_string(f).unwrap_or_default();
+            let d = sim.dispatch.clone();
+            let remove = Callback::from(move |_: MouseEvent| d.dispatch(Action::RemoveFault(i)));
+            html! {
+                <li><code>{ text }</code>{ " " }
+                    <button onclick={remove} aria-label={format!("remove fault {}", i + 1)}>{ "✕ remove" }</button></li>
+            }
+        })
+        .collect::<Html>();
+
+    html! {
+        <section class="panel config" aria-label="configuration">
+            <h2>{ "Scenario" }</h2>
+            <label class="row">{ "preset " }
+                <select id="preset" onchange={on_preset} aria-label="load a preset scenario">
+                    <option value="" selected=true disabled=true>{ "choose a preset…" }</option>
+                    { presets }
+                </select>
+            </label>
+            <p class="description" id="scenario-description">{ draft.description.clone() }</p>
+            <details>
+                <summary>{ "What each preset shows" }</summary>
+                <ul class="presets">{ preset_text }</ul>
+            </details>
+            <details id="configure">
+                <summary>{ "Configure: system, brokers, settings, clients" }</summary>
+                <div class="form">
+                    <label>{ "system " }<select onchange={on_system} aria-label="system">{ systems }</select></label>
+                    <label>{ "brokers " }<input type="number" min="1" max="15" aria-label="broker count"
+                        value={draft.brokers.unwrap_or(3).to_string()}
+                        onchange={edit(|s, v| s.brokers = v.parse().ok())} /></label>
+                    <label>{ "duration_ms " }<input type="number" min="1000" step="1000" aria-label="duration_ms"
+                        value={draft.duration_ms.to_string()}
+                        onchange={edit(|s, v| s.duration_ms = v.parse().unwrap_or(s.duration_ms))} /></label>
+                    <label>{ "title " }<input value={draft.title.clone()} aria-label="title"
+                        onchange={edit(|s, v| s.title = v)} /></label>
+                </div>
+                <table class="settings">
+                    <thead><tr><th>{ "setting" }</th><th>{ "value" }</th><th>{ "default" }</th><th>{ "what it does" }</th></tr></thead>
+                    <tbody>{ settings }</tbody>
+                </table>
+                <table class="clients">
+                    <thead><tr><th>{ "producer" }</th><th>{ "rate_per_s" }</th><th>{ "retries" }</th><th>{ "persistent" }</th><th>{ "connect" }</th><th></th></tr></thead>
+                    <tbody>{ producers }</tbody>
+                </table>
+                <button onclick={add_producer}>{ "+ producer" }</button>
+                <table class="clients">
+                    <thead><tr><th>{ "consumer" }</th><th>{ "ack" }</th><th>{ "prefetch" }</th><th>{ "process_ms" }</th><th>{ "connect" }</th><th></th></tr></thead>
+                    <tbody>{ consumers }</tbody>
+                </table>
+                <button onclick={add_consumer}>{ "+ consumer" }</button>
+                <p><button class="primary" id="apply" onclick={apply}>{ "Apply and restart" }</button></p>
+            </details>
+            <h3>{ "Fault schedule (your actions included)" }</h3>
+            <ol class="faults" id="faults">{ faults }</ol>
+        </section>
+    }
+}

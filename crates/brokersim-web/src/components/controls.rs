@@ -1,0 +1,107 @@
+//! Time controls: play/pause, step, back, run to the end, the speed (a log
+//! scale from 0.01× to 100× real time), the timeline to scrub, the seed.
+
+use brokersim::SimTime;
+use yew::prelude::*;
+
+use crate::state::{Action, SPEED_MAX_LOG, SPEED_MIN_LOG, use_sim};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub frame: u64,
+    pub playing: bool,
+    pub speed_log: f64,
+}
+
+fn input_value(e: &Event) -> String {
+    e.target_unchecked_into::<web_sys::HtmlInputElement>()
+        .value()
+}
+
+fn speed_label(log: f64) -> String {
+    let speed = 10f64.powf(log);
+    if speed >= 10.0 {
+        format!("{speed:.0}×")
+    } else if speed >= 1.0 {
+        format!("{speed:.1}×")
+    } else {
+        format!("{speed:.2}×")
+    }
+}
+
+#[component]
+pub fn Controls(props: &Props) -> Html {
+    let sim = use_sim();
+    let runner = sim.runner.borrow();
+    let now = runner.now();
+    let end = runner.timeline_end();
+    let seed = runner.scenario().seed;
+    let busy = runner.busy();
+    let finished = runner.is_finished();
+    let phase_ms = runner.scenario().duration_ms;
+    let draining = now.as_ms() > phase_ms;
+    drop(runner);
+
+    let dispatch = sim.dispatch.clone();
+    let send = move |a: fn() -> Action| {
+        let d = dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(a()))
+    };
+    let d = sim.dispatch.clone();
+    let on_speed = Callback::from(move |e: InputEvent| {
+        if let Ok(v) = input_value(&e).parse::<f64>() {
+            d.dispatch(Action::SetSpeed(v));
+        }
+    });
+    let d = sim.dispatch.clone();
+    let on_seek = Callback::from(move |e: InputEvent| {
+        if let Ok(ms) = input_value(&e).parse::<u64>() {
+            d.dispatch(Action::Seek(SimTime::from_ms(ms)));
+        }
+    });
+    let d = sim.dispatch.clone();
+    let on_seed = Callback::from(move |e: Event| {
+        if let Ok(seed) = input_value(&e).trim().parse::<u64>() {
+            d.dispatch(Action::SetSeed(seed));
+        }
+    });
+    let status = match (busy, finished, draining) {
+        (Some(t), _, _) => format!("replaying to {t}…"),
+        (None, true, _) => "finished: the report is final".to_owned(),
+        (None, false, true) => "drain phase: faults healed, queues draining".to_owned(),
+        (None, false, false) => "fault phase".to_owned(),
+    };
+    html! {
+        <nav class="controls" aria-label="time controls">
+            <button class="primary" id="play" onclick={send(|| Action::TogglePlay)}
+                aria-label={if props.playing { "pause (space)" } else { "play (space)" }}
+                disabled={finished}>
+                { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
+            </button>
+            <button id="back" onclick={send(|| Action::Back)} aria-label="back one event (left arrow)">{ "◀ Back" }</button>
+            <button id="step" onclick={send(|| Action::Step)} aria-label="step to the next event (right arrow)">{ "Step ▶|" }</button>
+            <button id="to-end" onclick={send(|| Action::RunToEnd)} aria-label="run to the end and show the final report">{ "Run to end ▶▶" }</button>
+            <label class="speed">
+                { "speed " }
+                <input type="range" id="speed" min={SPEED_MIN_LOG.to_string()} max={SPEED_MAX_LOG.to_string()} step="0.1"
+                    value={props.speed_log.to_string()} oninput={on_speed}
+                    aria-label="speed, on a log scale from 0.01 to 100 times real time"
+                    aria-valuetext={speed_label(props.speed_log)} />
+                <output id="speed-value">{ speed_label(props.speed_log) }</output>
+            </label>
+            <label class="seed">
+                { "seed " }
+                <input type="number" id="seed" min="0" value={seed.to_string()} onchange={on_seed}
+                    aria-label="random seed" />
+            </label>
+            <div class="timeline">
+                <input type="range" id="timeline" min="0" max={end.as_ms().to_string()} step="1"
+                    value={now.as_ms().to_string()} oninput={on_seek}
+                    aria-label="timeline: drag to rewind or jump ahead"
+                    aria-valuetext={now.to_string()} />
+                <span class="clock" id="clock" aria-live="off">{ format!("{now} / {end}") }</span>
+                <span class="phase" id="phase">{ status }</span>
+            </div>
+        </nav>
+    }
+}

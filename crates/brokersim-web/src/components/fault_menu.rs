@@ -1,0 +1,177 @@
+//! The actions on a clicked broker or client, and partition mode. Each
+//! action becomes a fault in the scenario at the current virtual time, so
+//! the run replays and the link shares it.
+
+use brokersim::scenario::{FaultSpec, SlowLinkSpec};
+use yew::prelude::*;
+
+use crate::state::{Action, Selected, use_sim};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub frame: u64,
+    pub selected: Option<Selected>,
+    pub partition: Option<Vec<bool>>,
+}
+
+fn value_of(id: &str) -> Option<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let el = web_sys::window()?.document()?.get_element_by_id(id)?;
+        if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+            return Some(input.value());
+        }
+        el.dyn_ref::<web_sys::HtmlSelectElement>()
+            .map(|s| s.value())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = id;
+        None
+    }
+}
+
+#[component]
+pub fn FaultMenu(props: &Props) -> Html {
+    let sim = use_sim();
+    let brokers: Vec<String> = sim
+        .runner
+        .borrow()
+        .sim()
+        .view()
+        .brokers
+        .iter()
+        .map(|b| b.name.clone())
+        .collect();
+    let inject = |make: Box<dyn Fn() -> Option<FaultSpec>>| {
+        let d = sim.dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(fault) = make() {
+                d.dispatch(Action::Inject(fault));
+            }
+        })
+    };
+    let send = |action: fn() -> Action| {
+        let d = sim.dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(action()))
+    };
+
+    let toolbar = html! {
+        <div class="toolbar" role="toolbar" aria-label="network faults">
+            <button id="partition" onclick={send(|| Action::PartitionStart)}
+                aria-label="partition the network: pick the brokers of one side">{ "✂ Partition…" }</button>
+            <button id="heal" onclick={inject(Box::new(|| Some(FaultSpec { heal: Some(true), ..FaultSpec::default() })))}
+                aria-label="heal every partition and slow link">{ "Heal network" }</button>
+        </div>
+    };
+
+    if let Some(groups) = &props.partition {
+        let picked: Vec<&str> = brokers
+            .iter()
+            .zip(groups)
+            .filter(|(_, a)| **a)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        return html! {
+            <div class="menu partition-mode" role="dialog" aria-label="partition mode">
+                <p>{ "Partition mode: click brokers to put them on side A; the others form side B. Packets across the cut vanish." }</p>
+                <p>{ format!("side A: {}", if picked.is_empty() { "(none yet)".to_owned() } else { picked.join(", ") }) }</p>
+                <button class="primary" id="cut" onclick={send(|| Action::PartitionApply)}>{ "✂ Cut" }</button>
+                <button onclick={send(|| Action::Notify(None))}>{ "Cancel" }</button>
+            </div>
+        };
+    }
+
+    let menu = match &props.selected {
+        None => html! {},
+        Some(Selected::Broker(b)) => {
+            let name = format!("b{}", b + 1);
+            let on = |kind: &'static str| {
+                let name = name.clone();
+                inject(Box::new(move || {
+                    let mut f = FaultSpec::default();
+                    let n = Some(name.clone());
+                    match kind {
+                        "crash" => f.crash = n,
+                        "stop" => f.stop = n,
+                        "restart" => f.restart = n,
+                        "lose_disk" => f.lose_disk = n,
+                        "pause" => {
+                            let secs = value_of("pause-secs")
+                                .and_then(|v| v.trim().parse::<f64>().ok())
+                                .unwrap_or(10.0);
+                            f.pause = n;
+                            f.for_ms = Some((secs.clamp(0.001, 3_600.0) * 1000.0) as u64);
+                        }
+                        _ => return None,
+                    }
+                    Some(f)
+                }))
+            };
+            let slow = {
+                let name = name.clone();
+                inject(Box::new(move || {
+                    let other = value_of("slow-to")?;
+                    let latency_ms = value_of("slow-ms")?.trim().parse::<u64>().ok()?;
+                    Some(FaultSpec {
+                        slow_link: Some(SlowLinkSpec {
+                            between: vec![name.clone(), other],
+                            latency_ms,
+                        }),
+                        ..FaultSpec::default()
+                    })
+                }))
+            };
+            let others = brokers
+                .iter()
+                .filter(|o| **o != name)
+                .map(|o| html! { <option value={o.clone()}>{ o.clone() }</option> })
+                .collect::<Html>();
+            html! {
+                <div class="menu" role="dialog" aria-label={format!("actions on {name}")} id="broker-menu">
+                    <h3>{ format!("Break {name}") }</h3>
+                    <button id="act-crash" onclick={on("crash")} title="the process dies as on a power loss: nobody is told">{ "✖ Crash" }</button>
+                    <button id="act-stop" onclick={on("stop")} title="graceful shutdown: clients and peers are told at once">{ "■ Stop" }</button>
+                    <button id="act-restart" onclick={on("restart")} title="start it again (a running broker is stopped first)">{ "↻ Restart" }</button>
+                    <button id="act-lose-disk" onclick={on("lose_disk")} title="the broker dies and restarts with an empty disk">{ "⌫ Wipe disk" }</button>
+                    <span class="inline">
+                        <button id="act-pause" onclick={on("pause")} title="a frozen process (a long GC pause): alive but silent">{ "❚❚ Pause for" }</button>
+                        <input id="pause-secs" type="number" min="0.1" step="0.1" value="10" aria-label="pause length in seconds" />{ " s" }
+                    </span>
+                    <span class="inline">
+                        <button id="act-slow" onclick={slow}>{ "Slow link to" }</button>
+                        <select id="slow-to" aria-label="the other end of the link">{ others }</select>
+                        { " by " }<input id="slow-ms" type="number" min="1" value="500" aria-label="added one-way latency in ms" />{ " ms" }
+                    </span>
+                    <button onclick={send(|| Action::Select(None))} aria-label="close the menu">{ "Close" }</button>
+                </div>
+            }
+        }
+        Some(Selected::Client(name)) => {
+            let on = |kind: &'static str| {
+                let name = name.clone();
+                inject(Box::new(move || {
+                    let mut f = FaultSpec::default();
+                    let n = Some(name.clone());
+                    match kind {
+                        "crash" => f.crash = n,
+                        "stop" => f.stop = n,
+                        _ => f.restart = n,
+                    }
+                    Some(f)
+                }))
+            };
+            html! {
+                <div class="menu" role="dialog" aria-label={format!("actions on {name}")} id="client-menu">
+                    <h3>{ format!("Break {name}") }</h3>
+                    <button id="act-crash" onclick={on("crash")} title="the application dies">{ "✖ Crash" }</button>
+                    <button id="act-stop" onclick={on("stop")} title="the application closes its connection">{ "■ Stop" }</button>
+                    <button id="act-restart" onclick={on("restart")}>{ "↻ Restart" }</button>
+                    <button onclick={send(|| Action::Select(None))} aria-label="close the menu">{ "Close" }</button>
+                </div>
+            }
+        }
+    };
+    html! { <>{ toolbar }{ menu }</> }
+}

@@ -1,0 +1,111 @@
+//! One message's whole life: published, where it was stored, confirmed,
+//! delivered, lost. Read from the ledger and the trace entries naming it.
+
+use brokersim::explain::explain;
+use brokersim::ledger::SHARED_STORE_BIT;
+use brokersim::{MsgId, SimTime};
+use yew::prelude::*;
+
+use crate::classify::message_of;
+use crate::state::{Action, use_sim};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub frame: u64,
+    pub message: Option<u32>,
+}
+
+/// The holders named by a copy mask: bit i is broker b(i+1), bit 15 the store.
+fn holders(mask: u16) -> String {
+    let mut out: Vec<String> = (0..15)
+        .filter(|i| mask & (1 << i) != 0)
+        .map(|i| format!("b{}", i + 1))
+        .collect();
+    if mask & SHARED_STORE_BIT != 0 {
+        out.push("the shared store".into());
+    }
+    if out.is_empty() {
+        "nowhere".into()
+    } else {
+        out.join(", ")
+    }
+}
+
+#[component]
+pub fn MessageLife(props: &Props) -> Html {
+    let _ = props.frame;
+    let sim = use_sim();
+    let Some(id) = props.message else {
+        return html! {
+            <section class="panel life" aria-label="message life">
+                <h2>{ "A message's life" }</h2>
+                <p class="hint">{ "Click a message number in the log, a violation, or a message dot in flight to follow it." }</p>
+            </section>
+        };
+    };
+    let runner = sim.runner.borrow();
+    let life = runner.sim().ledger().get(MsgId(id)).cloned();
+    let needle = format!("#{id}");
+    let events: Vec<(SimTime, String)> = runner
+        .sim()
+        .trace()
+        .iter()
+        .filter(|e| {
+            message_of(&e.event) == Some(id)
+                || matches!(&e.event, brokersim::Event::Violation { detail, .. }
+                    if detail.split(|c: char| !c.is_ascii_alphanumeric() && c != '#').any(|w| w == needle))
+        })
+        .take(200)
+        .map(|e| (e.at, explain(&e.event)))
+        .collect();
+    drop(runner);
+    let seek = |at: SimTime| {
+        let d = sim.dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::Seek(at)))
+    };
+    let close = {
+        let d = sim.dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::ShowMessage(None)))
+    };
+    let facts = match &life {
+        None => {
+            html! { <p>{ format!("Message #{id} has not been published (yet) at this point of the run.") }</p> }
+        }
+        Some(l) => {
+            let at = |t: Option<SimTime>| {
+                t.map_or_else(|| "never (so far)".to_owned(), |t| t.to_string())
+            };
+            html! {
+                <dl class="facts">
+                    <dt>{ "producer" }</dt><dd>{ format!("p{} (its message {})", l.producer + 1, l.producer_seq) }</dd>
+                    <dt>{ "published" }</dt><dd>{ format!("{} ({} attempt(s))", l.published_at, l.attempts) }</dd>
+                    <dt>{ "confirmed" }</dt><dd>{ at(l.confirmed_at) }</dd>
+                    <dt>{ "rejected" }</dt><dd>{ at(l.rejected_at) }</dd>
+                    <dt>{ "stored on" }</dt><dd>{ holders(l.copies) }</dd>
+                    <dt>{ "delivered" }</dt><dd>{ format!("{} time(s), first {}", l.deliveries, at(l.first_delivered_at)) }</dd>
+                    if let Some(t) = l.unrecoverable_at {
+                        <dt class="bad">{ "lost" }</dt>
+                        <dd class="bad">
+                            { "its last copy vanished at " }
+                            <button class="link" onclick={seek(t)}>{ t.to_string() }</button>
+                        </dd>
+                    }
+                </dl>
+            }
+        }
+    };
+    let rows = events
+        .into_iter()
+        .map(|(at, text)| html! {
+            <li><button class="at link" onclick={seek(at)}>{ at.to_string() }</button>{ " " }{ text }</li>
+        })
+        .collect::<Html>();
+    html! {
+        <section class="panel life" aria-label="message life" id="message-life">
+            <h2>{ format!("The life of message #{id}") }
+                <button class="close" onclick={close} aria-label="close the message's life">{ "✕" }</button></h2>
+            { facts }
+            <ol class="entries">{ rows }</ol>
+        </section>
+    }
+}

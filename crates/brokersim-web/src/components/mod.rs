@@ -1,0 +1,13 @@
+//! One component per file, as in yew's function_todomvc example.
+
+pub mod app;
+pub mod charts;
+pub mod cluster;
+pub mod config_panel;
+pub mod controls;
+pub mod event_log;
+pub mod fault_menu;
+pub mod message_life;
+pub mod notice;
+pub mod numbers;
+pub mod share_panel;

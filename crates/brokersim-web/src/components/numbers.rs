@@ -1,0 +1,91 @@
+//! The live report: the very numbers `brokersim run --json` prints, so far
+//! (final once the run has finished), and the violations with a link to
+//! the moment each happened.
+
+use brokersim::SimTime;
+use yew::prelude::*;
+
+use crate::state::{Action, use_sim};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub frame: u64,
+}
+
+#[component]
+pub fn Numbers(props: &Props) -> Html {
+    let _ = props.frame;
+    let sim = use_sim();
+    let report = sim.runner.borrow().report();
+    let finished = sim.runner.borrow().is_finished();
+    let row = |key: &'static str, label: &'static str, value: String, bad: bool| {
+        html! {
+            <div class={classes!("num", bad.then_some("bad"))}>
+                <dt>{ label }</dt>
+                <dd data-report={key}>{ value }</dd>
+            </div>
+        }
+    };
+    let opt = |v: Option<u64>| v.map_or_else(|| "—".to_owned(), |v| v.to_string());
+    let detection = if report.detection_ms.is_empty() {
+        "—".to_owned()
+    } else {
+        report
+            .detection_ms
+            .iter()
+            .map(|d| format!("{:.1} s", *d as f64 / 1000.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let violations = report
+        .violations
+        .iter()
+        .take(20)
+        .map(|v| {
+            let at = v.at_ms;
+            let d = sim.dispatch.clone();
+            let go = Callback::from(move |_: MouseEvent| {
+                d.dispatch(Action::Seek(SimTime::from_ms(at)))
+            });
+            html! {
+                <li class="violation">
+                    <button class="link" onclick={go} aria-label={format!("jump to {}", SimTime::from_ms(at))}>
+                        { SimTime::from_ms(at).to_string() }
+                    </button>
+                    { format!(" {}: {}", v.property, v.detail) }
+                </li>
+            }
+        })
+        .collect::<Html>();
+    html! {
+        <section class="panel numbers" aria-label="live numbers">
+            <h2>{ if finished { "Report (final)" } else { "Report (so far)" } }</h2>
+            <dl class="grid">
+                { row("published", "published", report.published.to_string(), false) }
+                { row("confirmed", "confirmed", report.confirmed.to_string(), false) }
+                { row("rejected", "rejected", report.rejected.to_string(), report.rejected > 0) }
+                { row("indeterminate", "indeterminate", report.indeterminate.to_string(), false) }
+                { row("delivered", "delivered", report.delivered.to_string(), false) }
+                { row("redelivered", "redelivered", report.redelivered.to_string(), false) }
+                { row("duplicated", "duplicated", report.duplicated.to_string(), report.duplicated > 0) }
+                { row("lost", "lost", report.lost.to_string(), report.lost > 0) }
+                { row("unavailable_ms", "unavailable", format!("{:.1} s", report.unavailable_ms as f64 / 1000.0), false) }
+                { row("failovers", "failovers", report.failovers.to_string(), false) }
+                { row("detection_ms", "detection", detection, false) }
+                { row("rto_ms", "RTO", opt(report.rto_ms), false) }
+                { row("rpo_messages", "RPO", opt(report.rpo_messages), false) }
+            </dl>
+            <p class="hash">{ "trace hash " }<code data-report="trace_hash">{ report.trace_hash.clone() }</code>
+                <span data-report="unavailable_ms_raw" hidden=true>{ report.unavailable_ms }</span>
+                <span data-report="detection_ms_raw" hidden=true>
+                    { report.detection_ms.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",") }
+                </span>
+                <span data-report="violations_count" hidden=true>{ report.violations.len() }</span>
+            </p>
+            if !report.violations.is_empty() {
+                <h3 class="violations-title">{ format!("⚠ {} violation(s)", report.violations.len()) }</h3>
+                <ul class="violations" id="violations">{ violations }</ul>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,36 @@
+//! brokersim in the browser: a Yew app that drives the very same
+//! deterministic `brokersim::Sim` as the CLI, compiled to wasm32.
+//! `cargo xtask serve` builds and serves it.
+
+// Natively (clippy, unit tests) nothing renders the app, so the page's code
+// would all count as unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
+mod browser;
+mod classify;
+mod components;
+mod hooks;
+mod perf;
+mod runner;
+mod series;
+mod settings_doc;
+mod share;
+mod state;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    #[cfg(target_arch = "wasm32")]
+    {
+        let root = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("app"));
+        match root {
+            Some(root) => {
+                yew::Renderer::<components::app::App>::with_root(root).render();
+            }
+            None => {
+                yew::Renderer::<components::app::App>::new().render();
+            }
+        }
+    }
+}

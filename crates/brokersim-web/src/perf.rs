@@ -1,0 +1,59 @@
+//! Wall-clock time and the frame statistics the performance test reads.
+//!
+//! Each animation frame's main-thread time (simulation work plus the
+//! redraw) is pushed to `window.__brokersimFrames`, a plain array of
+//! milliseconds the browser test turns into a p95.
+
+/// Milliseconds from `performance.now()` (0 when not in a browser).
+pub fn now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(0.0, |p| p.now())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0.0
+    }
+}
+
+/// A named `performance.mark`, for the first-render figure.
+pub fn mark(name: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = name;
+}
+
+/// Frames kept for the statistics.
+#[cfg(target_arch = "wasm32")]
+const KEPT: u32 = 2_000;
+
+/// Records how long one frame kept the main thread busy.
+pub fn record_frame(ms: f64) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsValue;
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let key = JsValue::from_str("__brokersimFrames");
+        let frames = match js_sys::Reflect::get(&window, &key) {
+            Ok(v) if v.is_object() => js_sys::Array::from(&v),
+            _ => {
+                let a = js_sys::Array::new();
+                let _ = js_sys::Reflect::set(&window, &key, &a);
+                a
+            }
+        };
+        if frames.length() >= KEPT {
+            frames.shift();
+        }
+        frames.push(&JsValue::from_f64(ms));
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = ms;
+}

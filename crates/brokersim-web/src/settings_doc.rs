@@ -1,0 +1,95 @@
+//! The real products' settings the configuration panel offers, with their
+//! real names, a one-line explanation and the real default (README.md,
+//! "Settings"). The core validates them; this is only what the page says.
+
+pub struct SettingDoc {
+    pub name: &'static str,
+    pub explain: &'static str,
+    pub default: &'static str,
+    /// The accepted words, when the setting is a choice.
+    pub choices: &'static [&'static str],
+}
+
+pub const SYSTEMS: &[(&str, &str)] = &[
+    ("rabbitmq-mirrored", "RabbitMQ classic mirrored queues"),
+    (
+        "activemq",
+        "ActiveMQ Classic master/slave on a shared store",
+    ),
+    ("rabbitmq-quorum", "RabbitMQ quorum queues (planned)"),
+    ("kafka", "Kafka replicated partitions (planned)"),
+];
+
+const MIRRORED: &[SettingDoc] = &[
+    SettingDoc {
+        name: "ha-mode",
+        explain: "which nodes hold a mirror of the queue; without it the queue is not mirrored",
+        default: "none (not mirrored)",
+        choices: &["all", "exactly", "nodes"],
+    },
+    SettingDoc {
+        name: "ha-params",
+        explain: "exactly: number of copies, master included; nodes: list of broker names",
+        default: "—",
+        choices: &[],
+    },
+    SettingDoc {
+        name: "ha-sync-mode",
+        explain: "manual: new mirrors start empty; automatic: they are copied the queue when they join",
+        default: "manual",
+        choices: &["manual", "automatic"],
+    },
+    SettingDoc {
+        name: "ha-promote-on-failure",
+        explain: "whether an unsynchronised mirror may take over when the master fails",
+        default: "always",
+        choices: &["always", "when-synced"],
+    },
+    SettingDoc {
+        name: "ha-promote-on-shutdown",
+        explain: "the same when the master is stopped gracefully",
+        default: "when-synced",
+        choices: &["always", "when-synced"],
+    },
+    SettingDoc {
+        name: "cluster_partition_handling",
+        explain: "what nodes do when the network splits them",
+        default: "ignore",
+        choices: &["ignore", "pause_minority", "autoheal"],
+    },
+    SettingDoc {
+        name: "net_ticktime",
+        explain: "seconds; nodes tick every quarter of it and declare a silent peer down after it",
+        default: "60",
+        choices: &[],
+    },
+];
+
+const ACTIVEMQ: &[SettingDoc] = &[
+    SettingDoc {
+        name: "lockAcquireSleepInterval",
+        explain: "ms between a slave's attempts to take the store lock",
+        default: "10000",
+        choices: &[],
+    },
+    SettingDoc {
+        name: "locker",
+        explain: "an OS file lock held while the master lives, or a lease the master renews",
+        default: "shared-file-locker",
+        choices: &["shared-file-locker", "lease-database-locker"],
+    },
+    SettingDoc {
+        name: "lockKeepAlivePeriod",
+        explain: "ms; how often the master renews its lease or checks its lock; 0 = never",
+        default: "0",
+        choices: &[],
+    },
+];
+
+pub fn for_system(system: &str) -> &'static [SettingDoc] {
+    match system {
+        "rabbitmq-mirrored" => MIRRORED,
+        "activemq" => ACTIVEMQ,
+        _ => &[],
+    }
+}

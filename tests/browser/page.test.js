@@ -1,0 +1,143 @@
+// The page does what a student needs: it loads cleanly, plays, lets them
+// crash the leader by clicking it, explains the detection and the
+// failover, shows the same numbers as the CLI, shares the run as a link,
+// and says what is wrong with a bad link.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  launch, open, seek, runToEnd, pageReport, fragmentFor, freshDir, CLI, SHOTS,
+} from './helpers.js';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('the page loads the default scenario without console errors', async () => {
+  const { page, errors, context } = await open(browser);
+  assert.match(await page.textContent('#scenario-title'), /master crashes/);
+  assert.equal(await page.getAttribute('[data-broker="b1"]', 'data-role'), 'master');
+  await page.screenshot({ path: join(SHOTS, 'loaded.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('play advances virtual time and pause stops it', async () => {
+  const { page, errors, context } = await open(browser);
+  await page.click('#play');
+  await page.waitForFunction(() => !document.getElementById('clock').textContent.startsWith('0.000s'));
+  await page.keyboard.press('Space'); // pause from the keyboard
+  const a = await page.textContent('#clock');
+  await page.waitForTimeout(200);
+  assert.equal(await page.textContent('#clock'), a);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('crashing the leader by clicking it: detection, failover, and the CLI agrees', async () => {
+  const { page, errors, context } = await open(browser);
+  await seek(page, 4000);
+  await page.waitForFunction(() => document.getElementById('clock').textContent.startsWith('4.000s'));
+  await page.click('[data-broker="b1"]');
+  await page.click('#broker-menu #act-crash');
+  await page.waitForFunction(() => document.querySelector('[data-broker="b1"]').dataset.status === 'crashed');
+  await page.screenshot({ path: join(SHOTS, 'crashed.png') });
+  await seek(page, 14000);
+  await page.waitForFunction(() => document.querySelector('[data-broker="b2"]').dataset.role === 'master');
+  await page.screenshot({ path: join(SHOTS, 'failover.png') });
+
+  const log = await page.textContent('#log');
+  assert.match(log, /b1/);
+  const detection = await page.$$eval('#log [data-kind="detection"]', (els) => els.map((e) => e.textContent).join('\n'));
+  assert.match(detection, /b1/, 'a detector declared b1 down');
+  assert.match(log, /promoted/i, 'the log shows the failover');
+
+  await runToEnd(page);
+  await page.screenshot({ path: join(SHOTS, 'finished.png'), fullPage: true });
+  const shown = await pageReport(page);
+
+  // Export the scenario (the user's crash included) and run the CLI on it.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+  const dir = freshDir();
+  const file = join(dir, 'scenario.json');
+  await download.saveAs(file);
+  const scenario = JSON.parse(readFileSync(file, 'utf8'));
+  assert.deepEqual(scenario.faults[0], { at_ms: 4000, crash: 'b1' });
+  const cli = JSON.parse(execFileSync(CLI, ['run', file, '--json'], { encoding: 'utf8' }));
+  const expected = {
+    published: cli.published, confirmed: cli.confirmed, rejected: cli.rejected,
+    indeterminate: cli.indeterminate, delivered: cli.delivered, redelivered: cli.redelivered,
+    duplicated: cli.duplicated, lost: cli.lost, unavailable_ms: cli.unavailable_ms,
+    failovers: cli.failovers, detection_ms: cli.detection_ms,
+    violations: cli.violations.length, trace_hash: cli.trace_hash,
+  };
+  assert.deepEqual(shown, expected);
+  console.log(`# page and CLI agree: ${JSON.stringify(shown)}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a share link round-trips the run, user actions included', async () => {
+  const { page, context } = await open(browser);
+  await seek(page, 6000);
+  await page.waitForFunction(() => document.getElementById('clock').textContent.startsWith('6.000s'));
+  await page.click('[data-broker="b2"]');
+  await page.click('#broker-menu #act-stop');
+  await page.waitForFunction(() => document.getElementById('faults').textContent.includes('"stop":"b2"'));
+  const link = await page.inputValue('#share-link');
+  assert.match(link, /#s=/);
+  await runToEnd(page);
+  const first = await pageReport(page);
+
+  const other = await browser.newContext();
+  const again = await other.newPage();
+  await again.goto(link);
+  await again.waitForSelector('[data-broker="b1"]');
+  assert.match(await again.textContent('#faults'), /"stop":"b2"/);
+  await runToEnd(again);
+  assert.deepEqual(await pageReport(again), first);
+  await other.close();
+  await context.close();
+});
+
+test('a bad link shows what is wrong and falls back to the default scenario', async () => {
+  const { page, context } = await open(browser, '#s=this-is-not-a-scenario');
+  assert.match(await page.textContent('#notice'), /link could not be opened.*(base64url|inflate)/);
+  assert.match(await page.textContent('#scenario-title'), /master crashes/);
+
+  const bad = fragmentFor({
+    version: 1, title: '<b>not bold</b>', duration_ms: 1000, system: 'activemq', brokers: 2,
+    faults: [{ at_ms: 1, crash: 'b9' }],
+  });
+  const second = await open(browser, bad);
+  const notice = await second.page.textContent('#notice');
+  assert.match(notice, /faults\[0\]\.crash/);
+  assert.match(notice, /b9/);
+  await second.page.screenshot({ path: join(SHOTS, 'bad-link.png') });
+  await second.context.close();
+  await context.close();
+});
+
+test('user text is shown as text, never as HTML', async () => {
+  const fragment = fragmentFor({
+    version: 1, title: '<img src=x onerror=alert(1)>', description: '<script>bad()</script>',
+    duration_ms: 5000, system: 'activemq', brokers: 2,
+  });
+  const { page, errors, context } = await open(browser, fragment);
+  assert.equal(await page.textContent('#scenario-title'), '<img src=x onerror=alert(1)>');
+  assert.equal(await page.$('#scenario-title img'), null);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a narrow screen still shows the cluster and the controls', async () => {
+  const { page, errors, context } = await open(browser, '', { width: 400, height: 800 });
+  const box = await page.locator('#cluster-svg').boundingBox();
+  assert.ok(box.width <= 400 && box.width > 300, `cluster width ${box.width}`);
+  assert.ok(await page.isVisible('#play'));
+  await page.screenshot({ path: join(SHOTS, 'narrow.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
