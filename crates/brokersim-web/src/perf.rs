@@ -42,7 +42,8 @@ pub fn record_frame(ms: f64) {
         };
         let key = JsValue::from_str("__brokersimFrames");
         let frames = match js_sys::Reflect::get(&window, &key) {
-            Ok(v) if v.is_object() => js_sys::Array::from(&v),
+            // The very array (the test may replace it), not a copy of it.
+            Ok(v) if js_sys::Array::is_array(&v) => wasm_bindgen::JsCast::unchecked_into(v),
             _ => {
                 let a = js_sys::Array::new();
                 let _ = js_sys::Reflect::set(&window, &key, &a);

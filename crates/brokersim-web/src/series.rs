@@ -99,20 +99,21 @@ impl Series {
     }
 }
 
-/// Messages the leader holds beyond its shortest live replica.
+/// Messages a leader holds beyond its least up-to-date replica, over every
+/// queue or partition.
 pub fn replica_lag(sim: &Sim) -> u32 {
     let view = sim.view();
-    let leader = view
-        .replicas
-        .iter()
-        .filter(|r| r.role == Role::Master)
-        .map(|r| r.length)
-        .max();
-    let Some(leader) = leader else { return 0 };
     view.replicas
         .iter()
-        .filter(|r| r.role == Role::Mirror)
-        .map(|r| leader.saturating_sub(r.length))
+        .filter(|r| r.role == Role::Master)
+        .map(|leader| {
+            view.replicas
+                .iter()
+                .filter(|r| r.role == Role::Mirror && r.partition == leader.partition)
+                .map(|r| leader.length.saturating_sub(r.length))
+                .max()
+                .unwrap_or(0)
+        })
         .max()
         .unwrap_or(0)
 }

@@ -16,8 +16,8 @@ pub const SYSTEMS: &[(&str, &str)] = &[
         "activemq",
         "ActiveMQ Classic master/slave on a shared store",
     ),
-    ("rabbitmq-quorum", "RabbitMQ quorum queues (planned)"),
-    ("kafka", "Kafka replicated partitions (planned)"),
+    ("rabbitmq-quorum", "RabbitMQ quorum queues (Raft)"),
+    ("kafka", "Kafka replicated partitions (KRaft)"),
 ];
 
 const MIRRORED: &[SettingDoc] = &[
@@ -86,10 +86,90 @@ const ACTIVEMQ: &[SettingDoc] = &[
     },
 ];
 
+const KAFKA: &[SettingDoc] = &[
+    SettingDoc {
+        name: "partitions",
+        explain: "partitions of the topic, each with its own leader and followers",
+        default: "1",
+        choices: &[],
+    },
+    SettingDoc {
+        name: "replication.factor",
+        explain: "copies of each partition, leader included",
+        default: "1",
+        choices: &[],
+    },
+    SettingDoc {
+        name: "min.insync.replicas",
+        explain: "with acks=all, a write needs this many in-sync replicas or it is refused",
+        default: "1",
+        choices: &[],
+    },
+    SettingDoc {
+        name: "unclean.leader.election.enable",
+        explain: "whether a replica outside the ISR may become leader (and lose committed data)",
+        default: "false",
+        choices: &["false", "true"],
+    },
+    SettingDoc {
+        name: "replica.lag.time.max.ms",
+        explain: "a follower that has not caught up for this long leaves the ISR",
+        default: "30000",
+        choices: &[],
+    },
+    SettingDoc {
+        name: "broker.heartbeat.interval.ms",
+        explain: "how often a broker heartbeats the KRaft controller",
+        default: "2000",
+        choices: &[],
+    },
+    SettingDoc {
+        name: "broker.session.timeout.ms",
+        explain: "the controller fences a broker silent for this long",
+        default: "9000",
+        choices: &[],
+    },
+    SettingDoc {
+        name: "replica.fetch.wait.max.ms",
+        explain: "how long a follower's fetch waits at the leader for new data",
+        default: "500",
+        choices: &[],
+    },
+];
+
+const QUORUM: &[SettingDoc] = &[
+    SettingDoc {
+        name: "x-quorum-initial-group-size",
+        explain: "members of the queue's Raft group",
+        default: "3",
+        choices: &[],
+    },
+    SettingDoc {
+        name: "delivery-limit",
+        explain: "redeliveries after which a message is dropped",
+        default: "none",
+        choices: &[],
+    },
+    SettingDoc {
+        name: "net_ticktime",
+        explain: "seconds; nodes declare a silent peer down after it",
+        default: "60",
+        choices: &[],
+    },
+    SettingDoc {
+        name: "cluster_partition_handling",
+        explain: "what nodes do when the network splits them",
+        default: "ignore",
+        choices: &["ignore", "pause_minority", "autoheal"],
+    },
+];
+
 pub fn for_system(system: &str) -> &'static [SettingDoc] {
     match system {
         "rabbitmq-mirrored" => MIRRORED,
         "activemq" => ACTIVEMQ,
+        "kafka" => KAFKA,
+        "rabbitmq-quorum" => QUORUM,
         _ => &[],
     }
 }

@@ -18,6 +18,11 @@ use crate::runner::Runner;
 /// Wall-clock budget for simulation work in one animation frame.
 pub const FRAME_BUDGET_MS: f64 = 4.0;
 
+/// Catching up after a seek, a replay or "run to end" may take more of a
+/// frame than playing does: nothing moves on screen meanwhile, and the page
+/// still answers between frames.
+pub const CATCH_UP_BUDGET_MS: f64 = 12.0;
+
 /// A seek or a click may take longer than a frame's budget before the rest
 /// is left to later frames: long enough that most jumps finish at once.
 pub const SEEK_BUDGET_MS: f64 = 40.0;
@@ -127,7 +132,12 @@ impl Reducible for UiState {
                         let us = (dt_ms * 1_000.0 * 10f64.powf(next.speed_log)).round() as u64;
                         SimTime(runner.now().as_us() + us.max(1))
                     });
-                    runner.work(play_to, FRAME_BUDGET_MS, &crate::perf::now_ms);
+                    let budget = if runner.busy().is_some() {
+                        CATCH_UP_BUDGET_MS
+                    } else {
+                        FRAME_BUDGET_MS
+                    };
+                    runner.work(play_to, budget, &crate::perf::now_ms);
                     if runner.is_finished() && runner.busy().is_none() {
                         next.playing = false;
                     }

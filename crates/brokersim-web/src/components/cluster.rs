@@ -86,14 +86,28 @@ fn status_look(status: BrokerStatus) -> (&'static str, &'static str, &'static st
     }
 }
 
-fn role_word(r: &ReplicaView) -> String {
-    let role = match r.role {
-        Role::Master => "★ leader",
-        Role::Mirror => "mirror",
-        Role::Slave => "slave",
-        Role::PausedMinority => "paused (minority)",
+/// A replica's role in the words of its system (Kafka: leader/follower, in
+/// the ISR or not; RabbitMQ: master/mirror, synchronised or not).
+fn role_word(system: &str, r: &ReplicaView) -> String {
+    let kafka = system == "kafka";
+    let role = match (r.role, kafka) {
+        (Role::Master, _) => "★ leader",
+        (Role::Mirror, true) => "follower",
+        (Role::Mirror, false) => "mirror",
+        (Role::Slave, _) => "slave",
+        (Role::PausedMinority, _) => "paused (minority)",
     };
     format!("{role} · e{}", r.epoch)
+}
+
+fn data_word(system: &str, r: &ReplicaView) -> String {
+    let synced = match (system == "kafka", r.synced) {
+        (true, true) => "in ISR ✓",
+        (true, false) => "out of ISR ✗",
+        (false, true) => "synced ✓",
+        (false, false) => "unsynced ✗",
+    };
+    format!("{} msgs · {synced}", r.length)
 }
 
 fn arc(cx: f64, cy: f64, r: f64, frac: f64) -> String {
@@ -217,8 +231,13 @@ pub fn Cluster(props: &Props) -> Html {
         .map(|(i, b)| {
             let (x, y) = layout.broker(i);
             let (fill, ink, icon, word) = status_look(b.status);
-            let replica = view.replicas.iter().find(|rep| usize::from(rep.broker.0) == i);
-            let leader = replica.is_some_and(|rep| rep.role == Role::Master);
+            let mine: Vec<&ReplicaView> = view
+                .replicas
+                .iter()
+                .filter(|rep| usize::from(rep.broker.0) == i)
+                .collect();
+            let replica = mine.first().copied();
+            let leader = mine.iter().any(|rep| rep.role == Role::Master);
             let picked = match (&props.partition, &props.selected) {
                 (Some(groups), _) => groups.get(i).copied().unwrap_or(false),
                 (None, Some(Selected::Broker(s))) => usize::from(*s) == i,
@@ -236,16 +255,32 @@ pub fn Cluster(props: &Props) -> Html {
                     })
                 })
             };
-            let role_line = replica.map(role_word).unwrap_or_else(|| "no replica".into());
-            let data_line = replica
-                .map(|rep| {
-                    format!(
-                        "{} msgs · {}",
-                        rep.length,
-                        if rep.synced { "synced ✓" } else { "unsynced ✗" }
-                    )
-                })
-                .unwrap_or_default();
+            let (role_line, data_line) = if mine.len() > 1 {
+                // Several partitions: one short line per partition instead.
+                let leads = mine.iter().filter(|r| r.role == Role::Master).count();
+                (
+                    format!("{} partitions, leads {leads}", mine.len()),
+                    mine.iter()
+                        .take(4)
+                        .map(|r| {
+                            format!(
+                                "P{}{}{}",
+                                r.partition,
+                                if r.role == Role::Master { "★" } else { "" },
+                                if r.synced { "" } else { "✗" }
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            } else {
+                (
+                    replica
+                        .map(|r| role_word(view.system, r))
+                        .unwrap_or_else(|| "no replica".into()),
+                    replica.map(|r| data_word(view.system, r)).unwrap_or_default(),
+                )
+            };
             let group = partitioned.then(|| format!("group {}", group_letter(b.group)));
             let label = format!(
                 "{}: {word}; {role_line}; {data_line}{}. Click for actions.",

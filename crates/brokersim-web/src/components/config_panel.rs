@@ -251,20 +251,10 @@ pub fn ConfigPanel(props: &Props) -> Html {
         let draft = draft.clone();
         Callback::from(move |_: MouseEvent| {
             let mut s = (*draft).clone();
-            s.producers.push(ProducerSpec {
-                rate_per_s: 20,
-                count: None,
-                start_ms: None,
-                persistent: None,
-                confirms: None,
-                retries: None,
-                confirm_timeout_ms: None,
-                acks: None,
-                idempotent: None,
-                connect: None,
-                connect_timeout_ms: None,
-                network_recovery_interval_ms: None,
-            });
+            // Through serde, so fields the core adds later take their defaults.
+            if let Ok(p) = serde_json::from_str::<ProducerSpec>(r#"{"rate_per_s": 20}"#) {
+                s.producers.push(p);
+            }
             draft.set(s);
         })
     };
@@ -272,15 +262,9 @@ pub fn ConfigPanel(props: &Props) -> Html {
         let draft = draft.clone();
         Callback::from(move |_: MouseEvent| {
             let mut s = (*draft).clone();
-            s.consumers.push(ConsumerSpec {
-                ack: None,
-                prefetch: None,
-                process_ms: None,
-                start_ms: None,
-                connect: None,
-                connect_timeout_ms: None,
-                network_recovery_interval_ms: None,
-            });
+            if let Ok(c) = serde_json::from_str::<ConsumerSpec>("{}") {
+                s.consumers.push(c);
+            }
             draft.set(s);
         })
     };
