@@ -74,11 +74,14 @@ pub fn App() -> Html {
         }
     });
 
-    // Panels that do not need every frame redraw ten times a second.
-    let slow = if state.playing {
-        state.frame / 6
-    } else {
-        state.frame
+    // Panels that do not need every frame redraw ten times a second, each
+    // on a different frame, so no one frame pays for all of them.
+    let slow = |offset: u64| {
+        if state.playing {
+            (state.frame + offset) / 6
+        } else {
+            state.frame
+        }
     };
     let title = state.runner.borrow().scenario().title.clone();
     html! {
@@ -93,17 +96,17 @@ pub fn App() -> Html {
                 <section class="stage" aria-label="cluster">
                     <Cluster frame={state.frame} selected={state.selected.clone()}
                         partition={state.partition.clone()} />
-                    <FaultMenu frame={slow} selected={state.selected.clone()}
+                    <FaultMenu frame={slow(1)} selected={state.selected.clone()}
                         partition={state.partition.clone()} />
                 </section>
                 <aside class="side">
-                    <Numbers frame={slow} />
-                    <Charts frame={slow} />
+                    <Numbers frame={slow(2)} />
+                    <Charts frame={slow(3)} />
                 </aside>
             </main>
             <section class="lower">
-                <EventLog frame={slow} />
-                <MessageLife frame={slow} message={state.message} />
+                <EventLog frame={slow(4)} />
+                <MessageLife frame={slow(5)} message={state.message} />
             </section>
             <section class="lower">
                 <ConfigPanel generation={generation} />

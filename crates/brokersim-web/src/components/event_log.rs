@@ -37,13 +37,11 @@ pub fn EventLog(props: &Props) -> Html {
 
     let runner = sim.runner.borrow();
     let trace = runner.sim().trace();
-    let view = runner.sim().view();
-    let names: Vec<String> = view
-        .brokers
-        .iter()
-        .map(|b| b.name.clone())
-        .chain(view.producers.iter().map(|c| c.name.clone()))
-        .chain(view.consumers.iter().map(|c| c.name.clone()))
+    let config = runner.sim().config();
+    let names: Vec<String> = (1..=usize::from(config.broker_count))
+        .map(|i| format!("b{i}"))
+        .chain((1..=config.producers.len()).map(|i| format!("p{i}")))
+        .chain((1..=config.consumers.len()).map(|i| format!("c{i}")))
         .collect();
     let wanted = |i: usize| -> bool {
         let entry = &trace[i];

@@ -35,14 +35,8 @@ fn value_of(id: &str) -> Option<String> {
 #[component]
 pub fn FaultMenu(props: &Props) -> Html {
     let sim = use_sim();
-    let brokers: Vec<String> = sim
-        .runner
-        .borrow()
-        .sim()
-        .view()
-        .brokers
-        .iter()
-        .map(|b| b.name.clone())
+    let brokers: Vec<String> = (1..=sim.runner.borrow().sim().config().broker_count)
+        .map(|i| format!("b{i}"))
         .collect();
     let inject = |make: Box<dyn Fn() -> Option<FaultSpec>>| {
         let d = sim.dispatch.clone();
