@@ -81,6 +81,9 @@ impl Network {
             (Addr::Broker(x), Addr::Broker(y)) => {
                 self.group[usize::from(x.0)] == self.group[usize::from(y.0)]
             }
+            (Addr::Broker(x), Addr::Controller) | (Addr::Controller, Addr::Broker(x)) => {
+                self.group[usize::from(x.0)] == self.controller_group
+            }
             _ => true,
         }
     }
@@ -191,6 +194,9 @@ mod tests {
         assert!(!net.can_reach(b(0), b(1)));
         assert!(net.can_reach(b(1), b(2)));
         assert!(net.can_reach(Addr::Producer(crate::ids::ClientId(0)), b(0)));
+        // The controller sits with the larger group.
+        assert!(net.can_reach(Addr::Controller, b(1)));
+        assert!(!net.can_reach(b(0), Addr::Controller));
         assert_eq!(net.reachable_brokers(BrokerId(1)), 2);
         net.heal();
         assert!(net.can_reach(b(0), b(1)));

@@ -386,6 +386,75 @@ fn kafka_settings_are_checked_with_their_real_names() {
         json!({ "rate_per_s": 1, "delivery_timeout_ms": 100, "request_timeout_ms": 200 }),
         "producers[0].delivery_timeout_ms",
     );
+    producer(
+        json!({ "rate_per_s": 1, "max_in_flight": 0 }),
+        "producers[0].max_in_flight",
+    );
+    producer(
+        json!({ "rate_per_s": 1, "network_recovery_interval_ms": 10 }),
+        "producers[0].network_recovery_interval_ms",
+    );
+    let consumer = |c: Value, system: &str, path: &str| {
+        let text = json!({
+            "version": 1, "duration_ms": 1000, "system": system, "brokers": 3, "consumers": [c]
+        })
+        .to_string();
+        let e = Scenario::from_json(&text).unwrap_err();
+        assert_eq!(e.path, path, "{e}");
+    };
+    consumer(
+        json!({ "auto_offset_reset": "smallest" }),
+        "kafka",
+        "consumers[0].auto_offset_reset",
+    );
+    consumer(
+        json!({ "auto_commit_interval_ms": 0 }),
+        "kafka",
+        "consumers[0].auto_commit_interval_ms",
+    );
+    consumer(
+        json!({ "auto_offset_reset": "earliest" }),
+        "rabbitmq-mirrored",
+        "consumers[0].auto_offset_reset",
+    );
+    let text = json!({
+        "version": 1, "duration_ms": 1000, "system": "rabbitmq-mirrored", "brokers": 3,
+        "producers": [{ "rate_per_s": 1, "acks": "all" }]
+    })
+    .to_string();
+    assert_eq!(
+        Scenario::from_json(&text).unwrap_err().path,
+        "producers[0].acks"
+    );
+    let text = json!({
+        "version": 1, "duration_ms": 1000, "system": "kafka", "brokers": 3,
+        "faults": [{ "at_ms": 1, "partition": [["b1", "controller"], ["b2", "controller"]] }]
+    })
+    .to_string();
+    assert_eq!(
+        Scenario::from_json(&text).unwrap_err().path,
+        "faults[0].partition[1][1]"
+    );
+}
+
+#[test]
+fn a_partition_can_leave_the_controller_with_the_minority() {
+    // The controller sits with b1 alone: it fences b2 and b3 and keeps b1 leading.
+    let (_, trace) = run(|s| {
+        s["faults"] = json!([
+            { "at_ms": 2000, "partition": [["b1", "controller"], ["b2", "b3"]] },
+            { "at_ms": 20000, "heal": true }
+        ]);
+    });
+    let fenced: Vec<BrokerId> = kafka_events(&trace)
+        .iter()
+        .filter_map(|(_, k)| match k {
+            KafkaEvent::Fenced { broker } => Some(*broker),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fenced, vec![b(2), b(3)]);
+    assert_eq!(elections(&trace).len(), 1, "b1 keeps leading");
 }
 
 #[test]
