@@ -40,6 +40,18 @@ pub fn Controls(props: &Props) -> Html {
     let finished = runner.is_finished();
     let phase_ms = runner.scenario().duration_ms;
     let draining = now.as_ms() > phase_ms;
+    // Where the scheduled faults fall on the timeline, your actions included.
+    let end_ms = end.as_ms().max(1) as f64;
+    let marks = runner
+        .scenario()
+        .faults
+        .iter()
+        .map(|f| {
+            let x = format!("{:.1}", f.at_ms as f64 / end_ms * 1000.0);
+            let what = serde_json::to_string(f).unwrap_or_default();
+            html! { <line x1={x.clone()} x2={x} y1="0" y2="10"><title>{ what }</title></line> }
+        })
+        .collect::<Html>();
     drop(runner);
 
     let dispatch = sim.dispatch.clone();
@@ -95,10 +107,13 @@ pub fn Controls(props: &Props) -> Html {
                     aria-label="random seed" />
             </label>
             <div class="timeline">
-                <input type="range" id="timeline" min="0" max={end.as_ms().to_string()} step="1"
-                    value={now.as_ms().to_string()} oninput={on_seek}
-                    aria-label="timeline: drag to rewind or jump ahead"
-                    aria-valuetext={now.to_string()} />
+                <div class="track">
+                    <input type="range" id="timeline" min="0" max={end.as_ms().to_string()} step="1"
+                        value={now.as_ms().to_string()} oninput={on_seek}
+                        aria-label="timeline: drag to rewind or jump ahead"
+                        aria-valuetext={now.to_string()} />
+                    <svg class="marks" viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true">{ marks }</svg>
+                </div>
                 <span class="clock" id="clock" aria-live="off">{ format!("{now} / {end}") }</span>
                 <span class="phase" id="phase">{ status }</span>
             </div>
