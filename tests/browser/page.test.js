@@ -143,3 +143,22 @@ test('a narrow screen still shows the cluster and the controls', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a lost message can be followed from its violation to the moment it was lost', async () => {
+  const { page, errors, context } = await open(browser);
+  await page.selectOption('#preset', 'mirrored-unsynced-promotion');
+  await page.waitForFunction(() => /unsynchronised/i.test(document.getElementById('scenario-description').textContent));
+  await runToEnd(page);
+  assert.ok(Number(await page.textContent('[data-report="lost"]')) > 0, 'this preset loses messages');
+  assert.match(await page.textContent('#violations'), /confirmed_messages_are_not_lost/);
+  await page.click('#log .k-violation .msg-link');
+  await page.waitForSelector('#message-life');
+  const life = await page.textContent('#message-life');
+  assert.match(life, /confirmed/);
+  assert.match(life, /last copy vanished at/);
+  await page.click('#message-life dd.bad button');
+  await page.waitForFunction(() => !/finished/.test(document.getElementById('phase').textContent));
+  await page.screenshot({ path: join(SHOTS, 'lost-message.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
