@@ -174,6 +174,8 @@ fn unclean(enabled: bool) -> (Report, Vec<TraceEntry>) {
             "broker.session.timeout.ms": 6000, "unclean.leader.election.enable": enabled
         });
         s["producers"][0]["acks"] = json!("1");
+        // The consumer reads only after the failover: what it gets is what the log kept.
+        s["consumers"][0]["start_ms"] = json!(26000);
         s["faults"] = json!([
             { "at_ms": 1000, "slow_link": { "between": ["b1", "b2"], "latency_ms": 20000 } },
             { "at_ms": 10000, "crash": "b1" },
@@ -434,6 +436,32 @@ fn kafka_settings_are_checked_with_their_real_names() {
     assert_eq!(
         Scenario::from_json(&text).unwrap_err().path,
         "faults[0].partition[1][1]"
+    );
+}
+
+#[test]
+fn a_consumer_whose_log_diverged_goes_back_to_where_its_epoch_ends() {
+    // The consumer keeps up with b1; after the unclean election b2's log
+    // diverges under its position, and KIP-320 sends it back.
+    let (report, trace) = run(|s| {
+        s["settings"] = json!({
+            "replication.factor": 2, "replica.lag.time.max.ms": 4000,
+            "broker.session.timeout.ms": 6000, "unclean.leader.election.enable": true
+        });
+        s["producers"][0]["acks"] = json!("1");
+        s["faults"] = json!([
+            { "at_ms": 1000, "slow_link": { "between": ["b1", "b2"], "latency_ms": 20000 } },
+            { "at_ms": 10000, "crash": "b1" }
+        ]);
+    });
+    assert!(
+        kafka_events(&trace)
+            .iter()
+            .any(|(_, k)| matches!(k, KafkaEvent::ConsumerDiverged { .. }))
+    );
+    assert_eq!(
+        report.delivered, report.confirmed,
+        "what was written after the election is read too"
     );
 }
 

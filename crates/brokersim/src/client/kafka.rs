@@ -477,6 +477,8 @@ struct Cursor {
     committed: u64,
     asked_offset_at: Option<SimTime>,
     fetching: Option<(u32, SimTime)>,
+    /// The leader epoch of the last record fetched (KIP-320).
+    last_epoch: Option<u32>,
     /// The partition's high watermark at the last fetch answer, and when
     /// that answer came.
     high_watermark: Option<(u64, SimTime)>,
@@ -519,6 +521,7 @@ impl KafkaConsumer {
                 committed: 0,
                 asked_offset_at: None,
                 fetching: None,
+                last_epoch: None,
                 high_watermark: None,
             })
             .collect();
@@ -671,7 +674,7 @@ impl KafkaConsumer {
                 continue;
             };
             self.corr += 1;
-            let (corr, partition) = (self.corr, c.partition);
+            let (corr, partition, last_epoch) = (self.corr, c.partition, c.last_epoch);
             self.cursors[i].fetching = Some((corr, ctx.out.now));
             ctx.out.send(
                 self.me(),
@@ -680,6 +683,7 @@ impl KafkaConsumer {
                     partition,
                     offset,
                     corr,
+                    last_epoch,
                 }),
             );
         }
@@ -807,10 +811,11 @@ impl KafkaConsumer {
                 let Some(expected) = self.cursors[i].fetch_offset else {
                     return;
                 };
-                for (offset, msg) in records.iter().copied() {
+                for (offset, msg, epoch) in records.iter().copied() {
                     if offset == self.cursors[i].fetch_offset.unwrap_or(expected) {
                         self.buffer.push_back((partition, offset, msg));
                         self.cursors[i].fetch_offset = Some(offset + 1);
+                        self.cursors[i].last_epoch = Some(epoch);
                     }
                 }
                 if !self.busy {
@@ -818,6 +823,19 @@ impl KafkaConsumer {
                 }
             }
             FetchResult::NotLeader => self.metadata.invalidate(),
+            FetchResult::Diverging { end } => {
+                // KIP-320: go back to where the log we read diverged.
+                let c = &mut self.cursors[i];
+                c.fetch_offset = Some(end);
+                c.processed = c.processed.min(end);
+                c.last_epoch = None;
+                self.buffer.retain(|(p, o, _)| *p != partition || *o < end);
+                ctx.out.trace(Event::Kafka(KafkaEvent::ConsumerDiverged {
+                    consumer: self.id,
+                    partition,
+                    offset: end,
+                }));
+            }
             FetchResult::OutOfRange { log_end } => {
                 // The log was truncated under our position.
                 self.cursors[i].fetch_offset = None;
@@ -874,6 +892,7 @@ impl KafkaConsumer {
                 committed: 0,
                 asked_offset_at: None,
                 fetching: None,
+                last_epoch: None,
                 high_watermark: None,
             };
         }

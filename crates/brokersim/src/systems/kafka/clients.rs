@@ -134,23 +134,37 @@ impl Kafka {
         b: BrokerId,
         client: Addr,
         p: u16,
-        offset: u64,
-        corr: u32,
+        fetch: ReplicaFetch,
         out: &mut Out,
     ) {
+        let ReplicaFetch {
+            offset,
+            last_epoch,
+            corr,
+        } = fetch;
         let Some(replica) = self.brokers[usize::from(b.0)].replicas.get(usize::from(p)) else {
             return;
         };
-        if !matches!(replica.role, Role::Leader(_)) {
+        let respond = |out: &mut Out, result| {
             out.send(
                 Addr::Broker(b),
                 client,
                 kafka(KafkaMsg::FetchResponse {
                     partition: p,
                     corr,
-                    result: FetchResult::NotLeader,
+                    result,
                 }),
             );
+        };
+        if !matches!(replica.role, Role::Leader(_)) {
+            respond(out, FetchResult::NotLeader);
+            return;
+        }
+        // KIP-320: a position inside an epoch that ends earlier here has
+        // diverged; the consumer must go back to where that epoch ends.
+        if last_epoch != u32::MAX && offset > replica.end_of_epoch(last_epoch) {
+            let end = replica.end_of_epoch(last_epoch);
+            respond(out, FetchResult::Diverging { end });
             return;
         }
         if offset > replica.log_end() {
@@ -188,8 +202,11 @@ impl Kafka {
         let replica = &self.brokers[usize::from(b.0)].replicas[usize::from(p)];
         let hw = replica.high_watermark;
         let end = (offset + MAX_FETCH_RECORDS as u64).min(hw).max(offset);
-        let records: Vec<(u64, MsgId)> = (offset..end)
-            .map(|o| (o, replica.log[o as usize].msg))
+        let records: Vec<(u64, MsgId, u32)> = (offset..end)
+            .map(|o| {
+                let r = &replica.log[o as usize];
+                (o, r.msg, r.epoch)
+            })
             .collect();
         let result = FetchResult::Records {
             records: Box::new(records),
@@ -243,7 +260,15 @@ impl Kafka {
                 partition,
                 offset,
                 corr,
-            } => self.on_consumer_fetch(b, client, partition, offset, corr, out),
+                last_epoch,
+            } => {
+                let fetch = ReplicaFetch {
+                    offset,
+                    last_epoch: last_epoch.unwrap_or(u32::MAX),
+                    corr,
+                };
+                self.on_consumer_fetch(b, client, partition, fetch, out);
+            }
             KafkaMsg::ListOffsets { partition } => {
                 let replica = self.brokers[usize::from(b.0)]
                     .replicas

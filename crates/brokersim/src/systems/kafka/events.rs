@@ -91,6 +91,11 @@ pub enum KafkaEvent {
         offset: u64,
         earliest: bool,
     },
+    ConsumerDiverged {
+        consumer: ClientId,
+        partition: u16,
+        offset: u64,
+    },
     DeliveryTimedOut {
         msg: MsgId,
         count: u32,
@@ -274,6 +279,14 @@ pub fn explain(event: &KafkaEvent) -> String {
             "c{}: no usable offset for partition {partition}; auto.offset.reset={} moves it to {offset}",
             u32::from(consumer.0) + 1,
             if *earliest { "earliest" } else { "latest" }
+        ),
+        KafkaEvent::ConsumerDiverged {
+            consumer,
+            partition,
+            offset,
+        } => format!(
+            "c{}: the log of partition {partition} diverged under its position (the leader changed with truncation); it goes back to offset {offset} (KIP-320)",
+            u32::from(consumer.0) + 1
         ),
         KafkaEvent::DeliveryTimedOut { msg, count } => format!(
             "{} expired: delivery.timeout.ms passed without an answer; the producer gives up",

@@ -57,11 +57,17 @@ pub enum ProduceResult {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FetchResult {
+    /// (offset, message, leader epoch it was written in).
     Records {
-        records: Box<Vec<(u64, MsgId)>>,
+        records: Box<Vec<(u64, MsgId, u32)>>,
         high_watermark: u64,
     },
     NotLeader,
+    /// KIP-320: the log the consumer read from diverged (an unclean or
+    /// truncating failover): its epoch ends at `end` here.
+    Diverging {
+        end: u64,
+    },
     /// The position is past the log end (the log was truncated under it).
     OutOfRange {
         log_end: u64,
@@ -93,6 +99,8 @@ pub enum KafkaMsg {
         partition: u16,
         offset: u64,
         corr: u32,
+        /// The leader epoch of the last record the consumer read (KIP-320).
+        last_epoch: Option<u32>,
     },
     FetchResponse {
         partition: u16,
