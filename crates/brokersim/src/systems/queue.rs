@@ -121,6 +121,15 @@ impl Queue {
             .collect()
     }
 
+    /// Consumers and their connections relayed by `via`.
+    pub fn subscriptions_via(&self, via: BrokerId) -> Vec<(Addr, u32)> {
+        self.subs
+            .iter()
+            .filter(|s| s.via == via)
+            .map(|s| (s.consumer, s.conn))
+            .collect()
+    }
+
     /// Whether the consumer is subscribed on exactly this connection.
     pub fn has_subscription(&self, consumer: Addr, conn: u32) -> bool {
         self.subs
@@ -135,6 +144,27 @@ impl Queue {
             .iter()
             .filter(|(_, (c, cc, _))| *c == consumer && conn.is_none_or(|k| k == *cc))
             .map(|(msg, _)| *msg)
+            .collect()
+    }
+
+    /// Deliveries made and not yet acknowledged, as they were made (a new
+    /// quorum queue leader sends them again: its predecessor's may be lost).
+    pub fn outstanding(&self) -> Vec<Delivery> {
+        self.unacked
+            .values()
+            .filter_map(|(consumer, conn, q)| {
+                let s = self
+                    .subs
+                    .iter()
+                    .find(|s| s.consumer == *consumer && s.conn == *conn)?;
+                Some(Delivery {
+                    qmsg: *q,
+                    consumer: *consumer,
+                    conn: *conn,
+                    via: s.via,
+                    auto_ack: false,
+                })
+            })
             .collect()
     }
 

@@ -67,6 +67,8 @@ const MAX_BATCH: usize = 128;
 const MAX_LOG: usize = 4_000_000;
 /// Commands a node's channels may have waiting for a leader.
 const MAX_PENDING: usize = 100_000;
+/// Enqueue sequence numbers remembered per channel for deduplication.
+const MAX_REMEMBERED_ENQUEUES: usize = 4_096;
 /// A channel resends a command unapplied for this long (a packet lost).
 const RESEND_MS: u64 = 5_000;
 
@@ -263,11 +265,16 @@ pub enum PeerMsg {
         prefetch: u32,
         auto_ack: bool,
     },
+    /// `resend`: a new leader repeats a delivery its predecessor made,
+    /// which the channel passes on only if it never did.
     DeliverVia {
         client: Addr,
         conn: u32,
         msg: MsgId,
         redelivered: bool,
+        resend: bool,
+        /// Auto-ack deliveries are never acknowledged, so never repeated.
+        auto_ack: bool,
     },
 }
 
@@ -417,9 +424,11 @@ struct Machine {
     queue: Queue,
     /// Times each message came back from a consumer (rabbit_fifo's delivery count).
     returns: BTreeMap<MsgId, u32>,
-    /// The last enqueue applied per channel, so that a command resent to a
-    /// new leader is not enqueued twice (rabbit_fifo's enqueuer sequence).
-    enqueuers: BTreeMap<(BrokerId, Addr, u32), u64>,
+    /// The enqueues applied per channel, by sequence number, so that a
+    /// command resent to a new leader is not enqueued twice (rabbit_fifo
+    /// keeps an enqueuer's sequence for the same purpose). A set rather
+    /// than a high-water mark: a resend may arrive after later commands.
+    enqueuers: BTreeMap<(BrokerId, Addr, u32), BTreeSet<u64>>,
 }
 
 impl Machine {
@@ -428,13 +437,13 @@ impl Machine {
             Command::Noop => {}
             Command::Enqueue { q, origin, confirm } => {
                 let key = (origin.via, origin.client, origin.conn);
-                if self
-                    .enqueuers
-                    .get(&key)
-                    .is_none_or(|last| origin.corr > *last)
-                {
-                    self.enqueuers.insert(key, origin.corr);
+                let seen = self.enqueuers.entry(key).or_default();
+                if seen.insert(origin.corr) {
                     self.queue.push(q);
+                }
+                if seen.len() > MAX_REMEMBERED_ENQUEUES {
+                    // Forgetting the oldest risks a duplicate, never a loss.
+                    seen.pop_first();
                 }
                 fx.applied = Some(origin);
                 fx.confirm = confirm.then_some(q.msg);
@@ -580,6 +589,15 @@ struct Peer {
     incarnation: u32,
 }
 
+/// A channel's command awaiting its `applied` notification.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    sent_at: SimTime,
+    /// The leader and term it was last sent to.
+    sent_to: Option<(BrokerId, u32)>,
+    command: Command,
+}
+
 #[derive(Clone, Debug, Default)]
 struct Node {
     running: bool,
@@ -595,8 +613,10 @@ struct Node {
     local_subs: BTreeMap<Addr, (u32, u32, bool)>,
     /// The channels' commands not yet applied, by correlation number, with
     /// when they were last sent.
-    pending: BTreeMap<u64, (SimTime, Command)>,
+    pending: BTreeMap<u64, Pending>,
     next_corr: u64,
+    /// Deliveries handed to consumers here and not yet acknowledged.
+    handed: BTreeSet<(Addr, u32, MsgId)>,
     is_member: bool,
     member: Option<Box<Member>>,
     disk: Disk,
@@ -836,6 +856,7 @@ impl Quorum {
         node.member = None;
         node.leader = None;
         node.pending.clear();
+        node.handed.clear();
     }
 
     // ----- the leader's work --------------------------------------------------------------
@@ -980,23 +1001,70 @@ impl Quorum {
             }));
         }
         for d in &fx.deliveries {
-            let msg = d.qmsg.msg;
-            let redelivered = d.qmsg.redelivered;
-            if d.via == b {
-                let deliver = Payload::Deliver {
-                    conn: d.conn,
-                    msg,
-                    redelivered,
-                };
-                out.send(me(b), d.consumer, deliver);
-            } else {
-                let relay = PeerMsg::DeliverVia {
-                    client: d.consumer,
-                    conn: d.conn,
-                    msg,
-                    redelivered,
-                };
-                self.send(b, d.via, relay, out);
+            self.send_delivery(b, d, false, out);
+        }
+    }
+
+    /// A delivery, straight to the consumer or through its channel's node.
+    fn send_delivery(&mut self, b: BrokerId, d: &Delivery, resend: bool, out: &mut Out) {
+        let (client, conn, msg) = (d.consumer, d.conn, d.qmsg.msg);
+        let (redelivered, auto_ack) = (d.qmsg.redelivered, d.auto_ack);
+        if d.via == b {
+            self.hand_over(b, client, conn, msg, (redelivered, resend, auto_ack), out);
+        } else {
+            let relay = PeerMsg::DeliverVia {
+                client,
+                conn,
+                msg,
+                redelivered,
+                resend,
+                auto_ack,
+            };
+            self.send(b, d.via, relay, out);
+        }
+    }
+
+    /// The channel on `x` passes a delivery to its consumer, once: it
+    /// remembers what it handed over until the consumer acknowledges it
+    /// (rabbit_fifo_client's delivery sequence does this).
+    /// `flags`: (redelivered, resend, auto_ack).
+    fn hand_over(
+        &mut self,
+        x: BrokerId,
+        client: Addr,
+        conn: u32,
+        msg: MsgId,
+        flags: (bool, bool, bool),
+        out: &mut Out,
+    ) {
+        let (redelivered, resend, auto_ack) = flags;
+        let node = self.node(x);
+        if !node.sessions.is_open(client, conn) {
+            // A channel already closed has told the queue (`Down`).
+            return;
+        }
+        if !auto_ack && !node.handed.insert((client, conn, msg)) && resend {
+            return;
+        }
+        let deliver = Payload::Deliver {
+            conn,
+            msg,
+            redelivered,
+        };
+        out.send(me(x), client, deliver);
+    }
+
+    /// A new leader, or a leader that lost sight of a node, repeats the
+    /// deliveries still awaiting an ack (through `via` only, if given):
+    /// those its predecessor sent may have been lost with it.
+    fn redeliver(&mut self, b: BrokerId, via: Option<BrokerId>, out: &mut Out) {
+        let outstanding = self
+            .member(b)
+            .map(|m| m.machine.queue.outstanding())
+            .unwrap_or_default();
+        for d in outstanding {
+            if via.is_none_or(|v| v == d.via) {
+                self.send_delivery(b, &d, true, out);
             }
         }
     }
@@ -1051,14 +1119,16 @@ impl Quorum {
         if !self.is_leader(b) {
             return;
         }
-        let gone: Vec<Addr> = self
+        // Each connection by name: the applied state this reads may lag the
+        // log, where the consumer may already have checked out again.
+        let gone: Vec<(Addr, u32)> = self
             .member(b)
-            .map(|m| m.machine.queue.consumers_via(via))
+            .map(|m| m.machine.queue.subscriptions_via(via))
             .unwrap_or_default();
-        for consumer in gone {
+        for (consumer, conn) in gone {
             let down = Command::Down {
                 consumer,
-                conn: None,
+                conn: Some(conn),
                 origin: None,
             };
             self.append(b, down, out);
@@ -1314,6 +1384,7 @@ impl Quorum {
         }
         self.resubscribe(b, out);
         self.resend_pending(b, true, out);
+        self.redeliver(b, None, out);
     }
 
     /// Steps into `term` as a follower (of `leader`, when known).
@@ -1666,6 +1737,7 @@ impl Quorum {
                 self.subscribe_from(x, client, conn, prefetch, auto_ack, out);
             }
             Payload::Ack { msg, .. } => {
+                self.node(x).handed.remove(&(client, conn, msg));
                 let origin = self.origin(x, client, conn);
                 self.submit(x, Command::Settle { origin, msg }, out);
             }
@@ -1727,38 +1799,72 @@ impl Quorum {
         let Some(origin) = command.origin() else {
             return;
         };
-        let now = out.now;
-        self.node(x).pending.insert(origin.corr, (now, command));
-        self.send_command(x, command, out);
+        let pending = Pending {
+            sent_at: out.now,
+            sent_to: None,
+            command,
+        };
+        self.node(x).pending.insert(origin.corr, pending);
+        self.flush(x, out);
     }
 
-    fn send_command(&mut self, x: BrokerId, command: Command, out: &mut Out) {
+    /// The leader (and its term) the channel on `x` would send to now.
+    fn target(&self, x: BrokerId) -> Option<(BrokerId, u32)> {
+        let node = &self.nodes[idx(x)];
         if self.is_leader(x) {
-            self.append(x, command, out);
-        } else if let Some(l) = self.route(x) {
-            self.send(x, l, PeerMsg::Submit { command }, out);
+            return Some((x, node.disk.term));
+        }
+        let l = self.route(x)?;
+        node.leader.filter(|(known, _)| *known == l)
+    }
+
+    /// Sends, in their order, the pending commands the current leader has
+    /// not been sent: a leader receives a channel's commands in the order
+    /// they were made, so that the sequence numbers that deduplicate
+    /// enqueues never skip one that is still to come.
+    fn flush(&mut self, x: BrokerId, out: &mut Out) {
+        let Some(target) = self.target(x) else {
+            return;
+        };
+        let now = out.now;
+        let due: Vec<Command> = self
+            .node(x)
+            .pending
+            .values_mut()
+            .filter(|p| p.sent_to != Some(target))
+            .map(|p| {
+                p.sent_to = Some(target);
+                p.sent_at = now;
+                p.command
+            })
+            .collect();
+        for command in due {
+            if target.0 == x {
+                self.append(x, command, out);
+            } else {
+                self.send(x, target.0, PeerMsg::Submit { command }, out);
+            }
         }
     }
 
     /// Resends the channel's unapplied commands: all of them to a new
-    /// leader, or those waiting longer than `RESEND_MS`. An enqueue applied
-    /// twice is recognised by its sequence number.
+    /// leader, or, from the oldest waiting longer than `RESEND_MS` on, the
+    /// rest in order. An enqueue applied twice is recognised by its
+    /// sequence number.
     fn resend_pending(&mut self, x: BrokerId, all: bool, out: &mut Out) {
         let now = out.now;
-        let due: Vec<Command> = self.nodes[idx(x)]
+        let node = self.node(x);
+        let from = node
             .pending
-            .values()
-            .filter(|(sent, _)| all || now.ms_since(*sent) >= RESEND_MS)
-            .map(|(_, c)| *c)
-            .collect();
-        for command in due {
-            if let Some(origin) = command.origin()
-                && let Some(entry) = self.node(x).pending.get_mut(&origin.corr)
-            {
-                entry.0 = now;
+            .iter()
+            .find(|(_, p)| all || now.ms_since(p.sent_at) >= RESEND_MS)
+            .map(|(corr, _)| *corr);
+        if let Some(from) = from {
+            for (_, p) in node.pending.range_mut(from..) {
+                p.sent_to = None;
             }
-            self.send_command(x, command, out);
         }
+        self.flush(x, out);
     }
 
     fn subscribe_from(
@@ -1814,8 +1920,9 @@ impl Quorum {
         {
             node.local_subs.remove(&client);
         }
-        node.pending.retain(|_, (_, command)| {
-            command
+        node.handed.retain(|(c, cc, _)| (*c, *cc) != (client, conn));
+        node.pending.retain(|_, p| {
+            p.command
                 .origin()
                 .is_none_or(|o| (o.client, o.conn) != (client, conn))
         });
@@ -1829,12 +1936,6 @@ impl Quorum {
             origin: Some(origin),
         };
         self.submit(x, down, out);
-    }
-
-    fn relay(&self, x: BrokerId, client: Addr, conn: u32, payload: Payload, out: &mut Out) {
-        if self.nodes[idx(x)].sessions.is_open(client, conn) {
-            out.send(me(x), client, payload);
-        }
     }
 
     // ----- peers and failure detection ------------------------------------------------------
@@ -1894,6 +1995,12 @@ impl Quorum {
 
     /// Node `p` is down as far as `x` can tell (aten, or a clean shutdown).
     fn peer_down(&mut self, x: BrokerId, p: BrokerId, graceful: bool, out: &mut Out) {
+        // The distribution link to `p` is gone with whatever was in it.
+        for pending in self.node(x).pending.values_mut() {
+            if pending.sent_to.is_some_and(|(to, _)| to == p) {
+                pending.sent_to = None;
+            }
+        }
         if self.nodes[idx(x)].leader.is_some_and(|(l, _)| l == p) {
             self.node(x).leader = None;
         }
@@ -1950,6 +2057,7 @@ impl Quorum {
             // messages went back to the queue, are taken back in.
             let term = self.nodes[idx(x)].disk.term;
             self.send(x, p, PeerMsg::NewLeader { term }, out);
+            self.redeliver(x, Some(p), out);
         }
     }
 
@@ -2153,14 +2261,11 @@ impl Quorum {
                 conn,
                 msg,
                 redelivered,
+                resend,
+                auto_ack,
             } => {
-                // A channel already closed has told the queue (`Down`).
-                let deliver = Payload::Deliver {
-                    conn,
-                    msg,
-                    redelivered,
-                };
-                self.relay(x, client, conn, deliver, out);
+                let flags = (redelivered, resend, auto_ack);
+                self.hand_over(x, client, conn, msg, flags, out)
             }
             _ => {}
         }
