@@ -508,3 +508,31 @@ fn random_fault_schedules_never_lose_a_confirmed_message_nor_elect_two_leaders_i
         );
     }
 }
+
+#[test]
+fn a_member_that_lost_its_disk_cannot_vote_until_a_leader_repairs_it() {
+    // b3 comes back empty just as the leader b1 crashes: b2 alone with an
+    // empty member is no majority, so nobody is elected until b1 returns.
+    let (report, trace) = run(|s| {
+        s["faults"] = json!([
+            { "at_ms": 10000, "crash": "b1" },
+            { "at_ms": 10000, "lose_disk": "b3" },
+            { "at_ms": 20000, "restart": "b1" }
+        ]);
+    });
+    let elections = elected(&trace);
+    assert!(!elections.is_empty(), "{}", story(&trace));
+    assert!(
+        elections.iter().all(|(at, _, _)| *at >= 20_000),
+        "{elections:?}\n{}",
+        story(&trace)
+    );
+    assert!(
+        elections.iter().all(|(_, broker, _)| *broker != b(3)),
+        "an emptied member never leads first"
+    );
+    assert!(quorum_events(&trace).iter().any(|(at, e)| *at >= 20_000
+        && matches!(e, QuorumEvent::CaughtUp { broker, .. } if *broker == b(3))));
+    assert!(report.unavailable_ms >= 9_000);
+    assert_safe(&report, &trace);
+}

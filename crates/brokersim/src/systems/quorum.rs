@@ -25,11 +25,22 @@
 //!   (100-600 ms) timeout. Erlang distribution (`net_ticktime`) decides
 //!   node-down for `cluster_partition_handling`. The scenario's `heartbeat`
 //!   replaces the aten and net_ticktime timings.
+//! - Clients talk to any node; the channel there (rabbit_fifo_client)
+//!   numbers its commands, sends them in order to the leader it knows, keeps
+//!   each until the leader reports it applied, and resends what is left to
+//!   a new leader; the state machine recognises an enqueue it has already
+//!   applied. Without a reachable leader publishes wait (the application's
+//!   confirm timeout may fire) rather than fail.
 //! - A member's log, term and vote are on disk and survive a crash; a
 //!   restarted member replays its applied prefix and the leader repairs the
 //!   rest. A member whose disk was lost comes back empty and, like a member
-//!   that must be added back to the group, neither votes nor stands until
-//!   the leader has repaired it.
+//!   that must be added back to the group, neither votes nor counts towards
+//!   a majority until the current leader has repaired it and committed an
+//!   entry without it (so a stale leader cannot use it to commit).
+//! - Simplifications: no snapshots (the log is bounded instead); a
+//!   delivery is repeated by a new leader and deduplicated by the channel
+//!   rather than fetched by sequence gap; `autoheal` restarts the smaller
+//!   side (ties: the side without b1) without counting clients.
 //! - `delivery-limit`: a message returned more often than the limit is
 //!   dropped (dead-lettered when a dead-letter target is set; either way it
 //!   leaves the queue).
