@@ -10,7 +10,7 @@ use brokersim::explain::explain;
 use yew::prelude::*;
 
 use crate::classify::{Kind, Piece, kind, mentions, pieces};
-use crate::state::{Action, use_sim};
+use crate::state::{Action, SimHandle, use_sim};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -18,7 +18,7 @@ pub struct Props {
 }
 
 /// Entries shown at most; older ones are a seek away.
-const SHOWN: usize = 250;
+const SHOWN: usize = 150;
 /// Entries examined at most when per-message events are included.
 const SCANNED: usize = 50_000;
 
@@ -43,66 +43,28 @@ pub fn EventLog(props: &Props) -> Html {
         .chain((1..=config.producers.len()).map(|i| format!("p{i}")))
         .chain((1..=config.consumers.len()).map(|i| format!("c{i}")))
         .collect();
-    let wanted = |i: usize| -> bool {
-        let entry = &trace[i];
-        let k = kind(&entry.event);
-        (k == Kind::Violation || kinds.contains(k.label()))
-            && (who.is_empty() || mentions(&entry.event, &who))
-    };
-    let indices: Vec<usize> = if kinds.contains(Kind::Message.label()) {
-        (0..trace.len())
-            .rev()
-            .take(SCANNED)
-            .filter(|i| wanted(*i))
-            .take(SHOWN)
-            .collect()
+    // The rows are rebuilt only when what they show can have changed: with
+    // per-message events hidden that is rare, even while playing.
+    let messages = kinds.contains(Kind::Message.label());
+    let visible = if messages {
+        trace.len()
     } else {
         runner
             .series
             .notable
-            .iter()
-            .rev()
-            .map(|i| *i as usize)
-            .filter(|i| *i < trace.len() && wanted(*i))
-            .take(SHOWN)
-            .collect()
+            .partition_point(|i| (*i as usize) < trace.len())
     };
-
-    let rows = indices
-        .iter()
-        .map(|&i| {
-            let entry = &trace[i];
-            let k = kind(&entry.event);
-            let at = entry.at;
-            let d = sim.dispatch.clone();
-            let go = Callback::from(move |_: MouseEvent| d.dispatch(Action::Seek(at)));
-            let text = explain(&entry.event);
-            let body = pieces(&text)
-                .into_iter()
-                .map(|p| match p {
-                    Piece::Text(t) => html! { { t.to_owned() } },
-                    Piece::Msg(id) => {
-                        let d = sim.dispatch.clone();
-                        let open = Callback::from(move |e: MouseEvent| {
-                            e.stop_propagation();
-                            d.dispatch(Action::ShowMessage(Some(id)))
-                        });
-                        html! {
-                            <button class="link msg-link" onclick={open}
-                                aria-label={format!("show the life of message #{id}")}>{ format!("#{id}") }</button>
-                        }
-                    }
-                })
-                .collect::<Html>();
-            html! {
-                <li class={classes!("entry", k.css())} data-kind={k.label()}>
-                    <button class="at link" onclick={go} aria-label={format!("jump to {at}")}>{ at.to_string() }</button>
-                    <span class="text">{ body }</span>
-                </li>
-            }
-        })
-        .collect::<Html>();
+    let key = (
+        runner.generation(),
+        visible,
+        (*who).clone(),
+        (*kinds).clone(),
+    );
     drop(runner);
+    let rows = {
+        let sim = sim.clone();
+        use_memo(key, move |(_, _, who, kinds)| build_rows(&sim, who, kinds))
+    };
 
     let kind_boxes = Kind::FILTERABLE
         .into_iter()
@@ -150,7 +112,72 @@ pub fn EventLog(props: &Props) -> Html {
                 </label>
                 { kind_boxes }
             </div>
-            <ol class="entries" id="log" reversed=true>{ rows }</ol>
+            <ol class="entries" id="log" reversed=true>{ (*rows).clone() }</ol>
         </section>
     }
+}
+
+/// The newest entries that pass the filters, at most `SHOWN`, newest first.
+fn build_rows(sim: &SimHandle, who: &str, kinds: &BTreeSet<&'static str>) -> Html {
+    let runner = sim.runner.borrow();
+    let trace = runner.sim().trace();
+    let wanted = |i: usize| -> bool {
+        let entry = &trace[i];
+        let k = kind(&entry.event);
+        (k == Kind::Violation || kinds.contains(k.label()))
+            && (who.is_empty() || mentions(&entry.event, who))
+    };
+    let indices: Vec<usize> = if kinds.contains(Kind::Message.label()) {
+        (0..trace.len())
+            .rev()
+            .take(SCANNED)
+            .filter(|i| wanted(*i))
+            .take(SHOWN)
+            .collect()
+    } else {
+        runner
+            .series
+            .notable
+            .iter()
+            .rev()
+            .map(|i| *i as usize)
+            .filter(|i| *i < trace.len() && wanted(*i))
+            .take(SHOWN)
+            .collect()
+    };
+
+    indices
+        .iter()
+        .map(|&i| {
+            let entry = &trace[i];
+            let k = kind(&entry.event);
+            let at = entry.at;
+            let d = sim.dispatch.clone();
+            let go = Callback::from(move |_: MouseEvent| d.dispatch(Action::Seek(at)));
+            let text = explain(&entry.event);
+            let body = pieces(&text)
+                .into_iter()
+                .map(|p| match p {
+                    Piece::Text(t) => html! { { t.to_owned() } },
+                    Piece::Msg(id) => {
+                        let d = sim.dispatch.clone();
+                        let open = Callback::from(move |e: MouseEvent| {
+                            e.stop_propagation();
+                            d.dispatch(Action::ShowMessage(Some(id)))
+                        });
+                        html! {
+                            <button class="link msg-link" onclick={open}
+                                aria-label={format!("show the life of message #{id}")}>{ format!("#{id}") }</button>
+                        }
+                    }
+                })
+                .collect::<Html>();
+            html! {
+                <li class={classes!("entry", k.css())} data-kind={k.label()}>
+                    <button class="at link" onclick={go} aria-label={format!("jump to {at}")}>{ at.to_string() }</button>
+                    <span class="text">{ body }</span>
+                </li>
+            }
+        })
+        .collect::<Html>()
 }
