@@ -331,6 +331,13 @@ pub fn Cluster(props: &Props) -> Html {
                 { client_lines }
                 { cuts }
                 { suspicions }
+                if view.system == "kafka" {
+                    // Kafka's KRaft controller: brokers heartbeat it, it elects leaders.
+                    <g class="controller" role="img" aria-label="the KRaft controller">
+                        <rect x={(CX - 40.0).to_string()} y={(CY - 13.0).to_string()} width="80" height="26" rx="4" />
+                        <text x={CX.to_string()} y={(CY + 4.0).to_string()}>{ "controller" }</text>
+                    </g>
+                }
                 { brokers }
                 { clients }
                 <g class="packets" onclick={on_packet}>{ packets }</g>
