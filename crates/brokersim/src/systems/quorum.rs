@@ -287,6 +287,8 @@ pub enum PeerMsg {
         /// Auto-ack deliveries are never acknowledged, so never repeated.
         auto_ack: bool,
     },
+    /// The relaying node passed (or, having done so before, dropped) a delivery.
+    Handed { client: Addr, conn: u32, msg: MsgId },
 }
 
 impl PeerMsg {
@@ -322,6 +324,7 @@ impl PeerMsg {
             PeerMsg::ConfirmVia { .. } => "confirm",
             PeerMsg::SubscribeVia { .. } => "subscribe",
             PeerMsg::DeliverVia { .. } => "deliver",
+            PeerMsg::Handed { .. } => "delivered",
         }
     }
 
@@ -588,6 +591,11 @@ struct Member {
     /// each (Ra adds such a member back through a membership change).
     nonvoters: u16,
     promote_at: Vec<u64>,
+    /// Leader: deliveries sent through another node that has not yet said
+    /// it handed them over, with when they were sent. A partition drops
+    /// packets that Erlang's distribution (TCP) would have carried, so
+    /// the leader sends them again on its tick.
+    in_flight: BTreeMap<(Addr, u32, MsgId), (SimTime, Delivery)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -1032,6 +1040,46 @@ impl Quorum {
                 auto_ack,
             };
             self.send(b, d.via, relay, out);
+            let now = out.now;
+            if let Some(m) = self.member_mut(b)
+                && !auto_ack
+                && m.in_flight.len() < MAX_PENDING
+            {
+                m.in_flight.insert((client, conn, msg), (now, *d));
+            }
+        }
+    }
+
+    /// Deliveries the relaying node has not acknowledged within a poll go
+    /// again, if still awaiting the consumer's ack.
+    fn resend_in_flight(&mut self, b: BrokerId, out: &mut Out) {
+        let now = out.now;
+        let poll = self.poll_ms;
+        let Some(m) = self.member_mut(b) else {
+            return;
+        };
+        let due: Vec<(Addr, u32, MsgId)> = m
+            .in_flight
+            .iter()
+            .filter(|(_, (sent, _))| now.ms_since(*sent) >= poll)
+            .map(|(key, _)| *key)
+            .collect();
+        for key in due {
+            let Some(m) = self.member_mut(b) else {
+                return;
+            };
+            let (client, conn, msg) = key;
+            let outstanding = m
+                .machine
+                .queue
+                .unacked_of(client, Some(conn))
+                .contains(&msg);
+            let Some((_, d)) = m.in_flight.remove(&key) else {
+                continue;
+            };
+            if outstanding {
+                self.send_delivery(b, &d, true, out);
+            }
         }
     }
 
@@ -1149,6 +1197,7 @@ impl Quorum {
     /// Ra's tick: followers behind are sent what they miss, and everyone
     /// the commit index.
     fn leader_tick(&mut self, b: BrokerId, out: &mut Out) {
+        self.resend_in_flight(b, out);
         let last = self.nodes[idx(b)].disk.last_index();
         for p in self.members.clone() {
             if p == b {
@@ -1371,6 +1420,7 @@ impl Quorum {
         m.match_index[idx(b)] = last;
         m.nonvoters = 0;
         m.promote_at = vec![0; n];
+        m.in_flight.clear();
         m.no_quorum_reported = false;
         let votes = m.votes.count_ones();
         node.leader = Some((b, term));
@@ -2276,7 +2326,15 @@ impl Quorum {
                 auto_ack,
             } => {
                 let flags = (redelivered, resend, auto_ack);
-                self.hand_over(x, client, conn, msg, flags, out)
+                self.hand_over(x, client, conn, msg, flags, out);
+                if !auto_ack {
+                    self.send(x, p, PeerMsg::Handed { client, conn, msg }, out);
+                }
+            }
+            PeerMsg::Handed { client, conn, msg } => {
+                if let Some(m) = self.member_mut(x) {
+                    m.in_flight.remove(&(client, conn, msg));
+                }
             }
             _ => {}
         }
