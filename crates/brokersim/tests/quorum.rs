@@ -497,13 +497,15 @@ fn random_fault_schedules_never_lose_a_confirmed_message_nor_elect_two_leaders_i
         .unwrap_or(6);
     for seed in 0..count {
         let faults = random_faults(seed, seed % 2 == 1);
+        let handling = ["ignore", "pause_minority", "autoheal"][(seed % 3) as usize];
         let (report, trace) = run(|s| {
             s["seed"] = json!(seed);
+            s["settings"] = json!({ "cluster_partition_handling": handling, "net_ticktime": 2 });
             s["faults"] = faults.clone();
         });
         assert!(
             report.lost == 0 && report.violations.is_empty(),
-            "seed {seed}: {faults}\n{report:?}\n{}",
+            "seed {seed} ({handling}): {faults}\n{report:?}\n{}",
             story(&trace)
         );
     }
