@@ -25,6 +25,7 @@ pub enum Command {
     Validate(ValidateArgs),
     Presets(PresetsArgs),
     Bench(BenchArgs),
+    Check(CheckArgs),
 }
 
 /// Run a scenario to the end and print what happened and the run report.
@@ -76,4 +77,27 @@ pub struct BenchArgs {
     /// Number of timed runs; the best is reported.
     #[arg(long, hide = true, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub runs: u32,
+}
+
+/// Search fault schedules for one that loses a confirmed message or breaks
+/// an invariant, keeping the file's configuration; shrink it to a minimal
+/// schedule and write it as a scenario that `brokersim run` replays.
+///
+/// Exit status: 1 when a counterexample was found, 0 when none was, 2 for
+/// bad input.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Scenario file whose configuration is checked (its faults are replaced).
+    pub file: PathBuf,
+    /// How many fault schedules to try (seeds 0, 1, …).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub seeds: u64,
+    /// Write the shrunk counterexample scenario here (default: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Fault kinds to draw from, comma-separated: crash, stop, restart,
+    /// pause, partition, heal, loss, delay, lose_disk (default: all but
+    /// lose_disk).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub faults: Vec<String>,
 }

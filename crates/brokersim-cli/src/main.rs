@@ -5,6 +5,7 @@
 
 mod args;
 mod bench;
+mod check;
 mod error;
 mod input;
 mod output;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Presets(args) => presets::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Check(args) => return check::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -368,3 +368,56 @@ fn the_summary_lists_at_most_200_events() {
     assert_eq!(listed, 200, "{text}");
     assert!(text.contains("more events (use --trace FILE)"), "{text}");
 }
+
+/// An auto-ack consumer on RabbitMQ: any consumer crash loses messages, so
+/// the search finds a counterexample among the first seeds.
+const LOSSY: &str = r#"{"version":1,"duration_ms":8000,"system":"rabbitmq-mirrored","brokers":2,
+    "settings":{"ha-mode":"all","net_ticktime":2},
+    "producers":[{"rate_per_s":20}],
+    "consumers":[{"ack":"auto","process_ms":200}]}"#;
+
+#[test]
+fn check_finds_writes_and_replays_a_counterexample() {
+    let dir = TempDir::new("check");
+    let file = dir.file("lossy.json", LOSSY);
+    let out = dir.0.join("cx.json");
+    let output = brokersim(&[
+        "check",
+        path_str(&file),
+        "--seeds",
+        "64",
+        "--faults",
+        "crash,pause",
+        "--out",
+        path_str(&out),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains("counterexample"),
+        "{}",
+        stderr(&output)
+    );
+    let replay = run_json(&["run", path_str(&out), "--json"]);
+    assert!(replay["lost"].as_u64().is_some_and(|n| n > 0), "{replay}");
+}
+
+#[test]
+fn check_finds_nothing_in_a_configuration_without_faults_that_matter() {
+    // A manual-ack consumer, and only heals: nothing is lost.
+    let dir = TempDir::new("check-safe");
+    let file = dir.file(
+        "safe.json",
+        &LOSSY.replace(r#""ack":"auto""#, r#""ack":"manual""#),
+    );
+    let output = brokersim(&["check", path_str(&file), "--seeds", "8", "--faults", "heal"]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn check_refuses_an_unknown_fault_kind() {
+    let dir = TempDir::new("check-bad");
+    let file = dir.file("lossy.json", LOSSY);
+    let output = brokersim(&["check", path_str(&file), "--faults", "meteor"]);
+    assert_bad_input(&output, "meteor");
+}

@@ -24,6 +24,7 @@ pub mod presets;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod search;
 pub mod systems;
 pub mod time;
 pub mod trace;

@@ -83,9 +83,12 @@ impl Sim {
     }
 
     pub(super) fn drain_check(&mut self) {
+        // Converged: everyone idle, and nothing happened for a whole check
+        // period (a consumer may not have heard of the last commit yet).
         let converged = self.system.as_ref_dyn().quiescent()
             && self.producers.iter().all(AnyProducer::is_idle)
-            && self.consumers.iter().all(|c| c.is_idle(self.now));
+            && self.consumers.iter().all(|c| c.is_idle(self.now))
+            && self.now.ms_since(self.stats.last_activity) >= DRAIN_CHECK_MS;
         let quiet = self.now.ms_since(self.stats.last_activity) >= self.stats.quiet_window_ms;
         let out_of_time = self.now.ms_since(self.stats.drain_started) >= DRAIN_LIMIT_MS;
         if converged || quiet || out_of_time {

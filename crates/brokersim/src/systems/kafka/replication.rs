@@ -116,6 +116,22 @@ impl Kafka {
                     }),
                 );
             }
+            // Parked fetches are answered at once: this broker no longer leads.
+            for (who, corr, _) in &l.parked {
+                let msg = match who {
+                    Addr::Broker(_) => KafkaMsg::ReplicaFetchResponse {
+                        partition: p,
+                        corr: *corr,
+                        reply: Box::new(ReplicaReply::NotLeader),
+                    },
+                    _ => KafkaMsg::FetchResponse {
+                        partition: p,
+                        corr: *corr,
+                        result: FetchResult::NotLeader,
+                    },
+                };
+                out.send(Addr::Broker(b), *who, kafka(msg));
+            }
         }
         if was_leader {
             out.trace(Event::Kafka(KafkaEvent::SteppedDown {

@@ -1,0 +1,289 @@
+//! Counterexample search: keep a scenario's configuration, try fault
+//! schedules until one loses a confirmed message or breaks an invariant,
+//! then shrink that schedule to a minimal one.
+//!
+//! Schedules are drawn by swarm testing (as in TigerBeetle's VOPR): each
+//! seed first picks which fault kinds it uses and how many faults, so that
+//! some schedules hammer one mechanism while others mix several. Everything
+//! is derived from the seed, so a counterexample is the scenario it writes:
+//! `brokersim run` replays it with the same outcome.
+
+use crate::Sim;
+use crate::report::Report;
+use crate::rng::SimRng;
+use crate::scenario::{FaultSpec, Scenario, SlowLinkSpec};
+
+/// The fault kinds a search may draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKindChoice {
+    Crash,
+    Stop,
+    Restart,
+    Pause,
+    Partition,
+    Heal,
+    /// Packet loss on every link (TCP retransmission delays).
+    Loss,
+    /// Slow links between two brokers.
+    Delay,
+    LoseDisk,
+}
+
+impl FaultKindChoice {
+    pub const DEFAULT: &'static [FaultKindChoice] = &[
+        FaultKindChoice::Crash,
+        FaultKindChoice::Stop,
+        FaultKindChoice::Restart,
+        FaultKindChoice::Pause,
+        FaultKindChoice::Partition,
+        FaultKindChoice::Heal,
+        FaultKindChoice::Loss,
+        FaultKindChoice::Delay,
+    ];
+
+    pub fn parse(name: &str) -> Option<FaultKindChoice> {
+        Some(match name {
+            "crash" => FaultKindChoice::Crash,
+            "stop" => FaultKindChoice::Stop,
+            "restart" => FaultKindChoice::Restart,
+            "pause" => FaultKindChoice::Pause,
+            "partition" => FaultKindChoice::Partition,
+            "heal" => FaultKindChoice::Heal,
+            "loss" => FaultKindChoice::Loss,
+            "delay" => FaultKindChoice::Delay,
+            "lose_disk" => FaultKindChoice::LoseDisk,
+            _ => return None,
+        })
+    }
+}
+
+/// At most this many faults in one drawn schedule.
+const MAX_FAULTS: u64 = 8;
+
+/// The scenario with a fault schedule drawn for `seed` (and `seed` as its
+/// own seed, so the run is fully determined by it).
+pub fn with_drawn_faults(base: &Scenario, seed: u64, kinds: &[FaultKindChoice]) -> Scenario {
+    let mut rng = SimRng::seeded(seed ^ 0x5eed_f417_5c4e_d01e);
+    // Swarm testing: this seed's subset of the kinds (never empty).
+    let mut chosen: Vec<FaultKindChoice> = kinds
+        .iter()
+        .copied()
+        .filter(|_| {
+            rng.chance(crate::rng::Ratio {
+                numerator: 1,
+                denominator: 2,
+            })
+        })
+        .collect();
+    if chosen.is_empty() {
+        chosen.push(kinds[rng.index(kinds.len() as u32) as usize]);
+    }
+    let brokers = base.brokers.unwrap_or(1).max(1);
+    let broker = |rng: &mut SimRng| format!("b{}", rng.in_range(1, u64::from(brokers)));
+    // Crashes, stops and restarts hit an application now and then too.
+    let (producers, consumers) = (base.producers.len() as u64, base.consumers.len() as u64);
+    let process = |rng: &mut SimRng| {
+        let one_in_four = crate::rng::Ratio {
+            numerator: 1,
+            denominator: 4,
+        };
+        match (rng.chance(one_in_four), producers, consumers) {
+            (true, _, c) if c > 0 && (producers == 0 || rng.index(2) == 0) => {
+                format!("c{}", rng.in_range(1, c))
+            }
+            (true, p, _) if p > 0 => format!("p{}", rng.in_range(1, p)),
+            _ => format!("b{}", rng.in_range(1, u64::from(brokers))),
+        }
+    };
+    let horizon = (base.duration_ms * 4 / 5).max(1);
+    let mut scenario = base.clone();
+    scenario.seed = seed;
+    scenario.faults.clear();
+    let count = rng.in_range(1, MAX_FAULTS);
+    for _ in 0..count {
+        let at_ms = rng.in_range(0, horizon);
+        let kind = chosen[rng.index(chosen.len() as u32) as usize];
+        let mut fault = FaultSpec {
+            at_ms,
+            ..FaultSpec::default()
+        };
+        match kind {
+            FaultKindChoice::Crash => fault.crash = Some(process(&mut rng)),
+            // Producers cannot be stopped (only crashed) in a scenario.
+            FaultKindChoice::Stop => {
+                let target = process(&mut rng);
+                fault.stop = Some(if target.starts_with('p') {
+                    broker(&mut rng)
+                } else {
+                    target
+                });
+            }
+            FaultKindChoice::Restart => fault.restart = Some(process(&mut rng)),
+            FaultKindChoice::LoseDisk => fault.lose_disk = Some(broker(&mut rng)),
+            FaultKindChoice::Pause => {
+                fault.pause = Some(broker(&mut rng));
+                fault.for_ms = Some(rng.in_range(500, (base.duration_ms / 3).max(500)));
+            }
+            FaultKindChoice::Partition if brokers > 1 => {
+                // A random cut: each broker on one side or the other.
+                let mut sides: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+                for b in 1..=brokers {
+                    sides[rng.index(2) as usize].push(format!("b{b}"));
+                }
+                if sides.iter().any(Vec::is_empty) {
+                    let moved = sides[0]
+                        .pop()
+                        .or_else(|| sides[1].pop())
+                        .unwrap_or_default();
+                    let empty = usize::from(!sides[0].is_empty());
+                    sides[1 - empty].retain(|b| *b != moved);
+                    sides[empty].push(moved);
+                }
+                fault.partition = Some(sides.to_vec());
+            }
+            FaultKindChoice::Heal | FaultKindChoice::Partition => fault.heal = Some(true),
+            FaultKindChoice::Delay if brokers > 1 => {
+                let a = rng.in_range(1, u64::from(brokers));
+                let b = 1 + (a + rng.in_range(0, u64::from(brokers) - 2)) % u64::from(brokers);
+                fault.slow_link = Some(SlowLinkSpec {
+                    between: vec![format!("b{a}"), format!("b{b}")],
+                    latency_ms: rng.in_range(50, 5_000),
+                });
+            }
+            FaultKindChoice::Delay => fault.heal = Some(true),
+            FaultKindChoice::Loss => {
+                scenario.network.loss = Some(format!("1/{}", rng.in_range(5, 50)));
+                fault.heal = Some(true);
+            }
+        }
+        scenario.faults.push(fault);
+    }
+    scenario.faults.sort_by_key(|f| f.at_ms);
+    scenario
+}
+
+/// Whether a run's report is a counterexample: a confirmed message lost or
+/// any broken invariant.
+pub fn fails(report: &Report) -> bool {
+    report.lost > 0 || !report.violations.is_empty()
+}
+
+/// Runs a scenario; `None` if it is not a valid scenario.
+pub fn run(scenario: &Scenario) -> Option<Report> {
+    Sim::new(scenario.clone())
+        .ok()
+        .map(|mut sim| sim.run_to_end())
+}
+
+/// Shrinks a failing scenario's fault schedule: drops faults, shortens
+/// pauses and slow links, and clears packet loss, as long as the run still
+/// fails. Returns the smallest failing scenario found and its report.
+pub fn shrink(failing: &Scenario, report: Report) -> (Scenario, Report) {
+    let mut best = failing.clone();
+    let mut best_report = report;
+    let mut improved = true;
+    while improved {
+        improved = false;
+        for candidate in smaller(&best) {
+            if let Some(r) = run(&candidate)
+                && fails(&r)
+            {
+                best = candidate;
+                best_report = r;
+                improved = true;
+                break;
+            }
+        }
+    }
+    (best, best_report)
+}
+
+/// Every one-step simplification of a scenario's schedule.
+fn smaller(scenario: &Scenario) -> Vec<Scenario> {
+    let mut out = Vec::new();
+    for i in (0..scenario.faults.len()).rev() {
+        let mut s = scenario.clone();
+        s.faults.remove(i);
+        out.push(s);
+    }
+    if scenario.network.loss.is_some() {
+        let mut s = scenario.clone();
+        s.network.loss = None;
+        out.push(s);
+    }
+    for i in 0..scenario.faults.len() {
+        if let Some(for_ms) = scenario.faults[i].for_ms.filter(|ms| *ms > 1_000) {
+            let mut s = scenario.clone();
+            s.faults[i].for_ms = Some(for_ms / 2);
+            out.push(s);
+        }
+        if let Some(link) = scenario.faults[i]
+            .slow_link
+            .as_ref()
+            .filter(|l| l.latency_ms > 100)
+        {
+            let mut s = scenario.clone();
+            s.faults[i].slow_link = Some(SlowLinkSpec {
+                between: link.between.clone(),
+                latency_ms: link.latency_ms / 2,
+            });
+            out.push(s);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Scenario {
+        let text = r#"{"version":1,"duration_ms":20000,"system":"rabbitmq-mirrored","brokers":3,
+            "settings":{"ha-mode":"all","net_ticktime":4},
+            "producers":[{"rate_per_s":20}],"consumers":[{}]}"#;
+        Scenario::from_json(text).unwrap()
+    }
+
+    #[test]
+    fn drawn_schedules_are_valid_and_depend_only_on_the_seed() {
+        for seed in 0..200 {
+            let s = with_drawn_faults(&base(), seed, FaultKindChoice::DEFAULT);
+            assert!(s.validate().is_ok(), "seed {seed}: {:?}", s.validate());
+            assert_eq!(
+                s,
+                with_drawn_faults(&base(), seed, FaultKindChoice::DEFAULT)
+            );
+        }
+        assert_ne!(
+            with_drawn_faults(&base(), 1, FaultKindChoice::DEFAULT),
+            with_drawn_faults(&base(), 2, FaultKindChoice::DEFAULT)
+        );
+    }
+
+    #[test]
+    fn shrinking_keeps_the_failure_and_removes_what_does_not_matter() {
+        // An auto-ack consumer crash loses messages; the other faults are noise.
+        let mut s = base();
+        s.consumers[0].ack = Some("auto".into());
+        s.consumers[0].process_ms = Some(100);
+        let crash = FaultSpec {
+            at_ms: 5_000,
+            crash: Some("c1".into()),
+            ..FaultSpec::default()
+        };
+        let noise = FaultSpec {
+            at_ms: 3_000,
+            slow_link: Some(SlowLinkSpec {
+                between: vec!["b2".into(), "b3".into()],
+                latency_ms: 400,
+            }),
+            ..FaultSpec::default()
+        };
+        s.faults = vec![noise, crash.clone()];
+        let report = run(&s).unwrap();
+        assert!(fails(&report));
+        let (small, small_report) = shrink(&s, report);
+        assert_eq!(small.faults, vec![crash]);
+        assert!(fails(&small_report));
+    }
+}
