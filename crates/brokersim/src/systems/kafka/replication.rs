@@ -202,30 +202,21 @@ impl Kafka {
         let replica = &mut self.broker(b).replicas[usize::from(p)];
         let end_of_theirs = replica.end_of_epoch(last_epoch);
         let log_end = replica.log_end();
+        let reply = |out: &mut Out, reply: ReplicaReply| {
+            let reply = Box::new(reply);
+            let msg = KafkaMsg::ReplicaFetchResponse {
+                partition: p,
+                corr,
+                reply,
+            };
+            out.send(Addr::Broker(b), Addr::Broker(from), kafka(msg));
+        };
         let Role::Leader(l) = &mut replica.role else {
-            let reply = Box::new(ReplicaReply::NotLeader);
-            out.send(
-                Addr::Broker(b),
-                Addr::Broker(from),
-                kafka(KafkaMsg::ReplicaFetchResponse {
-                    partition: p,
-                    corr,
-                    reply,
-                }),
-            );
+            reply(out, ReplicaReply::NotLeader);
             return;
         };
         if offset > end_of_theirs {
-            let reply = Box::new(ReplicaReply::Diverging { end: end_of_theirs });
-            out.send(
-                Addr::Broker(b),
-                Addr::Broker(from),
-                kafka(KafkaMsg::ReplicaFetchResponse {
-                    partition: p,
-                    corr,
-                    reply,
-                }),
-            );
+            reply(out, ReplicaReply::Diverging { end: end_of_theirs });
             return;
         }
         if let Some(f) = l.followers.get_mut(&from) {
