@@ -287,6 +287,9 @@ pub enum PeerMsg {
         /// Auto-ack deliveries are never acknowledged, so never repeated.
         auto_ack: bool,
     },
+    /// A node that knows of no leader asks (it restarted, or lost sight of
+    /// the leader while no election happened); the leader answers `NewLeader`.
+    WhoLeads,
     /// The relaying node passed (or, having done so before, dropped) a delivery.
     Handed { client: Addr, conn: u32, msg: MsgId },
 }
@@ -325,6 +328,7 @@ impl PeerMsg {
             PeerMsg::SubscribeVia { .. } => "subscribe",
             PeerMsg::DeliverVia { .. } => "deliver",
             PeerMsg::Handed { .. } => "delivered",
+            PeerMsg::WhoLeads => "membership",
         }
     }
 
@@ -2050,7 +2054,22 @@ impl Quorum {
         if self.is_leader(x) {
             self.leader_tick(x, out);
         } else {
+            self.ask_who_leads(x, out);
             self.resend_pending(x, false, out);
+        }
+    }
+
+    /// The metadata store would tell a node where the queue's leader is;
+    /// here a node that knows of none asks the nodes it can reach.
+    fn ask_who_leads(&mut self, x: BrokerId, out: &mut Out) {
+        let node = &self.nodes[idx(x)];
+        if node.leader.is_some() || node.app_paused {
+            return;
+        }
+        for p in self.all() {
+            if p != x && self.nodes[idx(x)].peers[idx(p)].alive {
+                self.send(x, p, PeerMsg::WhoLeads, out);
+            }
         }
     }
 
@@ -2330,6 +2349,11 @@ impl Quorum {
                 if !auto_ack {
                     self.send(x, p, PeerMsg::Handed { client, conn, msg }, out);
                 }
+            }
+            PeerMsg::WhoLeads if self.is_leader(x) => {
+                let term = self.nodes[idx(x)].disk.term;
+                self.send(x, p, PeerMsg::NewLeader { term }, out);
+                self.redeliver(x, Some(p), out);
             }
             PeerMsg::Handed { client, conn, msg } => {
                 if let Some(m) = self.member_mut(x) {
