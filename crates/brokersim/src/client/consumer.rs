@@ -5,12 +5,10 @@
 //! buffer dies with it). ActiveMQ's JMS AUTO_ACKNOWLEDGE acknowledges after
 //! the application returns, so there both modes acknowledge after handling.
 
-use std::collections::VecDeque;
-
+use super::handling::Handling;
 use super::link::{Link, LinkChange};
 use super::{ClientCtx, ClientTimer};
 use crate::ids::{Addr, BrokerId, ClientId, MsgId};
-use crate::out::TimerKind;
 use crate::scenario::config::{AckMode, ConsumerConfig};
 use crate::trace::{Detector, DropWhy, Event};
 use crate::wire::Payload;
@@ -23,8 +21,8 @@ pub struct Consumer {
     /// Broker-side auto-ack (RabbitMQ `auto`); ActiveMQ acks after handling.
     broker_auto_ack: bool,
     /// Received, not yet handled: (message, redelivered, connection).
-    buffer: VecDeque<(MsgId, bool, u32)>,
-    busy: bool,
+    /// Received, not handled yet: (message, redelivered, connection).
+    handling: Handling<(MsgId, bool, u32)>,
     pub crashed: bool,
 }
 
@@ -40,10 +38,9 @@ impl Consumer {
         Consumer {
             id,
             broker_auto_ack: rabbitmq && cfg.ack == AckMode::Auto,
+            handling: Handling::new(cfg.process_ms),
             cfg,
             link,
-            buffer: VecDeque::new(),
-            busy: false,
             crashed: false,
         }
     }
@@ -62,11 +59,11 @@ impl Consumer {
     }
 
     pub fn buffered(&self) -> u32 {
-        self.buffer.len() as u32
+        self.handling.len()
     }
 
     pub fn is_idle(&self) -> bool {
-        self.buffer.is_empty()
+        self.handling.is_empty()
     }
 
     pub fn on_timer(&mut self, timer: ClientTimer, ctx: &mut ClientCtx) {
@@ -112,29 +109,14 @@ impl Consumer {
             },
         ) = (mine, payload)
         {
-            self.buffer.push_back((msg, redelivered, conn));
-            if !self.busy {
-                self.start_one(ctx);
-            }
+            let me = self.me();
+            self.handling.receive((msg, redelivered, conn), me, ctx.out);
         }
-    }
-
-    fn start_one(&mut self, ctx: &mut ClientCtx) {
-        if self.buffer.is_empty() {
-            self.busy = false;
-            return;
-        }
-        self.busy = true;
-        ctx.out.timer(
-            self.me(),
-            self.cfg.process_ms,
-            TimerKind::Client(ClientTimer::ProcessDone),
-        );
     }
 
     fn finish_one(&mut self, ctx: &mut ClientCtx) {
-        let Some((msg, redelivered, conn)) = self.buffer.pop_front() else {
-            self.busy = false;
+        let me = self.me();
+        let Some((msg, redelivered, conn)) = self.handling.finish(me, ctx.out) else {
             return;
         };
         ctx.ledger.deliver(msg, redelivered, ctx.out.now);
@@ -150,17 +132,13 @@ impl Consumer {
             ctx.out
                 .send(self.me(), Addr::Broker(broker), Payload::Ack { conn, msg });
         }
-        self.start_one(ctx);
     }
 
-    /// What was received but not handled is gone with the connection: the
-    /// broker requeues what it still counts as unacknowledged; auto-acked
-    /// messages have no other copy.
-    fn drop_buffer(&mut self, ctx: &mut ClientCtx) {
-        // The message being handled (the front, when busy) completes if the
-        // process lives; the caller decides.
-        for (msg, _, _) in self.buffer.drain(..) {
-            if self.broker_auto_ack {
+    /// Received but unhandled messages are gone: the broker requeues what
+    /// it still counts as unacknowledged; auto-acked ones have no other copy.
+    fn lose(&self, dropped: Vec<(MsgId, bool, u32)>, ctx: &mut ClientCtx) {
+        if self.broker_auto_ack {
+            for (msg, _, _) in dropped {
                 ctx.out.copy_dropped(msg, 0, DropWhy::ConsumerDied);
             }
         }
@@ -168,20 +146,13 @@ impl Consumer {
 
     fn on_link_lost(&mut self, ctx: &mut ClientCtx) {
         // The message in hand is still handled; its ack cannot be sent.
-        let in_hand = if self.busy {
-            self.buffer.pop_front()
-        } else {
-            None
-        };
-        self.drop_buffer(ctx);
-        if let Some(item) = in_hand {
-            self.buffer.push_back(item);
-        }
+        let dropped = self.handling.drop_waiting();
+        self.lose(dropped, ctx);
     }
 
     pub fn crash(&mut self, ctx: &mut ClientCtx) {
-        self.drop_buffer(ctx);
-        self.busy = false;
+        let dropped = self.handling.drop_all();
+        self.lose(dropped, ctx);
         self.crashed = true;
         self.link.reset();
     }
@@ -189,8 +160,8 @@ impl Consumer {
     /// Graceful close: the broker requeues unacknowledged messages at once.
     pub fn stop(&mut self, ctx: &mut ClientCtx) {
         self.link.close(ctx.out);
-        self.drop_buffer(ctx);
-        self.busy = false;
+        let dropped = self.handling.drop_all();
+        self.lose(dropped, ctx);
         self.crashed = true;
     }
 

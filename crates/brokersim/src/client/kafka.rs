@@ -20,6 +20,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use super::handling::Handling;
 use super::schedule::Schedule;
 use super::{ClientCtx, ClientTimer};
 use crate::ids::{Addr, BrokerId, ClientId, MsgId};
@@ -491,8 +492,8 @@ pub struct KafkaConsumer {
     k: KafkaConsumerConfig,
     metadata: Metadata,
     cursors: Vec<Cursor>,
-    buffer: VecDeque<(u16, u64, MsgId)>,
-    busy: bool,
+    /// Fetched, not handled yet: (partition, offset, message).
+    handling: Handling<(u16, u64, MsgId)>,
     corr: u32,
     last_auto_commit: SimTime,
     pub crashed: bool,
@@ -529,8 +530,7 @@ impl KafkaConsumer {
             id,
             metadata: Metadata::new(bootstrap, partitions),
             cursors,
-            buffer: VecDeque::new(),
-            busy: false,
+            handling: Handling::new(cfg.process_ms),
             corr: 0,
             last_auto_commit: SimTime::ZERO,
             crashed: false,
@@ -552,7 +552,7 @@ impl KafkaConsumer {
     /// `fetch.max.wait.ms`, so an older answer says nothing).
     pub fn is_idle(&self, now: SimTime) -> bool {
         self.crashed
-            || (self.buffer.is_empty()
+            || (self.handling.is_empty()
                 && !self.metadata.wanted
                 && self
                     .cursors
@@ -573,7 +573,7 @@ impl KafkaConsumer {
                 .first()
                 .and_then(|c| self.metadata.leaders[usize::from(c.partition)]),
             state: if self.crashed { "crashed" } else { "fetching" },
-            outstanding: self.buffer.len() as u32,
+            outstanding: self.handling.len(),
             backlog: 0,
             reconnect_at: None,
             silent_ms: 0,
@@ -661,7 +661,7 @@ impl KafkaConsumer {
     }
 
     fn fetch_all(&mut self, ctx: &mut ClientCtx) {
-        let room = self.cfg.prefetch == 0 || (self.buffer.len() as u32) < self.cfg.prefetch;
+        let room = self.cfg.prefetch == 0 || self.handling.len() < self.cfg.prefetch;
         if !room {
             return;
         }
@@ -811,15 +811,13 @@ impl KafkaConsumer {
                 let Some(expected) = self.cursors[i].fetch_offset else {
                     return;
                 };
+                let me = self.me();
                 for (offset, msg, epoch) in records.iter().copied() {
                     if offset == self.cursors[i].fetch_offset.unwrap_or(expected) {
-                        self.buffer.push_back((partition, offset, msg));
+                        self.handling.receive((partition, offset, msg), me, ctx.out);
                         self.cursors[i].fetch_offset = Some(offset + 1);
                         self.cursors[i].last_epoch = Some(epoch);
                     }
-                }
-                if !self.busy {
-                    self.start_one(ctx);
                 }
             }
             FetchResult::NotLeader => self.metadata.invalidate(),
@@ -829,7 +827,8 @@ impl KafkaConsumer {
                 c.fetch_offset = Some(end);
                 c.processed = c.processed.min(end);
                 c.last_epoch = None;
-                self.buffer.retain(|(p, o, _)| *p != partition || *o < end);
+                self.handling
+                    .retain_waiting(|(p, o, _)| *p != partition || *o < end);
                 ctx.out.trace(Event::Kafka(KafkaEvent::ConsumerDiverged {
                     consumer: self.id,
                     partition,
@@ -839,29 +838,16 @@ impl KafkaConsumer {
             FetchResult::OutOfRange { log_end } => {
                 // The log was truncated under our position.
                 self.cursors[i].fetch_offset = None;
-                self.buffer.retain(|(p, _, _)| *p != partition);
+                self.handling.retain_waiting(|(p, _, _)| *p != partition);
                 self.reset(i, Some(log_end), ctx);
             }
         }
         self.fetch_all(ctx);
     }
 
-    fn start_one(&mut self, ctx: &mut ClientCtx) {
-        if self.buffer.is_empty() {
-            self.busy = false;
-            return;
-        }
-        self.busy = true;
-        ctx.out.timer(
-            self.me(),
-            self.cfg.process_ms,
-            TimerKind::Client(ClientTimer::ProcessDone),
-        );
-    }
-
     fn finish_one(&mut self, ctx: &mut ClientCtx) {
-        let Some((partition, offset, msg)) = self.buffer.pop_front() else {
-            self.busy = false;
+        let me = self.me();
+        let Some((partition, offset, msg)) = self.handling.finish(me, ctx.out) else {
             return;
         };
         ctx.ledger.deliver(msg, false, ctx.out.now);
@@ -876,14 +862,12 @@ impl KafkaConsumer {
                 self.commit(i, ctx);
             }
         }
-        self.start_one(ctx);
         self.fetch_all(ctx);
     }
 
     pub fn crash(&mut self) {
         self.crashed = true;
-        self.buffer.clear();
-        self.busy = false;
+        self.handling.drop_all();
         for c in &mut self.cursors {
             *c = Cursor {
                 partition: c.partition,

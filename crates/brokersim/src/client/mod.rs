@@ -4,6 +4,7 @@
 //! exponential back-off, or a plain connection that gives up.
 
 mod consumer;
+mod handling;
 mod kafka;
 mod link;
 mod producer;
