@@ -168,18 +168,8 @@ impl Kafka {
             return;
         }
         if offset > replica.log_end() {
-            let result = FetchResult::OutOfRange {
-                log_end: replica.high_watermark,
-            };
-            out.send(
-                Addr::Broker(b),
-                client,
-                kafka(KafkaMsg::FetchResponse {
-                    partition: p,
-                    corr,
-                    result,
-                }),
-            );
+            let log_end = replica.high_watermark;
+            respond(out, FetchResult::OutOfRange { log_end });
             return;
         }
         if offset < replica.high_watermark {
