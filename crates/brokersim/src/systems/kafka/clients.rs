@@ -56,6 +56,20 @@ impl Kafka {
         {
             let count = batch.msgs.len() as u32;
             if batch.base_seq + count.saturating_sub(1) <= last {
+                let last_seq = batch.base_seq + count.saturating_sub(1);
+                let Some(original) = replica
+                    .log
+                    .iter()
+                    .rposition(|r| r.producer_id == batch.producer_id && r.seq == last_seq)
+                    .map(|o| o as u64)
+                else {
+                    // Later sequence numbers are here but these records are
+                    // not (this leader never had them): a gap, not a
+                    // duplicate. Answering "duplicate" would confirm records
+                    // nobody holds.
+                    respond(out, ProduceResult::OutOfOrderSequence);
+                    return;
+                };
                 let msg = batch.msgs.first().copied().unwrap_or(MsgId(0));
                 out.trace(Event::Kafka(KafkaEvent::DuplicateDropped {
                     partition: p,
@@ -64,12 +78,6 @@ impl Kafka {
                 }));
                 // Answered like the original: with acks=all only once the
                 // original records are below the high watermark.
-                let last_seq = batch.base_seq + count.saturating_sub(1);
-                let original = replica
-                    .log
-                    .iter()
-                    .rposition(|r| r.producer_id == batch.producer_id && r.seq == last_seq)
-                    .map_or(0, |o| o as u64);
                 if batch.acks == Acks::All && original >= replica.high_watermark {
                     if let Role::Leader(l) = &mut replica.role {
                         l.waiting.insert(

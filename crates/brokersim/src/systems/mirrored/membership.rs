@@ -8,6 +8,20 @@ impl Mirrored {
     // ----- membership ------------------------------------------------------------------
 
     pub(super) fn node_down(&mut self, x: BrokerId, p: BrokerId, graceful: bool, out: &mut Out) {
+        self.peer_gone(x, p, graceful, true, out);
+    }
+
+    /// `p`'s incarnation known to `x` is gone. `minority_check` is false
+    /// when `p` is already back in a new incarnation: then `x` is not in a
+    /// minority, and pausing would only make `p` see a restart in turn.
+    fn peer_gone(
+        &mut self,
+        x: BrokerId,
+        p: BrokerId,
+        graceful: bool,
+        minority_check: bool,
+        out: &mut Out,
+    ) {
         {
             let peer = &mut self.node(x).peers[usize::from(p.0)];
             if !peer.up {
@@ -23,7 +37,9 @@ impl Mirrored {
         // pause_minority acts on the same nodedown, before the queue reacts:
         // a node that finds itself in a minority stops without confirming
         // anything more.
-        self.check_minority(x, out);
+        if minority_check {
+            self.check_minority(x, out);
+        }
         let node = &self.nodes[usize::from(x.0)];
         if node.app_paused {
             return;
@@ -198,8 +214,11 @@ impl Mirrored {
             return;
         }
         if was_up && old_incarnation != incarnation {
-            // It restarted before we noticed it was gone.
-            self.node_down(x, p, false, out);
+            // It restarted before we noticed it was gone. Its new
+            // incarnation is here already, so this is no reason to pause:
+            // under pause_minority two nodes would otherwise take turns
+            // pausing, each seeing the other's resumption as a restart.
+            self.peer_gone(x, p, false, false, out);
         }
         let restarted = old_incarnation != incarnation;
         {
