@@ -36,7 +36,9 @@ enum Task {
     /// (installing them if missing), `cargo fmt --all -- --check`,
     /// `cargo clippy --workspace --all-targets -- -D warnings`,
     /// `cargo test --workspace`,
-    /// `cargo build -p brokersim --target wasm32-unknown-unknown`, then the
+    /// `cargo build -p brokersim --target wasm32-unknown-unknown`, the wasm
+    /// tests (the golden trace hashes checked in wasm32, in Node, through
+    /// wasm-bindgen-test-runner from .tools/wasm-bindgen), then the
     /// browser tests: `cargo xtask dist`, Debian chromium (apt-get, if
     /// /usr/bin/chromium is missing), `npm ci` in tests/browser, and
     /// `node --test tests/browser/*.test.js` against dist/ served on 127.0.0.1.

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: the project's single test command.
 //!
-//! The steps run in order and stop at the first failure. To add a step
+//! The steps run in order and stop at the first failure; each prints how
+//! long it took. To add a step
 //! (browser tests, wasm tests, …), write a `fn() -> Result<(), CmdError>` and
 //! add it to [`STEPS`].
 
@@ -46,6 +47,10 @@ pub const STEPS: &[Step] = &[
         run: wasm_build,
     },
     Step {
+        name: "wasm tests",
+        run: wasm_tests,
+    },
+    Step {
         name: "browser tests",
         run: crate::web::browser_tests,
     },
@@ -57,7 +62,15 @@ pub fn run_all() -> Result<(), CmdError> {
     let started = Instant::now();
     let total = STEPS.len();
     for (index, step) in STEPS.iter().enumerate() {
-        if let Err(err) = (step.run)() {
+        let step_started = Instant::now();
+        let result = (step.run)();
+        println!(
+            "==> step {}/{total} ({}) took {:.1}s",
+            index + 1,
+            step.name,
+            step_started.elapsed().as_secs_f64()
+        );
+        if let Err(err) = result {
             eprintln!();
             eprintln!(
                 "error: `cargo xtask test` failed at step {}/{total} ({}): {err}",
@@ -178,6 +191,34 @@ fn wasm_build() -> Result<(), CmdError> {
     Cmd::cargo()
         .args(["build", "-p", "brokersim", "--target", WASM_TARGET])
         .null_stdin()
+        .run()
+}
+
+/// The wasm tests of the core, run in Node: `tests/<name>.rs` of brokersim.
+pub const WASM_GOLDEN_TEST: &str = "wasm_golden";
+
+/// `.tools/wasm-bindgen/bin/wasm-bindgen-test-runner`, installed with
+/// wasm-bindgen-cli at the Cargo.lock version of wasm-bindgen when missing.
+pub fn wasm_test_runner() -> Result<std::path::PathBuf, CmdError> {
+    let wasm_bindgen = crate::web::ensure_wasm_bindgen()?;
+    Ok(wasm_bindgen.with_file_name("wasm-bindgen-test-runner"))
+}
+
+/// `cargo test` of the core for wasm32, run in Node by the runner.
+pub fn wasm_cargo_test(runner: &std::path::Path) -> Cmd {
+    Cmd::cargo()
+        .args(["test", "-p", "brokersim", "--target", WASM_TARGET])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+        .null_stdin()
+}
+
+/// Step f: the golden trace hashes (every preset, 1,000 seeds) in wasm32,
+/// in Node, against the same files the native test checks: native and wasm
+/// give the same traces.
+fn wasm_tests() -> Result<(), CmdError> {
+    let runner = wasm_test_runner()?;
+    wasm_cargo_test(&runner)
+        .args(["--test", WASM_GOLDEN_TEST])
         .run()
 }
 

@@ -70,7 +70,7 @@ fn version_in_lock(lock: &str, name: &str) -> Option<String> {
 
 /// `.tools/wasm-bindgen/bin/wasm-bindgen` at the locked version, installed
 /// with cargo when it is missing or another version.
-fn ensure_wasm_bindgen() -> Result<PathBuf, CmdError> {
+pub fn ensure_wasm_bindgen() -> Result<PathBuf, CmdError> {
     let version = locked_wasm_bindgen_version()?;
     let dir = root(".tools/wasm-bindgen");
     let bin = dir.join("bin/wasm-bindgen");
