@@ -65,7 +65,10 @@ pub struct PresetsArgs {
 }
 
 /// Time the reference benchmark scenario (5 brokers, mirrored queue, 1000
-/// messages/s for 60 s, the master crashes at 20 s); best of 3 runs.
+/// messages/s for 60 s, the master crashes at 20 s; best of 3 runs), then
+/// the reference `check` search on one core (3 brokers, 10 s virtual,
+/// 20 messages/s, fault schedules drawn as `check` draws them, on each
+/// system): scenario runs per second per core.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Print one JSON object (`events_per_s`, `events`, …) instead of text.
@@ -77,6 +80,9 @@ pub struct BenchArgs {
     /// Number of timed runs; the best is reported.
     #[arg(long, hide = true, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub runs: u32,
+    /// Fault schedules per system in the `check` benchmark.
+    #[arg(long, hide = true, default_value_t = 250, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub check_seeds: u64,
 }
 
 /// Search fault schedules for one that loses a confirmed message or breaks

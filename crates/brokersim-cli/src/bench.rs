@@ -1,4 +1,5 @@
-//! `brokersim bench`: the reference benchmark, timed with the wall clock.
+//! `brokersim bench`: the reference benchmark, timed with the wall clock,
+//! then the reference `check` search (scenario runs per second on one core).
 //! The clock lives here and only here: the core never reads one (DESIGN.md,
 //! "The core is a pure state machine"), so timing is the driver's job.
 //! The scenario is built in the CLI so the number stays comparable even if
@@ -7,6 +8,7 @@
 use std::fmt::Write;
 use std::time::{Duration, Instant};
 
+use brokersim::search::{self, FaultKindChoice};
 use brokersim::{Scenario, Sim};
 
 use crate::args::BenchArgs;
@@ -35,6 +37,73 @@ fn scenario_json(duration_ms: u64) -> String {
   "faults": [{{ "at_ms": {crash_at}, "crash": "b1" }}]
 }}"#
     )
+}
+
+/// The reference `check` search: 3 brokers, 10 s virtual, 20 messages/s, one
+/// producer and one consumer, on each system in a safe configuration; the
+/// fault schedules are the ones `brokersim check` draws for seeds 0, 1, ….
+const CHECK_REFERENCE: &[(&str, &str)] = &[
+    (
+        "rabbitmq-mirrored",
+        r#""settings": { "ha-mode": "all", "ha-promote-on-failure": "when-synced", "cluster_partition_handling": "pause_minority" }"#,
+    ),
+    ("rabbitmq-quorum", r#""settings": {}"#),
+    (
+        "activemq",
+        r#""settings": {}, "producers": [{ "rate_per_s": 20, "connect": "failover:(tcp://b1:61616,tcp://b2:61616,tcp://b3:61616)" }], "consumers": [{ "connect": "failover:(tcp://b1:61616,tcp://b2:61616,tcp://b3:61616)" }]"#,
+    ),
+    (
+        "kafka",
+        r#""settings": { "replication.factor": 3, "min.insync.replicas": 2 }, "producers": [{ "rate_per_s": 20, "acks": "all" }]"#,
+    ),
+];
+
+fn check_scenario(system: &str, extra: &str) -> CliResult<Scenario> {
+    let mut json = format!(
+        r#"{{"version": 1, "title": "brokersim reference check", "seed": 1, "duration_ms": 10000,
+  "system": "{system}", "brokers": 3, {extra}"#
+    );
+    if !extra.contains("\"producers\"") {
+        json.push_str(r#", "producers": [{ "rate_per_s": 20 }]"#);
+    }
+    if !extra.contains("\"consumers\"") {
+        json.push_str(r#", "consumers": [{}]"#);
+    }
+    json.push('}');
+    Scenario::from_json(&json)
+        .map_err(|e| CliError::BadInput(format!("reference check scenario ({system}): {e}")))
+}
+
+/// Scenario runs per second of the reference search on one thread, per
+/// system and over all of them.
+struct CheckMeasure {
+    per_system: Vec<(&'static str, f64)>,
+    runs: u64,
+    runs_per_s: f64,
+}
+
+fn measure_check(seeds: u64) -> CliResult<CheckMeasure> {
+    let mut per_system = Vec::new();
+    let mut total_wall = Duration::ZERO;
+    let mut runs = 0;
+    for (system, extra) in CHECK_REFERENCE {
+        let base = check_scenario(system, extra)?;
+        let start = Instant::now();
+        for seed in 0..seeds {
+            let scenario = search::with_drawn_faults(&base, seed, FaultKindChoice::DEFAULT);
+            // Whatever the outcome: the search's cost is the run.
+            let _ = search::run(&scenario);
+        }
+        let wall = start.elapsed();
+        total_wall += wall;
+        runs += seeds;
+        per_system.push((*system, seeds as f64 / wall.as_secs_f64().max(1e-9)));
+    }
+    Ok(CheckMeasure {
+        per_system,
+        runs,
+        runs_per_s: runs as f64 / total_wall.as_secs_f64().max(1e-9),
+    })
 }
 
 /// What one timed run measured.
@@ -79,6 +148,7 @@ pub fn run(args: &BenchArgs) -> CliResult {
     let events_per_s = best.events as f64 / wall_s;
     let wall_ms = wall_s * 1_000.0;
     let virtual_s = best.virtual_ms as f64 / 1_000.0;
+    let check = measure_check(args.check_seeds)?;
     let text = if args.json {
         let value = serde_json::json!({
             "events_per_s": events_per_s.round(),
@@ -88,6 +158,13 @@ pub fn run(args: &BenchArgs) -> CliResult {
             "published": best.published,
             "runs": args.runs,
             "trace_hash": best.trace_hash,
+            "check_runs_per_s_per_core": check.runs_per_s.round(),
+            "check_runs": check.runs,
+            "check_runs_per_s_by_system": check
+                .per_system
+                .iter()
+                .map(|(system, rate)| (system.to_string(), serde_json::json!(rate.round())))
+                .collect::<serde_json::Map<_, _>>(),
         });
         output::json_line(serde_json::to_string_pretty(&value))?
     } else {
@@ -99,6 +176,15 @@ pub fn run(args: &BenchArgs) -> CliResult {
         let _ = writeln!(out, "  wall_ms       {wall_ms:.3}");
         let _ = writeln!(out, "  published     {}", best.published);
         let _ = writeln!(out, "  trace_hash    {}", best.trace_hash);
+        let _ = writeln!(
+            out,
+            "check reference search (3 brokers, 10 s virtual, 20 msg/s), one core, {} runs",
+            check.runs
+        );
+        let _ = writeln!(out, "  runs_per_s_per_core  {:.0}", check.runs_per_s);
+        for (system, rate) in &check.per_system {
+            let _ = writeln!(out, "    {system:<19} {rate:.0}");
+        }
         out
     };
     output::print(&text)

@@ -330,11 +330,27 @@ fn presets_lists_the_built_in_scenarios() {
 #[test]
 fn bench_reports_events_per_second() {
     // A short fault phase and one run keep this quick in a debug build.
-    let result = run_json(&["bench", "--json", "--virtual-ms", "3000", "--runs", "1"]);
+    let result = run_json(&[
+        "bench",
+        "--json",
+        "--virtual-ms",
+        "3000",
+        "--runs",
+        "1",
+        "--check-seeds",
+        "2",
+    ]);
     assert!(
         result["events_per_s"].as_f64().is_some_and(|n| n > 0.0),
         "{result}"
     );
+    assert!(
+        result["check_runs_per_s_per_core"]
+            .as_f64()
+            .is_some_and(|n| n > 0.0),
+        "{result}"
+    );
+    assert_eq!(result["check_runs"], 8, "{result}");
     assert!(result["events"].as_u64().is_some_and(|n| n > 0), "{result}");
 }
 

@@ -1,6 +1,7 @@
 //! The project's command runner, reached as `cargo xtask …` (alias in
 //! `.cargo/config.toml`). Every command runs from the workspace root.
 
+mod bench;
 mod cmd;
 mod serve;
 mod test;
@@ -74,10 +75,16 @@ enum Task {
         extra: Vec<String>,
     },
 
-    /// Run the benchmarks: the CLI's quick benchmark, then the criterion suite
+    /// Run the benchmarks and print their figures beside their goals
     ///
-    /// Runs `cargo run --release --quiet -p brokersim-cli -- bench`, then
-    /// `cargo bench -p brokersim --bench engine`.
+    /// Runs `cargo run --release --quiet -p brokersim-cli -- bench --json`
+    /// (engine events/s natively, `check` runs/s on one core), the same
+    /// reference scenario in wasm32 in Node (`cargo test --release -p
+    /// brokersim --target wasm32-unknown-unknown --test wasm_bench` through
+    /// wasm-bindgen-test-runner from .tools/wasm-bindgen, installed if
+    /// missing), then `cargo bench -p brokersim --bench engine`, and prints
+    /// native and wasm events/s, their ratio and check runs/s per core.
+    /// Speed never makes it fail.
     Bench,
 }
 
@@ -87,7 +94,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Task::Test => test::run_all(),
         Task::Run { preset, extra } => run(&preset, &extra),
-        Task::Bench => bench(),
+        Task::Bench => bench::run(),
         Task::Serve => web::serve(),
         Task::Dist => web::dist().map(|_| ()),
     };
@@ -118,24 +125,6 @@ fn run(preset: &str, extra: &[String]) -> Result<(), CmdError> {
         ])
         .arg(preset)
         .args(extra)
-        .run()
-}
-
-/// `cargo xtask bench`: the CLI's benchmark, then the criterion benches.
-fn bench() -> Result<(), CmdError> {
-    Cmd::cargo()
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "-p",
-            "brokersim-cli",
-            "--",
-            "bench",
-        ])
-        .run()?;
-    Cmd::cargo()
-        .args(["bench", "-p", "brokersim", "--bench", "engine"])
         .run()
 }
 
