@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use brokersim::{Sim, TraceEntry};
+use brokersim::Sim;
 
 use crate::args::RunArgs;
 use crate::error::{CliError, CliResult};
@@ -34,7 +34,7 @@ pub fn run(args: &RunArgs) -> CliResult {
     let mut sim = Sim::new(scenario).map_err(|e| CliError::BadInput(e.to_string()))?;
     let report = sim.run_to_end();
     if let Some((path, file)) = trace_file {
-        write_trace(path, file, sim.trace())?;
+        write_trace(path, file, &sim)?;
     }
     let text = if args.json {
         output::json_line(serde_json::to_string_pretty(&report))?
@@ -51,15 +51,20 @@ fn create(path: &Path) -> CliResult<File> {
 
 /// Writes the trace as JSON lines: `{"at_ms":…,"event":…,"text":"…"}`, one
 /// object per event, streamed so a long trace never exists twice in memory.
-fn write_trace(path: &Path, file: File, trace: &[TraceEntry]) -> CliResult {
+fn write_trace(path: &Path, file: File, sim: &Sim) -> CliResult {
+    let _names = sim.naming();
     let failed =
         |e: std::io::Error| CliError::Output(format!("cannot write {}: {e}", path.display()));
     let mut out = BufWriter::new(file);
-    for entry in trace {
+    for entry in sim.trace() {
         write!(out, "{{\"at_ms\":{},\"event\":", entry.at.as_ms()).map_err(failed)?;
-        serde_json::to_writer(&mut out, &entry.event).map_err(|e| failed(e.into()))?;
+        // The event's broker ids print by their site's names.
+        brokersim::naming::at_offset(entry.offset, || {
+            serde_json::to_writer(&mut out, &entry.event)
+        })
+        .map_err(|e| failed(e.into()))?;
         out.write_all(b",\"text\":").map_err(failed)?;
-        let text = brokersim::explain::explain(&entry.event);
+        let text = entry.text();
         serde_json::to_writer(&mut out, &text).map_err(|e| failed(e.into()))?;
         out.write_all(b"}\n").map_err(failed)?;
     }

@@ -6,7 +6,6 @@
 
 use std::fmt::Write;
 
-use brokersim::explain::explain;
 use brokersim::invariants::Violation;
 use brokersim::{Event, Report, Sim, TraceEntry};
 
@@ -18,6 +17,8 @@ const MAX_VIOLATIONS: usize = 20;
 const MAX_LIST_ITEMS: usize = 8;
 
 pub fn render(sim: &Sim, report: &Report) -> String {
+    // Brokers print by their site's names (`primary-b1`) in runs with sites.
+    let _names = sim.naming();
     let mut out = String::new();
     header(&mut out, sim);
     events(&mut out, sim.trace());
@@ -94,12 +95,7 @@ fn events(out: &mut String, trace: &[TraceEntry]) {
         .unwrap_or(0);
     let _ = writeln!(out, "\nKey events");
     for entry in shown {
-        let _ = writeln!(
-            out,
-            "  {:>width$}  {}",
-            entry.at.to_string(),
-            explain(&entry.event)
-        );
+        let _ = writeln!(out, "  {:>width$}  {}", entry.at.to_string(), entry.text());
     }
     if key.len() > shown.len() {
         let _ = writeln!(

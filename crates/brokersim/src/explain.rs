@@ -297,6 +297,35 @@ pub fn explain(event: &Event) -> String {
         ),
         Event::Quorum(e) => crate::systems::quorum::explain(e),
         Event::Kafka(e) => crate::systems::kafka::explain(e),
+        Event::SiteDown { site } => format!(
+            "site {site} went down: every broker there stopped at once, and nobody was told"
+        ),
+        Event::SiteUp { site } => format!("site {site} is back: its brokers start again"),
+        Event::SiteLost { site } => {
+            format!("site {site} is lost for good: its brokers and their disks will never return")
+        }
+        Event::FailedOver { site } => {
+            format!("failover: the applications are restarted against site {site}")
+        }
+        Event::Replicated { msg, by } => format!("{by} copied {msg} to its site"),
+        Event::ReplicationStalled { by, waiting } => format!(
+            "{by} cannot reach its source site: {} not yet copied wait there until it returns",
+            plural(*waiting)
+        ),
+        Event::OffsetsCheckpointed { by, offsets } => {
+            let parts: Vec<String> = offsets
+                .iter()
+                .map(|(p, o)| format!("partition {p} at offset {o}"))
+                .collect();
+            format!(
+                "{by} checkpoints the consumer group's offsets into its site: {}",
+                if parts.is_empty() {
+                    "none committed yet".to_string()
+                } else {
+                    parts.join(", ")
+                }
+            )
+        }
         Event::SplitBrain { leaders } => format!(
             "split brain: {} each lead the queue and accept writes; one side's work will be thrown away",
             list(leaders)

@@ -33,7 +33,7 @@ pub enum Addr {
 
 impl std::fmt::Display for BrokerId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "b{}", u32::from(self.0) + 1)
+        crate::naming::write_broker(f, self.0)
     }
 }
 
@@ -53,7 +53,7 @@ impl std::fmt::Display for Addr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Addr::Broker(b) => write!(f, "{b}"),
-            Addr::Producer(p) => write!(f, "p{}", u32::from(p.0) + 1),
+            Addr::Producer(p) => crate::naming::write_producer(f, p.0),
             Addr::Consumer(c) => write!(f, "c{}", u32::from(c.0) + 1),
             Addr::Controller => write!(f, "controller"),
         }

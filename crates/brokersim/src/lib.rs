@@ -1,7 +1,8 @@
 //! brokersim: a deterministic simulator of message-broker high availability
 //! and disaster recovery.
 //!
-//! The core is a pure state machine: no I/O, no clock, no global state.
+//! The core is a pure state machine: no I/O, no clock, no global state
+//! (only the names a run with sites prints its brokers by, see [`naming`]).
 //! Everything that varies comes in through a validated [`Scenario`] and its
 //! seed, so a run replays bit for bit, natively and in wasm.
 //!
@@ -18,6 +19,7 @@ pub mod explain;
 pub mod ids;
 pub mod invariants;
 pub mod ledger;
+pub mod naming;
 pub mod net;
 pub mod out;
 pub mod presets;

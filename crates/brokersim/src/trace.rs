@@ -233,6 +233,38 @@ pub enum Event {
     Kafka(crate::systems::kafka::KafkaEvent),
 
     /// Several brokers lead the queue and accept writes at once.
+    // Disaster recovery.
+    /// Every broker of the site went down at once.
+    SiteDown {
+        site: String,
+    },
+    SiteUp {
+        site: String,
+    },
+    /// The site is destroyed: brokers and disks never return.
+    SiteLost {
+        site: String,
+    },
+    /// The applications were repointed to this site.
+    FailedOver {
+        site: String,
+    },
+    /// A cross-site replicator had a message confirmed by its target site.
+    Replicated {
+        msg: MsgId,
+        by: Addr,
+    },
+    /// The source site is down: the replicator holds what it has not sent.
+    ReplicationStalled {
+        by: Addr,
+        waiting: u32,
+    },
+    /// MirrorMaker 2 wrote the consumer group's offsets, translated, into
+    /// the target site (`emit.checkpoints.interval.seconds`): (partition, offset).
+    OffsetsCheckpointed {
+        by: Addr,
+        offsets: Vec<(u16, u64)>,
+    },
     SplitBrain {
         leaders: Vec<BrokerId>,
     },
@@ -244,10 +276,38 @@ pub enum Event {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceEntry {
     pub at: SimTime,
+    /// Where the event's broker ids start among all brokers: a site's
+    /// cluster records its brokers as `b1` … (see `naming`); 0 otherwise.
+    pub offset: u16,
     pub event: Event,
+}
+
+impl TraceEntry {
+    /// The sentence a student reads (inside the run's `naming` scope for
+    /// runs with sites: `Sim::naming`).
+    pub fn text(&self) -> String {
+        crate::naming::at_offset(self.offset, || crate::explain::explain(&self.event))
+    }
+}
+
+impl Serialize for TraceEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        // The event's broker ids print by their site's offset.
+        struct AtOffset<'a>(&'a TraceEntry);
+        impl Serialize for AtOffset<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                crate::naming::at_offset(self.0.offset, || self.0.event.serialize(s))
+            }
+        }
+        let mut entry = serializer.serialize_struct("TraceEntry", 2)?;
+        entry.serialize_field("at", &self.at)?;
+        entry.serialize_field("event", &AtOffset(self))?;
+        entry.end()
+    }
 }
 
 /// The recorded events and their running hash.
@@ -259,9 +319,14 @@ pub struct Trace {
 
 impl Trace {
     pub fn record(&mut self, at: SimTime, event: Event) {
+        self.record_at(at, 0, event);
+    }
+
+    /// Records an event whose broker ids are a site's own (see `TraceEntry::offset`).
+    pub fn record_at(&mut self, at: SimTime, offset: u16, event: Event) {
         self.hash.write_u64(at.0);
-        hash_event(&mut self.hash, &event);
-        self.entries.push(TraceEntry { at, event });
+        crate::naming::at_offset(offset, || hash_event(&mut self.hash, &event));
+        self.entries.push(TraceEntry { at, offset, event });
     }
 
     pub fn entries(&self) -> &[TraceEntry] {

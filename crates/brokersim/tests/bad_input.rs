@@ -117,14 +117,119 @@ fn an_unknown_system_is_refused_with_the_list_of_systems() {
     );
 }
 
+fn two_sites() -> serde_json::Value {
+    let mut s = rabbit();
+    s.as_object_mut().unwrap().remove("brokers");
+    s["sites"] = json!([
+        { "name": "primary", "brokers": 3 },
+        { "name": "dr", "brokers": 3, "replicate_from": "primary", "lag_ms": 2000 }
+    ]);
+    s["faults"] = json!([{ "at_ms": 1000, "crash": "primary-b1" }]);
+    s
+}
+
 #[test]
-fn disaster_recovery_sites_are_refused_as_not_simulated_yet() {
-    let m = refused(
-        rabbit(),
+fn valid_sites_run() {
+    let scenario = Scenario::from_json(&two_sites().to_string()).unwrap();
+    Sim::new(scenario).unwrap().run_to_end();
+}
+
+#[test]
+fn bad_disaster_recovery_sites_are_refused_naming_the_field() {
+    let m = refused(two_sites(), |s| s["brokers"] = json!(3), "sites");
+    assert!(m.contains("not both"), "{m}");
+    refused(
+        two_sites(),
         |s| s["sites"] = json!([{ "name": "primary", "brokers": 3 }]),
         "sites",
     );
-    assert!(m.contains("not simulated yet"), "{m}");
+    let m = refused(
+        two_sites(),
+        |s| s["sites"][1]["name"] = json!("primary"),
+        "sites[1].name",
+    );
+    assert!(m.contains("two sites"), "{m}");
+    refused(
+        two_sites(),
+        |s| s["sites"][1]["name"] = json!("DR site"),
+        "sites[1].name",
+    );
+    refused(
+        two_sites(),
+        |s| s["sites"][1]["brokers"] = json!(0),
+        "sites[1].brokers",
+    );
+    refused(
+        two_sites(),
+        |s| s["sites"][1]["brokers"] = json!(13),
+        "sites[1].brokers",
+    );
+    let m = refused(
+        two_sites(),
+        |s| s["sites"][1]["replicate_from"] = json!("moon"),
+        "sites[1].replicate_from",
+    );
+    assert!(m.contains("moon"), "{m}");
+    refused(
+        two_sites(),
+        |s| s["sites"][1]["replicate_from"] = json!("dr"),
+        "sites[1].replicate_from",
+    );
+    refused(
+        two_sites(),
+        |s| s["sites"][0]["replicate_from"] = json!("dr"),
+        "sites[0].replicate_from",
+    );
+    refused(
+        two_sites(),
+        |s| s["sites"][0]["lag_ms"] = json!(5),
+        "sites[0].lag_ms",
+    );
+    refused(
+        two_sites(),
+        |s| s["sites"][1]["lag_ms"] = json!(-1),
+        "sites[1].lag_ms",
+    );
+    refused(
+        two_sites(),
+        |s| s["sites"][1]["lag_ms"] = json!(86_400_000),
+        "sites[1].lag_ms",
+    );
+    refused(
+        two_sites(),
+        |s| s["sites"][1]["colour"] = json!("red"),
+        "sites[1].colour",
+    );
+}
+
+#[test]
+fn site_faults_name_a_known_site_and_need_sites() {
+    let m = refused(
+        two_sites(),
+        |s| s["faults"] = json!([{ "at_ms": 1000, "site_down": "moon" }]),
+        "faults[0].site_down",
+    );
+    assert!(m.contains("primary, dr"), "{m}");
+    for kind in ["site_up", "lose_site", "failover_site"] {
+        refused(
+            two_sites(),
+            |s| s["faults"] = json!([{ "at_ms": 1000, kind: "" }]),
+            &format!("faults[0].{kind}"),
+        );
+    }
+    let m = refused(
+        rabbit(),
+        |s| s["faults"] = json!([{ "at_ms": 1000, "site_down": "primary" }]),
+        "faults[0].site_down",
+    );
+    assert!(m.contains("sites"), "{m}");
+    // With sites, brokers are named by site; the plain names are unknown.
+    let m = refused(
+        two_sites(),
+        |s| s["faults"] = json!([{ "at_ms": 1000, "crash": "b1" }]),
+        "faults[0].crash",
+    );
+    assert!(m.contains("primary-b1") && m.contains("dr-b3"), "{m}");
 }
 
 #[test]

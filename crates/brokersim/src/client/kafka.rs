@@ -134,9 +134,33 @@ pub struct KafkaProducer {
     corr: u32,
     schedule: Schedule,
     pub crashed: bool,
+    /// MirrorMaker 2's producer: it republishes what it is handed, each
+    /// message into the partition it came from, never new ones.
+    relay: Option<VecDeque<(MsgId, u16)>>,
 }
 
 impl KafkaProducer {
+    /// MirrorMaker 2's producer into a site (see `relay`).
+    pub fn new_relay(
+        id: ClientId,
+        cfg: ProducerConfig,
+        k: KafkaProducerConfig,
+        partitions: u16,
+    ) -> KafkaProducer {
+        KafkaProducer {
+            relay: Some(VecDeque::new()),
+            ..KafkaProducer::new(id, cfg, k, partitions)
+        }
+    }
+
+    /// Hands MirrorMaker one more message of source partition `partition`.
+    pub fn relay(&mut self, msg: MsgId, partition: u16, ctx: &mut ClientCtx) {
+        if let Some(inbox) = &mut self.relay {
+            inbox.push_back((msg, partition));
+            self.pump(ctx);
+        }
+    }
+
     pub fn new(
         id: ClientId,
         cfg: ProducerConfig,
@@ -157,6 +181,7 @@ impl KafkaProducer {
             corr: 0,
             schedule: Schedule::new(cfg.rate_per_s, cfg.count),
             crashed: false,
+            relay: None,
             cfg,
             k,
         }
@@ -179,6 +204,7 @@ impl KafkaProducer {
     pub fn is_idle(&self) -> bool {
         self.crashed
             || (self.schedule.backlog() == 0
+                && self.relay.as_ref().is_none_or(VecDeque::is_empty)
                 && self.in_flight.is_empty()
                 && self.queued.iter().all(VecDeque::is_empty))
     }
@@ -285,24 +311,10 @@ impl KafkaProducer {
             let msg = ctx.ledger.publish_new(self.id.0, ctx.out.now);
             let p = self.next_partition;
             self.next_partition = (self.next_partition + 1) % partitions;
-            let seq = self.next_seq[usize::from(p)];
-            self.next_seq[usize::from(p)] += 1;
-            let queue = &mut self.queued[usize::from(p)];
-            match queue.back_mut() {
-                Some(batch) if batch.attempt == 0 && batch.msgs.len() < MAX_BATCH_RECORDS => {
-                    batch.msgs.push(msg)
-                }
-                _ => queue.push_back(Batch {
-                    partition: p,
-                    msgs: vec![msg],
-                    base_seq: seq,
-                    attempt: 0,
-                    created: ctx.out.now,
-                    in_flight_since: None,
-                    retry_at: ctx.out.now,
-                    only_refused: true,
-                }),
-            }
+            self.enqueue(msg, p, ctx.out.now);
+        }
+        while let Some((msg, p)) = self.relay.as_mut().and_then(VecDeque::pop_front) {
+            self.enqueue(msg, p.min(partitions - 1), ctx.out.now);
         }
         for p in 0..partitions {
             let Some(leader) = self.metadata.leaders[usize::from(p)] else {
@@ -319,6 +331,28 @@ impl KafkaProducer {
                     self.send(leader, batch, ctx);
                 }
             }
+        }
+    }
+
+    /// Appends a message to its partition's open batch, or opens one.
+    fn enqueue(&mut self, msg: MsgId, p: u16, now: SimTime) {
+        let seq = self.next_seq[usize::from(p)];
+        self.next_seq[usize::from(p)] += 1;
+        let queue = &mut self.queued[usize::from(p)];
+        match queue.back_mut() {
+            Some(batch) if batch.attempt == 0 && batch.msgs.len() < MAX_BATCH_RECORDS => {
+                batch.msgs.push(msg)
+            }
+            _ => queue.push_back(Batch {
+                partition: p,
+                msgs: vec![msg],
+                base_seq: seq,
+                attempt: 0,
+                created: now,
+                in_flight_since: None,
+                retry_at: now,
+                only_refused: true,
+            }),
         }
     }
 
@@ -357,7 +391,14 @@ impl KafkaProducer {
     fn confirm(&self, batch: &Batch, ctx: &mut ClientCtx) {
         for msg in &batch.msgs {
             ctx.ledger.confirm(*msg, ctx.out.now);
-            ctx.out.trace(Event::Confirmed { msg: *msg });
+            ctx.out.trace(if self.relay.is_some() {
+                Event::Replicated {
+                    msg: *msg,
+                    by: self.me(),
+                }
+            } else {
+                Event::Confirmed { msg: *msg }
+            });
         }
     }
 

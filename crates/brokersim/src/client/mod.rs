@@ -113,6 +113,15 @@ impl AnyProducer {
         }
     }
 
+    /// Hands a cross-site replicator a message to republish (Kafka: into
+    /// `partition`).
+    pub fn relay(&mut self, msg: MsgId, partition: u16, ctx: &mut ClientCtx) {
+        match self {
+            AnyProducer::Queue(p) => p.relay(msg, ctx),
+            AnyProducer::Kafka(p) => p.relay(msg, partition, ctx),
+        }
+    }
+
     pub fn crash(&mut self) {
         match self {
             AnyProducer::Queue(p) => p.crash(),

@@ -44,6 +44,9 @@ pub struct Producer {
     deadlines: VecDeque<(SimTime, MsgId, u16)>,
     deadline_timer_armed: bool,
     pub crashed: bool,
+    /// A cross-site replicator (shovel, federation link, network
+    /// connector): it republishes the messages it is handed, never new ones.
+    relay: Option<VecDeque<MsgId>>,
 }
 
 impl Producer {
@@ -59,6 +62,33 @@ impl Producer {
             deadlines: VecDeque::new(),
             deadline_timer_armed: false,
             crashed: false,
+            relay: None,
+        }
+    }
+
+    /// A replicator publishing into a site: it republishes what it is
+    /// handed (`relay`), retrying until each message is confirmed.
+    pub fn new_relay(id: ClientId, cfg: ProducerConfig, detector: Detector, seed: u64) -> Producer {
+        Producer {
+            relay: Some(VecDeque::new()),
+            ..Producer::new(id, cfg, detector, seed)
+        }
+    }
+
+    /// Hands a replicator one more message to republish.
+    pub fn relay(&mut self, msg: MsgId, ctx: &mut ClientCtx) {
+        if let Some(inbox) = &mut self.relay {
+            inbox.push_back(msg);
+            self.pump(ctx);
+        }
+    }
+
+    /// The next message to send for the first time: a new one off the
+    /// schedule, or a replicator's next message.
+    fn next_new(&mut self, ctx: &mut ClientCtx) -> Option<MsgId> {
+        match &mut self.relay {
+            Some(inbox) => inbox.pop_front(),
+            None => self.schedule.take().then(|| self.create(ctx)),
         }
     }
 
@@ -94,7 +124,10 @@ impl Producer {
     pub fn is_idle(&self) -> bool {
         self.crashed
             || self.link.is_dead()
-            || (self.schedule.backlog() == 0 && self.pending.is_empty() && self.outbox.is_empty())
+            || (self.schedule.backlog() == 0
+                && self.pending.is_empty()
+                && self.outbox.is_empty()
+                && self.relay.as_ref().is_none_or(VecDeque::is_empty))
     }
 
     fn max_in_flight(&self) -> usize {
@@ -204,10 +237,14 @@ impl Producer {
                 };
                 self.send(broker, conn, msg, attempt, ctx);
             }
-            while self.pending.len() < max && self.outbox.is_empty() && self.schedule.take() {
-                let msg = self.create(ctx);
+            while self.pending.len() < max && self.outbox.is_empty() {
+                let Some(msg) = self.next_new(ctx) else { break };
                 self.send(broker, conn, msg, 1, ctx);
             }
+            return;
+        }
+        if self.relay.is_some() {
+            // A replicator holds its messages until it is connected again.
             return;
         }
         if self.link.sends_block()
@@ -299,7 +336,11 @@ impl Producer {
         match payload {
             Payload::Confirm { msg, .. } if self.pending.remove(&msg).is_some() => {
                 ctx.ledger.confirm(msg, ctx.out.now);
-                ctx.out.trace(Event::Confirmed { msg });
+                ctx.out.trace(if self.relay.is_some() {
+                    Event::Replicated { msg, by: self.me() }
+                } else {
+                    Event::Confirmed { msg }
+                });
                 self.pump(ctx);
             }
             Payload::Nack { msg, .. } => {

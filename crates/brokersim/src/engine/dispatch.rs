@@ -25,7 +25,10 @@ impl Sim {
                 owner,
                 incarnation,
                 kind,
-            } => self.fire(owner, incarnation, kind),
+                site,
+            } => self.fire(owner, incarnation, kind, site),
+            Item::Replicate(link) => self.replicate(usize::from(link)),
+            Item::Checkpoint(link) => self.checkpoint(usize::from(link)),
             Item::Fault(i) => {
                 let kind = self.config.faults[i as usize].kind.clone();
                 self.apply_fault(&kind);
@@ -52,17 +55,20 @@ impl Sim {
         }
         match to {
             Addr::Controller => {
-                self.system
-                    .as_dyn()
-                    .controller_receive(from, payload, &mut self.out)
+                let site = self.controller_site(from);
+                if self.site_is_out(site) {
+                    return;
+                }
+                let from = self.localize(from);
+                self.call_system(site, |s, out| s.controller_receive(from, payload, out));
             }
             Addr::Broker(b) => {
                 let proc = &self.brokers[usize::from(b.0)];
                 match proc.status {
                     BrokerStatus::Up => {
-                        self.system
-                            .as_dyn()
-                            .receive(b, from, payload, &mut self.out)
+                        let (site, local) = self.local(b);
+                        let from = self.localize(from);
+                        self.call_system(site, |s, out| s.receive(local, from, payload, out));
                     }
                     BrokerStatus::Paused => {
                         // The kernel buffers it; the frozen process reads it on resuming.
@@ -100,31 +106,72 @@ impl Sim {
                     BrokerStatus::Crashed => {}
                 }
             }
-            Addr::Producer(p) => {
-                let producer = &mut self.producers[usize::from(p.0)];
-                if producer.crashed() {
+            Addr::Producer(_) | Addr::Consumer(_) => {
+                if let Addr::Broker(b) = from
+                    && !self.client_hears(to, b)
+                {
+                    // A connection to a site the client was moved away from.
                     return;
                 }
-                let mut ctx = ClientCtx {
-                    out: &mut self.out,
-                    ledger: &mut self.ledger,
-                    publishing_open: self.phase == Phase::Faults,
-                };
-                producer.on_packet(from, payload, &mut ctx);
-            }
-            Addr::Consumer(c) => {
-                let consumer = &mut self.consumers[usize::from(c.0)];
-                if consumer.crashed() {
-                    return;
-                }
-                let mut ctx = ClientCtx {
-                    out: &mut self.out,
-                    ledger: &mut self.ledger,
-                    publishing_open: self.phase == Phase::Faults,
-                };
-                consumer.on_packet(from, payload, &mut ctx);
+                let from = self.localize(from);
+                self.with_client(to, |client, ctx| match client {
+                    ClientRef::Producer(p) => p.on_packet(from, payload, ctx),
+                    ClientRef::Consumer(c) => c.on_packet(from, payload, ctx),
+                });
             }
         }
+    }
+
+    /// Runs one step of a live client with its context, then turns the
+    /// broker ids it used into the engine's.
+    pub(super) fn with_client(&mut self, client: Addr, f: impl FnOnce(ClientRef, &mut ClientCtx)) {
+        self.client_step(client, true, f);
+    }
+
+    /// As `with_client`, for a client that may be crashed (to restart it).
+    pub(super) fn with_any_client(
+        &mut self,
+        client: Addr,
+        f: impl FnOnce(ClientRef, &mut ClientCtx),
+    ) {
+        self.client_step(client, false, f);
+    }
+
+    fn client_step(
+        &mut self,
+        client: Addr,
+        live_only: bool,
+        f: impl FnOnce(ClientRef, &mut ClientCtx),
+    ) {
+        let mark = self.out.actions.len();
+        let publishing_open = self.phase == Phase::Faults;
+        let base = if self.config.has_sites() {
+            let site = self.sites.client_site[self.client_slot(client)];
+            self.site(site).base
+        } else {
+            0
+        };
+        let ledger = match client {
+            Addr::Producer(p) if self.sites.is_relay(usize::from(p.0)) => {
+                &mut self.sites.relay_ledger
+            }
+            _ => &mut self.ledger,
+        };
+        let mut ctx = ClientCtx {
+            out: &mut self.out,
+            ledger,
+            publishing_open,
+        };
+        let target = match client {
+            Addr::Producer(p) => ClientRef::Producer(&mut self.producers[usize::from(p.0)]),
+            Addr::Consumer(c) => ClientRef::Consumer(&mut self.consumers[usize::from(c.0)]),
+            Addr::Broker(_) | Addr::Controller => return,
+        };
+        if live_only && target.crashed() {
+            return;
+        }
+        crate::naming::at_offset(base, || f(target, &mut ctx));
+        self.globalize_client(client, mark);
     }
 
     /// A client's index into `client_incarnation`; brokers and the
@@ -147,10 +194,24 @@ impl Sim {
         }
     }
 
-    pub(super) fn fire(&mut self, owner: Addr, incarnation: u32, kind: TimerKind) {
+    pub(super) fn fire(&mut self, owner: Addr, incarnation: u32, kind: TimerKind, site: u8) {
         match (owner, kind) {
             (Addr::Controller, TimerKind::System(timer)) => {
-                self.system.as_dyn().controller_timer(timer, &mut self.out)
+                if self.site_is_out(site) {
+                    // The controller quorum is down with its site: it
+                    // resumes its rounds when the site returns.
+                    if !self.sites.lost[usize::from(site)] {
+                        let item = Item::Timer {
+                            owner,
+                            incarnation,
+                            kind,
+                            site,
+                        };
+                        self.push(self.now.after_ms(1_000), item);
+                    }
+                    return;
+                }
+                self.call_system(site, |s, out| s.controller_timer(timer, out))
             }
             (Addr::Broker(b), TimerKind::System(timer)) => {
                 let proc = &self.brokers[usize::from(b.0)];
@@ -158,7 +219,10 @@ impl Sim {
                     return;
                 }
                 match proc.status {
-                    BrokerStatus::Up => self.system.as_dyn().timer(b, timer, &mut self.out),
+                    BrokerStatus::Up => {
+                        let (site, local) = self.local(b);
+                        self.call_system(site, |s, out| s.timer(local, timer, out));
+                    }
                     BrokerStatus::Paused => {
                         let at = proc.paused_until;
                         self.push(
@@ -167,33 +231,21 @@ impl Sim {
                                 owner,
                                 incarnation,
                                 kind,
+                                site,
                             },
                         );
                     }
                     _ => {}
                 }
             }
-            (Addr::Producer(p), TimerKind::Client(timer)) => {
+            (Addr::Producer(_) | Addr::Consumer(_), TimerKind::Client(timer)) => {
                 if self.client_incarnation[self.client_slot(owner)] != incarnation {
                     return;
                 }
-                let mut ctx = ClientCtx {
-                    out: &mut self.out,
-                    ledger: &mut self.ledger,
-                    publishing_open: self.phase == Phase::Faults,
-                };
-                self.producers[usize::from(p.0)].on_timer(timer, &mut ctx);
-            }
-            (Addr::Consumer(c), TimerKind::Client(timer)) => {
-                if self.client_incarnation[self.client_slot(owner)] != incarnation {
-                    return;
-                }
-                let mut ctx = ClientCtx {
-                    out: &mut self.out,
-                    ledger: &mut self.ledger,
-                    publishing_open: self.phase == Phase::Faults,
-                };
-                self.consumers[usize::from(c.0)].on_timer(timer, &mut ctx);
+                self.with_client(owner, |client, ctx| match client {
+                    ClientRef::Producer(p) => p.on_timer(timer, ctx),
+                    ClientRef::Consumer(c) => c.on_timer(timer, ctx),
+                });
             }
             _ => {}
         }
@@ -226,25 +278,21 @@ impl Sim {
                         after_us,
                         jitter_us,
                         kind,
-                    } => {
-                        let jitter = if jitter_us > 0 {
-                            self.rng.in_range(0, jitter_us)
-                        } else {
-                            0
-                        };
-                        let incarnation = self.incarnation_of(owner);
-                        self.push(
-                            self.now.after_us(after_us + jitter),
-                            Item::Timer {
-                                owner,
-                                incarnation,
-                                kind,
-                            },
-                        );
-                    }
+                    } => self.schedule_timer(owner, after_us, jitter_us, kind, 0),
+                    Action::SiteTimer {
+                        site,
+                        owner,
+                        after_us,
+                        jitter_us,
+                        kind,
+                    } => self.schedule_timer(owner, after_us, jitter_us, kind, site),
                     Action::Trace(event) => {
                         topology_changed |= !is_message_event(&event);
-                        self.record(event);
+                        self.record(0, event);
+                    }
+                    Action::TraceAt { offset, event } => {
+                        topology_changed |= !is_message_event(&event);
+                        self.record(offset, event);
                     }
                     Action::CopyAdded { msg, holder } => self.ledger.copy_added(msg, holder),
                     Action::CopyDropped { msg, holder, .. } => {
@@ -279,13 +327,39 @@ impl Sim {
         }
     }
 
-    pub(super) fn record(&mut self, event: Event) {
+    fn schedule_timer(
+        &mut self,
+        owner: Addr,
+        after_us: u64,
+        jitter_us: u64,
+        kind: TimerKind,
+        site: u8,
+    ) {
+        let jitter = if jitter_us > 0 {
+            self.rng.in_range(0, jitter_us)
+        } else {
+            0
+        };
+        let incarnation = self.incarnation_of(owner);
+        self.push(
+            self.now.after_us(after_us + jitter),
+            Item::Timer {
+                owner,
+                incarnation,
+                kind,
+                site,
+            },
+        );
+    }
+
+    /// Records an event whose broker ids start at `offset` (see `sites`).
+    pub(super) fn record(&mut self, offset: u16, event: Event) {
         match &event {
             Event::DeclaredDown {
                 target: Addr::Broker(b),
                 ..
             } => {
-                let proc = &mut self.brokers[usize::from(b.0)];
+                let proc = &mut self.brokers[usize::from(b.0 + offset)];
                 if let Some(failed_at) = proc.failed_at.take() {
                     self.stats.detection_ms.push(self.now.ms_since(failed_at));
                 }
@@ -304,21 +378,34 @@ impl Sim {
             _ => {}
         }
         self.stats.last_activity = self.now;
-        self.trace.record(self.now, event);
+        self.trace.record_at(self.now, offset, event);
     }
 
     pub(super) fn update_writable(&mut self) {
-        let system = self.system.as_ref_dyn();
-        let mut leaders: Vec<Vec<BrokerId>> = vec![Vec::new(); usize::from(system.queues())];
-        for (queue, broker) in system.leaders() {
-            if self.brokers[usize::from(broker.0)].status == BrokerStatus::Up
-                && let Some(list) = leaders.get_mut(usize::from(queue))
-            {
-                list.push(broker);
+        // Leaders by queue, each site's queues numbered after the previous site's.
+        let mut leaders: Vec<Vec<BrokerId>> = Vec::new();
+        let mut active_queues = 0..0;
+        let active_site = self.sites.client_site.first().copied().unwrap_or(0);
+        for (site, system) in self.systems.iter().enumerate() {
+            let system = system.as_ref_dyn();
+            let first = leaders.len();
+            leaders.resize(first + usize::from(system.queues()), Vec::new());
+            if site == usize::from(active_site) {
+                active_queues = first..leaders.len();
+            }
+            let base = self.config.sites[site].base;
+            for (queue, broker) in system.leaders() {
+                let broker = BrokerId(broker.0 + base);
+                if self.brokers[usize::from(broker.0)].status == BrokerStatus::Up
+                    && let Some(list) = leaders.get_mut(first + usize::from(queue))
+                {
+                    list.push(broker);
+                }
             }
         }
-        // Writable when every queue (Kafka: every partition) has a leader.
-        let writable = leaders.iter().all(|l| !l.is_empty());
+        // Writable when every queue (Kafka: every partition) of the site
+        // the applications use has a leader.
+        let writable = leaders[active_queues].iter().all(|l| !l.is_empty());
         // A split brain is reported once it outlasts the instant it appeared
         // in: a zombie leader waking up may step down at that same instant.
         if let Some(split) = leaders.into_iter().find(|l| l.len() > 1) {
@@ -358,5 +445,21 @@ fn is_message_event(event: &Event) -> bool {
             | Event::ConfirmTimedOut { .. }
             | Event::Unsent { .. }
             | Event::Delivered { .. }
+            | Event::Replicated { .. }
     )
+}
+
+/// The client a step is for.
+pub(super) enum ClientRef<'a> {
+    Producer(&'a mut AnyProducer),
+    Consumer(&'a mut AnyConsumer),
+}
+
+impl ClientRef<'_> {
+    fn crashed(&self) -> bool {
+        match self {
+            ClientRef::Producer(p) => p.crashed(),
+            ClientRef::Consumer(c) => c.crashed(),
+        }
+    }
 }

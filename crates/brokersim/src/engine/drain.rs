@@ -24,6 +24,7 @@ impl Sim {
                     self.brokers[i].status = BrokerStatus::Up;
                     self.out.trace(Event::Resumed(b));
                 }
+                BrokerStatus::Crashed | BrokerStatus::Stopped if self.in_lost_site(b) => {}
                 BrokerStatus::Crashed | BrokerStatus::Stopped => self.boot_broker(b),
             }
         }
@@ -37,7 +38,23 @@ impl Sim {
                 self.restart_client(Addr::Consumer(ClientId(i as u16)));
             }
         }
-        self.system.as_dyn().drain(&mut self.out);
+        for site in 0..self.systems.len() as u8 {
+            if self.sites.down.get(usize::from(site)) == Some(&true) {
+                // Every site comes back for the drain, except a lost one.
+                self.sites.down[usize::from(site)] = false;
+                self.out.trace(Event::SiteUp {
+                    site: self.site(site).name.clone(),
+                });
+            }
+            self.call_system(site, |s, out| s.drain(out));
+        }
+        for link in 0..self.sites.links.len() {
+            let source = self.sites.links[link].source;
+            if self.sites.links[link].armed_at.is_none() && !self.sites.lost[usize::from(source)] {
+                self.sites.links[link].armed_at = Some(self.now);
+                self.push(self.now, Item::Replicate(link as u8));
+            }
+        }
         self.stats.drain_started = self.now;
         self.stats.quiet_window_ms = 2 * self.longest_wait_ms() + DRAIN_CHECK_MS;
         self.push(self.now.after_ms(DRAIN_CHECK_MS), Item::DrainCheck);
@@ -77,16 +94,21 @@ impl Sim {
             .map(|p| p.confirm_timeout_ms)
             .max()
             .unwrap_or(0);
-        clients
-            .max(confirms)
-            .max(self.system.as_ref_dyn().longest_timeout_ms())
+        let systems = self
+            .systems
+            .iter()
+            .map(|s| s.as_ref_dyn().longest_timeout_ms())
+            .max()
+            .unwrap_or(0);
+        clients.max(confirms).max(systems)
     }
 
     pub(super) fn drain_check(&mut self) {
         // Converged: everyone idle, and nothing happened for a whole check
         // period (a consumer may not have heard of the last commit yet).
-        let converged = self.system.as_ref_dyn().quiescent()
-            && self.producers.iter().all(AnyProducer::is_idle)
+        let converged = self.systems.iter().enumerate().all(|(site, s)| {
+            self.sites.lost.get(site) == Some(&true) || s.as_ref_dyn().quiescent()
+        }) && self.producers.iter().all(AnyProducer::is_idle)
             && self.consumers.iter().all(|c| c.is_idle(self.now))
             && self.now.ms_since(self.stats.last_activity) >= DRAIN_CHECK_MS;
         let quiet = self.now.ms_since(self.stats.last_activity) >= self.stats.quiet_window_ms;

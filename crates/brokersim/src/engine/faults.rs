@@ -2,6 +2,7 @@
 //! the engine owns (up, crashed, stopped, paused) and the incarnations that
 //! make a dead process's timers go stale.
 
+use super::dispatch::ClientRef;
 use super::*;
 
 impl Sim {
@@ -34,9 +35,13 @@ impl Sim {
                 }
             }
             FaultKind::LoseDisk(b) => {
+                if self.in_lost_site(*b) {
+                    return;
+                }
                 self.out.trace(Event::DiskLost(*b));
                 self.crash_broker(*b);
-                self.system.as_dyn().lose_disk(*b, &mut self.out);
+                let (site, local) = self.local(*b);
+                self.call_system(site, |s, out| s.lose_disk(local, out));
                 self.boot_broker(*b);
             }
             FaultKind::Partition {
@@ -62,22 +67,24 @@ impl Sim {
             }
             FaultKind::Crash(client) => self.crash_client(*client),
             FaultKind::Stop(client) => {
-                if let Addr::Consumer(c) = client {
+                if let Addr::Consumer(c) = client
+                    && !self.consumers[usize::from(c.0)].crashed()
+                {
+                    self.with_client(*client, |target, ctx| {
+                        if let ClientRef::Consumer(consumer) = target {
+                            consumer.stop(ctx);
+                        }
+                    });
                     let slot = self.client_slot(*client);
-                    let consumer = &mut self.consumers[usize::from(c.0)];
-                    if !consumer.crashed() {
-                        let mut ctx = ClientCtx {
-                            out: &mut self.out,
-                            ledger: &mut self.ledger,
-                            publishing_open: false,
-                        };
-                        consumer.stop(&mut ctx);
-                        self.client_incarnation[slot] += 1;
-                        self.out.trace(Event::Stopped(*client));
-                    }
+                    self.client_incarnation[slot] += 1;
+                    self.out.trace(Event::Stopped(*client));
                 }
             }
             FaultKind::Restart(client) => self.restart_client(*client),
+            FaultKind::SiteDown(site) => self.site_down(*site),
+            FaultKind::SiteUp(site) => self.site_up(*site),
+            FaultKind::LoseSite(site) => self.lose_site(*site),
+            FaultKind::FailoverSite(site) => self.failover_site(*site),
         }
     }
 
@@ -100,7 +107,8 @@ impl Sim {
         proc.incarnation += 1;
         proc.failed_at.get_or_insert(self.now);
         self.out.trace(Event::Crashed(Addr::Broker(b)));
-        self.system.as_dyn().crash(b, &mut self.out);
+        let (site, local) = self.local(b);
+        self.call_system(site, |s, out| s.crash(local, out));
     }
 
     pub(super) fn stop_broker(&mut self, b: BrokerId) {
@@ -108,7 +116,8 @@ impl Sim {
         match status {
             BrokerStatus::Up => {
                 self.out.trace(Event::Stopped(Addr::Broker(b)));
-                self.system.as_dyn().stop(b, &mut self.out);
+                let (site, local) = self.local(b);
+                self.call_system(site, |s, out| s.stop(local, out));
                 let proc = &mut self.brokers[usize::from(b.0)];
                 proc.status = BrokerStatus::Stopped;
                 proc.incarnation += 1;
@@ -126,10 +135,14 @@ impl Sim {
         proc.incarnation += 1;
         proc.failed_at = None;
         self.out.trace(Event::Restarted(Addr::Broker(b)));
-        self.system.as_dyn().boot(b, &mut self.out);
+        let (site, local) = self.local(b);
+        self.call_system(site, |s, out| s.boot(local, out));
     }
 
     pub(super) fn restart_broker(&mut self, b: BrokerId) {
+        if self.in_lost_site(b) {
+            return;
+        }
         match self.brokers[usize::from(b.0)].status {
             BrokerStatus::Up => self.stop_broker(b),
             BrokerStatus::Paused => self.crash_broker(b),
@@ -139,33 +152,21 @@ impl Sim {
     }
 
     pub(super) fn crash_client(&mut self, client: Addr) {
-        let slot = self.client_slot(client);
-        let mut ctx = ClientCtx {
-            out: &mut self.out,
-            ledger: &mut self.ledger,
-            publishing_open: false,
-        };
         let was_alive = match client {
-            Addr::Producer(p) => {
-                let producer = &mut self.producers[usize::from(p.0)];
-                let alive = !producer.crashed();
-                producer.crash();
-                alive
-            }
-            Addr::Consumer(c) => {
-                let consumer = &mut self.consumers[usize::from(c.0)];
-                let alive = !consumer.crashed();
-                if alive {
-                    consumer.crash(&mut ctx);
-                }
-                alive
-            }
+            Addr::Producer(p) => !self.producers[usize::from(p.0)].crashed(),
+            Addr::Consumer(c) => !self.consumers[usize::from(c.0)].crashed(),
             Addr::Broker(_) | Addr::Controller => false,
         };
-        if was_alive {
-            self.client_incarnation[slot] += 1;
-            self.out.trace(Event::Crashed(client));
+        if !was_alive {
+            return;
         }
+        self.with_client(client, |target, ctx| match target {
+            ClientRef::Producer(p) => p.crash(),
+            ClientRef::Consumer(c) => c.crash(ctx),
+        });
+        let slot = self.client_slot(client);
+        self.client_incarnation[slot] += 1;
+        self.out.trace(Event::Crashed(client));
     }
 
     pub(super) fn restart_client(&mut self, client: Addr) {
@@ -178,16 +179,9 @@ impl Sim {
             self.crash_client(client);
         }
         self.out.trace(Event::Restarted(client));
-        let publishing_open = self.phase == Phase::Faults;
-        let mut ctx = ClientCtx {
-            out: &mut self.out,
-            ledger: &mut self.ledger,
-            publishing_open,
-        };
-        match client {
-            Addr::Producer(p) => self.producers[usize::from(p.0)].restart(&mut ctx),
-            Addr::Consumer(c) => self.consumers[usize::from(c.0)].restart(&mut ctx),
-            Addr::Broker(_) | Addr::Controller => {}
-        }
+        self.with_any_client(client, |target, ctx| match target {
+            ClientRef::Producer(p) => p.restart(ctx),
+            ClientRef::Consumer(c) => c.restart(ctx),
+        });
     }
 }

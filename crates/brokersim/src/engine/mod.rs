@@ -31,6 +31,7 @@ mod dispatch;
 mod drain;
 mod faults;
 mod results;
+mod sites;
 
 /// Upper bound on the drain phase, in virtual time.
 pub const DRAIN_LIMIT_MS: u64 = 900_000;
@@ -53,8 +54,14 @@ enum Item {
         owner: Addr,
         incarnation: u32,
         kind: TimerKind,
+        /// The site whose controller owns the timer (owner `Controller`).
+        site: u8,
     },
     Fault(u32),
+    /// A replication link may have messages due.
+    Replicate(u8),
+    /// MirrorMaker 2's offset checkpoint on a link.
+    Checkpoint(u8),
     Resume {
         broker: BrokerId,
         incarnation: u32,
@@ -136,7 +143,11 @@ pub struct Sim {
     consumers: Vec<AnyConsumer>,
     /// Incarnations of producers, then consumers (stale timers are dropped).
     client_incarnation: Vec<u32>,
-    system: AnySystem,
+    /// One cluster per site (one for runs without sites).
+    systems: Vec<AnySystem>,
+    sites: sites::Sites,
+    /// The names ids print by, for runs with sites.
+    names: Option<Arc<crate::naming::Names>>,
     ledger: Ledger,
     trace: Trace,
     invariants: Invariants,
@@ -165,7 +176,7 @@ impl Sim {
             _ => 1,
         };
         let consumer_count = config.consumers.len() as u16;
-        let producers: Vec<AnyProducer> = config
+        let mut producers: Vec<AnyProducer> = config
             .producers
             .iter()
             .enumerate()
@@ -211,6 +222,9 @@ impl Sim {
                 }
             })
             .collect();
+        let (relays, links, names) =
+            sites::replicators(&config, detector, config.producers.len() as u16);
+        producers.extend(relays);
         let net = Network::new(
             config.broker_count,
             producers.len() as u16,
@@ -235,9 +249,20 @@ impl Sim {
                 usize::from(config.broker_count)
             ],
             client_incarnation: vec![1; producers.len() + consumers.len()],
+            sites: sites::Sites {
+                client_site: vec![0; producers.len() + consumers.len()],
+                down: vec![false; config.sites.len()],
+                lost: vec![false; config.sites.len()],
+                links,
+                app_producers: config.producers.len() as u16,
+                ..sites::Sites::default()
+            },
             producers,
             consumers,
-            system: AnySystem::new(&config),
+            systems: (0..config.sites.len() as u8)
+                .map(|site| AnySystem::new(&config.for_site(site)))
+                .collect(),
+            names,
             ledger: Ledger::new(config.producers.len()),
             trace: Trace::default(),
             invariants: Invariants::default(),
@@ -247,13 +272,21 @@ impl Sim {
             stats: Stats::default(),
             config: Arc::new(config),
         };
+        // Each replicator publishes into its own site.
+        for link in &sim.sites.links {
+            sim.sites.client_site[usize::from(link.producer)] = link.target;
+        }
+        let _names = sim.naming();
         sim.start();
+        drop(_names);
         Ok(sim)
     }
 
     fn start(&mut self) {
         self.out.now = SimTime::ZERO;
-        self.system.as_dyn().start(&mut self.out);
+        for site in 0..self.systems.len() as u8 {
+            self.call_system(site, |s, out| s.start(out));
+        }
         self.apply_actions();
         for i in 0..self.producers.len() {
             let at = SimTime::from_ms(self.producers[i].start_ms());
@@ -263,6 +296,7 @@ impl Sim {
                     owner: Addr::Producer(ClientId(i as u16)),
                     incarnation: 1,
                     kind: TimerKind::Client(ClientTimer::Start),
+                    site: 0,
                 },
             );
         }
@@ -274,8 +308,18 @@ impl Sim {
                     owner: Addr::Consumer(ClientId(i as u16)),
                     incarnation: 1,
                     kind: TimerKind::Client(ClientTimer::Start),
+                    site: 0,
                 },
             );
+        }
+        for link in 0..self.sites.links.len() {
+            let source = self.sites.links[link].source;
+            if matches!(self.systems[usize::from(source)], AnySystem::Kafka(_)) {
+                self.push(
+                    SimTime::from_ms(sites::MM2_CHECKPOINT_INTERVAL_MS),
+                    Item::Checkpoint(link as u8),
+                );
+            }
         }
         for (i, fault) in self.config.faults.iter().enumerate() {
             self.queue.push(Queued {
@@ -339,6 +383,7 @@ impl Sim {
     /// Processes engine events until the trace gains an entry (or the run
     /// ends), and returns that entry: one step a student can see.
     pub fn step(&mut self) -> Option<&TraceEntry> {
+        let _names = self.naming();
         let before = self.trace.entries().len();
         while self.trace.entries().len() == before {
             if !self.step_event() {
@@ -350,6 +395,7 @@ impl Sim {
 
     /// Processes one engine event; false when the run is over.
     pub fn step_event(&mut self) -> bool {
+        let _names = self.naming();
         if self.phase == Phase::Done {
             return false;
         }
@@ -363,6 +409,7 @@ impl Sim {
 
     /// Runs every event up to and including time `t`.
     pub fn run_until(&mut self, t: SimTime) {
+        let _names = self.naming();
         while self.phase != Phase::Done {
             match self.queue.peek() {
                 Some(next) if next.at <= t => {
@@ -383,6 +430,7 @@ impl Sim {
 
     /// Runs the fault phase and the drain to the end.
     pub fn run_to_end(&mut self) -> Report {
+        let _names = self.naming();
         while self.step_event() {}
         self.report()
     }

@@ -26,6 +26,7 @@ impl Sim {
         if !self.stats.writable {
             unavailable_us += self.now.0.saturating_sub(self.stats.writable_checked_at.0);
         }
+        let (rto_ms, rpo_messages) = self.rto_rpo();
         Report {
             published,
             confirmed,
@@ -40,8 +41,8 @@ impl Sim {
             unavailable_ms: unavailable_us / 1_000,
             failovers: self.stats.failovers,
             detection_ms: self.stats.detection_ms.clone(),
-            rto_ms: None,
-            rpo_messages: None,
+            rto_ms,
+            rpo_messages,
             violations: self.invariants.violations.clone(),
             trace_hash: self.trace.hash_hex(),
         }
@@ -88,13 +89,47 @@ impl Sim {
                     }
                 })
                 .collect(),
-            replicas: self.system.as_ref_dyn().replicas(),
+            replicas: self.replicas(),
             producers: self.producers.iter().map(|p| p.view(self.now)).collect(),
             consumers: self.consumers.iter().map(|c| c.view(self.now)).collect(),
             in_flight,
-            suspicions: self.system.as_ref_dyn().suspicions(self.now),
+            suspicions: self.suspicions(),
             system: self.config.system.name(),
         }
+    }
+}
+
+impl Sim {
+    /// Every site's replicas, in engine ids.
+    fn replicas(&self) -> Vec<crate::view::ReplicaView> {
+        let mut all = Vec::new();
+        for (site, system) in self.systems.iter().enumerate() {
+            let base = self.config.sites[site].base;
+            all.extend(system.as_ref_dyn().replicas().into_iter().map(|mut r| {
+                r.broker.0 += base;
+                r
+            }));
+        }
+        all
+    }
+
+    fn suspicions(&self) -> Vec<crate::view::Suspicion> {
+        let mut all = Vec::new();
+        for (site, system) in self.systems.iter().enumerate() {
+            let base = self.config.sites[site].base;
+            all.extend(
+                system
+                    .as_ref_dyn()
+                    .suspicions(self.now)
+                    .into_iter()
+                    .map(|mut s| {
+                        s.observer.0 += base;
+                        s.target.0 += base;
+                        s
+                    }),
+            );
+        }
+        all
     }
 }
 

@@ -49,6 +49,8 @@ presets![
     "quorum-leader-crash",
     "quorum-leader-minority",
     "quorum-poison-message",
+    "dr-primary-site-lost",
+    "dr-quorum-site-outage",
 ];
 
 pub fn get(name: &str) -> Option<&'static Preset> {

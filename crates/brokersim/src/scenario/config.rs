@@ -10,7 +10,13 @@ use crate::rng::Ratio;
 pub struct Config {
     pub seed: u64,
     pub duration_ms: u64,
+    /// Brokers in all sites together.
     pub broker_count: u16,
+    /// Every broker's name (`b1` …, or `primary-b1` … with sites).
+    pub broker_names: Vec<String>,
+    /// The clusters: one unnamed site holding every broker when the
+    /// scenario gives `brokers`, else the scenario's `sites` in order.
+    pub sites: Vec<Site>,
     pub system: SystemConfig,
     /// The scenario's `heartbeat`, overriding the system's own detector timing.
     pub heartbeat: Option<Heartbeat>,
@@ -20,6 +26,50 @@ pub struct Config {
     pub producers: Vec<ProducerConfig>,
     pub consumers: Vec<ConsumerConfig>,
     pub faults: Vec<Fault>,
+}
+
+/// One cluster. Its brokers are `base .. base + count` among all brokers;
+/// its system sees them as `b1 … b<count>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    pub name: String,
+    pub base: u16,
+    pub count: u16,
+    /// The site this one receives messages from, and how far behind.
+    pub replicate_from: Option<u8>,
+    pub lag_ms: u64,
+}
+
+impl Site {
+    pub fn contains(&self, b: BrokerId) -> bool {
+        (self.base..self.base + self.count).contains(&b.0)
+    }
+
+    pub fn brokers(&self) -> impl Iterator<Item = BrokerId> + use<> {
+        (self.base..self.base + self.count).map(BrokerId)
+    }
+}
+
+impl Config {
+    /// Whether the scenario has disaster-recovery sites.
+    pub fn has_sites(&self) -> bool {
+        !self.sites[0].name.is_empty()
+    }
+
+    /// The site a broker belongs to.
+    pub fn site_of(&self, b: BrokerId) -> u8 {
+        self.sites.iter().position(|s| s.contains(b)).unwrap_or(0) as u8
+    }
+
+    /// This configuration as one site's cluster sees it.
+    pub fn for_site(&self, site: u8) -> Config {
+        let s = &self.sites[usize::from(site)];
+        Config {
+            broker_count: s.count,
+            broker_names: (1..=s.count).map(|i| format!("b{i}")).collect(),
+            ..self.clone()
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,4 +228,12 @@ pub enum FaultKind {
         b: BrokerId,
         latency_ms: u64,
     },
+    /// Every broker of the site goes down at once (a power or network
+    /// outage of the data centre); `SiteUp` brings them back.
+    SiteDown(u8),
+    SiteUp(u8),
+    /// The site is destroyed: its brokers and their disks never return.
+    LoseSite(u8),
+    /// The applications are repointed to this site.
+    FailoverSite(u8),
 }

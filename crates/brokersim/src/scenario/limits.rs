@@ -3,6 +3,7 @@
 
 pub const MAX_INPUT_BYTES: usize = 1 << 20;
 pub const MAX_BROKERS: u32 = 15;
+pub const MAX_SITES: usize = 4;
 pub const MAX_PRODUCERS: usize = 16;
 pub const MAX_CONSUMERS: usize = 16;
 pub const MAX_RATE_PER_S: u32 = 10_000;

@@ -35,9 +35,11 @@ pub struct Scenario {
     pub system: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brokers: Option<u32>,
-    /// Disaster-recovery sites: reserved for the cross-site issue, rejected for now.
+    /// Disaster-recovery sites, instead of `brokers`: each site is its own
+    /// cluster, brokers named `<site>-b1` …; a site with `replicate_from`
+    /// receives the other site's messages asynchronously, `lag_ms` behind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sites: Option<serde_json::Value>,
+    pub sites: Option<Vec<SiteSpec>>,
     /// The real products' option names and units.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub settings: BTreeMap<String, serde_json::Value>,
@@ -51,6 +53,18 @@ pub struct Scenario {
     pub consumers: Vec<ConsumerSpec>,
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+}
+
+/// One site: `{"name": "dr", "brokers": 3, "replicate_from": "primary", "lag_ms": 2000}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSpec {
+    pub name: String,
+    pub brokers: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicate_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -40,37 +40,63 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
             ),
         ));
     }
-    if s.sites.is_some() {
-        return Err(ScenarioError::new(
-            "sites",
-            "disaster-recovery sites are not simulated yet; use \"brokers\"",
-        ));
-    }
-    let broker_count = match s.brokers {
-        None => {
+    let sites = match (&s.sites, s.brokers) {
+        (Some(_), Some(_)) => {
             return Err(ScenarioError::new(
-                "brokers",
-                "missing: give the number of brokers",
+                "sites",
+                "give either \"brokers\" or \"sites\", not both",
             ));
         }
-        Some(n) if n == 0 || n > MAX_BROKERS => {
+        (Some(specs), None) => sites(specs)?,
+        (None, None) => {
+            return Err(ScenarioError::new(
+                "brokers",
+                "missing: give the number of brokers (or \"sites\")",
+            ));
+        }
+        (None, Some(n)) if n == 0 || n > MAX_BROKERS => {
             return Err(ScenarioError::new(
                 "brokers",
                 format!("must be between 1 and {MAX_BROKERS}, got {n}"),
             ));
         }
-        Some(n) => n as u16,
+        (None, Some(n)) => vec![Site {
+            name: String::new(),
+            base: 0,
+            count: n as u16,
+            replicate_from: None,
+            lag_ms: 0,
+        }],
     };
-    let names: Vec<String> = (1..=broker_count).map(|i| format!("b{i}")).collect();
+    let broker_count: u16 = sites.iter().map(|site| site.count).sum();
+    let site_broker_names = |site: &Site| -> Vec<String> {
+        (1..=site.count)
+            .map(|i| {
+                if site.name.is_empty() {
+                    format!("b{i}")
+                } else {
+                    format!("{}-b{i}", site.name)
+                }
+            })
+            .collect()
+    };
+    let names: Vec<String> = sites.iter().flat_map(site_broker_names).collect();
+    // Clients name the brokers of the site they start at; after a
+    // `failover_site` they use the same positions at the other site.
+    let client_names = site_broker_names(&sites[0]);
+    // Settings apply to every site's cluster alike, which names its brokers
+    // by position: the smallest site bounds what they can ask for.
+    let cluster_size = sites.iter().map(|site| site.count).min().unwrap_or(1);
+    let local_names: Vec<String> = (1..=cluster_size).map(|i| format!("b{i}")).collect();
     let system = match s.system.as_str() {
         "rabbitmq-mirrored" => {
-            SystemConfig::Mirrored(settings::parse_mirrored(&s.settings, &names)?)
+            SystemConfig::Mirrored(settings::parse_mirrored(&s.settings, &local_names)?)
         }
         "activemq" => SystemConfig::ActiveMq(settings::parse_activemq(&s.settings)?),
         "rabbitmq-quorum" => {
-            SystemConfig::Quorum(settings::parse_quorum(&s.settings, broker_count)?)
+            SystemConfig::Quorum(settings::parse_quorum(&s.settings, cluster_size)?)
         }
-        _ => SystemConfig::Kafka(settings::parse_kafka(&s.settings, broker_count)?),
+        _ => SystemConfig::Kafka(settings::parse_kafka(&s.settings, cluster_size)?),
     };
     let heartbeat = s.heartbeat.as_ref().map(check_heartbeat).transpose()?;
     let (latency_min_us, latency_max_us) = match &s.network.latency_ms {
@@ -104,6 +130,8 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
     };
     let ctx = Ctx {
         names: &names,
+        client_names: &client_names,
+        sites: &sites,
         system: &system,
         heartbeat,
     };
@@ -156,6 +184,8 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
         seed: s.seed,
         duration_ms: s.duration_ms,
         broker_count,
+        broker_names: names,
+        sites,
         system,
         heartbeat,
         latency_min_us,
@@ -212,8 +242,9 @@ pub(crate) fn broker_by_name(
             ScenarioError::new(
                 path,
                 format!(
-                    "unknown broker \"{name}\" (brokers are b1..b{})",
-                    names.len()
+                    "unknown broker \"{name}\" (brokers are {}..{})",
+                    names.first().map_or("b1", String::as_str),
+                    names.last().map_or("b1", String::as_str)
                 ),
             )
         })
@@ -237,7 +268,11 @@ fn bounded(
 }
 
 struct Ctx<'a> {
+    /// Every broker, as faults name them.
     names: &'a [String],
+    /// The brokers clients name: the first site's.
+    client_names: &'a [String],
+    sites: &'a [Site],
     system: &'a SystemConfig,
     heartbeat: Option<Heartbeat>,
 }
@@ -509,7 +544,7 @@ impl Ctx<'_> {
         connect_timeout_ms: Option<u64>,
         recovery_ms: Option<u64>,
     ) -> Result<ClientConnection, ScenarioError> {
-        let all: Vec<BrokerId> = (0..self.names.len() as u16).map(BrokerId).collect();
+        let all: Vec<BrokerId> = (0..self.client_names.len() as u16).map(BrokerId).collect();
         let recovery_interval_ms = bounded(
             &path("network_recovery_interval_ms"),
             recovery_ms,
@@ -532,7 +567,11 @@ impl Ctx<'_> {
             }
             let mut ids = Vec::new();
             for (j, name) in list.iter().enumerate() {
-                let id = broker_by_name(self.names, name, &format!("{}[{j}]", path("connect")))?;
+                let id = broker_by_name(
+                    self.client_names,
+                    name,
+                    &format!("{}[{j}]", path("connect")),
+                )?;
                 if !ids.contains(&id) {
                     ids.push(id);
                 }
@@ -584,7 +623,7 @@ impl Ctx<'_> {
                 ConnectPolicy::Failover {
                     brokers: all.clone(),
                     uri: super::failover_uri::FailoverUri {
-                        hosts: self.names.to_vec(),
+                        hosts: self.client_names.to_vec(),
                         ..Default::default()
                     },
                 },
@@ -715,7 +754,7 @@ impl Ctx<'_> {
             [] => {
                 return Err(ScenarioError::new(
                     format!("faults[{i}]"),
-                    "no fault kind: give one of crash, stop, restart, pause, lose_disk, partition, heal, slow_link",
+                    "no fault kind: give one of crash, stop, restart, pause, lose_disk, partition, heal, slow_link, site_down, site_up, lose_site, failover_site",
                 ));
             }
             many => {
@@ -810,12 +849,10 @@ impl Ctx<'_> {
                     latency_ms: spec.latency_ms,
                 }
             }
-            site => {
-                return Err(ScenarioError::new(
-                    path(site),
-                    "site faults need disaster-recovery sites, which are not simulated yet",
-                ));
-            }
+            "site_down" => FaultKind::SiteDown(self.site(&f.site_down, &path("site_down"))?),
+            "site_up" => FaultKind::SiteUp(self.site(&f.site_up, &path("site_up"))?),
+            "lose_site" => FaultKind::LoseSite(self.site(&f.lose_site, &path("lose_site"))?),
+            _ => FaultKind::FailoverSite(self.site(&f.failover_site, &path("failover_site"))?),
         };
         if let FaultKind::Stop(Addr::Producer(_)) = kind {
             return Err(ScenarioError::new(
@@ -827,6 +864,28 @@ impl Ctx<'_> {
             at_ms: f.at_ms,
             kind,
         })
+    }
+
+    /// A site named by a site fault.
+    fn site(&self, name: &Option<String>, path: &str) -> Result<u8, ScenarioError> {
+        let name = name.as_deref().unwrap_or("");
+        if self.sites[0].name.is_empty() {
+            return Err(ScenarioError::new(
+                path,
+                "site faults need disaster-recovery \"sites\" instead of \"brokers\"",
+            ));
+        }
+        self.sites
+            .iter()
+            .position(|site| site.name == name)
+            .map(|i| i as u8)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.sites.iter().map(|s| s.name.as_str()).collect();
+                ScenarioError::new(
+                    path,
+                    format!("unknown site \"{name}\" (sites: {})", known.join(", ")),
+                )
+            })
     }
 
     /// The partition's groups, and which of them holds Kafka's controller
@@ -871,4 +930,99 @@ impl Ctx<'_> {
         }
         Ok((out, controller_group))
     }
+}
+
+/// The scenario's `sites`, checked, with each site's brokers placed after
+/// the previous site's.
+fn sites(specs: &[SiteSpec]) -> Result<Vec<Site>, ScenarioError> {
+    if !(2..=MAX_SITES).contains(&specs.len()) {
+        return Err(ScenarioError::new(
+            "sites",
+            format!(
+                "give between 2 and {MAX_SITES} sites, e.g. [{{\"name\": \"primary\", \"brokers\": 3}}, {{\"name\": \"dr\", \"brokers\": 3, \"replicate_from\": \"primary\"}}]"
+            ),
+        ));
+    }
+    let mut out: Vec<Site> = Vec::new();
+    let mut base: u32 = 0;
+    for (i, spec) in specs.iter().enumerate() {
+        let path = |f: &str| format!("sites[{i}].{f}");
+        let name_ok = !spec.name.is_empty()
+            && spec.name.len() <= 16
+            && spec
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !name_ok || spec.name == "controller" {
+            return Err(ScenarioError::new(
+                path("name"),
+                format!(
+                    "a site's name is 1 to 16 lowercase letters, digits or _, got \"{}\"",
+                    spec.name
+                ),
+            ));
+        }
+        if specs[..i].iter().any(|other| other.name == spec.name) {
+            return Err(ScenarioError::new(
+                path("name"),
+                format!("two sites are named \"{}\"", spec.name),
+            ));
+        }
+        if spec.brokers == 0 || base + spec.brokers > MAX_BROKERS {
+            return Err(ScenarioError::new(
+                path("brokers"),
+                format!(
+                    "every site needs at least one broker, and all sites together at most {MAX_BROKERS}"
+                ),
+            ));
+        }
+        let replicate_from = match &spec.replicate_from {
+            None => None,
+            Some(source) => {
+                let Some(j) = specs.iter().position(|other| &other.name == source) else {
+                    return Err(ScenarioError::new(
+                        path("replicate_from"),
+                        format!("unknown site \"{source}\""),
+                    ));
+                };
+                if j == i {
+                    return Err(ScenarioError::new(
+                        path("replicate_from"),
+                        "a site cannot replicate from itself",
+                    ));
+                }
+                if specs[j].replicate_from.is_some() {
+                    return Err(ScenarioError::new(
+                        path("replicate_from"),
+                        format!(
+                            "\"{source}\" itself replicates from another site; replicate from a site that takes the applications' writes"
+                        ),
+                    ));
+                }
+                Some(j as u8)
+            }
+        };
+        if replicate_from.is_none() && spec.lag_ms.is_some() {
+            return Err(ScenarioError::new(
+                path("lag_ms"),
+                "lag_ms goes with replicate_from",
+            ));
+        }
+        let lag_ms = bounded(&path("lag_ms"), spec.lag_ms, 1_000, 0, MAX_LATENCY_MS)?;
+        out.push(Site {
+            name: spec.name.clone(),
+            base: base as u16,
+            count: spec.brokers as u16,
+            replicate_from,
+            lag_ms,
+        });
+        base += spec.brokers;
+    }
+    if out[0].replicate_from.is_some() {
+        return Err(ScenarioError::new(
+            "sites[0].replicate_from",
+            "the first site is where the applications start: it takes their writes and replicates from nothing",
+        ));
+    }
+    Ok(out)
 }

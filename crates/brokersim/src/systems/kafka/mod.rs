@@ -54,6 +54,7 @@ const MAX_FETCH_RECORDS: usize = 500;
 mod clients;
 mod controller;
 mod events;
+mod mirror;
 mod protocol;
 mod replication;
 

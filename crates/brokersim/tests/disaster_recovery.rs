@@ -1,0 +1,150 @@
+//! Disaster recovery across sites: asynchronous replication `lag_ms`
+//! behind, site outages, failover, and the RPO and RTO the report computes.
+
+use brokersim::systems::kafka::KafkaEvent;
+use brokersim::{Event, Report, Scenario, Sim, TraceEntry, presets};
+use serde_json::{Value, json};
+
+fn run_scenario(scenario: Scenario) -> (Report, Vec<TraceEntry>, Vec<String>) {
+    let mut sim = Sim::new(scenario).unwrap();
+    let report = sim.run_to_end();
+    let _names = sim.naming();
+    let text = sim.trace().iter().map(TraceEntry::text).collect();
+    (report, sim.trace().to_vec(), text)
+}
+
+fn run_preset(name: &str) -> (Report, Vec<TraceEntry>, Vec<String>) {
+    run_scenario(presets::get(name).unwrap().scenario())
+}
+
+fn run_json(value: Value) -> (Report, Vec<TraceEntry>, Vec<String>) {
+    run_scenario(Scenario::from_json(&value.to_string()).unwrap())
+}
+
+fn near(value: u64, expected: u64, slack: u64) -> bool {
+    value.abs_diff(expected) <= slack
+}
+
+#[test]
+fn losing_the_primary_site_leaves_the_last_lag_of_writes_behind_and_replays_from_the_checkpoint() {
+    let (report, trace, text) = run_preset("dr-primary-site-lost");
+    // 20 msg/s, 2 s behind: about 40 confirmed messages never crossed.
+    let rpo = report.rpo_messages.unwrap();
+    assert!(near(rpo, 40, 6), "rpo {rpo}");
+    // Lost at 90 s, applications moved at 100 s: dr confirms at once.
+    let rto = report.rto_ms.unwrap();
+    assert!((10_000..10_500).contains(&rto), "rto {rto}");
+    // The consumer had handled them at primary before the loss.
+    assert_eq!(report.lost, 0);
+    // It resumes at dr from the 60 s checkpoint: 30 s of messages again.
+    assert!(report.duplicated > 400, "duplicated {}", report.duplicated);
+    let checkpoint = trace
+        .iter()
+        .find_map(|e| match &e.event {
+            Event::OffsetsCheckpointed { offsets, .. } => Some((e.at.as_ms(), offsets.clone())),
+            _ => None,
+        })
+        .expect("MirrorMaker checkpointed the offsets");
+    assert_eq!(checkpoint.0, 60_000);
+    let resumed = trace.iter().find_map(|e| match &e.event {
+        Event::Kafka(KafkaEvent::ConsumerPosition {
+            offset, committed, ..
+        }) if e.at.as_ms() > 100_000 => Some((*offset, *committed)),
+        _ => None,
+    });
+    assert_eq!(resumed, Some((checkpoint.1[0].1, true)));
+    // Brokers are named by site in the trace.
+    assert!(text.iter().any(|t| t.contains("primary-b1 crashed")));
+    assert!(text.iter().any(|t| t.contains("dr-mirrormaker copied")));
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
+}
+
+#[test]
+fn a_site_outage_strands_messages_until_the_site_returns() {
+    let (report, trace, text) = run_preset("dr-quorum-site-outage");
+    let rto = report.rto_ms.unwrap();
+    assert!((10_000..10_500).contains(&rto), "rto {rto}");
+    // Primary came back and the shovel delivered what waited there.
+    assert_eq!(report.rpo_messages, Some(0));
+    assert_eq!(report.lost, 0);
+    assert!(report.duplicated > 0);
+    let stalled = trace
+        .iter()
+        .find_map(|e| match &e.event {
+            Event::ReplicationStalled { waiting, .. } => Some(*waiting),
+            _ => None,
+        })
+        .expect("the shovel reports what waits at the dark site");
+    assert!(near(u64::from(stalled), 20, 3), "stalled {stalled}");
+    let late = trace
+        .iter()
+        .filter(|e| e.at.as_ms() >= 80_000 && matches!(e.event, Event::Replicated { .. }))
+        .count();
+    assert!(late >= 15, "copied after the return: {late}");
+    assert!(text.iter().any(|t| t.contains("dr-shovel")));
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
+}
+
+/// Two sites of `system`, the applications failing over from a lost primary.
+fn lost_primary(system: &str, consumer_start_ms: u64) -> Value {
+    let mut producer = json!({ "rate_per_s": 20 });
+    if system != "activemq" {
+        producer = json!({ "rate_per_s": 20, "confirms": true, "retries": 3 });
+    }
+    json!({
+        "version": 1,
+        "seed": 5,
+        "duration_ms": 60000,
+        "system": system,
+        "sites": [
+            { "name": "primary", "brokers": 2 },
+            { "name": "dr", "brokers": 2, "replicate_from": "primary", "lag_ms": 3000 }
+        ],
+        "producers": [producer],
+        "consumers": [{ "ack": "manual", "start_ms": consumer_start_ms }],
+        "faults": [
+            { "at_ms": 20000, "lose_site": "primary" },
+            { "at_ms": 25000, "failover_site": "dr" }
+        ]
+    })
+}
+
+#[test]
+fn confirmed_messages_that_never_crossed_are_lost_with_the_site() {
+    for system in ["rabbitmq-mirrored", "rabbitmq-quorum", "activemq"] {
+        // Nobody consumes before the loss: what had not crossed is gone.
+        let (report, _, text) = run_json(lost_primary(system, 30_000));
+        let rpo = report.rpo_messages.unwrap();
+        assert!(near(rpo, 60, 8), "{system}: rpo {rpo}");
+        assert_eq!(report.lost, rpo, "{system}");
+        assert!(report.rto_ms.is_some(), "{system}");
+        let name = if system == "activemq" {
+            "dr-network-connector"
+        } else {
+            "dr-shovel"
+        };
+        assert!(text.iter().any(|t| t.contains(name)), "{system}");
+    }
+}
+
+#[test]
+fn without_a_failover_there_is_no_recovery_time() {
+    let mut s = lost_primary("rabbitmq-quorum", 0);
+    s["faults"] = json!([{ "at_ms": 20000, "site_down": "primary" }]);
+    let (report, _, _) = run_json(s);
+    assert_eq!(report.rto_ms, None);
+    assert!(report.unavailable_ms >= 39_000, "{}", report.unavailable_ms);
+}
+
+#[test]
+fn runs_without_sites_report_no_rpo_or_rto() {
+    let (report, _, _) = run_preset("mirrored-master-crash");
+    assert_eq!((report.rto_ms, report.rpo_messages), (None, None));
+}
+
+#[test]
+fn runs_with_sites_are_deterministic() {
+    let a = run_preset("dr-primary-site-lost").0;
+    let b = run_preset("dr-primary-site-lost").0;
+    assert_eq!(a.trace_hash, b.trace_hash);
+}
