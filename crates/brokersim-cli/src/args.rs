@@ -102,8 +102,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Fault kinds to draw from, comma-separated: crash, stop, restart,
-    /// pause, partition, heal, loss, delay, lose_disk (default: all but
-    /// lose_disk).
+    /// pause, partition, heal, loss, delay, lose_disk, site_down, lose_site
+    /// (default: all but lose_disk and the site kinds).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub faults: Vec<String>,
 }

@@ -27,6 +27,10 @@ pub enum FaultKindChoice {
     /// Slow links between two brokers.
     Delay,
     LoseDisk,
+    /// A whole site goes down (or, drawn again, comes back): needs `sites`.
+    SiteDown,
+    /// A whole site is destroyed: needs `sites`.
+    LoseSite,
 }
 
 impl FaultKindChoice {
@@ -52,6 +56,8 @@ impl FaultKindChoice {
             "loss" => FaultKindChoice::Loss,
             "delay" => FaultKindChoice::Delay,
             "lose_disk" => FaultKindChoice::LoseDisk,
+            "site_down" => FaultKindChoice::SiteDown,
+            "lose_site" => FaultKindChoice::LoseSite,
             _ => return None,
         })
     }
@@ -78,8 +84,18 @@ pub fn with_drawn_faults(base: &Scenario, seed: u64, kinds: &[FaultKindChoice]) 
     if chosen.is_empty() {
         chosen.push(kinds[rng.index(kinds.len() as u32) as usize]);
     }
-    let brokers = base.brokers.unwrap_or(1).max(1);
-    let broker = |rng: &mut SimRng| format!("b{}", rng.in_range(1, u64::from(brokers)));
+    let names = broker_names(base);
+    let sites: Vec<String> = base
+        .sites
+        .iter()
+        .flatten()
+        .map(|site| site.name.clone())
+        .collect();
+    let brokers = names.len() as u64;
+    // Drawn as `in_range(1, n)`, as before sites existed, so that a seed
+    // keeps drawing the same schedule.
+    let pick = |rng: &mut SimRng| names[rng.in_range(1, brokers) as usize - 1].clone();
+    let broker = |rng: &mut SimRng| pick(rng);
     // Crashes, stops and restarts hit an application now and then too.
     let (producers, consumers) = (base.producers.len() as u64, base.consumers.len() as u64);
     let process = |rng: &mut SimRng| {
@@ -92,7 +108,7 @@ pub fn with_drawn_faults(base: &Scenario, seed: u64, kinds: &[FaultKindChoice]) 
                 format!("c{}", rng.in_range(1, c))
             }
             (true, p, _) if p > 0 => format!("p{}", rng.in_range(1, p)),
-            _ => format!("b{}", rng.in_range(1, u64::from(brokers))),
+            _ => pick(rng),
         }
     };
     let horizon = (base.duration_ms * 4 / 5).max(1);
@@ -127,8 +143,8 @@ pub fn with_drawn_faults(base: &Scenario, seed: u64, kinds: &[FaultKindChoice]) 
             FaultKindChoice::Partition if brokers > 1 => {
                 // A random cut: each broker on one side or the other.
                 let mut sides: [Vec<String>; 2] = [Vec::new(), Vec::new()];
-                for b in 1..=brokers {
-                    sides[rng.index(2) as usize].push(format!("b{b}"));
+                for name in &names {
+                    sides[rng.index(2) as usize].push(name.clone());
                 }
                 if sides.iter().any(Vec::is_empty) {
                     let moved = sides[0]
@@ -143,14 +159,26 @@ pub fn with_drawn_faults(base: &Scenario, seed: u64, kinds: &[FaultKindChoice]) 
             }
             FaultKindChoice::Heal | FaultKindChoice::Partition => fault.heal = Some(true),
             FaultKindChoice::Delay if brokers > 1 => {
-                let a = rng.in_range(1, u64::from(brokers));
-                let b = 1 + (a + rng.in_range(0, u64::from(brokers) - 2)) % u64::from(brokers);
+                let a = rng.in_range(1, brokers);
+                let b = 1 + (a + rng.in_range(0, brokers - 2)) % brokers;
                 fault.slow_link = Some(SlowLinkSpec {
-                    between: vec![format!("b{a}"), format!("b{b}")],
+                    between: vec![names[a as usize - 1].clone(), names[b as usize - 1].clone()],
                     latency_ms: rng.in_range(50, 5_000),
                 });
             }
             FaultKindChoice::Delay => fault.heal = Some(true),
+            FaultKindChoice::SiteDown if !sites.is_empty() => {
+                let site = sites[rng.index(sites.len() as u32) as usize].clone();
+                if rng.index(2) == 0 {
+                    fault.site_down = Some(site);
+                } else {
+                    fault.site_up = Some(site);
+                }
+            }
+            FaultKindChoice::LoseSite if !sites.is_empty() => {
+                fault.lose_site = Some(sites[rng.index(sites.len() as u32) as usize].clone());
+            }
+            FaultKindChoice::SiteDown | FaultKindChoice::LoseSite => fault.heal = Some(true),
             FaultKindChoice::Loss => {
                 scenario.network.loss = Some(format!("1/{}", rng.in_range(5, 50)));
                 fault.heal = Some(true);
@@ -160,6 +188,19 @@ pub fn with_drawn_faults(base: &Scenario, seed: u64, kinds: &[FaultKindChoice]) 
     }
     scenario.faults.sort_by_key(|f| f.at_ms);
     scenario
+}
+
+/// Every broker's name as faults name them: `b1` …, or `primary-b1` … with sites.
+fn broker_names(base: &Scenario) -> Vec<String> {
+    match &base.sites {
+        Some(sites) => sites
+            .iter()
+            .flat_map(|site| (1..=site.brokers).map(move |i| format!("{}-b{i}", site.name)))
+            .collect(),
+        None => (1..=base.brokers.unwrap_or(1).max(1))
+            .map(|i| format!("b{i}"))
+            .collect(),
+    }
 }
 
 /// Whether a run's report is a counterexample: a confirmed message lost or

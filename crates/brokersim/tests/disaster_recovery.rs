@@ -148,3 +148,31 @@ fn runs_with_sites_are_deterministic() {
     let b = run_preset("dr-primary-site-lost").0;
     assert_eq!(a.trace_hash, b.trace_hash);
 }
+
+#[test]
+fn the_counterexample_search_draws_faults_with_site_names() {
+    use brokersim::search::{self, FaultKindChoice};
+    // The consumer starts late: what the primary holds when it is lost is gone.
+    let base = Scenario::from_json(&lost_primary("rabbitmq-quorum", 50_000).to_string()).unwrap();
+    let kinds = [
+        FaultKindChoice::Crash,
+        FaultKindChoice::Partition,
+        FaultKindChoice::Delay,
+        FaultKindChoice::SiteDown,
+        FaultKindChoice::LoseSite,
+    ];
+    let mut found_loss = false;
+    for seed in 0..40 {
+        let scenario = search::with_drawn_faults(&base, seed, &kinds);
+        // Every drawn schedule is valid: brokers and sites by their names.
+        scenario.validate().unwrap();
+        let lost_a_site = scenario.faults.iter().any(|f| f.lose_site.is_some());
+        if lost_a_site && let Some(report) = search::run(&scenario) {
+            found_loss |= search::fails(&report);
+        }
+    }
+    assert!(
+        found_loss,
+        "losing a site without failing over loses confirmed messages"
+    );
+}
