@@ -170,7 +170,11 @@ impl Sim {
         if live_only && target.crashed() {
             return;
         }
-        crate::naming::at_offset(base, || f(target, &mut ctx));
+        if base == 0 {
+            f(target, &mut ctx);
+        } else {
+            crate::naming::at_offset(base, || f(target, &mut ctx));
+        }
         self.globalize_client(client, mark);
     }
 

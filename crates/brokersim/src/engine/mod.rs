@@ -386,7 +386,7 @@ impl Sim {
         let _names = self.naming();
         let before = self.trace.entries().len();
         while self.trace.entries().len() == before {
-            if !self.step_event() {
+            if !self.next_event() {
                 break;
             }
         }
@@ -396,6 +396,11 @@ impl Sim {
     /// Processes one engine event; false when the run is over.
     pub fn step_event(&mut self) -> bool {
         let _names = self.naming();
+        self.next_event()
+    }
+
+    /// `step_event` inside the caller's naming scope.
+    fn next_event(&mut self) -> bool {
         if self.phase == Phase::Done {
             return false;
         }
@@ -431,7 +436,7 @@ impl Sim {
     /// Runs the fault phase and the drain to the end.
     pub fn run_to_end(&mut self) -> Report {
         let _names = self.naming();
-        while self.step_event() {}
+        while self.next_event() {}
         self.report()
     }
 }

@@ -211,7 +211,11 @@ impl Sim {
         let base = self.site(site).base;
         let system = self.systems[usize::from(site)].as_dyn();
         let out = &mut self.out;
-        crate::naming::at_offset(base, || f(system, out));
+        if base == 0 {
+            f(system, out);
+        } else {
+            crate::naming::at_offset(base, || f(system, out));
+        }
         if site != 0 {
             self.globalize(site, mark);
         }
