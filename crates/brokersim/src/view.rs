@@ -47,6 +47,8 @@ pub struct ReplicaView {
 #[derive(Clone, Debug, Serialize)]
 pub struct BrokerView {
     pub name: String,
+    /// Its site's name (empty without sites).
+    pub site: String,
     pub status: BrokerStatus,
     /// Partition group (all equal when the network is whole).
     pub group: u8,
@@ -104,4 +106,20 @@ pub struct View {
     pub suspicions: Vec<Suspicion>,
     /// The system's name as in scenarios (`rabbitmq-mirrored`, …).
     pub system: &'static str,
+    /// Disaster-recovery sites (empty without sites).
+    pub sites: Vec<SiteView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SiteView {
+    pub name: String,
+    /// `up`, `down` (an outage) or `lost` (destroyed).
+    pub status: &'static str,
+    /// The applications are pointed at this site.
+    pub active: bool,
+    pub replicate_from: Option<String>,
+    pub lag_ms: u64,
+    /// Messages the replicator has picked up at the source and not yet
+    /// handed on (they are lost if the source site is lost).
+    pub waiting: u32,
 }

@@ -176,3 +176,22 @@ fn the_counterexample_search_draws_faults_with_site_names() {
         "losing a site without failing over loses confirmed messages"
     );
 }
+
+#[test]
+fn the_view_shows_sites_their_state_and_the_replication_backlog() {
+    let scenario = presets::get("dr-quorum-site-outage").unwrap().scenario();
+    let mut sim = Sim::new(scenario).unwrap();
+    sim.run_until(brokersim::SimTime::from_ms(45_000));
+    let view = sim.view();
+    let names: Vec<&str> = view.brokers.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names[0], "primary-b1");
+    assert_eq!(names[3], "dr-b1");
+    assert_eq!(view.brokers[3].site, "dr");
+    assert_eq!(view.sites.len(), 2);
+    assert_eq!((view.sites[0].status, view.sites[0].active), ("down", true));
+    assert_eq!(view.sites[1].replicate_from.as_deref(), Some("primary"));
+    assert!(view.sites[1].waiting > 0, "the shovel waits for primary");
+    sim.run_until(brokersim::SimTime::from_ms(55_000));
+    let view = sim.view();
+    assert!(view.sites[1].active, "the applications failed over to dr");
+}

@@ -50,6 +50,7 @@ impl Sim {
 
     /// What a front end draws now.
     pub fn view(&self) -> View {
+        let _names = self.naming();
         let mut in_flight: Vec<PacketView> = self
             .queue
             .iter()
@@ -84,6 +85,7 @@ impl Sim {
                     let b = BrokerId(i as u16);
                     BrokerView {
                         name: b.to_string(),
+                        site: self.site(self.config.site_of(b)).name.clone(),
                         status: p.status,
                         group: self.net.group_of(b),
                     }
@@ -95,6 +97,7 @@ impl Sim {
             in_flight,
             suspicions: self.suspicions(),
             system: self.config.system.name(),
+            sites: self.site_views(),
         }
     }
 }

@@ -603,6 +603,41 @@ impl Sim {
         self.config.has_sites() && self.sites.lost[usize::from(self.config.site_of(b))]
     }
 
+    /// What a front end draws of the sites (nothing without sites).
+    pub(super) fn site_views(&self) -> Vec<crate::view::SiteView> {
+        if !self.config.has_sites() {
+            return Vec::new();
+        }
+        let active = self.sites.client_site.first().copied().unwrap_or(0);
+        (0..self.config.sites.len())
+            .map(|i| {
+                let site = &self.config.sites[i];
+                crate::view::SiteView {
+                    name: site.name.clone(),
+                    status: if self.sites.lost[i] {
+                        "lost"
+                    } else if self.sites.down[i] {
+                        "down"
+                    } else {
+                        "up"
+                    },
+                    active: usize::from(active) == i,
+                    replicate_from: site
+                        .replicate_from
+                        .map(|s| self.config.sites[usize::from(s)].name.clone()),
+                    lag_ms: site.lag_ms,
+                    waiting: self
+                        .sites
+                        .links
+                        .iter()
+                        .filter(|l| usize::from(l.target) == i)
+                        .map(|l| l.waiting.len() as u32)
+                        .sum(),
+                }
+            })
+            .collect()
+    }
+
     /// RTO: from the outage to the first publish a standby site confirmed.
     /// RPO: confirmed messages that never reached a site that survived.
     pub(super) fn rto_rpo(&self) -> (Option<u64>, Option<u64>) {
