@@ -39,7 +39,14 @@ pub struct Ledger {
     pub reordered: u32,
     pub unexpected: u32,
     pub redelivered: u32,
+    /// One bit per [`LEDGER_CHUNK`] messages: set when one of them changed
+    /// since the last [`Ledger::take_touched`], so a checkpoint copies only
+    /// the chunks that moved (see `engine/checkpoint.rs`).
+    touched: Vec<u64>,
 }
+
+/// Messages per chunk in the ledger's change tracking.
+pub const LEDGER_CHUNK: usize = 256;
 
 impl Ledger {
     pub fn new(producers: usize) -> Ledger {
@@ -59,6 +66,7 @@ impl Ledger {
             published_at: at,
             ..MessageLife::default()
         });
+        self.touch(self.messages.len() - 1);
         MsgId(self.messages.len() as u32)
     }
 
@@ -67,7 +75,52 @@ impl Ledger {
     }
 
     fn life(&mut self, msg: MsgId) -> Option<&mut MessageLife> {
-        self.messages.get_mut((msg.0 as usize).wrapping_sub(1))
+        let index = (msg.0 as usize).wrapping_sub(1);
+        if index < self.messages.len() {
+            self.touch(index);
+        }
+        self.messages.get_mut(index)
+    }
+
+    fn touch(&mut self, index: usize) {
+        let chunk = index / LEDGER_CHUNK;
+        let word = chunk / 64;
+        if self.touched.len() <= word {
+            self.touched.resize(word + 1, 0);
+        }
+        self.touched[word] |= 1 << (chunk % 64);
+    }
+
+    /// Whether a message of chunk `chunk` changed since the last
+    /// [`Ledger::take_touched`].
+    pub fn chunk_touched(&self, chunk: usize) -> bool {
+        self.touched
+            .get(chunk / 64)
+            .is_some_and(|w| w & (1 << (chunk % 64)) != 0)
+    }
+
+    /// Forgets which chunks changed (a checkpoint has just recorded them).
+    pub fn take_touched(&mut self) {
+        self.touched.clear();
+    }
+
+    /// Room for `n` messages in all, reserved at once: a long run's ledger
+    /// then never holds its old and its doubled buffer at the same time.
+    pub fn reserve_total(&mut self, n: usize) {
+        self.messages
+            .reserve_exact(n.saturating_sub(self.messages.len()));
+    }
+
+    /// Moves the messages out (for a checkpoint that stores them shared).
+    pub(crate) fn take_messages(&mut self) -> Vec<MessageLife> {
+        std::mem::take(&mut self.messages)
+    }
+
+    /// Puts messages back (restoring a checkpoint); every chunk counts as
+    /// unchanged since.
+    pub(crate) fn set_messages(&mut self, messages: Vec<MessageLife>) {
+        self.messages = messages;
+        self.touched.clear();
     }
 
     pub fn all(&self) -> &[MessageLife] {

@@ -33,6 +33,7 @@ pub mod trace;
 pub mod view;
 pub mod wire;
 
+pub use engine::checkpoint::Checkpoint;
 pub use engine::{DRAIN_LIMIT_MS, Sim};
 pub use ids::{Addr, BrokerId, ClientId, Epoch, MsgId};
 pub use report::Report;

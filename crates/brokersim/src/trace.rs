@@ -380,3 +380,12 @@ fn hash_event(hash: &mut StableHash, event: &Event) {
     // Writing plain data into an infallible writer cannot fail.
     let _ = serde_json::to_writer(HashWriter(hash), event);
 }
+
+impl Trace {
+    /// Moves the entries recorded so far out of the trace; the running hash
+    /// stays. A long run's driver keeps them once, elsewhere, instead of in
+    /// every checkpoint (see `engine/checkpoint.rs`).
+    pub fn drain_entries(&mut self) -> std::vec::Drain<'_, TraceEntry> {
+        self.entries.drain(..)
+    }
+}

@@ -27,6 +27,7 @@ use crate::trace::{Detector, Event, Trace, TraceEntry};
 use crate::view::{BrokerStatus, BrokerView, PacketView, View};
 use crate::wire::Payload;
 
+pub mod checkpoint;
 mod dispatch;
 mod drain;
 mod faults;
