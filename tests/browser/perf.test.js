@@ -95,7 +95,7 @@ test('memory after a 10-minute virtual run at 1,000 msg/s', { timeout: 240_000 }
     t.value = '301000';
     t.dispatchEvent(new Event('input', { bubbles: true }));
   });
-  await page.waitForFunction(() => document.getElementById('clock').textContent.startsWith('301.000s'), null, { timeout: 60_000, polling: 50 });
+  await page.waitForFunction(() => document.getElementById('clock').textContent.startsWith('301.000s'), null, { timeout: 60_000, polling: 'raf' });
   figure('seek_back_to_301s_ms', Date.now() - t0);
   figure('ten_minute_run_wall_s', seconds.toFixed(1));
   figure('wasm_memory_mb', (mem.wasm / 1048576).toFixed(1));

@@ -5,28 +5,24 @@
 //! Everything here is plain Rust with an injected clock, so it is tested
 //! natively; the page only calls it from the animation frame.
 
+use std::rc::Rc;
+
 use brokersim::scenario::FaultSpec;
-use brokersim::trace::Event;
-use brokersim::{Report, Scenario, ScenarioError, Sim, SimTime};
+use brokersim::trace::{Event, TraceEntry};
+use brokersim::{Checkpoint, Report, Scenario, ScenarioError, Sim, SimTime};
 
 use crate::series::Series;
+use crate::trace_store::TraceStore;
 
 /// At most this many checkpoints; past it every other one is dropped and the
-/// spacing doubles, so a long run keeps a bounded, evenly spread set.
-const MAX_CHECKPOINTS: usize = 48;
-
-/// A rough bound on the memory the checkpoints may hold: each clone carries
-/// its own trace and ledger, which grow with the run (a 10-minute run at
-/// 1,000 msg/s ends with 1.6 million trace entries and 600,000 ledger
-/// lines), so late checkpoints of a long run cost the most.
-const CHECKPOINT_BUDGET_BYTES: usize = 40 << 20;
-
-/// A simulation larger than this is not cloned at all: wasm memory never
-/// shrinks, so even a clone dropped at once would raise the page's peak.
-const LARGEST_CHECKPOINT_BYTES: usize = CHECKPOINT_BUDGET_BYTES / 2;
+/// spacing doubles, so a long run keeps a bounded, evenly spread set. A
+/// checkpoint holds no trace and shares its unchanged ledger chunks with
+/// the one before (`brokersim::Checkpoint`), so a few hundred fit: a
+/// 10-minute run keeps one every 2 s, and a jump replays at most that.
+const MAX_CHECKPOINTS: usize = 320;
 
 /// First checkpoint spacing (virtual time).
-const FIRST_CHECKPOINT_SPACING_US: u64 = 2_000_000;
+const FIRST_CHECKPOINT_SPACING_US: u64 = 1_000_000;
 
 /// The charts sample once per virtual second.
 pub const SAMPLE_US: u64 = 1_000_000;
@@ -34,12 +30,26 @@ pub const SAMPLE_US: u64 = 1_000_000;
 /// The source of wall-clock milliseconds (`performance.now()` on the page).
 pub type Clock<'a> = &'a dyn Fn() -> f64;
 
+/// A checkpoint and the trace's length at its moment.
+struct Mark {
+    checkpoint: Rc<Checkpoint>,
+    trace_len: usize,
+}
+
 pub struct Runner {
     scenario: Scenario,
     sim: Sim,
-    /// Clones of `sim` at multiples of `spacing_us`, sorted by time.
-    checkpoints: Vec<Sim>,
+    /// Checkpoints at multiples of `spacing_us`, sorted by time.
+    checkpoints: Vec<Mark>,
+    /// The checkpoint `sim` was last restored from or saved to: the next
+    /// checkpoint shares the ledger chunks unchanged since.
+    base: Option<Rc<Checkpoint>>,
     spacing_us: u64,
+    /// The run's whole trace as far as it is known (a seek back keeps the
+    /// entries after the new moment: the replay produces them again).
+    trace: TraceStore,
+    /// How many of `trace`'s entries `sim` has produced: what the page shows.
+    trace_pos: usize,
     /// Where the simulation must get to before anything else (after a
     /// seek or a rebuild); reached in bounded chunks, frame by frame.
     pending: Option<SimTime>,
@@ -51,23 +61,37 @@ pub struct Runner {
     /// Bumped whenever the scenario changes: caches keyed on it go stale.
     generation: u32,
     pub series: Series,
+    /// Entries just drained from `sim`, reused between calls.
+    fresh: Vec<TraceEntry>,
 }
 
 impl Runner {
     pub fn new(scenario: Scenario) -> Result<Runner, ScenarioError> {
         let sim = Sim::new(scenario.clone())?;
-        let series = Series::new(&sim);
-        Ok(Runner {
-            checkpoints: vec![sim.clone()],
+        let mut runner = Runner {
+            checkpoints: Vec::new(),
+            base: None,
             scenario,
             sim,
             spacing_us: FIRST_CHECKPOINT_SPACING_US,
+            trace: TraceStore::default(),
+            trace_pos: 0,
             pending: None,
             slice_us: 10_000,
             end: None,
             generation: 0,
-            series,
-        })
+            series: Series::default(),
+            fresh: Vec::new(),
+        };
+        runner.start();
+        Ok(runner)
+    }
+
+    /// Books the new simulation's first moment and its first checkpoint.
+    fn start(&mut self) {
+        self.sim.reserve_for_run();
+        self.absorb();
+        self.save_checkpoint(0);
     }
 
     pub fn sim(&self) -> &Sim {
@@ -88,6 +112,15 @@ impl Runner {
 
     pub fn report(&self) -> Report {
         self.sim.report()
+    }
+
+    /// The run's trace; entries `0..trace_len()` are those up to now.
+    pub fn trace(&self) -> &TraceStore {
+        &self.trace
+    }
+
+    pub fn trace_len(&self) -> usize {
+        self.trace_pos
     }
 
     /// Where the timeline ends: the end of the run once known, else the
@@ -116,17 +149,21 @@ impl Runner {
 
     /// Replaces the scenario (a user action, a new seed, a new
     /// configuration) and replays to where we were. The old checkpoints
-    /// belong to another run, so they go.
+    /// and trace belong to another run, so they go.
     pub fn replace(&mut self, scenario: Scenario, keep_time: bool) -> Result<(), ScenarioError> {
         let sim = Sim::new(scenario.clone())?;
         let was = self.sim.now();
-        self.series = Series::new(&sim);
-        self.checkpoints = vec![sim.clone()];
+        self.checkpoints.clear();
+        self.base = None;
+        self.trace = TraceStore::default();
+        self.trace_pos = 0;
+        self.series = Series::default();
         self.spacing_us = FIRST_CHECKPOINT_SPACING_US;
         self.sim = sim;
         self.scenario = scenario;
         self.end = None;
         self.generation = self.generation.wrapping_add(1);
+        self.start();
         self.pending = (keep_time && was > SimTime::ZERO).then_some(was);
         Ok(())
     }
@@ -163,20 +200,26 @@ impl Runner {
     }
 
     /// Moves the timeline to `t`: from the nearest checkpoint at or before
-    /// it when going back, from where we are when going forward. The work
-    /// itself happens in [`Runner::work`].
+    /// it when going back, from where we are (or a later checkpoint) when
+    /// going forward. The rest happens in [`Runner::work`].
     pub fn seek(&mut self, t: SimTime) {
-        if t < self.sim.now() {
-            let at = self.checkpoints.partition_point(|c| c.now() <= t);
+        let now = self.sim.now();
+        let from = if t < now {
             // The first checkpoint is time zero, so `at` is at least 1.
-            self.sim = self.checkpoints[at.saturating_sub(1)].clone();
-        } else if let Some(later) = self
-            .checkpoints
-            .iter()
-            .rev()
-            .find(|c| c.now() <= t && c.now() > self.sim.now())
-        {
-            self.sim = later.clone();
+            let at = self
+                .checkpoints
+                .partition_point(|m| m.checkpoint.now() <= t);
+            Some(at.saturating_sub(1))
+        } else {
+            self.checkpoints
+                .iter()
+                .rposition(|m| m.checkpoint.now() <= t && m.checkpoint.now() > now)
+        };
+        if let Some(mark) = from.and_then(|i| self.checkpoints.get(i)) {
+            let checkpoint = mark.checkpoint.clone();
+            self.trace_pos = mark.trace_len;
+            checkpoint.restore_into(&mut self.sim);
+            self.base = Some(checkpoint);
         }
         self.pending = Some(t);
     }
@@ -193,9 +236,11 @@ impl Runner {
     /// One step back: to the moment of the previous event.
     pub fn back(&mut self) {
         let now = self.sim.now();
-        let trace = self.sim.trace();
-        let before = trace.partition_point(|e| e.at < now);
-        let t = before.checked_sub(1).map_or(SimTime::ZERO, |i| trace[i].at);
+        let before = self.trace.first_at_or_after(self.trace_pos, now);
+        let t = before
+            .checked_sub(1)
+            .and_then(|i| self.trace.at(i))
+            .unwrap_or(SimTime::ZERO);
         self.seek(t);
     }
 
@@ -236,71 +281,83 @@ impl Runner {
         }
     }
 
-    /// Books what just happened: the series, the checkpoint due at this
-    /// exact moment, the end of the run.
+    /// Moves the entries the simulation just recorded into the trace (only
+    /// counting those not already known from before a seek back).
+    fn absorb(&mut self) {
+        let mut fresh = std::mem::take(&mut self.fresh);
+        fresh.extend(self.sim.drain_trace());
+        for entry in fresh.drain(..) {
+            if self.trace_pos < self.trace.len() {
+                self.trace_pos += 1;
+                continue;
+            }
+            self.series.count(self.trace_pos, &entry, &self.sim);
+            self.trace.push(entry);
+            self.trace_pos += 1;
+        }
+        self.fresh = fresh;
+        self.series.sample(&self.sim);
+    }
+
+    /// Books what just happened: the trace, the series, the checkpoint due
+    /// at this exact moment, the end of the run.
     fn after_advance(&mut self) {
-        self.series.absorb(&self.sim);
+        self.absorb();
         let now = self.sim.now().as_us();
         if self.sim.is_finished() {
             self.end = Some(self.sim.now());
         }
         if now.is_multiple_of(self.spacing_us) {
-            let size = approx_bytes(&self.sim);
-            if size > LARGEST_CHECKPOINT_BYTES {
-                return;
-            }
-            self.make_room(size);
-            if !now.is_multiple_of(self.spacing_us) {
-                return;
-            }
-            let at = self.checkpoints.partition_point(|c| c.now().as_us() < now);
-            let exists = self
-                .checkpoints
-                .get(at)
-                .is_some_and(|c| c.now().as_us() == now);
-            if !exists {
-                self.checkpoints.insert(at, self.sim.clone());
+            self.make_room();
+            if now.is_multiple_of(self.spacing_us) {
+                self.save_checkpoint(now);
             }
         }
     }
 
-    /// Halves the checkpoints (doubling their spacing) until one more of
-    /// `size` bytes fits.
-    fn make_room(&mut self, size: usize) {
-        while self.checkpoints.len() >= MAX_CHECKPOINTS
-            || (self.checkpoints.len() > 1
-                && self.checkpoint_bytes() + size > CHECKPOINT_BUDGET_BYTES)
-        {
+    /// A checkpoint of this moment, replacing one taken at the same moment
+    /// (an identical state: same scenario, same seed) so that the next one
+    /// shares the most with it.
+    fn save_checkpoint(&mut self, now: u64) {
+        let checkpoint = Rc::new(self.sim.checkpoint(self.base.as_deref()));
+        self.base = Some(checkpoint.clone());
+        let mark = Mark {
+            checkpoint,
+            trace_len: self.trace_pos,
+        };
+        let at = self
+            .checkpoints
+            .partition_point(|m| m.checkpoint.now().as_us() < now);
+        match self.checkpoints.get_mut(at) {
+            Some(m) if m.checkpoint.now().as_us() == now => *m = mark,
+            _ => self.checkpoints.insert(at, mark),
+        }
+    }
+
+    /// Halves the checkpoints (doubling their spacing) until one more fits.
+    fn make_room(&mut self) {
+        while self.checkpoints.len() >= MAX_CHECKPOINTS {
             self.spacing_us *= 2;
             let spacing = self.spacing_us;
             self.checkpoints
-                .retain(|c| c.now().as_us().is_multiple_of(spacing));
+                .retain(|m| m.checkpoint.now().as_us().is_multiple_of(spacing));
         }
     }
 
-    fn checkpoint_bytes(&self) -> usize {
-        self.checkpoints.iter().map(approx_bytes).sum()
-    }
-
-    /// The trace as JSON lines, in the CLI's `--trace` format.
+    /// The trace up to now as JSON lines, in the CLI's `--trace` format.
     pub fn trace_jsonl(&self) -> String {
         let mut out = String::new();
-        for entry in self.sim.trace() {
-            let event = serde_json::to_string(&entry.event).unwrap_or_default();
-            let text = serde_json::to_string(&brokersim::explain::explain(&entry.event))
+        for entry in self.trace.iter(0..self.trace_pos) {
+            let event = serde_json::to_string(entry.event()).unwrap_or_default();
+            let text = serde_json::to_string(&brokersim::explain::explain(entry.event()))
                 .unwrap_or_default();
             out.push_str(&format!(
                 "{{\"at_ms\":{},\"event\":{event},\"text\":{text}}}\n",
-                entry.at.as_ms()
+                entry.at().as_ms()
             ));
         }
         out
     }
-}
-
-/// What a clone of `sim` roughly costs: its trace and ledger dominate.
-fn approx_bytes(sim: &Sim) -> usize {
-    std::mem::size_of_val(sim.trace()) + std::mem::size_of_val(sim.ledger().all()) + 64 * 1024
 }
 
 /// Whether the event is one of the per-message ones, which the log hides
@@ -340,12 +397,12 @@ mod tests {
     fn seeking_back_replays_the_same_moment() {
         let mut runner = Runner::new(preset()).unwrap();
         run_to(&mut runner, SimTime::from_ms(20_000));
-        let trace_at_20s = runner.sim().trace().len();
+        let trace_at_20s = runner.trace_len();
         let report = runner.report();
         run_to(&mut runner, SimTime::from_ms(5_500));
-        assert!(runner.sim().trace().len() < trace_at_20s);
+        assert!(runner.trace_len() < trace_at_20s);
         run_to(&mut runner, SimTime::from_ms(20_000));
-        assert_eq!(runner.sim().trace().len(), trace_at_20s);
+        assert_eq!(runner.trace_len(), trace_at_20s);
         assert_eq!(runner.report(), report);
         assert!(runner.checkpoint_count() > 5);
     }

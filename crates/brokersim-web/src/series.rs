@@ -6,10 +6,10 @@
 //! They are read from the trace as it grows, never by walking the whole
 //! ledger again, so a long run costs nothing extra per frame. A seek back
 //! replays the very same trace (same scenario, same seed), so the buckets
-//! already filled stay right and entries before `cursor` are not counted
-//! twice.
+//! already filled stay right; the runner counts only entries it had not
+//! seen before.
 
-use brokersim::trace::Event;
+use brokersim::trace::{Event, TraceEntry};
 use brokersim::view::Role;
 use brokersim::{Sim, SimTime};
 
@@ -29,17 +29,9 @@ pub struct Series {
     /// Indices of the trace entries that are not per-message events: the
     /// log's default view, found without rescanning millions of entries.
     pub notable: Vec<u32>,
-    /// Trace entries already counted.
-    cursor: usize,
 }
 
 impl Series {
-    pub fn new(sim: &Sim) -> Series {
-        let mut series = Series::default();
-        series.absorb(sim);
-        series
-    }
-
     fn bump(v: &mut Vec<u32>, second: usize) {
         if second < MAX_SECONDS {
             if v.len() <= second {
@@ -49,36 +41,35 @@ impl Series {
         }
     }
 
-    /// Counts the trace entries not yet counted and samples the lag when
-    /// the simulation stands exactly on a second.
-    pub fn absorb(&mut self, sim: &Sim) {
-        let trace = sim.trace();
-        for (index, entry) in trace.iter().enumerate().skip(self.cursor) {
-            if !crate::runner::is_message_event(&entry.event) {
-                self.notable.push(index as u32);
-            }
-            let second = (entry.at.as_us() / SAMPLE_US) as usize;
-            match &entry.event {
-                Event::Published { attempt: 1, .. } => Self::bump(&mut self.published, second),
-                Event::Confirmed { msg } => {
-                    Self::bump(&mut self.confirmed, second);
-                    if let Some(life) = sim.ledger().get(*msg) {
-                        let ms = entry.at.ms_since(life.published_at);
-                        if second < MAX_SECONDS {
-                            if self.latency_sum_ms.len() <= second {
-                                self.latency_sum_ms.resize(second + 1, 0);
-                            }
-                            self.latency_sum_ms[second] += ms;
+    /// Counts one new trace entry, the `index`th of the run.
+    pub fn count(&mut self, index: usize, entry: &TraceEntry, sim: &Sim) {
+        if !crate::runner::is_message_event(&entry.event) {
+            self.notable.push(index as u32);
+        }
+        let second = (entry.at.as_us() / SAMPLE_US) as usize;
+        match &entry.event {
+            Event::Published { attempt: 1, .. } => Self::bump(&mut self.published, second),
+            Event::Confirmed { msg } => {
+                Self::bump(&mut self.confirmed, second);
+                if let Some(life) = sim.ledger().get(*msg) {
+                    let ms = entry.at.ms_since(life.published_at);
+                    if second < MAX_SECONDS {
+                        if self.latency_sum_ms.len() <= second {
+                            self.latency_sum_ms.resize(second + 1, 0);
                         }
+                        self.latency_sum_ms[second] += ms;
                     }
                 }
-                Event::Delivered {
-                    redelivered: false, ..
-                } => Self::bump(&mut self.delivered, second),
-                _ => {}
             }
+            Event::Delivered {
+                redelivered: false, ..
+            } => Self::bump(&mut self.delivered, second),
+            _ => {}
         }
-        self.cursor = self.cursor.max(trace.len());
+    }
+
+    /// Samples the replica lag when the simulation stands exactly on a second.
+    pub fn sample(&mut self, sim: &Sim) {
         let now = sim.now().as_us();
         let second = (now / SAMPLE_US) as usize;
         if now.is_multiple_of(SAMPLE_US) && second < MAX_SECONDS {

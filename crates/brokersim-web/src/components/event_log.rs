@@ -36,7 +36,7 @@ pub fn EventLog(props: &Props) -> Html {
     });
 
     let runner = sim.runner.borrow();
-    let trace = runner.sim().trace();
+    let trace_len = runner.trace_len();
     let config = runner.sim().config();
     let names: Vec<String> = (1..=usize::from(config.broker_count))
         .map(|i| format!("b{i}"))
@@ -47,12 +47,12 @@ pub fn EventLog(props: &Props) -> Html {
     // per-message events hidden that is rare, even while playing.
     let messages = kinds.contains(Kind::Message.label());
     let visible = if messages {
-        trace.len()
+        trace_len
     } else {
         runner
             .series
             .notable
-            .partition_point(|i| (*i as usize) < trace.len())
+            .partition_point(|i| (*i as usize) < trace_len)
     };
     let key = (
         runner.generation(),
@@ -120,15 +120,18 @@ pub fn EventLog(props: &Props) -> Html {
 /// The newest entries that pass the filters, at most `SHOWN`, newest first.
 fn build_rows(sim: &SimHandle, who: &str, kinds: &BTreeSet<&'static str>) -> Html {
     let runner = sim.runner.borrow();
-    let trace = runner.sim().trace();
+    let trace = runner.trace();
+    let trace_len = runner.trace_len();
     let wanted = |i: usize| -> bool {
-        let entry = &trace[i];
-        let k = kind(&entry.event);
+        let Some(entry) = trace.get(i) else {
+            return false;
+        };
+        let k = kind(entry.event());
         (k == Kind::Violation || kinds.contains(k.label()))
-            && (who.is_empty() || mentions(&entry.event, who))
+            && (who.is_empty() || mentions(entry.event(), who))
     };
     let indices: Vec<usize> = if kinds.contains(Kind::Message.label()) {
-        (0..trace.len())
+        (0..trace_len)
             .rev()
             .take(SCANNED)
             .filter(|i| wanted(*i))
@@ -141,20 +144,20 @@ fn build_rows(sim: &SimHandle, who: &str, kinds: &BTreeSet<&'static str>) -> Htm
             .iter()
             .rev()
             .map(|i| *i as usize)
-            .filter(|i| *i < trace.len() && wanted(*i))
+            .filter(|i| *i < trace_len && wanted(*i))
             .take(SHOWN)
             .collect()
     };
 
     indices
         .iter()
-        .map(|&i| {
-            let entry = &trace[i];
-            let k = kind(&entry.event);
-            let at = entry.at;
+        .filter_map(|&i| trace.get(i))
+        .map(|entry| {
+            let k = kind(entry.event());
+            let at = entry.at();
             let d = sim.dispatch.clone();
             let go = Callback::from(move |_: MouseEvent| d.dispatch(Action::Seek(at)));
-            let text = explain(&entry.event);
+            let text = explain(entry.event());
             let body = pieces(&text)
                 .into_iter()
                 .map(|p| match p {

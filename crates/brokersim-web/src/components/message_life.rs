@@ -46,17 +46,22 @@ pub fn MessageLife(props: &Props) -> Html {
     let runner = sim.runner.borrow();
     let life = runner.sim().ledger().get(MsgId(id)).cloned();
     let needle = format!("#{id}");
+    // Nothing about it comes before its publish.
+    let from = life.as_ref().map_or(0, |l| {
+        runner
+            .trace()
+            .first_at_or_after(runner.trace_len(), l.published_at)
+    });
     let events: Vec<(SimTime, String)> = runner
-        .sim()
         .trace()
-        .iter()
+        .iter(from..runner.trace_len())
         .filter(|e| {
-            message_of(&e.event) == Some(id)
-                || matches!(&e.event, brokersim::Event::Violation { detail, .. }
+            message_of(e.event()) == Some(id)
+                || matches!(e.event(), brokersim::Event::Violation { detail, .. }
                     if detail.split(|c: char| !c.is_ascii_alphanumeric() && c != '#').any(|w| w == needle))
         })
         .take(200)
-        .map(|e| (e.at, explain(&e.event)))
+        .map(|e| (e.at(), explain(e.event())))
         .collect();
     drop(runner);
     let seek = |at: SimTime| {
