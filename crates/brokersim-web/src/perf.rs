@@ -8,9 +8,13 @@
 pub fn now_ms() -> f64 {
     #[cfg(target_arch = "wasm32")]
     {
-        web_sys::window()
-            .and_then(|w| w.performance())
-            .map_or(0.0, |p| p.now())
+        thread_local! {
+            // Looked up once: the simulation asks for the time several
+            // times per slice of work.
+            static PERFORMANCE: Option<web_sys::Performance> =
+                web_sys::window().and_then(|w| w.performance());
+        }
+        PERFORMANCE.with(|p| p.as_ref().map_or(0.0, |p| p.now()))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
