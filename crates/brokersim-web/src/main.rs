@@ -16,9 +16,11 @@ mod series;
 mod settings_doc;
 mod share;
 mod state;
+mod trace_store;
 
 fn main() {
     console_error_panic_hook::set_once();
+    perf::mark("brokersim-start");
     #[cfg(target_arch = "wasm32")]
     {
         let root = web_sys::window()

@@ -56,6 +56,22 @@ fn connect_spec(text: &str) -> Option<ConnectSpec> {
     }
 }
 
+/// A preset's title and description, read without building (and
+/// validating) its whole scenario.
+#[derive(serde::Deserialize, Default)]
+struct Blurb {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+}
+
+impl Blurb {
+    fn of(json: &str) -> Blurb {
+        serde_json::from_str(json).unwrap_or_default()
+    }
+}
+
 #[component]
 pub fn ConfigPanel(props: &Props) -> Html {
     let sim = use_sim();
@@ -107,18 +123,23 @@ pub fn ConfigPanel(props: &Props) -> Html {
             draft.set(s);
         })
     };
-    let presets = brokersim::presets::ALL
+    // Read once, not on every redraw: each preset's title and description.
+    let blurbs = use_memo((), |_| {
+        brokersim::presets::ALL
+            .iter()
+            .map(|p| (p.name, Blurb::of(p.json)))
+            .collect::<Vec<_>>()
+    });
+    let presets = blurbs
         .iter()
-        .map(|p| {
-            let title = p.scenario().title;
-            html! { <option value={p.name}>{ format!("{} — {title}", p.name) }</option> }
+        .map(|(name, b)| {
+            html! { <option value={*name}>{ format!("{name} — {}", b.title) }</option> }
         })
         .collect::<Html>();
-    let preset_text = brokersim::presets::ALL
+    let preset_text = blurbs
         .iter()
-        .map(|p| {
-            let s = p.scenario();
-            html! { <li><strong>{ s.title }</strong>{ ": " }{ s.description }</li> }
+        .map(|(_, b)| {
+            html! { <li><strong>{ b.title.clone() }</strong>{ ": " }{ b.description.clone() }</li> }
         })
         .collect::<Html>();
 
