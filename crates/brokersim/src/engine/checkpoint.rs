@@ -134,25 +134,34 @@ impl Checkpoint {
     /// The simulation as it was, ledger included. Its trace is empty: the
     /// driver truncates its own copy to the length it had at this moment.
     /// This checkpoint becomes the base of the restored simulation's next
-    /// [`Sim::checkpoint`].
+    /// [`Sim::save_checkpoint`].
     pub fn restore(&self) -> Sim {
+        let messages = self.ledger();
         let mut sim = self.sim.clone();
-        let mut messages = Vec::with_capacity(self.messages.max(sim.expected_messages()));
+        sim.ledger.set_messages(messages);
+        sim
+    }
+
+    /// [`Checkpoint::restore`] into `sim`. Its ledger goes first and the
+    /// restored one is built at once in the space it leaves, so the two
+    /// are never in memory together and the page's memory does not grow.
+    pub fn restore_into(&self, sim: &mut Sim) {
+        drop(sim.ledger.take_messages());
+        let messages = self.ledger();
+        *sim = self.sim.clone();
+        sim.ledger.set_messages(messages);
+    }
+
+    /// The ledger's lines, unpacked, with room for the rest of the run.
+    fn ledger(&self) -> Vec<MessageLife> {
+        let mut messages = Vec::with_capacity(self.messages.max(self.sim.expected_messages()));
         for chunk in &self.chunks {
             match chunk {
                 Chunk::Packed(p) => messages.extend(p.iter().map(Packed::unpack)),
                 Chunk::Plain(p) => messages.extend_from_slice(p),
             }
         }
-        sim.ledger.set_messages(messages);
-        sim
-    }
-
-    /// [`Checkpoint::restore`] into `sim`, whose ledger goes first, so the
-    /// two are never in memory at once.
-    pub fn restore_into(&self, sim: &mut Sim) {
-        drop(sim.ledger.take_messages());
-        *sim = self.restore();
+        messages
     }
 }
 
@@ -194,7 +203,7 @@ impl Sim {
     /// simulation last made or was restored from (or `None`): every ledger
     /// chunk unchanged since then is shared with it, not copied. Drain the
     /// trace first, or its entries are copied too.
-    pub fn checkpoint(&mut self, base: Option<&Checkpoint>) -> Checkpoint {
+    pub fn save_checkpoint(&mut self, base: Option<&Checkpoint>) -> Checkpoint {
         let messages = self.ledger.take_messages();
         let sim = self.clone();
         let mut chunks = Vec::with_capacity(messages.len().div_ceil(LEDGER_CHUNK));
@@ -235,7 +244,7 @@ mod tests {
         for s in 1..=30 {
             sim.run_until(SimTime::from_ms(s * 1_000));
             sim.drain_trace();
-            let cp = sim.checkpoint(base.as_ref());
+            let cp = sim.save_checkpoint(base.as_ref());
             base = Some(cp.clone());
             checkpoints.push(cp);
         }
@@ -243,7 +252,7 @@ mod tests {
         let mut again = checkpoints[11].restore();
         assert_eq!(again.now(), SimTime::from_ms(12_000));
         again.run_until(SimTime::from_ms(20_000));
-        let at_20 = again.checkpoint(Some(&checkpoints[11]));
+        let at_20 = again.save_checkpoint(Some(&checkpoints[11]));
         let mut from_20 = at_20.restore();
         let mut original_20 = checkpoints[19].restore();
         assert_eq!(from_20.run_to_end(), straight_report);
