@@ -1,9 +1,10 @@
-// Performance figures, PRINTED rather than asserted (timings on a shared
-// machine flake); only generous sanity bounds fail the test. Issue 4's
-// goals: wasm + JS ≤ 150 KB gzip (limit 250 KB), p95 main-thread time per
-// animation frame ≤ 8 ms with 7 brokers and ~200 messages in flight, first
-// render ≤ 300 ms on localhost, a 10-minute virtual run at 1,000 msg/s
-// under 150 MB.
+// Performance figures, printed. Issue 4's limits: wasm + JS ≤ 250 KB gzip
+// (goal 150 KB), p95 main-thread time per animation frame ≤ 8 ms with 7
+// brokers and ~200 messages in flight, first render ≤ 300 ms on localhost,
+// a 10-minute virtual run at 1,000 msg/s under 150 MB, and a jump anywhere
+// in it within 50 ms. The limits the page meets are asserted, so they stay
+// met: frame time, memory and the jump. Download size and first render are
+// still over their limits and only printed (with a sanity bound).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -65,7 +66,7 @@ test('main-thread time per frame with 7 brokers and ~200 packets in flight', asy
   figure('frame_ms_p95', p(0.95)?.toFixed(2));
   figure('frame_ms_max', frames[frames.length - 1]?.toFixed(2));
   assert.ok(frames.length > 10, 'frames were drawn');
-  assert.ok(p(0.95) < 100, 'sanity bound');
+  assert.ok(p(0.95) <= 8, `frame p95 ${p(0.95)} ms is over the 8 ms limit`);
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -88,19 +89,33 @@ test('memory after a 10-minute virtual run at 1,000 msg/s', { timeout: 240_000 }
     wasm: window.__brokersimMemory?.buffer.byteLength,
     js: performance.memory?.usedJSHeapSize,
   }));
-  // Jumping back to the middle of the run, from the checkpoints.
-  const t0 = Date.now();
-  await page.evaluate(() => {
+  // Jumping back to the middle of the run, from the checkpoints: the page's
+  // own time from the slider's input event until the clock shows the moment
+  // (a MutationObserver, so neither the test's round trips nor its polling
+  // count).
+  const seek = await page.evaluate(() => new Promise((resolve) => {
+    const clock = document.getElementById('clock');
+    let t0;
+    const seen = new MutationObserver(() => {
+      if (clock.textContent.startsWith('301.000s')) {
+        seen.disconnect();
+        resolve(performance.now() - t0);
+      }
+    });
+    seen.observe(clock, { childList: true, characterData: true, subtree: true });
     const t = document.getElementById('timeline');
     t.value = '301000';
+    t0 = performance.now();
     t.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-  await page.waitForFunction(() => document.getElementById('clock').textContent.startsWith('301.000s'), null, { timeout: 60_000, polling: 'raf' });
-  figure('seek_back_to_301s_ms', Date.now() - t0);
+  }));
+  figure('seek_back_to_301s_ms', seek.toFixed(1));
+  const after = await page.evaluate(() => window.__brokersimMemory?.buffer.byteLength);
+  figure('wasm_memory_after_seek_mb', (after / 1048576).toFixed(1));
   figure('ten_minute_run_wall_s', seconds.toFixed(1));
   figure('wasm_memory_mb', (mem.wasm / 1048576).toFixed(1));
   figure('js_heap_mb', (mem.js / 1048576).toFixed(1));
-  assert.ok(mem.wasm < 2048 * 1048576, 'sanity bound');
+  assert.ok(Math.max(mem.wasm, after) < 150 * 1048576, `wasm memory ${Math.max(mem.wasm, after)} bytes is over the 150 MB limit`);
+  assert.ok(seek < 50, `the jump took ${seek} ms, over the 50 ms limit`);
   assert.deepEqual(errors, []);
   await context.close();
 });

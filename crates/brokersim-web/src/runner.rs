@@ -319,7 +319,7 @@ impl Runner {
     /// (an identical state: same scenario, same seed) so that the next one
     /// shares the most with it.
     fn save_checkpoint(&mut self, now: u64) {
-        let checkpoint = Rc::new(self.sim.checkpoint(self.base.as_deref()));
+        let checkpoint = Rc::new(self.sim.save_checkpoint(self.base.as_deref()));
         self.base = Some(checkpoint.clone());
         let mark = Mark {
             checkpoint,
@@ -348,9 +348,8 @@ impl Runner {
     pub fn trace_jsonl(&self) -> String {
         let mut out = String::new();
         for entry in self.trace.iter(0..self.trace_pos) {
-            let event = serde_json::to_string(entry.event()).unwrap_or_default();
-            let text = serde_json::to_string(&brokersim::explain::explain(entry.event()))
-                .unwrap_or_default();
+            let event = entry.event_json();
+            let text = serde_json::to_string(&entry.text()).unwrap_or_default();
             out.push_str(&format!(
                 "{{\"at_ms\":{},\"event\":{event},\"text\":{text}}}\n",
                 entry.at().as_ms()

@@ -58,6 +58,26 @@ impl Entry<'_> {
             Entry::Rebuilt(_, e) => e,
         }
     }
+
+    /// Its sentence (a kept entry's broker ids by its site's names; the
+    /// rebuilt per-message events name no broker).
+    pub fn text(&self) -> String {
+        match self {
+            Entry::Kept(e) => e.text(),
+            Entry::Rebuilt(_, e) => brokersim::explain::explain(e),
+        }
+    }
+
+    /// The event as JSON, as the CLI's `--trace` writes it.
+    pub fn event_json(&self) -> String {
+        match self {
+            Entry::Kept(e) => {
+                brokersim::naming::at_offset(e.offset, || serde_json::to_string(&e.event))
+            }
+            Entry::Rebuilt(_, e) => serde_json::to_string(e),
+        }
+        .unwrap_or_default()
+    }
 }
 
 #[derive(Default)]

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeSet;
 
-use brokersim::explain::explain;
 use yew::prelude::*;
 
 use crate::classify::{Kind, Piece, kind, mentions, pieces};
@@ -157,7 +156,7 @@ fn build_rows(sim: &SimHandle, who: &str, kinds: &BTreeSet<&'static str>) -> Htm
             let at = entry.at();
             let d = sim.dispatch.clone();
             let go = Callback::from(move |_: MouseEvent| d.dispatch(Action::Seek(at)));
-            let text = explain(entry.event());
+            let text = entry.text();
             let body = pieces(&text)
                 .into_iter()
                 .map(|p| match p {

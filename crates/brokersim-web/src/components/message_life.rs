@@ -1,7 +1,6 @@
 //! One message's whole life: published, where it was stored, confirmed,
 //! delivered, lost. Read from the ledger and the trace entries naming it.
 
-use brokersim::explain::explain;
 use brokersim::ledger::SHARED_STORE_BIT;
 use brokersim::{MsgId, SimTime};
 use yew::prelude::*;
@@ -61,7 +60,7 @@ pub fn MessageLife(props: &Props) -> Html {
                     if detail.split(|c: char| !c.is_ascii_alphanumeric() && c != '#').any(|w| w == needle))
         })
         .take(200)
-        .map(|e| (e.at(), explain(e.event())))
+        .map(|e| (e.at(), e.text()))
         .collect();
     drop(runner);
     let seek = |at: SimTime| {
