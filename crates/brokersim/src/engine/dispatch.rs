@@ -7,7 +7,7 @@ use super::*;
 impl Sim {
     // ----- the loop -----------------------------------------------------------
 
-    pub(super) fn process(&mut self, q: Queued) {
+    pub(super) fn process(&mut self, q: queue::Queued) {
         if q.at > self.now {
             self.report_lasting_split_brain();
         }

@@ -4,8 +4,6 @@
 //! then a drain phase (every fault healed, every broker restarted, the
 //! queues drained) bounded in virtual time, then counts.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use crate::client::{
@@ -31,6 +29,7 @@ pub mod checkpoint;
 mod dispatch;
 mod drain;
 mod faults;
+mod queue;
 mod results;
 mod sites;
 
@@ -69,31 +68,6 @@ enum Item {
     },
     EndFaultPhase,
     DrainCheck,
-}
-
-#[derive(Clone, Debug)]
-struct Queued {
-    at: SimTime,
-    seq: u64,
-    item: Item,
-}
-
-impl PartialEq for Queued {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl Eq for Queued {}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Queued {
-    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,7 +110,7 @@ pub struct Sim {
     config: Arc<Config>,
     now: SimTime,
     seq: u64,
-    queue: BinaryHeap<Queued>,
+    queue: queue::EventQueue,
     rng: SimRng,
     net: Network,
     brokers: Vec<BrokerProc>,
@@ -237,7 +211,7 @@ impl Sim {
             scenario: Arc::new(scenario),
             now: SimTime::ZERO,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: queue::EventQueue::default(),
             rng: SimRng::seeded(seed),
             net,
             brokers: vec![
@@ -323,11 +297,11 @@ impl Sim {
             }
         }
         for (i, fault) in self.config.faults.iter().enumerate() {
-            self.queue.push(Queued {
-                at: SimTime::from_ms(fault.at_ms),
-                seq: self.seq,
-                item: Item::Fault(i as u32),
-            });
+            self.queue.push(
+                SimTime::from_ms(fault.at_ms),
+                self.seq,
+                Item::Fault(i as u32),
+            );
             self.seq += 1;
         }
         self.push(
@@ -342,11 +316,7 @@ impl Sim {
             // A bound, not a behaviour: no valid scenario comes near it.
             return;
         }
-        self.queue.push(Queued {
-            at,
-            seq: self.seq,
-            item,
-        });
+        self.queue.push(at, self.seq, item);
         self.seq += 1;
     }
 
@@ -417,8 +387,8 @@ impl Sim {
     pub fn run_until(&mut self, t: SimTime) {
         let _names = self.naming();
         while self.phase != Phase::Done {
-            match self.queue.peek() {
-                Some(next) if next.at <= t => {
+            match self.queue.next_at() {
+                Some(at) if at <= t => {
                     let next = self.queue.pop().expect("peeked");
                     self.process(next);
                 }

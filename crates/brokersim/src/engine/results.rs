@@ -54,7 +54,7 @@ impl Sim {
         let mut in_flight: Vec<PacketView> = self
             .queue
             .iter()
-            .filter_map(|q| match &q.item {
+            .filter_map(|(at, item)| match item {
                 Item::Packet {
                     from,
                     to,
@@ -64,7 +64,7 @@ impl Sim {
                     from: *from,
                     to: *to,
                     sent_at: *sent_at,
-                    arrives_at: q.at,
+                    arrives_at: at,
                     message: payload.message(),
                     heartbeat: payload.is_heartbeat(),
                     kind: payload_kind(payload),
