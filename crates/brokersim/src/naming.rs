@@ -98,14 +98,14 @@ mod tests {
                 .map(String::from)
                 .to_vec(),
             app_producers: 1,
-            replicators: vec!["dr-shovel".into()],
+            replicators: vec!["dr-federation".into()],
         });
         {
             let _names = scope(Some(&names));
             assert_eq!(BrokerId(2).to_string(), "dr-b1");
             assert_eq!(at_offset(2, || BrokerId(1).to_string()), "dr-b2");
             assert_eq!(Addr::Producer(ClientId(0)).to_string(), "p1");
-            assert_eq!(Addr::Producer(ClientId(1)).to_string(), "dr-shovel");
+            assert_eq!(Addr::Producer(ClientId(1)).to_string(), "dr-federation");
         }
         assert_eq!(BrokerId(2).to_string(), "b3");
     }

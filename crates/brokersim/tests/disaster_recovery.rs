@@ -64,7 +64,7 @@ fn a_site_outage_strands_messages_until_the_site_returns() {
     let (report, trace, text) = run_preset("dr-quorum-site-outage");
     let rto = report.rto_ms.unwrap();
     assert!((10_000..10_500).contains(&rto), "rto {rto}");
-    // Primary came back and the shovel delivered what waited there.
+    // Primary came back and the federation link delivered what waited there.
     assert_eq!(report.rpo_messages, Some(0));
     assert_eq!(report.lost, 0);
     assert!(report.duplicated > 0);
@@ -74,14 +74,14 @@ fn a_site_outage_strands_messages_until_the_site_returns() {
             Event::ReplicationStalled { waiting, .. } => Some(*waiting),
             _ => None,
         })
-        .expect("the shovel reports what waits at the dark site");
+        .expect("the federation link reports what waits at the dark site");
     assert!(near(u64::from(stalled), 20, 3), "stalled {stalled}");
     let late = trace
         .iter()
         .filter(|e| e.at.as_ms() >= 80_000 && matches!(e.event, Event::Replicated { .. }))
         .count();
     assert!(late >= 15, "copied after the return: {late}");
-    assert!(text.iter().any(|t| t.contains("dr-shovel")));
+    assert!(text.iter().any(|t| t.contains("dr-federation")));
     assert!(report.violations.is_empty(), "{:?}", report.violations);
 }
 
@@ -121,7 +121,7 @@ fn confirmed_messages_that_never_crossed_are_lost_with_the_site() {
         let name = if system == "activemq" {
             "dr-network-connector"
         } else {
-            "dr-shovel"
+            "dr-federation"
         };
         assert!(text.iter().any(|t| t.contains(name)), "{system}");
     }
@@ -190,7 +190,10 @@ fn the_view_shows_sites_their_state_and_the_replication_backlog() {
     assert_eq!(view.sites.len(), 2);
     assert_eq!((view.sites[0].status, view.sites[0].active), ("down", true));
     assert_eq!(view.sites[1].replicate_from.as_deref(), Some("primary"));
-    assert!(view.sites[1].waiting > 0, "the shovel waits for primary");
+    assert!(
+        view.sites[1].waiting > 0,
+        "the federation link waits for primary"
+    );
     sim.run_until(brokersim::SimTime::from_ms(55_000));
     let view = sim.view();
     assert!(view.sites[1].active, "the applications failed over to dr");

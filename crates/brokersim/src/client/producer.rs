@@ -44,7 +44,7 @@ pub struct Producer {
     deadlines: VecDeque<(SimTime, MsgId, u16)>,
     deadline_timer_armed: bool,
     pub crashed: bool,
-    /// A cross-site replicator (shovel, federation link, network
+    /// A cross-site replicator (federation link, network
     /// connector): it republishes the messages it is handed, never new ones.
     relay: Option<VecDeque<MsgId>>,
 }

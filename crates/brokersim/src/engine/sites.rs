@@ -8,8 +8,8 @@
 //! what the system asks for back into the engine's ([`Sim::globalize`]).
 //! Clients (the applications) also see only the site they are pointed at.
 //!
-//! The replicator of a site with `replicate_from` (a shovel or federation
-//! link for RabbitMQ, a network connector for ActiveMQ, MirrorMaker 2 for
+//! The replicator of a site with `replicate_from` (a federation link
+//! for RabbitMQ, a network connector for ActiveMQ, MirrorMaker 2 for
 //! Kafka) picks up every message the source site stores, waits `lag_ms`
 //! (asynchronous replication) and republishes it, with the same id, into
 //! its site through a producer of its own. What is still waiting when the
@@ -175,7 +175,7 @@ fn relay_producer(
         ),
         _ => (
             AnyProducer::Queue(Box::new(Producer::new_relay(id, cfg, detector, seed))),
-            "shovel",
+            "federation",
         ),
     }
 }
