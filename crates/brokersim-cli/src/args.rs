@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use brokersim::Lang;
 use clap::{ArgGroup, Parser, Subcommand};
 
 /// Run brokersim scenarios: simulated message-broker high availability and
@@ -47,6 +48,11 @@ pub struct RunArgs {
     /// `{"at_ms": …, "event": …, "text": "…"}`.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Language of the events' sentences and the report's explanations
+    /// (and of the trace file's `text`): en or zh (简体中文). Option names,
+    /// report field names and the JSON report stay as they are.
+    #[arg(long, value_name = "LANG", default_value = "en")]
+    pub lang: Lang,
 }
 
 /// Check a scenario file without running it.

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use brokersim::Sim;
+use brokersim::{Lang, Sim};
 
 use crate::args::RunArgs;
 use crate::error::{CliError, CliResult};
@@ -34,12 +34,12 @@ pub fn run(args: &RunArgs) -> CliResult {
     let mut sim = Sim::new(scenario).map_err(|e| CliError::BadInput(e.to_string()))?;
     let report = sim.run_to_end();
     if let Some((path, file)) = trace_file {
-        write_trace(path, file, &sim)?;
+        write_trace(path, file, &sim, args.lang)?;
     }
     let text = if args.json {
         output::json_line(serde_json::to_string_pretty(&report))?
     } else {
-        summary::render(&sim, &report)
+        summary::render(&sim, &report, args.lang)
     };
     output::print(&text)
 }
@@ -51,7 +51,8 @@ fn create(path: &Path) -> CliResult<File> {
 
 /// Writes the trace as JSON lines: `{"at_ms":…,"event":…,"text":"…"}`, one
 /// object per event, streamed so a long trace never exists twice in memory.
-fn write_trace(path: &Path, file: File, sim: &Sim) -> CliResult {
+/// The `text` is in `--lang`.
+fn write_trace(path: &Path, file: File, sim: &Sim, lang: Lang) -> CliResult {
     let _names = sim.naming();
     let failed =
         |e: std::io::Error| CliError::Output(format!("cannot write {}: {e}", path.display()));
@@ -64,7 +65,7 @@ fn write_trace(path: &Path, file: File, sim: &Sim) -> CliResult {
         })
         .map_err(|e| failed(e.into()))?;
         out.write_all(b",\"text\":").map_err(failed)?;
-        let text = entry.text();
+        let text = entry.text_in(lang);
         serde_json::to_writer(&mut out, &text).map_err(|e| failed(e.into()))?;
         out.write_all(b"}\n").map_err(failed)?;
     }

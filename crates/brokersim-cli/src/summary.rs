@@ -2,12 +2,14 @@
 //! scenario is, the events that tell the story (faults, detection, failover,
 //! lost copies) with their sentences, then the numbers. Per-message events
 //! (one per publish, confirm, delivery) would drown the story, so they are
-//! only counted; `--trace FILE` has every one of them.
+//! only counted; `--trace FILE` has every one of them. Everything but the
+//! report's field names (those of `--json`) and the option names reads in
+//! `--lang`.
 
 use std::fmt::Write;
 
 use brokersim::invariants::Violation;
-use brokersim::{Event, Report, Sim, TraceEntry};
+use brokersim::{Event, Lang, Report, Sim, TraceEntry};
 
 /// Key trace events listed before the rest are only counted.
 const MAX_EVENT_LINES: usize = 200;
@@ -16,41 +18,50 @@ const MAX_VIOLATIONS: usize = 20;
 /// Entries of a list-valued report field shown in the table.
 const MAX_LIST_ITEMS: usize = 8;
 
-pub fn render(sim: &Sim, report: &Report) -> String {
+/// The English text or its Chinese, by `lang`.
+fn tr(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+pub fn render(sim: &Sim, report: &Report, lang: Lang) -> String {
     // Brokers print by their site's names (`primary-b1`) in runs with sites.
     let _names = sim.naming();
     let mut out = String::new();
-    header(&mut out, sim);
-    events(&mut out, sim.trace());
-    table(&mut out, report);
-    violations(&mut out, &report.violations);
+    header(&mut out, sim, lang);
+    events(&mut out, sim.trace(), lang);
+    table(&mut out, report, lang);
+    violations(&mut out, &report.violations, lang);
     let _ = writeln!(out, "\ntrace_hash  {}", report.trace_hash);
     out
 }
 
-fn header(out: &mut String, sim: &Sim) {
+fn header(out: &mut String, sim: &Sim, lang: Lang) {
     let scenario = sim.scenario();
     let config = sim.config();
     let title = if scenario.title.is_empty() {
-        "(untitled scenario)"
+        tr(lang, "(untitled scenario)", "（未命名场景）")
     } else {
         &scenario.title
     };
     let _ = writeln!(out, "{title}");
-    let _ = writeln!(
-        out,
-        "  system  {}, {} brokers",
-        config.system.name(),
-        config.broker_count
-    );
-    let _ = writeln!(out, "  seed    {}", scenario.seed);
-    let _ = writeln!(
-        out,
-        "  run     faults until {}, then the drain; ended at {} after {} engine events",
-        brokersim::SimTime::from_ms(scenario.duration_ms),
-        sim.now(),
-        sim.events_processed()
-    );
+    let system = config.system.name();
+    let brokers = config.broker_count;
+    let seed = scenario.seed;
+    let until = brokersim::SimTime::from_ms(scenario.duration_ms);
+    let (now, events) = (sim.now(), sim.events_processed());
+    let _ = match lang {
+        Lang::En => writeln!(
+            out,
+            "  system  {system}, {brokers} brokers\n  seed    {seed}\n  run     faults until {until}, then the drain; ended at {now} after {events} engine events"
+        ),
+        Lang::Zh => writeln!(
+            out,
+            "  系统  {system}，{brokers} 个 broker\n  种子  {seed}\n  运行  故障阶段持续到 {until}，然后排空；在 {now} 结束，共处理 {events} 个引擎事件"
+        ),
+    };
 }
 
 /// Events that happen once per message, summarised as counts.
@@ -81,7 +92,7 @@ impl MessageEvents {
     }
 }
 
-fn events(out: &mut String, trace: &[TraceEntry]) {
+fn events(out: &mut String, trace: &[TraceEntry], lang: Lang) {
     let mut counts = MessageEvents::default();
     let key: Vec<&TraceEntry> = trace
         .iter()
@@ -93,27 +104,40 @@ fn events(out: &mut String, trace: &[TraceEntry]) {
         .map(|entry| entry.at.to_string().len())
         .max()
         .unwrap_or(0);
-    let _ = writeln!(out, "\nKey events");
+    let _ = writeln!(out, "\n{}", tr(lang, "Key events", "关键事件"));
     for entry in shown {
-        let _ = writeln!(out, "  {:>width$}  {}", entry.at.to_string(), entry.text());
-    }
-    if key.len() > shown.len() {
         let _ = writeln!(
             out,
-            "  … {} more events (use --trace FILE)",
-            key.len() - shown.len()
+            "  {:>width$}  {}",
+            entry.at.to_string(),
+            entry.text_in(lang)
         );
     }
-    let _ = writeln!(
-        out,
-        "  (per message, counted only: {} publish attempts, {} confirms, {} deliveries, {} nacks, {} confirm timeouts, {} unsent)",
-        counts.published,
-        counts.confirmed,
-        counts.delivered,
-        counts.nacked,
-        counts.confirm_timed_out,
-        counts.unsent
-    );
+    let more = key.len() - shown.len();
+    if more > 0 {
+        let _ = match lang {
+            Lang::En => writeln!(out, "  … {more} more events (use --trace FILE)"),
+            Lang::Zh => writeln!(out, "  … 另有 {more} 个事件（用 --trace FILE 查看全部）"),
+        };
+    }
+    let MessageEvents {
+        published,
+        confirmed,
+        delivered,
+        nacked,
+        confirm_timed_out,
+        unsent,
+    } = counts;
+    let _ = match lang {
+        Lang::En => writeln!(
+            out,
+            "  (per message, counted only: {published} publish attempts, {confirmed} confirms, {delivered} deliveries, {nacked} nacks, {confirm_timed_out} confirm timeouts, {unsent} unsent)"
+        ),
+        Lang::Zh => writeln!(
+            out,
+            "  （逐条消息的事件只计数：{published} 次发布尝试，{confirmed} 次确认，{delivered} 次投递，{nacked} 次拒绝（nack），{confirm_timed_out} 次确认超时，{unsent} 次未能发送）"
+        ),
+    };
 }
 
 fn list(values: &[u64]) -> String {
@@ -138,78 +162,118 @@ fn optional(value: Option<u64>) -> String {
 
 /// The report's numbers, one per line: field name (as in `--json`), value,
 /// and what it means.
-fn table(out: &mut String, r: &Report) {
-    let rows: [(&str, String, &str); 15] = [
+fn table(out: &mut String, r: &Report, lang: Lang) {
+    let rows: [(&str, String, [&str; 2]); 15] = [
         (
             "published",
             r.published.to_string(),
-            "messages the producers tried to publish",
+            [
+                "messages the producers tried to publish",
+                "生产者尝试发布的消息",
+            ],
         ),
         (
             "confirmed",
             r.confirmed.to_string(),
-            "publishes the broker confirmed",
+            ["publishes the broker confirmed", "broker 确认了的发布"],
         ),
         (
             "rejected",
             r.rejected.to_string(),
-            "publishes that finally failed with an error",
+            [
+                "publishes that finally failed with an error",
+                "最终以错误告终的发布",
+            ],
         ),
         (
             "indeterminate",
             r.indeterminate.to_string(),
-            "neither: the producer cannot know",
+            [
+                "neither: the producer cannot know",
+                "两者都不是：生产者无从得知结果",
+            ],
         ),
         (
             "delivered",
             r.delivered.to_string(),
-            "messages a consumer handled at least once",
+            [
+                "messages a consumer handled at least once",
+                "至少被消费者处理过一次的消息",
+            ],
         ),
         (
             "redelivered",
             r.redelivered.to_string(),
-            "deliveries flagged as redelivered",
+            [
+                "deliveries flagged as redelivered",
+                "带有 redelivered 标记的投递",
+            ],
         ),
         (
             "duplicated",
             r.duplicated.to_string(),
-            "messages handled more than once",
+            [
+                "messages handled more than once",
+                "被处理了不止一次的消息（重复）",
+            ],
         ),
         (
             "lost",
             r.lost.to_string(),
-            "confirmed, yet never delivered after the drain",
+            [
+                "confirmed, yet never delivered after the drain",
+                "已确认，但排空之后仍从未被投递（丢失）",
+            ],
         ),
         (
             "unexpected",
             r.unexpected.to_string(),
-            "delivered but never published",
+            ["delivered but never published", "被投递了，却从未被发布过"],
         ),
         (
             "reordered",
             r.reordered.to_string(),
-            "first deliveries out of producer order",
+            [
+                "first deliveries out of producer order",
+                "首次投递的顺序与生产者的发送顺序不一致",
+            ],
         ),
         (
             "unavailable_ms",
             r.unavailable_ms.to_string(),
-            "time no leader could accept a publish",
+            [
+                "time no leader could accept a publish",
+                "没有任何领导者能接受发布的时间（毫秒）",
+            ],
         ),
-        ("failovers", r.failovers.to_string(), "leadership changes"),
+        (
+            "failovers",
+            r.failovers.to_string(),
+            ["leadership changes", "领导者变更（故障转移）的次数"],
+        ),
         (
             "detection_ms",
             list(&r.detection_ms),
-            "failure to detection, per detected failure",
+            [
+                "failure to detection, per detected failure",
+                "从故障发生到被检测到的时间（毫秒），每次检测各一个值",
+            ],
         ),
         (
             "rto_ms",
             optional(r.rto_ms),
-            "cross-site recovery time (- without sites)",
+            [
+                "cross-site recovery time (- without sites)",
+                "跨站点的恢复时间 RTO（毫秒；没有站点时为 -）",
+            ],
         ),
         (
             "rpo_messages",
             optional(r.rpo_messages),
-            "confirmed messages the surviving site lacks",
+            [
+                "confirmed messages the surviving site lacks",
+                "幸存站点缺少的已确认消息（RPO）",
+            ],
         ),
     ];
     let name_width = rows
@@ -224,8 +288,9 @@ fn table(out: &mut String, r: &Report) {
         .map(|(_, value, _)| value.chars().count())
         .max()
         .unwrap_or(0);
-    let _ = writeln!(out, "\nReport");
-    for (name, value, meaning) in &rows {
+    let _ = writeln!(out, "\n{}", tr(lang, "Report", "报告"));
+    for (name, value, [en, zh]) in &rows {
+        let meaning = tr(lang, en, zh);
         let _ = writeln!(
             out,
             "  {name:<name_width$}  {value:>value_width$}  {meaning}"
@@ -233,17 +298,26 @@ fn table(out: &mut String, r: &Report) {
     }
 }
 
-fn violations(out: &mut String, violations: &[Violation]) {
+fn violations(out: &mut String, violations: &[Violation], lang: Lang) {
     if violations.is_empty() {
-        let _ = writeln!(out, "\nViolations: none");
+        let _ = writeln!(out, "\n{}", tr(lang, "Violations: none", "违反不变式：无"));
         return;
     }
-    let _ = writeln!(out, "\nViolations ({})", violations.len());
+    let count = violations.len();
+    let _ = match lang {
+        Lang::En => writeln!(out, "\nViolations ({count})"),
+        Lang::Zh => writeln!(out, "\n违反不变式（{count} 条）"),
+    };
     for v in violations.iter().take(MAX_VIOLATIONS) {
         let at = brokersim::SimTime::from_ms(v.at_ms);
-        let _ = writeln!(out, "  {at}  {}: {}", v.property, v.detail);
+        let detail = brokersim::explain::violation_detail_in(&v.detail, lang);
+        let _ = writeln!(out, "  {at}  {}: {detail}", v.property);
     }
-    if violations.len() > MAX_VIOLATIONS {
-        let _ = writeln!(out, "  … and {} more", violations.len() - MAX_VIOLATIONS);
+    if count > MAX_VIOLATIONS {
+        let more = count - MAX_VIOLATIONS;
+        let _ = match lang {
+            Lang::En => writeln!(out, "  … and {more} more"),
+            Lang::Zh => writeln!(out, "  … 另有 {more} 条"),
+        };
     }
 }

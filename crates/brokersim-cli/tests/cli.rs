@@ -158,6 +158,78 @@ fn run_prints_a_readable_summary() {
 }
 
 #[test]
+fn run_lang_zh_prints_the_events_and_the_report_in_chinese() {
+    let args = ["run", "--preset", "mirrored-master-crash"];
+    let english = brokersim(&args);
+    let output = brokersim(&[&args[..], &["--lang", "zh"]].concat());
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let text = stdout(&output);
+    for needle in [
+        "关键事件",
+        "b1 崩溃",
+        "net_ticktime",
+        "报告",
+        // The report's field names are those of --json, in every language.
+        "published",
+        "生产者尝试发布的消息",
+        "违反不变式：无",
+        "trace_hash",
+    ] {
+        assert!(text.contains(needle), "summary lacks {needle:?}:\n{text}");
+    }
+    for english_text in ["Key events", "b1 crashed", "tried to publish", "Violations"] {
+        assert!(
+            !text.contains(english_text),
+            "{english_text:?} left:\n{text}"
+        );
+    }
+    let is_chinese = |line: &str| line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let events: Vec<&str> = text
+        .lines()
+        .skip_while(|line| *line != "关键事件")
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .collect();
+    assert!(events.len() > 5, "{text}");
+    assert!(events.iter().all(|line| is_chinese(line)), "{text}");
+    let meanings = text
+        .lines()
+        .skip_while(|line| *line != "报告")
+        .skip(1)
+        .take_while(|line| !line.is_empty());
+    assert!(meanings.clone().count() >= 15, "{text}");
+    assert!(meanings.clone().all(is_chinese), "{text}");
+    // The same run: only the words differ.
+    let hash = |text: &str| text.lines().last().unwrap_or("").to_string();
+    assert_eq!(hash(&text), hash(&stdout(&english)));
+    assert!(hash(&text).starts_with("trace_hash"));
+    // English is the default.
+    let en = brokersim(&[&args[..], &["--lang", "en"]].concat());
+    assert_eq!(stdout(&en), stdout(&english));
+
+    // The trace file's sentences follow --lang too.
+    let dir = TempDir::new("lang");
+    let trace = dir.0.join("trace.jsonl");
+    let output = brokersim(
+        &[
+            &args[..],
+            &["--lang", "zh", "--json", "--trace", path_str(&trace)],
+        ]
+        .concat(),
+    );
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let text = std::fs::read_to_string(&trace).expect("the trace file was written");
+    for line in text.lines() {
+        let entry: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+        assert!(entry["text"].as_str().is_some_and(is_chinese), "{line}");
+    }
+
+    let output = brokersim(&[&args[..], &["--lang", "fr"]].concat());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("fr"), "{}", stderr(&output));
+}
+
+#[test]
 fn run_writes_the_trace_as_json_lines() {
     let dir = TempDir::new("trace");
     let scenario = dir.file("scenario.json", GOOD);

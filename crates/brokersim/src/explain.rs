@@ -1,7 +1,10 @@
 //! One sentence per trace event, for students: what happened and why, with
 //! the real option that decided it. The CLI and the page share this.
+//! `explain_in` gives the sentence in any [`Lang`]; the Chinese ones live in
+//! `explain_zh.rs` (and `kafka/events_zh.rs`, `quorum_zh.rs`).
 
 use crate::ids::{Addr, BrokerId};
+pub use crate::lang::Lang;
 use crate::trace::{Detector, DropWhy, Event, LinkLoss};
 
 /// "b1, b2, b3".
@@ -42,6 +45,23 @@ fn why_dropped(why: DropWhy) -> &'static str {
         DropWhy::PartitionLoser => "the node was on the losing side of the partition and was reset",
         DropWhy::ConsumerDied => "an auto-ack consumer died with them in its buffer",
         DropWhy::Truncated => "a replica truncated its log to match the new leader's",
+    }
+}
+
+/// The sentence for one event in `lang`.
+pub fn explain_in(event: &Event, lang: Lang) -> String {
+    match lang {
+        Lang::En => explain(event),
+        Lang::Zh => crate::explain_zh::explain(event),
+    }
+}
+
+/// An invariant violation's detail (`Violation::detail`, written in
+/// English by the checks) in `lang`.
+pub fn violation_detail_in(detail: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => detail.to_string(),
+        Lang::Zh => crate::explain_zh::violation_detail(detail),
     }
 }
 

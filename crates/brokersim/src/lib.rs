@@ -16,8 +16,10 @@
 pub mod client;
 mod engine;
 pub mod explain;
+mod explain_zh;
 pub mod ids;
 pub mod invariants;
+pub mod lang;
 pub mod ledger;
 pub mod naming;
 pub mod net;
@@ -36,6 +38,7 @@ pub mod wire;
 pub use engine::checkpoint::Checkpoint;
 pub use engine::{DRAIN_LIMIT_MS, Sim};
 pub use ids::{Addr, BrokerId, ClientId, Epoch, MsgId};
+pub use lang::Lang;
 pub use report::Report;
 pub use scenario::{Scenario, ScenarioError};
 pub use time::SimTime;

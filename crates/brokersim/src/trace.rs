@@ -291,6 +291,13 @@ impl TraceEntry {
     pub fn text(&self) -> String {
         crate::naming::at_offset(self.offset, || crate::explain::explain(&self.event))
     }
+
+    /// The same sentence in `lang`.
+    pub fn text_in(&self, lang: crate::lang::Lang) -> String {
+        crate::naming::at_offset(self.offset, || {
+            crate::explain::explain_in(&self.event, lang)
+        })
+    }
 }
 
 impl Serialize for TraceEntry {

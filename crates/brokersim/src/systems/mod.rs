@@ -8,6 +8,7 @@ pub mod kafka;
 pub mod mirrored;
 mod queue;
 pub mod quorum;
+pub mod quorum_zh;
 mod sessions;
 
 use crate::ids::{Addr, BrokerId, MsgId};

@@ -54,11 +54,13 @@ const MAX_FETCH_RECORDS: usize = 500;
 mod clients;
 mod controller;
 mod events;
+mod events_zh;
 mod mirror;
 mod protocol;
 mod replication;
 
 pub use events::{KafkaEvent, explain};
+pub use events_zh::explain_zh;
 pub use protocol::{FetchResult, KafkaMsg, PartitionState, ProduceResult, Record, ReplicaReply};
 use protocol::{ProduceBatch, ReplicaFetch};
 
