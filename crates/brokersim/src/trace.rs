@@ -332,7 +332,11 @@ impl Trace {
     /// Records an event whose broker ids are a site's own (see `TraceEntry::offset`).
     pub fn record_at(&mut self, at: SimTime, offset: u16, event: Event) {
         self.hash.write_u64(at.0);
-        crate::naming::at_offset(offset, || hash_event(&mut self.hash, &event));
+        if offset == 0 {
+            hash_event(&mut self.hash, &event);
+        } else {
+            crate::naming::at_offset(offset, || hash_event(&mut self.hash, &event));
+        }
         self.entries.push(TraceEntry { at, offset, event });
     }
 
