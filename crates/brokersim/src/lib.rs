@@ -21,6 +21,7 @@ pub mod ids;
 pub mod invariants;
 pub mod lang;
 pub mod ledger;
+pub mod lessons;
 pub mod naming;
 pub mod net;
 pub mod out;
