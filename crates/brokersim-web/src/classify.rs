@@ -74,6 +74,8 @@ pub fn kind(event: &Event) -> Kind {
         | Event::ReconnectIn { .. }
         | Event::GaveUp { .. } => Kind::Client,
         Event::Violation { .. } => Kind::Violation,
+        // A site's replicator copying one message: per-message progress.
+        Event::Replicated { .. } => Kind::Message,
         // Everything a system does with its leader and replicas, including
         // events of systems added after this was written.
         _ => Kind::Leadership,
@@ -81,16 +83,18 @@ pub fn kind(event: &Event) -> Kind {
 }
 
 /// Whether the event names `who` (`b2`, `p1`, `c1`) anywhere in its fields.
+///
+/// Names are plain (no quotes or backslashes), so a quoted string in the
+/// event's JSON is the name itself. Reusing the JSON text writer, not a
+/// `serde_json::Value`, keeps a second serializer out of the download.
 pub fn mentions(event: &Event, who: &str) -> bool {
-    fn walk(v: &serde_json::Value, who: &str) -> bool {
-        match v {
-            serde_json::Value::String(s) => s == who,
-            serde_json::Value::Array(a) => a.iter().any(|x| walk(x, who)),
-            serde_json::Value::Object(o) => o.values().any(|x| walk(x, who)),
-            _ => false,
-        }
-    }
-    serde_json::to_value(event).is_ok_and(|v| walk(&v, who))
+    let quoted = format!("\"{who}\"");
+    serde_json::to_string(event).is_ok_and(|json| {
+        json.match_indices(&quoted).any(|(at, _)| {
+            // A value, not a key: a key is followed by a colon.
+            !json[at + quoted.len()..].starts_with(':')
+        })
+    })
 }
 
 /// The message an event is about, if it is about one.

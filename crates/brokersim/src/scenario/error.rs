@@ -16,6 +16,7 @@ impl ScenarioError {
         }
     }
 
+    #[cfg(feature = "field-paths")]
     pub(crate) fn from_serde(
         error: serde_path_to_error::Error<serde_json::Error>,
     ) -> ScenarioError {

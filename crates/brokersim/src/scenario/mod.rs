@@ -239,8 +239,12 @@ impl Scenario {
             ));
         }
         let mut deserializer = serde_json::Deserializer::from_str(text);
+        #[cfg(feature = "field-paths")]
         let scenario: Scenario = serde_path_to_error::deserialize(&mut deserializer)
             .map_err(ScenarioError::from_serde)?;
+        #[cfg(not(feature = "field-paths"))]
+        let scenario: Scenario = serde::Deserialize::deserialize(&mut deserializer)
+            .map_err(|e| ScenarioError::new("", e.to_string()))?;
         deserializer.end().map_err(|e| {
             ScenarioError::new("", format!("trailing text after the scenario: {e}"))
         })?;
