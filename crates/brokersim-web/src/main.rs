@@ -10,6 +10,7 @@ mod browser;
 mod classify;
 mod components;
 mod hooks;
+mod i18n;
 mod perf;
 mod runner;
 mod series;
@@ -17,6 +18,7 @@ mod settings_doc;
 mod share;
 mod state;
 mod trace_store;
+mod url_options;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -75,6 +75,10 @@ pub enum Action {
     /// An animation frame at this wall-clock time (ms).
     Tick(f64),
     TogglePlay,
+    /// Play (or pause) whatever the state: a lesson drives the page with it.
+    Play(bool),
+    /// Nothing changes but the frame: the panels redraw (a lesson's pointers).
+    Redraw,
     Step,
     Back,
     Seek(SimTime),
@@ -146,6 +150,11 @@ impl Reducible for UiState {
                     next.playing = !next.playing && !runner.is_finished();
                     next.last_wall_ms = None;
                 }
+                Action::Play(on) => {
+                    next.playing = on && !runner.is_finished();
+                    next.last_wall_ms = None;
+                }
+                Action::Redraw => {}
                 Action::Step => {
                     next.playing = false;
                     runner.step();

@@ -68,6 +68,14 @@ impl Entry<'_> {
         }
     }
 
+    /// Its sentence in `lang`.
+    pub fn text_in(&self, lang: brokersim::Lang) -> String {
+        match self {
+            Entry::Kept(e) => e.text_in(lang),
+            Entry::Rebuilt(_, e) => brokersim::explain::explain_in(e, lang),
+        }
+    }
+
     /// The event as JSON, as the CLI's `--trace` writes it.
     pub fn event_json(&self) -> String {
         match self {

@@ -7,15 +7,19 @@ use crate::components::charts::Charts;
 use crate::components::cluster::Cluster;
 use crate::components::config_panel::ConfigPanel;
 use crate::components::controls::Controls;
+use crate::components::embed::EmbedCode;
 use crate::components::event_log::EventLog;
 use crate::components::fault_menu::FaultMenu;
+use crate::components::lesson::{LessonPanel, lesson_index};
 use crate::components::message_life::MessageLife;
 use crate::components::notice::NoticeBar;
 use crate::components::numbers::Numbers;
 use crate::components::share_panel::SharePanel;
 use crate::hooks::{frame_started, use_animation_frames, use_keyboard};
+use crate::i18n::{self, Lang, Msg, t, tf};
 use crate::runner::Runner;
-use crate::state::{DEFAULT_PRESET, Notice, SimHandle, UiState};
+use crate::state::{Action, DEFAULT_PRESET, Notice, SimHandle, UiState};
+use crate::url_options::{self, UrlOptions};
 use crate::{browser, perf, share};
 
 /// The default scenario (always valid: the presets are tested).
@@ -25,35 +29,50 @@ pub fn default_scenario() -> brokersim::Scenario {
         .scenario()
 }
 
-/// The scenario the URL asks for, or the default with a notice saying why.
-fn initial_state() -> UiState {
-    let (scenario, notice) = match share::decode(&browser::fragment()) {
-        Ok(Some(scenario)) => (scenario, None),
-        Ok(None) => (default_scenario(), None),
-        Err(e) => (
+/// The scenario the URL asks for (a lesson's preset, a preset by name, a
+/// shared scenario), or the default with a notice saying why.
+fn initial_state(options: &UrlOptions) -> UiState {
+    let named = options
+        .lesson
+        .as_deref()
+        .and_then(brokersim::lessons::get)
+        .map(|l| l.lesson().preset)
+        .or_else(|| options.preset.clone())
+        .and_then(|name| brokersim::presets::get(&name))
+        .map(|p| p.scenario());
+    let (scenario, notice) = match (named, share::decode(&browser::fragment())) {
+        (Some(scenario), _) if options.lesson.is_some() => (scenario, None),
+        (_, Ok(Some(scenario))) => (scenario, None),
+        (Some(scenario), Ok(None)) => (scenario, None),
+        (None, Ok(None)) => (default_scenario(), None),
+        (_, Err(e)) => (
             default_scenario(),
-            Some(Notice::Error(format!(
-                "This link could not be opened ({e}). Showing the default scenario instead."
-            ))),
+            Some(Notice::Error(tf(Msg::LinkError, &[&e]))),
         ),
     };
     match Runner::new(scenario) {
         Ok(runner) => UiState::new(runner, notice),
         Err(e) => {
             let runner = Runner::new(default_scenario()).expect("the default preset is valid");
-            UiState::new(
-                runner,
-                Some(Notice::Error(format!(
-                    "This link could not be opened ({e}). Showing the default scenario instead."
-                ))),
-            )
+            UiState::new(runner, Some(Notice::Error(tf(Msg::LinkError, &[&e]))))
         }
     }
 }
 
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(initial_state);
+    let page = use_memo((), |_| url_options::from_page());
+    let options = page.0.clone();
+    let lang = use_state(|| i18n::initial_lang(options.lang.as_deref(), page.1.as_deref()));
+    i18n::set_lang(*lang);
+    let state = use_reducer(|| {
+        let mut state = initial_state(&options);
+        if let Some(log) = options.speed_log {
+            state.speed_log = log;
+        }
+        state
+    });
+    let index_open = use_state(|| options.lesson.as_deref() == Some(""));
     let handle = use_memo((), {
         let runner = state.runner.clone();
         let dispatch = state.dispatcher();
@@ -67,7 +86,19 @@ pub fn App() -> Html {
         let runner = state.runner.clone();
         move |_| browser::set_fragment(&share::encode(runner.borrow().scenario()))
     });
-    use_effect_with((), |_| perf::mark("brokersim-first-render"));
+    use_effect_with((), {
+        let d = state.dispatcher();
+        let options = options.clone();
+        move |_| {
+            perf::mark("brokersim-first-render");
+            if let Some(ms) = options.start_ms {
+                d.dispatch(Action::Seek(brokersim::SimTime::from_ms(ms)));
+            }
+            if options.autoplay && options.lesson.is_none() {
+                d.dispatch(Action::Play(true));
+            }
+        }
+    });
     use_effect(|| {
         if let Some(started) = frame_started() {
             perf::record_frame(perf::now_ms() - started);
@@ -84,34 +115,105 @@ pub fn App() -> Html {
         }
     };
     let title = state.runner.borrow().scenario().title.clone();
+    let show = |panel: &str| options.shows(panel);
+    let on_lang = {
+        let lang = lang.clone();
+        Callback::from(move |e: Event| {
+            let value = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
+            if let Some(l) = Lang::parse(&value) {
+                url_options::set_query("lang", Some(l.code()));
+                lang.set(l);
+            }
+        })
+    };
+    let languages = Lang::ALL
+        .iter()
+        .map(|l| html! { <option value={l.code()} selected={*l == *lang}>{ l.native_name() }</option> })
+        .collect::<Html>();
+    let toggle_index = {
+        let index_open = index_open.clone();
+        Callback::from(move |_: MouseEvent| index_open.set(!*index_open))
+    };
+    let lesson = options
+        .lesson
+        .as_deref()
+        .filter(|l| !l.is_empty())
+        .map(|name| {
+            html! {
+                <LessonPanel name={name.to_owned()} lang={*lang} frame={state.frame}
+                    playing={state.playing} autoplay={options.autoplay} />
+            }
+        });
     html! {
         <ContextProvider<SimHandle> context={(*handle).clone()}>
+            <div class={classes!("page", options.embed.then_some("embed"))} lang={lang.code()}>
             <header class="top">
-                <h1>{ "brokersim" }</h1>
+                if !options.embed {
+                    <h1>{ "brokersim" }</h1>
+                }
                 <span class="scenario-title" id="scenario-title">{ title }</span>
+                <span class="header-tools">
+                    if !options.embed {
+                        <button id="lessons" onclick={toggle_index}>{ t(Msg::LessonsButton) }</button>
+                        <EmbedCode lesson={options.lesson.clone()} />
+                    }
+                    <select id="lang" onchange={on_lang} aria-label={t(Msg::LangLabel)}>{ languages }</select>
+                </span>
             </header>
+            if *index_open {
+                <section class="panel lessons">{ lesson_index(*lang) }</section>
+            }
+            { for lesson }
+            // Re-mounted when the language changes, so every text redraws.
+            <>
+            <div key={lang.code()} class="panels">
             <NoticeBar notice={state.notice.clone()} />
-            <Controls frame={state.frame} playing={state.playing} speed_log={state.speed_log} />
+            if show("controls") {
+                <Controls frame={state.frame} playing={state.playing} speed_log={state.speed_log} />
+            }
             <main class="layout">
-                <section class="stage" aria-label="cluster">
+                if show("cluster") {
+                <section class="stage" aria-label={t(Msg::ClusterAria)}>
                     <Cluster frame={state.frame} selected={state.selected.clone()}
                         partition={state.partition.clone()} />
                     <FaultMenu frame={slow(1)} selected={state.selected.clone()}
                         partition={state.partition.clone()} />
                 </section>
+                }
+                if show("numbers") || show("charts") {
                 <aside class="side">
-                    <Numbers frame={slow(2)} />
-                    <Charts frame={slow(3)} />
+                    if show("numbers") {
+                        <Numbers frame={slow(2)} />
+                    }
+                    if show("charts") {
+                        <Charts frame={slow(3)} />
+                    }
                 </aside>
+                }
             </main>
             <section class="lower">
-                <EventLog frame={slow(4)} />
-                <MessageLife frame={slow(5)} message={state.message} />
+                if show("log") {
+                    <EventLog frame={slow(4)} />
+                }
+                if show("life") {
+                    <MessageLife frame={slow(5)} message={state.message} />
+                }
             </section>
+            if show("config") || show("share") {
             <section class="lower">
-                <ConfigPanel generation={generation} />
-                <SharePanel generation={generation} />
+                if show("config") {
+                    <ConfigPanel generation={generation} />
+                }
+                if show("share") {
+                    <SharePanel generation={generation} />
+                }
             </section>
+            }
+            </div>
+            </>
+            </div>
         </ContextProvider<SimHandle>>
     }
 }

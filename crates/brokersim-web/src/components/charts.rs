@@ -4,6 +4,7 @@
 
 use yew::prelude::*;
 
+use crate::i18n::{Msg, t, tf};
 use crate::series::seconds_until;
 use crate::state::use_sim;
 
@@ -69,13 +70,13 @@ pub fn Charts(props: &Props) -> Html {
     let lat_top = latency.iter().fold(1.0f64, |m, v| m.max(*v));
     let last = |v: &[f64]| v.last().copied().unwrap_or(0.0);
     html! {
-        <section class="panel charts" aria-label="charts">
-            { chart(format!("throughput /s — published {:.0}, confirmed {:.0}, delivered {:.0} (max {top:.0})",
-                    last(&published), last(&confirmed), last(&delivered)), "chart-throughput",
+        <section class="panel charts" aria-label={t(Msg::ChartsAria)}>
+            { chart(tf(Msg::Throughput, &[&format!("{:.0}", last(&published)), &format!("{:.0}", last(&confirmed)),
+                    &format!("{:.0}", last(&delivered)), &format!("{top:.0}")]), "chart-throughput",
                 html! { <>{ polyline(&published, top, end, "l-pub") }{ polyline(&confirmed, top, end, "l-conf") }{ polyline(&delivered, top, end, "l-del") }</> }) }
-            { chart(format!("replica lag — {:.0} messages (max {lag_top:.0})", last(&lag)), "chart-lag",
+            { chart(tf(Msg::Lag, &[&format!("{:.0}", last(&lag)), &format!("{lag_top:.0}")]), "chart-lag",
                 polyline(&lag, lag_top, end + 1, "l-lag")) }
-            { chart(format!("publish→confirm latency — {:.0} ms (max {lat_top:.0})", last(&latency)), "chart-latency",
+            { chart(tf(Msg::Latency, &[&format!("{:.0}", last(&latency)), &format!("{lat_top:.0}")]), "chart-latency",
                 polyline(&latency, lat_top, end, "l-lat")) }
         </section>
     }

@@ -8,6 +8,7 @@
 use brokersim::view::{BrokerStatus, ClientView, PacketView, ReplicaView, Role, View};
 use yew::prelude::*;
 
+use crate::i18n::{Msg, t, tf};
 use crate::state::{Action, Selected, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -86,28 +87,38 @@ fn status_look(status: BrokerStatus) -> (&'static str, &'static str, &'static st
     }
 }
 
+/// A broker status word (`up`, `crashed` …, kept in `data-status`) as shown.
+fn status_text(word: &str) -> &'static str {
+    t(match word {
+        "crashed" => Msg::StatusCrashed,
+        "stopped" => Msg::StatusStopped,
+        "paused" => Msg::StatusPaused,
+        _ => Msg::StatusUp,
+    })
+}
+
 /// A replica's role in the words of its system (Kafka: leader/follower, in
 /// the ISR or not; RabbitMQ: master/mirror, synchronised or not).
 fn role_word(system: &str, r: &ReplicaView) -> String {
     let kafka = system == "kafka";
     let role = match (r.role, kafka) {
-        (Role::Master, _) => "★ leader",
-        (Role::Mirror, true) => "follower",
-        (Role::Mirror, false) => "mirror",
-        (Role::Slave, _) => "slave",
-        (Role::PausedMinority, _) => "paused (minority)",
+        (Role::Master, _) => t(Msg::RoleLeader),
+        (Role::Mirror, true) => t(Msg::RoleFollower),
+        (Role::Mirror, false) => t(Msg::RoleMirror),
+        (Role::Slave, _) => t(Msg::RoleSlave),
+        (Role::PausedMinority, _) => t(Msg::RolePausedMinority),
     };
     format!("{role} · e{}", r.epoch)
 }
 
 fn data_word(system: &str, r: &ReplicaView) -> String {
     let synced = match (system == "kafka", r.synced) {
-        (true, true) => "in ISR ✓",
-        (true, false) => "out of ISR ✗",
-        (false, true) => "synced ✓",
-        (false, false) => "unsynced ✗",
+        (true, true) => t(Msg::InIsr),
+        (true, false) => t(Msg::OutOfIsr),
+        (false, true) => t(Msg::Synced),
+        (false, false) => t(Msg::Unsynced),
     };
-    format!("{} msgs · {synced}", r.length)
+    tf(Msg::Msgs, &[&r.length, &synced])
 }
 
 fn arc(cx: f64, cy: f64, r: f64, frac: f64) -> String {
@@ -219,12 +230,14 @@ pub fn Cluster(props: &Props) -> Html {
             } else {
                 "suspicion"
             };
-            let label = format!(
-                "{} has not heard from {} for {:.1} s of its {:.1} s timeout",
-                s.observer,
-                s.target,
-                s.silent_ms as f64 / 1000.0,
-                s.timeout_ms as f64 / 1000.0
+            let label = tf(
+                Msg::Suspicion,
+                &[
+                    &s.observer,
+                    &s.target,
+                    &format!("{:.1}", s.silent_ms as f64 / 1000.0),
+                    &format!("{:.1}", s.timeout_ms as f64 / 1000.0),
+                ],
             );
             html! {
                 <path class={class} d={arc(x, y, r + 6.0 + 4.0 * (k % 4) as f64, frac)}>
@@ -269,7 +282,7 @@ pub fn Cluster(props: &Props) -> Html {
                 // Several partitions: one short line per partition instead.
                 let leads = mine.iter().filter(|r| r.role == Role::Master).count();
                 (
-                    format!("{} partitions, leads {leads}", mine.len()),
+                    tf(Msg::Partitions, &[&mine.len(), &leads]),
                     mine.iter()
                         .take(4)
                         .map(|r| {
@@ -287,15 +300,20 @@ pub fn Cluster(props: &Props) -> Html {
                 (
                     replica
                         .map(|r| role_word(view.system, r))
-                        .unwrap_or_else(|| "no replica".into()),
+                        .unwrap_or_else(|| t(Msg::NoReplica).into()),
                     replica.map(|r| data_word(view.system, r)).unwrap_or_default(),
                 )
             };
-            let group = partitioned.then(|| format!("group {}", group_letter(b.group)));
-            let label = format!(
-                "{}: {word}; {role_line}; {data_line}{}. Click for actions.",
-                b.name,
-                group.as_deref().map(|g| format!("; {g}")).unwrap_or_default()
+            let group = partitioned.then(|| tf(Msg::Group, &[&group_letter(b.group)]));
+            let label = tf(
+                Msg::BrokerLabel,
+                &[
+                    &b.name,
+                    &status_text(word),
+                    &role_line,
+                    &data_line,
+                    &group.as_deref().map(|g| format!("; {g}")).unwrap_or_default(),
+                ],
             );
             html! {
                 <g class={classes!("broker", picked.then_some("picked"), leader.then_some("leader"))}
@@ -305,7 +323,7 @@ pub fn Cluster(props: &Props) -> Html {
                     <circle cx={x.to_string()} cy={y.to_string()} r={r.to_string()} fill={fill}
                         class="broker-disc" />
                     <text x={x.to_string()} y={(y - 6.0).to_string()} class="broker-name" fill={ink}>{ b.name.clone() }</text>
-                    <text x={x.to_string()} y={(y + 10.0).to_string()} class="broker-status" fill={ink}>{ format!("{icon} {word}") }</text>
+                    <text x={x.to_string()} y={(y + 10.0).to_string()} class="broker-status" fill={ink}>{ format!("{icon} {}", status_text(word)) }</text>
                     <text x={x.to_string()} y={(y + r + 14.0).to_string()} class="replica">{ role_line }</text>
                     <text x={x.to_string()} y={(y + r + 27.0).to_string()} class="replica small">{ data_line }</text>
                     if let Some(g) = group {
@@ -331,11 +349,10 @@ pub fn Cluster(props: &Props) -> Html {
     html! {
         <figure class="cluster">
             <svg viewBox={format!("0 0 {W} {H}")} role="img" id="cluster-svg"
-                aria-label={format!("{} brokers, {} producers, {} consumers, {} packets in flight",
-                    view.brokers.len(), view.producers.len(), view.consumers.len(), view.in_flight.len())}>
+                aria-label={tf(Msg::ClusterSvgAria, &[&view.brokers.len(), &view.producers.len(), &view.consumers.len(), &view.in_flight.len()])}>
                 <text x="10" y="18" class="system-label">{ view.system }</text>
                 <text x={(W - 10.0).to_string()} y="18" class="inflight" text-anchor="end" id="inflight">
-                    { format!("{} packets in flight", view.in_flight.len()) }
+                    { tf(Msg::InFlight, &[&view.in_flight.len()]) }
                 </text>
                 { mesh }
                 { client_lines }
@@ -345,24 +362,24 @@ pub fn Cluster(props: &Props) -> Html {
                     // Kafka's KRaft controller: brokers heartbeat it, it elects leaders.
                     <g class="controller" role="img" aria-label="the KRaft controller">
                         <rect x={(CX - 40.0).to_string()} y={(CY - 13.0).to_string()} width="80" height="26" rx="4" />
-                        <text x={CX.to_string()} y={(CY + 4.0).to_string()}>{ "controller" }</text>
+                        <text x={CX.to_string()} y={(CY + 4.0).to_string()}>{ t(Msg::Controller) }</text>
                     </g>
                 }
                 { brokers }
                 { clients }
                 <g class="packets" onclick={on_packet}
-                    aria-label="packets in flight: click a message to follow it">{ packets }</g>
+                    aria-label={t(Msg::PacketsAria)}>{ packets }</g>
             </svg>
             <figcaption class="legend">
-                <span><i class="sw" style={format!("background:{}", palette::GREEN)}></i>{ "● up" }</span>
-                <span><i class="sw" style={format!("background:{}", palette::VERMILLION)}></i>{ "✖ crashed" }</span>
-                <span><i class="sw" style="background:#444"></i>{ "■ stopped" }</span>
-                <span><i class="sw" style={format!("background:{}", palette::YELLOW)}></i>{ "❚❚ paused" }</span>
-                <span><i class="dot" style={format!("background:{}", palette::BLUE)}></i>{ "message" }</span>
-                <span><i class="dot" style={format!("background:{}", palette::SKY)}></i>{ "confirm / ack" }</span>
-                <span><i class="dot small" style={format!("background:{}", palette::PURPLE)}></i>{ "heartbeat" }</span>
-                <span><i class="arcsw"></i>{ "suspicion → timeout" }</span>
-                <span>{ "click a broker or client to break it" }</span>
+                <span><i class="sw" style={format!("background:{}", palette::GREEN)}></i>{ t(Msg::LegendUp) }</span>
+                <span><i class="sw" style={format!("background:{}", palette::VERMILLION)}></i>{ t(Msg::LegendCrashed) }</span>
+                <span><i class="sw" style="background:#444"></i>{ t(Msg::LegendStopped) }</span>
+                <span><i class="sw" style={format!("background:{}", palette::YELLOW)}></i>{ t(Msg::LegendPaused) }</span>
+                <span><i class="dot" style={format!("background:{}", palette::BLUE)}></i>{ t(Msg::LegendMessage) }</span>
+                <span><i class="dot" style={format!("background:{}", palette::SKY)}></i>{ t(Msg::LegendReply) }</span>
+                <span><i class="dot small" style={format!("background:{}", palette::PURPLE)}></i>{ t(Msg::LegendHeartbeat) }</span>
+                <span><i class="arcsw"></i>{ t(Msg::LegendSuspicion) }</span>
+                <span>{ t(Msg::LegendClick) }</span>
             </figcaption>
         </figure>
     }
@@ -462,14 +479,17 @@ fn client(
     let (w, h) = (132.0, 58.0);
     let crashed = c.state == "crashed";
     let counts = if producer {
-        format!("unconfirmed {} · queued {}", c.outstanding, c.backlog)
+        tf(Msg::Unconfirmed, &[&c.outstanding, &c.backlog])
     } else {
-        format!("unacked {}", c.outstanding)
+        tf(Msg::Unacked, &[&c.outstanding])
     };
     let countdown = c.reconnect_at.map(|t| {
-        format!(
-            "retry in {:.1} s",
-            t.as_us().saturating_sub(now_us) as f64 / 1e6
+        tf(
+            Msg::RetryIn,
+            &[&format!(
+                "{:.1}",
+                t.as_us().saturating_sub(now_us) as f64 / 1e6
+            )],
         )
     });
     let silence = (c.timeout_ms > 0 && c.silent_ms * 2 >= c.timeout_ms && c.connected_to.is_some())
@@ -480,15 +500,22 @@ fn client(
     let onclick = Callback::from(move |_: MouseEvent| {
         d.dispatch(Action::Select(Some(Selected::Client(name.clone()))))
     });
-    let label = format!(
-        "{} ({}): {}; {counts}{}. Click for actions.",
-        c.name,
-        if producer { "producer" } else { "consumer" },
-        c.state,
-        countdown
-            .as_deref()
-            .map(|t| format!("; {t}"))
-            .unwrap_or_default()
+    let label = tf(
+        Msg::ClientLabel,
+        &[
+            &c.name,
+            &t(if producer {
+                Msg::Producer
+            } else {
+                Msg::Consumer
+            }),
+            &c.state,
+            &counts,
+            &countdown
+                .as_deref()
+                .map(|t| format!("; {t}"))
+                .unwrap_or_default(),
+        ],
     );
     html! {
         <g class={classes!("client", crashed.then_some("crashed"), picked.then_some("picked"))}

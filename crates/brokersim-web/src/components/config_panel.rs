@@ -8,6 +8,7 @@ use brokersim::Scenario;
 use brokersim::scenario::{ConnectSpec, ConsumerSpec, ProducerSpec};
 use yew::prelude::*;
 
+use crate::i18n::{Msg, doc, t, tf};
 use crate::settings_doc::{SYSTEMS, for_system};
 use crate::state::{Action, Notice, use_sim};
 
@@ -99,7 +100,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
             match Scenario::from_json(&text) {
                 Ok(s) => d.dispatch(Action::Load(s, None)),
                 Err(e) => d.dispatch(Action::Notify(Some(Notice::from_error(
-                    "the configuration is not valid",
+                    t(Msg::NotValid),
                     &e,
                 )))),
             }
@@ -146,7 +147,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
     let systems = SYSTEMS
         .iter()
         .map(|(name, what)| html! {
-            <option value={*name} selected={draft.system == *name}>{ format!("{name}: {what}") }</option>
+            <option value={*name} selected={draft.system == *name}>{ format!("{name}: {}", doc(what)) }</option>
         })
         .collect::<Html>();
     let settings = for_system(&draft.system)
@@ -175,12 +176,12 @@ pub fn ConfigPanel(props: &Props) -> Html {
                 <tr>
                     <th scope="row"><code>{ doc.name }</code></th>
                     <td>
-                        <input value={current} onchange={on} list={list.clone()} placeholder={doc.default}
-                            aria-label={format!("{} (default {})", doc.name, doc.default)} />
+                        <input value={current} onchange={on} list={list.clone()} placeholder={crate::i18n::doc(doc.default)}
+                            aria-label={format!("{} ({} {})", doc.name, t(Msg::DefaultWord), crate::i18n::doc(doc.default))} />
                         <datalist id={list}>{ for doc.choices.iter().map(|c| html! { <option value={*c} /> }) }</datalist>
                     </td>
-                    <td class="default">{ doc.default }</td>
-                    <td class="explain">{ doc.explain }</td>
+                    <td class="default">{ crate::i18n::doc(doc.default) }</td>
+                    <td class="explain">{ crate::i18n::doc(doc.explain) }</td>
                 </tr>
             }
         })
@@ -216,13 +217,13 @@ pub fn ConfigPanel(props: &Props) -> Html {
                         onchange={field(|p, v| p.rate_per_s = v.parse().unwrap_or(p.rate_per_s))} /></td>
                     <td><input type="number" min="0" value={p.retries.unwrap_or(0).to_string()} aria-label="retries"
                         onchange={field(|p, v| p.retries = v.parse().ok())} /></td>
-                    <td><select aria-label="persistent" onchange={field(|p, v| p.persistent = Some(v == "true"))}>
-                        <option value="true" selected={p.persistent != Some(false)}>{ "persistent" }</option>
-                        <option value="false" selected={p.persistent == Some(false)}>{ "non-persistent" }</option>
+                    <td><select aria-label={t(Msg::Persistent)} onchange={field(|p, v| p.persistent = Some(v == "true"))}>
+                        <option value="true" selected={p.persistent != Some(false)}>{ t(Msg::Persistent) }</option>
+                        <option value="false" selected={p.persistent == Some(false)}>{ t(Msg::NonPersistent) }</option>
                     </select></td>
-                    <td><input value={connect_text(&p.connect)} placeholder="every broker" aria-label="connect"
+                    <td><input value={connect_text(&p.connect)} placeholder={t(Msg::EveryBroker)} aria-label="connect"
                         onchange={field(|p, v| p.connect = connect_spec(&v))} /></td>
-                    <td><button onclick={remove} aria-label={format!("remove p{}", i + 1)}>{ "✕" }</button></td>
+                    <td><button onclick={remove} aria-label={tf(Msg::Remove, &[&format!("p{}", i + 1)])}>{ "✕" }</button></td>
                 </tr>
             }
         })
@@ -254,16 +255,16 @@ pub fn ConfigPanel(props: &Props) -> Html {
                 <tr>
                     <th scope="row">{ format!("c{}", i + 1) }</th>
                     <td><select aria-label="ack" onchange={field(|c, v| c.ack = Some(v))}>
-                        <option value="manual" selected={c.ack.as_deref() != Some("auto")}>{ "manual ack" }</option>
-                        <option value="auto" selected={c.ack.as_deref() == Some("auto")}>{ "auto ack" }</option>
+                        <option value="manual" selected={c.ack.as_deref() != Some("auto")}>{ t(Msg::ManualAck) }</option>
+                        <option value="auto" selected={c.ack.as_deref() == Some("auto")}>{ t(Msg::AutoAck) }</option>
                     </select></td>
                     <td><input type="number" min="0" value={c.prefetch.map(|p| p.to_string()).unwrap_or_default()}
-                        placeholder="default" aria-label="prefetch" onchange={field(|c, v| c.prefetch = v.parse().ok())} /></td>
+                        placeholder={t(Msg::DefaultWord)} aria-label="prefetch" onchange={field(|c, v| c.prefetch = v.parse().ok())} /></td>
                     <td><input type="number" min="0" value={c.process_ms.unwrap_or(1).to_string()} aria-label="process_ms"
                         onchange={field(|c, v| c.process_ms = v.parse().ok())} /></td>
-                    <td><input value={connect_text(&c.connect)} placeholder="every broker" aria-label="connect"
+                    <td><input value={connect_text(&c.connect)} placeholder={t(Msg::EveryBroker)} aria-label="connect"
                         onchange={field(|c, v| c.connect = connect_spec(&v))} /></td>
-                    <td><button onclick={remove} aria-label={format!("remove c{}", i + 1)}>{ "✕" }</button></td>
+                    <td><button onclick={remove} aria-label={tf(Msg::Remove, &[&format!("c{}", i + 1)])}>{ "✕" }</button></td>
                 </tr>
             }
         })
@@ -302,55 +303,55 @@ pub fn ConfigPanel(props: &Props) -> Html {
             let remove = Callback::from(move |_: MouseEvent| d.dispatch(Action::RemoveFault(i)));
             html! {
                 <li><code>{ text }</code>{ " " }
-                    <button onclick={remove} aria-label={format!("remove fault {}", i + 1)}>{ "✕ remove" }</button></li>
+                    <button onclick={remove} aria-label={tf(Msg::Remove, &[&(i + 1)])}>{ t(Msg::RemoveFault) }</button></li>
             }
         })
         .collect::<Html>();
 
     html! {
-        <section class="panel config" aria-label="configuration">
-            <h2>{ "Scenario" }</h2>
-            <label class="row">{ "preset " }
-                <select id="preset" onchange={on_preset} aria-label="load a preset scenario">
-                    <option value="" selected=true disabled=true>{ "choose a preset…" }</option>
+        <section class="panel config" aria-label={t(Msg::ConfigAria)}>
+            <h2>{ t(Msg::ScenarioTitle) }</h2>
+            <label class="row">{ t(Msg::PresetLabel) }
+                <select id="preset" onchange={on_preset} aria-label={t(Msg::PresetAria)}>
+                    <option value="" selected=true disabled=true>{ t(Msg::ChoosePreset) }</option>
                     { presets }
                 </select>
             </label>
             <p class="description" id="scenario-description">{ draft.description.clone() }</p>
             <details>
-                <summary>{ "What each preset shows" }</summary>
+                <summary>{ t(Msg::WhatPresetsShow) }</summary>
                 <ul class="presets">{ preset_text }</ul>
             </details>
             <details id="configure">
-                <summary>{ "Configure: system, brokers, settings, clients" }</summary>
+                <summary>{ t(Msg::Configure) }</summary>
                 <div class="form">
-                    <label>{ "system " }<select onchange={on_system} aria-label="system">{ systems }</select></label>
-                    <label>{ "brokers " }<input type="number" min="1" max="15" aria-label="broker count"
+                    <label>{ t(Msg::SystemLabel) }<select onchange={on_system} aria-label={t(Msg::SystemLabel).trim()}>{ systems }</select></label>
+                    <label>{ t(Msg::BrokersLabel) }<input type="number" min="1" max="15" aria-label="broker count"
                         value={draft.brokers.unwrap_or(3).to_string()}
                         onchange={edit(|s, v| s.brokers = v.parse().ok())} /></label>
                     <label>{ "duration_ms " }<input type="number" min="1000" step="1000" aria-label="duration_ms"
                         value={draft.duration_ms.to_string()}
                         onchange={edit(|s, v| s.duration_ms = v.parse().unwrap_or(s.duration_ms))} /></label>
-                    <label>{ "title " }<input value={draft.title.clone()} aria-label="title"
+                    <label>{ t(Msg::TitleLabel) }<input value={draft.title.clone()} aria-label={t(Msg::TitleLabel).trim()}
                         onchange={edit(|s, v| s.title = v)} /></label>
                 </div>
                 <table class="settings">
-                    <thead><tr><th>{ "setting" }</th><th>{ "value" }</th><th>{ "default" }</th><th>{ "what it does" }</th></tr></thead>
+                    <thead><tr><th>{ t(Msg::SettingCol) }</th><th>{ t(Msg::ValueCol) }</th><th>{ t(Msg::DefaultCol) }</th><th>{ t(Msg::WhatItDoes) }</th></tr></thead>
                     <tbody>{ settings }</tbody>
                 </table>
                 <table class="clients">
-                    <thead><tr><th>{ "producer" }</th><th>{ "rate_per_s" }</th><th>{ "retries" }</th><th>{ "persistent" }</th><th>{ "connect" }</th><th></th></tr></thead>
+                    <thead><tr><th>{ t(Msg::Producer) }</th><th><code>{ "rate_per_s" }</code></th><th><code>{ "retries" }</code></th><th><code>{ "persistent" }</code></th><th><code>{ "connect" }</code></th><th></th></tr></thead>
                     <tbody>{ producers }</tbody>
                 </table>
-                <button onclick={add_producer}>{ "+ producer" }</button>
+                <button onclick={add_producer}>{ t(Msg::AddProducer) }</button>
                 <table class="clients">
-                    <thead><tr><th>{ "consumer" }</th><th>{ "ack" }</th><th>{ "prefetch" }</th><th>{ "process_ms" }</th><th>{ "connect" }</th><th></th></tr></thead>
+                    <thead><tr><th>{ t(Msg::Consumer) }</th><th><code>{ "ack" }</code></th><th><code>{ "prefetch" }</code></th><th><code>{ "process_ms" }</code></th><th><code>{ "connect" }</code></th><th></th></tr></thead>
                     <tbody>{ consumers }</tbody>
                 </table>
-                <button onclick={add_consumer}>{ "+ consumer" }</button>
-                <p><button class="primary" id="apply" onclick={apply}>{ "Apply and restart" }</button></p>
+                <button onclick={add_consumer}>{ t(Msg::AddConsumer) }</button>
+                <p><button class="primary" id="apply" onclick={apply}>{ t(Msg::Apply) }</button></p>
             </details>
-            <h3>{ "Fault schedule (your actions included)" }</h3>
+            <h3>{ t(Msg::FaultSchedule) }</h3>
             <ol class="faults" id="faults">{ faults }</ol>
         </section>
     }

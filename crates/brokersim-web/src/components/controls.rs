@@ -4,6 +4,7 @@
 use brokersim::SimTime;
 use yew::prelude::*;
 
+use crate::i18n::{Msg, t, tf};
 use crate::state::{Action, SPEED_MAX_LOG, SPEED_MIN_LOG, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -78,39 +79,39 @@ pub fn Controls(props: &Props) -> Html {
         }
     });
     let status = match (busy, finished, draining) {
-        (Some(t), _, _) => format!("replaying to {t}…"),
-        (None, true, _) => "finished: the report is final".to_owned(),
-        (None, false, true) => "drain phase: faults healed, queues draining".to_owned(),
-        (None, false, false) => "fault phase".to_owned(),
+        (Some(to), _, _) => tf(Msg::Replaying, &[&to]),
+        (None, true, _) => t(Msg::Finished).to_owned(),
+        (None, false, true) => t(Msg::Draining).to_owned(),
+        (None, false, false) => t(Msg::FaultPhase).to_owned(),
     };
     html! {
-        <nav class="controls" aria-label="time controls">
+        <nav class="controls" aria-label={t(Msg::ControlsAria)}>
             <button class="primary" id="play" onclick={send(|| Action::TogglePlay)}
-                aria-label={if props.playing { "pause (space)" } else { "play (space)" }}
+                aria-label={if props.playing { t(Msg::PauseAria) } else { t(Msg::PlayAria) }}
                 disabled={finished}>
-                { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
+                { if props.playing { t(Msg::Pause) } else { t(Msg::Play) } }
             </button>
-            <button id="back" onclick={send(|| Action::Back)} aria-label="back one event (left arrow)">{ "◀ Back" }</button>
-            <button id="step" onclick={send(|| Action::Step)} aria-label="step to the next event (right arrow)">{ "Step ▶|" }</button>
-            <button id="to-end" onclick={send(|| Action::RunToEnd)} aria-label="run to the end and show the final report">{ "Run to end ▶▶" }</button>
+            <button id="back" onclick={send(|| Action::Back)} aria-label={t(Msg::BackAria)}>{ t(Msg::Back) }</button>
+            <button id="step" onclick={send(|| Action::Step)} aria-label={t(Msg::StepAria)}>{ t(Msg::Step) }</button>
+            <button id="to-end" onclick={send(|| Action::RunToEnd)} aria-label={t(Msg::ToEndAria)}>{ t(Msg::ToEnd) }</button>
             <label class="speed">
-                { "speed " }
+                { t(Msg::Speed) }
                 <input type="range" id="speed" min={SPEED_MIN_LOG.to_string()} max={SPEED_MAX_LOG.to_string()} step="0.1"
                     value={props.speed_log.to_string()} oninput={on_speed}
-                    aria-label="speed, on a log scale from 0.01 to 100 times real time"
+                    aria-label={t(Msg::SpeedAria)}
                     aria-valuetext={speed_label(props.speed_log)} />
                 <output id="speed-value">{ speed_label(props.speed_log) }</output>
             </label>
             <label class="seed">
-                { "seed " }
+                { t(Msg::Seed) }
                 <input type="number" id="seed" min="0" value={seed.to_string()} onchange={on_seed}
-                    aria-label="random seed" />
+                    aria-label={t(Msg::SeedAria)} />
             </label>
             <div class="timeline">
                 <div class="track">
                     <input type="range" id="timeline" min="0" max={end.as_ms().to_string()} step="1"
                         value={now.as_ms().to_string()} oninput={on_seek}
-                        aria-label="timeline: drag to rewind or jump ahead"
+                        aria-label={t(Msg::TimelineAria)}
                         aria-valuetext={now.to_string()} />
                     <svg class="marks" viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true">{ marks }</svg>
                 </div>

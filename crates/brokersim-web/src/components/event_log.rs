@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use yew::prelude::*;
 
 use crate::classify::{Kind, Piece, kind, mentions, pieces};
+use crate::i18n::{Msg, lang, t, tf};
 use crate::state::{Action, SimHandle, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -58,11 +59,14 @@ pub fn EventLog(props: &Props) -> Html {
         visible,
         (*who).clone(),
         (*kinds).clone(),
+        crate::components::lesson::pointed(),
     );
     drop(runner);
     let rows = {
         let sim = sim.clone();
-        use_memo(key, move |(_, _, who, kinds)| build_rows(&sim, who, kinds))
+        use_memo(key, move |(_, _, who, kinds, pointed)| {
+            build_rows(&sim, who, kinds, pointed)
+        })
     };
 
     let kind_boxes = Kind::FILTERABLE
@@ -81,7 +85,7 @@ pub fn EventLog(props: &Props) -> Html {
                 <label class={classes!("kind", k.css())}>
                     <input type="checkbox" checked={checked} onchange={on}
                         data-kind={k.label()} />
-                    { k.label() }
+                    { kind_text(k) }
                 </label>
             }
         })
@@ -100,12 +104,12 @@ pub fn EventLog(props: &Props) -> Html {
         .map(|n| html! { <option value={n.clone()} selected={*n == *who}>{ n.clone() }</option> })
         .collect::<Html>();
     html! {
-        <section class="panel log" aria-label="event log">
-            <h2>{ "What happened, and why" }</h2>
+        <section class="panel log" aria-label={t(Msg::LogAria)}>
+            <h2>{ t(Msg::LogTitle) }</h2>
             <div class="filters">
-                <label>{ "who " }
-                    <select id="log-who" onchange={on_who} aria-label="show events naming">
-                        <option value="" selected={who.is_empty()}>{ "everyone" }</option>
+                <label>{ t(Msg::Who) }
+                    <select id="log-who" onchange={on_who} aria-label={t(Msg::WhoAria)}>
+                        <option value="" selected={who.is_empty()}>{ t(Msg::Everyone) }</option>
                         { options }
                     </select>
                 </label>
@@ -116,9 +120,28 @@ pub fn EventLog(props: &Props) -> Html {
     }
 }
 
+/// A kind's name in the page's language (`Kind::label` stays the key).
+pub fn kind_text(k: Kind) -> &'static str {
+    t(match k {
+        Kind::Fault => Msg::KindFaults,
+        Kind::Detection => Msg::KindDetection,
+        Kind::Leadership => Msg::KindLeadership,
+        Kind::Client => Msg::KindClients,
+        Kind::Message => Msg::KindMessages,
+        Kind::Violation => Msg::KindViolations,
+    })
+}
+
 /// The newest entries that pass the filters, at most `SHOWN`, newest first.
-fn build_rows(sim: &SimHandle, who: &str, kinds: &BTreeSet<&'static str>) -> Html {
+fn build_rows(
+    sim: &SimHandle,
+    who: &str,
+    kinds: &BTreeSet<&'static str>,
+    pointed: &[String],
+) -> Html {
     let runner = sim.runner.borrow();
+    // Brokers print by their site's names (`primary-b1`) in runs with sites.
+    let _names = runner.sim().naming();
     let trace = runner.trace();
     let trace_len = runner.trace_len();
     let wanted = |i: usize| -> bool {
@@ -127,7 +150,13 @@ fn build_rows(sim: &SimHandle, who: &str, kinds: &BTreeSet<&'static str>) -> Htm
         };
         let k = kind(entry.event());
         (k == Kind::Violation || kinds.contains(k.label()))
-            && (who.is_empty() || mentions(entry.event(), who))
+            && (who.is_empty() || {
+                let offset = match &entry {
+                    crate::trace_store::Entry::Kept(e) => e.offset,
+                    crate::trace_store::Entry::Rebuilt(..) => 0,
+                };
+                brokersim::naming::at_offset(offset, || mentions(entry.event(), who))
+            })
     };
     let indices: Vec<usize> = if kinds.contains(Kind::Message.label()) {
         (0..trace_len)
@@ -156,7 +185,7 @@ fn build_rows(sim: &SimHandle, who: &str, kinds: &BTreeSet<&'static str>) -> Htm
             let at = entry.at();
             let d = sim.dispatch.clone();
             let go = Callback::from(move |_: MouseEvent| d.dispatch(Action::Seek(at)));
-            let text = entry.text();
+            let text = entry.text_in(lang());
             let body = pieces(&text)
                 .into_iter()
                 .map(|p| match p {
@@ -169,14 +198,16 @@ fn build_rows(sim: &SimHandle, who: &str, kinds: &BTreeSet<&'static str>) -> Htm
                         });
                         html! {
                             <button class="link msg-link" onclick={open}
-                                aria-label={format!("show the life of message #{id}")}>{ format!("#{id}") }</button>
+                                aria-label={tf(Msg::MessageLifeAria, &[&id])}>{ format!("#{id}") }</button>
                         }
                     }
                 })
                 .collect::<Html>();
+            let marked = !pointed.is_empty()
+                && pointed.contains(&crate::components::lesson::entry_kind(&entry));
             html! {
-                <li class={classes!("entry", k.css())} data-kind={k.label()}>
-                    <button class="at link" onclick={go} aria-label={format!("jump to {at}")}>{ at.to_string() }</button>
+                <li class={classes!("entry", k.css(), marked.then_some("pointed"))} data-kind={k.label()}>
+                    <button class="at link" onclick={go} aria-label={tf(Msg::JumpTo, &[&at])}>{ at.to_string() }</button>
                     <span class="text">{ body }</span>
                 </li>
             }

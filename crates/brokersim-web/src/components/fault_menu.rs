@@ -5,6 +5,7 @@
 use brokersim::scenario::{FaultSpec, SlowLinkSpec};
 use yew::prelude::*;
 
+use crate::i18n::{Msg, t, tf};
 use crate::state::{Action, Selected, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -52,11 +53,11 @@ pub fn FaultMenu(props: &Props) -> Html {
     };
 
     let toolbar = html! {
-        <div class="toolbar" role="toolbar" aria-label="network faults">
+        <div class="toolbar" role="toolbar" aria-label={t(Msg::NetworkFaults)}>
             <button id="partition" onclick={send(|| Action::PartitionStart)}
-                aria-label="partition the network: pick the brokers of one side">{ "✂ Partition…" }</button>
+                aria-label={t(Msg::PartitionAria)}>{ t(Msg::PartitionButton) }</button>
             <button id="heal" onclick={inject(Box::new(|| Some(FaultSpec { heal: Some(true), ..FaultSpec::default() })))}
-                aria-label="heal every partition and slow link">{ "Heal network" }</button>
+                aria-label={t(Msg::HealAria)}>{ t(Msg::Heal) }</button>
         </div>
     };
 
@@ -69,10 +70,10 @@ pub fn FaultMenu(props: &Props) -> Html {
             .collect();
         return html! {
             <div class="menu partition-mode" role="dialog" aria-label="partition mode">
-                <p>{ "Partition mode: click brokers to put them on side A; the others form side B. Packets across the cut vanish." }</p>
-                <p>{ format!("side A: {}", if picked.is_empty() { "(none yet)".to_owned() } else { picked.join(", ") }) }</p>
-                <button class="primary" id="cut" onclick={send(|| Action::PartitionApply)}>{ "✂ Cut" }</button>
-                <button onclick={send(|| Action::Notify(None))}>{ "Cancel" }</button>
+                <p>{ t(Msg::PartitionMode) }</p>
+                <p>{ tf(Msg::SideA, &[&if picked.is_empty() { t(Msg::NoneYet).to_owned() } else { picked.join(", ") }]) }</p>
+                <button class="primary" id="cut" onclick={send(|| Action::PartitionApply)}>{ t(Msg::Cut) }</button>
+                <button onclick={send(|| Action::Notify(None))}>{ t(Msg::Cancel) }</button>
             </div>
         };
     }
@@ -123,22 +124,22 @@ pub fn FaultMenu(props: &Props) -> Html {
                 .map(|o| html! { <option value={o.clone()}>{ o.clone() }</option> })
                 .collect::<Html>();
             html! {
-                <div class="menu" role="dialog" aria-label={format!("actions on {name}")} id="broker-menu">
-                    <h3>{ format!("Break {name}") }</h3>
-                    <button id="act-crash" onclick={on("crash")} title="the process dies as on a power loss: nobody is told">{ "✖ Crash" }</button>
-                    <button id="act-stop" onclick={on("stop")} title="graceful shutdown: clients and peers are told at once">{ "■ Stop" }</button>
-                    <button id="act-restart" onclick={on("restart")} title="start it again (a running broker is stopped first)">{ "↻ Restart" }</button>
-                    <button id="act-lose-disk" onclick={on("lose_disk")} title="the broker dies and restarts with an empty disk">{ "⌫ Wipe disk" }</button>
+                <div class="menu" role="dialog" aria-label={tf(Msg::ActionsOn, &[&name])} id="broker-menu">
+                    <h3>{ tf(Msg::Break, &[&name]) }</h3>
+                    <button id="act-crash" onclick={on("crash")} title={t(Msg::CrashTitle)}>{ t(Msg::Crash) }</button>
+                    <button id="act-stop" onclick={on("stop")} title={t(Msg::StopTitle)}>{ t(Msg::Stop) }</button>
+                    <button id="act-restart" onclick={on("restart")} title={t(Msg::RestartTitle)}>{ t(Msg::Restart) }</button>
+                    <button id="act-lose-disk" onclick={on("lose_disk")} title={t(Msg::WipeTitle)}>{ t(Msg::WipeDisk) }</button>
                     <span class="inline">
-                        <button id="act-pause" onclick={on("pause")} title="a frozen process (a long GC pause): alive but silent">{ "❚❚ Pause for" }</button>
-                        <input id="pause-secs" type="number" min="0.1" step="0.1" value="10" aria-label="pause length in seconds" />{ " s" }
+                        <button id="act-pause" onclick={on("pause")} title={t(Msg::PauseTitle)}>{ t(Msg::PauseFor) }</button>
+                        <input id="pause-secs" type="number" min="0.1" step="0.1" value="10" aria-label={t(Msg::PauseLenAria)} />{ t(Msg::Seconds) }
                     </span>
                     <span class="inline">
-                        <button id="act-slow" onclick={slow}>{ "Slow link to" }</button>
-                        <select id="slow-to" aria-label="the other end of the link">{ others }</select>
-                        { " by " }<input id="slow-ms" type="number" min="1" value="500" aria-label="added one-way latency in ms" />{ " ms" }
+                        <button id="act-slow" onclick={slow}>{ t(Msg::SlowLink) }</button>
+                        <select id="slow-to" aria-label={t(Msg::SlowToAria)}>{ others }</select>
+                        { t(Msg::By) }<input id="slow-ms" type="number" min="1" value="500" aria-label={t(Msg::SlowMsAria)} />{ t(Msg::Ms) }
                     </span>
-                    <button onclick={send(|| Action::Select(None))} aria-label="close the menu">{ "Close" }</button>
+                    <button onclick={send(|| Action::Select(None))} aria-label={t(Msg::CloseMenu)}>{ t(Msg::Close) }</button>
                 </div>
             }
         }
@@ -157,12 +158,12 @@ pub fn FaultMenu(props: &Props) -> Html {
                 }))
             };
             html! {
-                <div class="menu" role="dialog" aria-label={format!("actions on {name}")} id="client-menu">
-                    <h3>{ format!("Break {name}") }</h3>
-                    <button id="act-crash" onclick={on("crash")} title="the application dies">{ "✖ Crash" }</button>
-                    <button id="act-stop" onclick={on("stop")} title="the application closes its connection">{ "■ Stop" }</button>
-                    <button id="act-restart" onclick={on("restart")}>{ "↻ Restart" }</button>
-                    <button onclick={send(|| Action::Select(None))} aria-label="close the menu">{ "Close" }</button>
+                <div class="menu" role="dialog" aria-label={tf(Msg::ActionsOn, &[&name])} id="client-menu">
+                    <h3>{ tf(Msg::Break, &[&name]) }</h3>
+                    <button id="act-crash" onclick={on("crash")} title={t(Msg::ClientCrashTitle)}>{ t(Msg::Crash) }</button>
+                    <button id="act-stop" onclick={on("stop")} title={t(Msg::ClientStopTitle)}>{ t(Msg::Stop) }</button>
+                    <button id="act-restart" onclick={on("restart")}>{ t(Msg::Restart) }</button>
+                    <button onclick={send(|| Action::Select(None))} aria-label={t(Msg::CloseMenu)}>{ t(Msg::Close) }</button>
                 </div>
             }
         }

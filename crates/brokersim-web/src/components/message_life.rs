@@ -6,6 +6,7 @@ use brokersim::{MsgId, SimTime};
 use yew::prelude::*;
 
 use crate::classify::message_of;
+use crate::i18n::{Msg, lang, t, tf};
 use crate::state::{Action, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -21,10 +22,10 @@ fn holders(mask: u16) -> String {
         .map(|i| format!("b{}", i + 1))
         .collect();
     if mask & SHARED_STORE_BIT != 0 {
-        out.push("the shared store".into());
+        out.push(t(Msg::SharedStore).into());
     }
     if out.is_empty() {
-        "nowhere".into()
+        t(Msg::Nowhere).into()
     } else {
         out.join(", ")
     }
@@ -37,8 +38,8 @@ pub fn MessageLife(props: &Props) -> Html {
     let Some(id) = props.message else {
         return html! {
             <section class="panel life" aria-label="message life">
-                <h2>{ "A message's life" }</h2>
-                <p class="hint">{ "Click a message number in the log, a violation, or a message dot in flight to follow it." }</p>
+                <h2>{ t(Msg::LifeTitle) }</h2>
+                <p class="hint">{ t(Msg::LifeHint) }</p>
             </section>
         };
     };
@@ -60,7 +61,7 @@ pub fn MessageLife(props: &Props) -> Html {
                     if detail.split(|c: char| !c.is_ascii_alphanumeric() && c != '#').any(|w| w == needle))
         })
         .take(200)
-        .map(|e| (e.at(), e.text()))
+        .map(|e| (e.at(), e.text_in(lang())))
         .collect();
     drop(runner);
     let seek = |at: SimTime| {
@@ -73,25 +74,25 @@ pub fn MessageLife(props: &Props) -> Html {
     };
     let facts = match &life {
         None => {
-            html! { <p>{ format!("Message #{id} has not been published (yet) at this point of the run.") }</p> }
+            html! { <p>{ tf(Msg::NotPublished, &[&id]) }</p> }
         }
         Some(l) => {
             let at = |t: Option<SimTime>| {
-                t.map_or_else(|| "never (so far)".to_owned(), |t| t.to_string())
+                t.map_or_else(|| self::t(Msg::NeverSoFar).to_owned(), |t| t.to_string())
             };
             html! {
                 <dl class="facts">
-                    <dt>{ "producer" }</dt><dd>{ format!("p{} (its message {})", l.producer + 1, l.producer_seq) }</dd>
-                    <dt>{ "published" }</dt><dd>{ format!("{} ({} attempt(s))", l.published_at, l.attempts) }</dd>
-                    <dt>{ "confirmed" }</dt><dd>{ at(l.confirmed_at) }</dd>
-                    <dt>{ "rejected" }</dt><dd>{ at(l.rejected_at) }</dd>
-                    <dt>{ "stored on" }</dt><dd>{ holders(l.copies) }</dd>
-                    <dt>{ "delivered" }</dt><dd>{ format!("{} time(s), first {}", l.deliveries, at(l.first_delivered_at)) }</dd>
-                    if let Some(t) = l.unrecoverable_at {
-                        <dt class="bad">{ "lost" }</dt>
+                    <dt>{ t(Msg::Producer) }</dt><dd>{ tf(Msg::ItsMessage, &[&(l.producer + 1), &l.producer_seq]) }</dd>
+                    <dt>{ t(Msg::Published) }</dt><dd>{ tf(Msg::Attempts, &[&l.published_at, &l.attempts]) }</dd>
+                    <dt>{ t(Msg::Confirmed) }</dt><dd>{ at(l.confirmed_at) }</dd>
+                    <dt>{ t(Msg::Rejected) }</dt><dd>{ at(l.rejected_at) }</dd>
+                    <dt>{ t(Msg::StoredOn) }</dt><dd>{ holders(l.copies) }</dd>
+                    <dt>{ t(Msg::Delivered) }</dt><dd>{ tf(Msg::DeliveredTimes, &[&l.deliveries, &at(l.first_delivered_at)]) }</dd>
+                    if let Some(gone) = l.unrecoverable_at {
+                        <dt class="bad">{ t(Msg::Lost) }</dt>
                         <dd class="bad">
-                            { "its last copy vanished at " }
-                            <button class="link" onclick={seek(t)}>{ t.to_string() }</button>
+                            { t(Msg::LastCopyVanished) }
+                            <button class="link" onclick={seek(gone)}>{ gone.to_string() }</button>
                         </dd>
                     }
                 </dl>
@@ -106,8 +107,8 @@ pub fn MessageLife(props: &Props) -> Html {
         .collect::<Html>();
     html! {
         <section class="panel life" aria-label="message life" id="message-life">
-            <h2>{ format!("The life of message #{id}") }
-                <button class="close" onclick={close} aria-label="close the message's life">{ "✕" }</button></h2>
+            <h2>{ tf(Msg::LifeOf, &[&id]) }
+                <button class="close" onclick={close} aria-label={t(Msg::CloseLife)}>{ "✕" }</button></h2>
             { facts }
             <ol class="entries">{ rows }</ol>
         </section>

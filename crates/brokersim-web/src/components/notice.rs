@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use crate::i18n::{Msg, t};
 use crate::state::{Action, Notice, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -24,7 +25,7 @@ pub fn NoticeBar(props: &Props) -> Html {
     html! {
         <div class={class} role="alert" id="notice">
             <span>{ text.clone() }</span>
-            <button onclick={dismiss} aria-label="dismiss the message">{ "✕" }</button>
+            <button onclick={dismiss} aria-label={t(Msg::Dismiss)}>{ "✕" }</button>
         </div>
     }
 }

@@ -5,6 +5,7 @@
 use brokersim::SimTime;
 use yew::prelude::*;
 
+use crate::i18n::{Msg, t, tf};
 use crate::state::{Action, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -18,7 +19,8 @@ pub fn Numbers(props: &Props) -> Html {
     let sim = use_sim();
     let report = sim.runner.borrow().report();
     let finished = sim.runner.borrow().is_finished();
-    let row = |key: &'static str, label: &'static str, value: String, bad: bool| {
+    let row = |key: &'static str, label: Msg, value: String, bad: bool| {
+        let label = t(label);
         html! {
             <div class={classes!("num", bad.then_some("bad"))}>
                 <dt>{ label }</dt>
@@ -33,7 +35,7 @@ pub fn Numbers(props: &Props) -> Html {
         report
             .detection_ms
             .iter()
-            .map(|d| format!("{:.1} s", *d as f64 / 1000.0))
+            .map(|d| tf(Msg::SecondsValue, &[&format!("{:.1}", *d as f64 / 1000.0)]))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -49,7 +51,7 @@ pub fn Numbers(props: &Props) -> Html {
             });
             html! {
                 <li class="violation">
-                    <button class="link" onclick={go} aria-label={format!("jump to {}", SimTime::from_ms(at))}>
+                    <button class="link" onclick={go} aria-label={tf(Msg::JumpTo, &[&SimTime::from_ms(at)])}>
                         { SimTime::from_ms(at).to_string() }
                     </button>
                     { format!(" {}: {}", v.property, v.detail) }
@@ -58,24 +60,24 @@ pub fn Numbers(props: &Props) -> Html {
         })
         .collect::<Html>();
     html! {
-        <section class="panel numbers" aria-label="live numbers">
-            <h2>{ if finished { "Report (final)" } else { "Report (so far)" } }</h2>
+        <section class="panel numbers" aria-label={t(Msg::NumbersAria)}>
+            <h2>{ if finished { t(Msg::ReportFinal) } else { t(Msg::ReportSoFar) } }</h2>
             <dl class="grid">
-                { row("published", "published", report.published.to_string(), false) }
-                { row("confirmed", "confirmed", report.confirmed.to_string(), false) }
-                { row("rejected", "rejected", report.rejected.to_string(), report.rejected > 0) }
-                { row("indeterminate", "indeterminate", report.indeterminate.to_string(), false) }
-                { row("delivered", "delivered", report.delivered.to_string(), false) }
-                { row("redelivered", "redelivered", report.redelivered.to_string(), false) }
-                { row("duplicated", "duplicated", report.duplicated.to_string(), report.duplicated > 0) }
-                { row("lost", "lost", report.lost.to_string(), report.lost > 0) }
-                { row("unavailable_ms", "unavailable", format!("{:.1} s", report.unavailable_ms as f64 / 1000.0), false) }
-                { row("failovers", "failovers", report.failovers.to_string(), false) }
-                { row("detection_ms", "detection", detection, false) }
-                { row("rto_ms", "RTO", opt(report.rto_ms), false) }
-                { row("rpo_messages", "RPO", opt(report.rpo_messages), false) }
+                { row("published", Msg::Published, report.published.to_string(), false) }
+                { row("confirmed", Msg::Confirmed, report.confirmed.to_string(), false) }
+                { row("rejected", Msg::Rejected, report.rejected.to_string(), report.rejected > 0) }
+                { row("indeterminate", Msg::Indeterminate, report.indeterminate.to_string(), false) }
+                { row("delivered", Msg::Delivered, report.delivered.to_string(), false) }
+                { row("redelivered", Msg::Redelivered, report.redelivered.to_string(), false) }
+                { row("duplicated", Msg::Duplicated, report.duplicated.to_string(), report.duplicated > 0) }
+                { row("lost", Msg::Lost, report.lost.to_string(), report.lost > 0) }
+                { row("unavailable_ms", Msg::Unavailable, tf(Msg::SecondsValue, &[&format!("{:.1}", report.unavailable_ms as f64 / 1000.0)]), false) }
+                { row("failovers", Msg::Failovers, report.failovers.to_string(), false) }
+                { row("detection_ms", Msg::Detection, detection, false) }
+                { row("rto_ms", Msg::Rto, opt(report.rto_ms), false) }
+                { row("rpo_messages", Msg::Rpo, opt(report.rpo_messages), false) }
             </dl>
-            <p class="hash">{ "trace hash " }<code data-report="trace_hash">{ report.trace_hash.clone() }</code>
+            <p class="hash">{ t(Msg::TraceHash) }<code data-report="trace_hash">{ report.trace_hash.clone() }</code>
                 <span data-report="unavailable_ms_raw" hidden=true>{ report.unavailable_ms }</span>
                 <span data-report="detection_ms_raw" hidden=true>
                     { report.detection_ms.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",") }
@@ -83,7 +85,7 @@ pub fn Numbers(props: &Props) -> Html {
                 <span data-report="violations_count" hidden=true>{ report.violations.len() }</span>
             </p>
             if !report.violations.is_empty() {
-                <h3 class="violations-title">{ format!("⚠ {} violation(s)", report.violations.len()) }</h3>
+                <h3 class="violations-title">{ tf(Msg::Violations, &[&report.violations.len()]) }</h3>
                 <ul class="violations" id="violations">{ violations }</ul>
             }
         </section>

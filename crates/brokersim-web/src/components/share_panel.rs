@@ -5,6 +5,7 @@ use brokersim::Scenario;
 use yew::prelude::*;
 
 use crate::browser;
+use crate::i18n::{Msg, t, tf};
 use crate::state::{Action, Notice, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -57,27 +58,28 @@ pub fn SharePanel(props: &Props) -> Html {
                 match result {
                     Ok(s) => d.dispatch(Action::Load(
                         s,
-                        Some(Notice::Info(format!("loaded {name}"))),
+                        Some(Notice::Info(tf(Msg::Loaded, &[&name]))),
                     )),
-                    Err(why) => d.dispatch(Action::Notify(Some(Notice::Error(format!(
-                        "This file could not be loaded ({why}). The current scenario is unchanged."
+                    Err(why) => d.dispatch(Action::Notify(Some(Notice::Error(tf(
+                        Msg::FileError,
+                        &[&why],
                     ))))),
                 }
             });
         })
     };
     html! {
-        <section class="panel share" aria-label="share, import, export">
-            <h2>{ "Share" }</h2>
-            <label>{ "link to this run, your actions included " }
-                <input id="share-link" readonly=true value={link} aria-label="share link" />
+        <section class="panel share" aria-label={t(Msg::ShareAria)}>
+            <h2>{ t(Msg::ShareTitle) }</h2>
+            <label>{ t(Msg::ShareLinkLabel) }
+                <input id="share-link" readonly=true value={link} aria-label={t(Msg::ShareLinkAria)} />
             </label>
             <p class="buttons">
-                <button id="export" onclick={export}>{ "⤓ Export scenario (JSON)" }</button>
-                <button id="export-trace" onclick={export_trace}>{ "⤓ Export trace (JSON lines)" }</button>
-                <label class="file">{ "⤒ Import scenario " }
+                <button id="export" onclick={export}>{ t(Msg::ExportScenario) }</button>
+                <button id="export-trace" onclick={export_trace}>{ t(Msg::ExportTrace) }</button>
+                <label class="file">{ t(Msg::ImportScenario) }
                     <input type="file" id="import" accept=".json,application/json" onchange={import}
-                        aria-label="import a scenario JSON file" />
+                        aria-label={t(Msg::ImportAria)} />
                 </label>
             </p>
         </section>

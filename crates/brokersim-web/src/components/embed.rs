@@ -1,0 +1,98 @@
+//! "Copy embed code": the `<iframe>` snippet that shows the current
+//! scenario (your actions included), the lesson and the language in a
+//! course page, with the embed mode's minimal chrome (`?embed=1`, see
+//! `url_options.rs`). It is copied to the clipboard when the browser allows
+//! it, and shown in a text box to copy by hand either way.
+
+use yew::prelude::*;
+
+use crate::i18n::{Msg, lang, t};
+use crate::state::use_sim;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub lesson: Option<String>,
+}
+
+/// The iframe snippet for a page at `base` (the address without query or
+/// fragment).
+pub fn snippet(base: &str, query: &str, fragment: &str) -> String {
+    format!(
+        "<iframe src=\"{base}?{query}#{fragment}\" width=\"960\" height=\"680\" \
+         style=\"border:0;max-width:100%\" loading=\"lazy\" title=\"brokersim\"></iframe>"
+    )
+}
+
+#[cfg(target_arch = "wasm32")]
+fn copy_to_clipboard(text: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let clipboard = js_sys::Reflect::get(&window, &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"clipboard".into()));
+    if let Ok(clipboard) = clipboard {
+        if let Ok(write) = js_sys::Reflect::get(&clipboard, &"writeText".into()) {
+            if let Ok(write) = wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(write) {
+                // A refused permission only rejects the promise: the box shows the code.
+                let _ = write.call1(&clipboard, &text.into());
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn copy_to_clipboard(_text: &str) {}
+
+#[component]
+pub fn EmbedCode(props: &Props) -> Html {
+    let sim = use_sim();
+    let code = use_state(|| None::<String>);
+    let make = {
+        let code = code.clone();
+        let runner = sim.runner.clone();
+        let lesson = props.lesson.clone();
+        Callback::from(move |_: MouseEvent| {
+            let href = crate::browser::href();
+            let base = href.split(['?', '#']).next().unwrap_or_default().to_owned();
+            let mut query = format!("embed=1&lang={}", lang().code());
+            if let Some(l) = lesson.as_deref().filter(|l| !l.is_empty()) {
+                query.push_str(&format!("&lesson={l}"));
+            }
+            let text = snippet(
+                &base,
+                &query,
+                &crate::share::encode(runner.borrow().scenario()),
+            );
+            copy_to_clipboard(&text);
+            code.set(Some(text));
+        })
+    };
+    let close = {
+        let code = code.clone();
+        Callback::from(move |_: MouseEvent| code.set(None))
+    };
+    html! {
+        <>
+            <button id="embed-code" onclick={make}>{ t(Msg::EmbedCode) }</button>
+            if let Some(text) = (*code).clone() {
+                <div class="embed-code" role="dialog" aria-label={t(Msg::EmbedCode)}>
+                    <p>{ t(Msg::EmbedHint) }</p>
+                    <textarea id="embed-snippet" readonly=true rows="4" value={text} />
+                    <button onclick={close}>{ t(Msg::Close) }</button>
+                </div>
+            }
+        </>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_snippet_is_an_iframe_of_the_embed_mode() {
+        let s = super::snippet("https://x.edu/sim/index.html", "embed=1&lang=zh", "s=abc");
+        assert!(
+            s.starts_with("<iframe src=\"https://x.edu/sim/index.html?embed=1&lang=zh#s=abc\"")
+        );
+        assert!(s.ends_with("</iframe>"));
+    }
+}

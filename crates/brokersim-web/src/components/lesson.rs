@@ -1,0 +1,366 @@
+//! Guided lessons (`brokersim::lessons`, data files): the lesson index, and
+//! the narrator. The page plays the lesson's preset; at each step's pause
+//! (found in the trace as `Pause::find` does) it stops, tells the step's
+//! text and asks its question; once answered it plays on to the next pause
+//! (or the end) and explains what happened, pointing in the log at the
+//! events the step names (`point_at`).
+
+use std::cell::RefCell;
+
+use brokersim::lessons::{self, Lesson, Pause};
+use brokersim::trace::TraceEntry;
+use brokersim::{Lang, SimTime};
+use yew::prelude::*;
+
+use crate::i18n::{Msg, t, tf};
+use crate::runner::is_message_event;
+use crate::state::{Action, use_sim};
+use crate::trace_store::Entry;
+
+thread_local! {
+    /// The event kinds the lesson points at now (the log marks them).
+    static POINTED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The event kinds the lesson points at now.
+pub fn pointed() -> Vec<String> {
+    POINTED.with(|p| p.borrow().clone())
+}
+
+fn set_pointed(kinds: Vec<String>) {
+    POINTED.with(|p| *p.borrow_mut() = kinds);
+}
+
+/// Runs `f` once the current render is over.
+fn wasm_redraw(f: impl FnOnce() + 'static) {
+    #[cfg(target_arch = "wasm32")]
+    wasm_bindgen_futures::spawn_local(async move { f() });
+    #[cfg(not(target_arch = "wasm32"))]
+    drop(f);
+}
+
+/// A stored entry's kind as lessons name it (`Crashed`, `Kafka.Truncated`).
+pub fn entry_kind(entry: &Entry) -> String {
+    match entry {
+        Entry::Kept(e) => lessons::kind_of(e),
+        Entry::Rebuilt(at, event) => lessons::kind_of(&TraceEntry {
+            at: *at,
+            offset: 0,
+            event: event.clone(),
+        }),
+    }
+}
+
+/// Where the lesson is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Phase {
+    /// The title and summary, before the student starts.
+    Intro,
+    /// Playing toward step `k`'s pause.
+    ToPause(usize),
+    /// Paused at step `k`; `answer` is the choice picked, if any.
+    At {
+        k: usize,
+        answer: Option<usize>,
+    },
+    /// Playing to the end after the last step.
+    ToEnd,
+    Done,
+}
+
+/// How far the search for the next pause has looked.
+#[derive(Default)]
+struct Scan {
+    next: usize,
+    seen: u32,
+}
+
+/// The trace index after which `pause` falls, scanning only the entries
+/// added since the last call (`Pause::find` over the page's trace store).
+fn find_pause(pause: &Pause, scan: &mut Scan, runner: &crate::runner::Runner) -> Option<usize> {
+    let trace = runner.trace();
+    let len = runner.trace_len();
+    if let Some(at_ms) = pause.at_ms {
+        if runner.now().as_ms() < at_ms && !runner.is_finished() {
+            return None;
+        }
+        let passed = trace.first_at_or_after(len, SimTime::from_ms(at_ms + 1));
+        let at = passed.saturating_sub(1);
+        scan.next = at + 1;
+        return Some(at);
+    }
+    let kind = pause.after.as_deref()?;
+    let message_kind = matches!(
+        kind,
+        "Published" | "Confirmed" | "Nacked" | "ConfirmTimedOut" | "Unsent" | "Delivered"
+    );
+    while scan.next < len {
+        let i = scan.next;
+        scan.next += 1;
+        let Some(entry) = trace.get(i) else {
+            continue;
+        };
+        if is_message_event(entry.event()) != message_kind || entry_kind(&entry) != kind {
+            continue;
+        }
+        if let Some(name) = &pause.mentions {
+            let json = serde_json::to_string(entry.event()).unwrap_or_default();
+            if !json.contains(&format!("\"{name}\"")) {
+                continue;
+            }
+        }
+        scan.seen += 1;
+        if scan.seen == pause.nth {
+            return Some(i);
+        }
+    }
+    None
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub name: String,
+    pub lang: Lang,
+    pub frame: u64,
+    pub playing: bool,
+    /// Start at once (`autoplay=1`).
+    pub autoplay: bool,
+}
+
+#[component]
+pub fn LessonPanel(props: &Props) -> Html {
+    let sim = use_sim();
+    let lesson: Option<Lesson> = use_memo(props.name.clone(), |name| {
+        lessons::get(name).map(|l| l.lesson())
+    })
+    .as_ref()
+    .clone();
+    let phase = use_state(|| {
+        if props.autoplay {
+            Phase::ToPause(0)
+        } else {
+            Phase::Intro
+        }
+    });
+    let scan = use_mut_ref(Scan::default);
+    let Some(lesson) = lesson else {
+        return html! {
+            <section class="panel lesson" id="lesson">
+                <p>{ tf(Msg::NoSuchLesson, &[&props.name]) }</p>
+                { lesson_index(props.lang) }
+            </section>
+        };
+    };
+    let steps = lesson.steps.len();
+
+    // Playing toward a pause: stop exactly after its event.
+    {
+        let sim = sim.clone();
+        let phase = phase.clone();
+        let lesson = lesson.clone();
+        let playing = props.playing;
+        let scan = scan.clone();
+        use_effect_with((props.frame, *phase), move |(_, current)| {
+            let dispatch = sim.dispatch.clone();
+            match *current {
+                Phase::ToPause(k) => {
+                    let found = {
+                        let runner = sim.runner.borrow();
+                        let found = lesson
+                            .steps
+                            .get(k)
+                            .and_then(|s| find_pause(&s.pause, &mut scan.borrow_mut(), &runner));
+                        found.map(|i| runner.trace().get(i).map_or(runner.now(), |e| e.at()))
+                    };
+                    if let Some(at) = found {
+                        dispatch.dispatch(Action::Play(false));
+                        dispatch.dispatch(Action::Seek(at));
+                        phase.set(Phase::At { k, answer: None });
+                    } else if !playing && !sim.runner.borrow().is_finished() {
+                        dispatch.dispatch(Action::Play(true));
+                    } else if sim.runner.borrow().is_finished() {
+                        // The pause was never reached: tell what is left.
+                        phase.set(Phase::At { k, answer: None });
+                    }
+                }
+                Phase::ToEnd => {
+                    if sim.runner.borrow().is_finished() {
+                        phase.set(Phase::Done);
+                    } else if !playing {
+                        dispatch.dispatch(Action::Play(true));
+                    }
+                }
+                _ => {}
+            }
+        });
+    }
+
+    let lang = props.lang;
+    let go = |next: Phase| {
+        let phase = phase.clone();
+        let scan = scan.clone();
+        Callback::from(move |_: MouseEvent| {
+            if matches!(next, Phase::ToPause(_)) {
+                // Each pause counts its events from the previous pause on.
+                let mut s = scan.borrow_mut();
+                s.seen = 0;
+            }
+            phase.set(next);
+        })
+    };
+    let restart = {
+        let phase = phase.clone();
+        let scan = scan.clone();
+        let d = sim.dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            *scan.borrow_mut() = Scan::default();
+            d.dispatch(Action::Seek(SimTime::ZERO));
+            phase.set(Phase::ToPause(0));
+        })
+    };
+
+    // The steps whose texts show now, for the log's pointers.
+    let (shown_explain, shown_step) = match *phase {
+        Phase::At { k, .. } => (k.checked_sub(1), Some(k)),
+        Phase::ToPause(k) => (k.checked_sub(1), None),
+        Phase::ToEnd | Phase::Done => (steps.checked_sub(1), None),
+        Phase::Intro => (None, None),
+    };
+    let mut kinds: Vec<String> = Vec::new();
+    for i in [shown_explain, shown_step].into_iter().flatten() {
+        if let Some(s) = lesson.steps.get(i) {
+            kinds.extend(s.point_at.iter().cloned());
+        }
+    }
+    if pointed() != kinds {
+        set_pointed(kinds);
+        let d = sim.dispatch.clone();
+        // After this render: the log redraws with its new pointers.
+        wasm_redraw(move || d.dispatch(Action::Redraw));
+    }
+
+    let explain = shown_explain
+        .and_then(|i| lesson.steps.get(i))
+        .and_then(|s| s.explain.as_ref())
+        .filter(|_| !matches!(*phase, Phase::ToPause(_) | Phase::ToEnd))
+        .map(|text| {
+            html! {
+                <div class="lesson-explain" id="lesson-explain">
+                    <h3>{ t(Msg::WhatHappened) }</h3>
+                    <p>{ text.get(lang).to_owned() }</p>
+                </div>
+            }
+        });
+
+    let body = match *phase {
+        Phase::Intro => html! {
+            <>
+                <p class="lesson-summary">{ lesson.summary.get(lang).to_owned() }</p>
+                <button class="primary" id="lesson-start" onclick={go(Phase::ToPause(0))}>{ t(Msg::StartLesson) }</button>
+            </>
+        },
+        Phase::ToPause(_) | Phase::ToEnd => html! {
+            <p class="lesson-wait" id="lesson-wait">{ t(Msg::Watching) }</p>
+        },
+        Phase::At { k, answer } => {
+            let step = &lesson.steps[k.min(steps - 1)];
+            let next = if k + 1 < steps {
+                Phase::ToPause(k + 1)
+            } else {
+                Phase::ToEnd
+            };
+            let question = step.question.as_ref().map(|q| {
+                let choices = q
+                    .choices
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let phase = phase.clone();
+                        let pick = Callback::from(move |_: MouseEvent| {
+                            phase.set(Phase::At { k, answer: Some(i) })
+                        });
+                        let class = match answer {
+                            Some(_) if i == q.answer => Some("right"),
+                            Some(a) if a == i => Some("wrong"),
+                            _ => None,
+                        };
+                        html! {
+                            <li><button class={classes!("choice", class)} data-choice={i.to_string()}
+                                disabled={answer.is_some()} onclick={pick}>{ c.get(lang).to_owned() }</button></li>
+                        }
+                    })
+                    .collect::<Html>();
+                let feedback = answer.map(|a| {
+                    let right = a == q.answer;
+                    html! {
+                        <p class={classes!("feedback", if right { "right" } else { "wrong" })} id="lesson-feedback"
+                            data-right={right.to_string()}>
+                            { if right { t(Msg::Right).to_owned() } else {
+                                tf(Msg::Wrong, &[&q.choices.get(q.answer).map(|c| c.get(lang)).unwrap_or("")])
+                            } }
+                        </p>
+                    }
+                });
+                html! {
+                    <div class="lesson-question" id="lesson-question">
+                        <p class="prompt"><strong>{ q.prompt.get(lang).to_owned() }</strong></p>
+                        <ol class="choices">{ choices }</ol>
+                        { for feedback }
+                    </div>
+                }
+            });
+            let can_go_on = step.question.is_none() || answer.is_some();
+            html! {
+                <>
+                    { for explain.clone() }
+                    <p class="lesson-say" id="lesson-say">{ step.say.get(lang).to_owned() }</p>
+                    { for question }
+                    if can_go_on {
+                        <button class="primary" id="lesson-next" onclick={go(next)}>{ t(Msg::PlayOn) }</button>
+                    }
+                </>
+            }
+        }
+        Phase::Done => html! {
+            <>
+                { for explain.clone() }
+                <p class="lesson-done" id="lesson-done">{ t(Msg::LessonDone) }</p>
+                <button onclick={restart}>{ t(Msg::LessonAgain) }</button>
+            </>
+        },
+    };
+    let progress = match *phase {
+        Phase::Intro => String::new(),
+        Phase::ToPause(k) | Phase::At { k, .. } => tf(Msg::StepOf, &[&(k + 1).min(steps), &steps]),
+        Phase::ToEnd | Phase::Done => tf(Msg::StepOf, &[&steps, &steps]),
+    };
+    html! {
+        <section class="panel lesson" id="lesson" aria-label={t(Msg::LessonAria)} data-lesson={props.name.clone()}>
+            <h2>{ lesson.title.get(lang).to_owned() }<span class="lesson-progress">{ progress }</span></h2>
+            { body }
+        </section>
+    }
+}
+
+/// Every lesson, with its summary; each opens by its link.
+pub fn lesson_index(lang: Lang) -> Html {
+    let items = lessons::ALL
+        .iter()
+        .map(|file| {
+            let lesson = file.lesson();
+            let href = format!("?lesson={}&lang={}", file.name, lang.code());
+            html! {
+                <li data-lesson={file.name}>
+                    <a href={href}>{ lesson.title.get(lang).to_owned() }</a>
+                    <span class="summary">{ " — " }{ lesson.summary.get(lang).to_owned() }</span>
+                </li>
+            }
+        })
+        .collect::<Html>();
+    html! {
+        <div class="lesson-index" id="lesson-index">
+            <h2>{ t(Msg::Lessons) }</h2>
+            <ol>{ items }</ol>
+        </div>
+    }
+}

@@ -1,0 +1,444 @@
+//! Every text the page itself shows, in English and Simplified Chinese, in
+//! one catalogue: `t(Msg::Play)` is the current language's text, `tf` fills
+//! a template's `{0}`, `{1}` … Real option names, broker and client names
+//! and numbers are never translated. The trace's sentences come from the
+//! core (`TraceEntry::text_in`), the lessons' texts from their data files.
+//!
+//! The language is chosen once per page render (`?lang=zh`/`?lang=en`, else
+//! the browser's language through `Lang::parse`) and kept in a thread-local,
+//! so components need no extra props: the app re-mounts its tree when the
+//! language changes.
+//!
+//! The browser test `i18n.test.js` reads the English column of this file to
+//! check that the Chinese page shows none of it: keep one entry a line,
+//! `Name => "English", "中文";`.
+
+use std::cell::Cell;
+
+pub use brokersim::Lang;
+
+thread_local! {
+    static LANG: Cell<Lang> = const { Cell::new(Lang::En) };
+}
+
+/// The page's language.
+pub fn lang() -> Lang {
+    LANG.with(Cell::get)
+}
+
+pub fn set_lang(lang: Lang) {
+    LANG.with(|l| l.set(lang));
+}
+
+/// The current language's text.
+pub fn t(msg: Msg) -> &'static str {
+    msg.text(lang())
+}
+
+/// A template's `{0}`, `{1}` … filled with `args`.
+pub fn tf(msg: Msg, args: &[&dyn std::fmt::Display]) -> String {
+    let mut out = t(msg).to_owned();
+    for (i, a) in args.iter().enumerate() {
+        out = out.replace(&format!("{{{i}}}"), &a.to_string());
+    }
+    out
+}
+
+macro_rules! catalogue {
+    ($($name:ident => $en:literal, $zh:literal;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Msg { $($name),* }
+
+        impl Msg {
+            pub const ALL: &'static [Msg] = &[$(Msg::$name),*];
+
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$name, Lang::En) => $en, (Msg::$name, Lang::Zh) => $zh,)*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    // The page's frame.
+    LangLabel => "language", "语言";
+    Loading => "Loading the simulator…", "正在加载模拟器…";
+    LinkError => "This link could not be opened ({0}). Showing the default scenario instead.", "无法打开这个链接（{0}）。现在显示的是默认场景。";
+    Dismiss => "dismiss the message", "关闭这条消息";
+    // Controls.
+    Play => "▶ Play", "▶ 播放";
+    Pause => "❚❚ Pause", "❚❚ 暂停";
+    PlayAria => "play (space)", "播放（空格键）";
+    PauseAria => "pause (space)", "暂停（空格键）";
+    Back => "◀ Back", "◀ 后退";
+    BackAria => "back one event (left arrow)", "后退一个事件（左方向键）";
+    Step => "Step ▶|", "单步 ▶|";
+    StepAria => "step to the next event (right arrow)", "前进到下一个事件（右方向键）";
+    ToEnd => "Run to end ▶▶", "运行到结束 ▶▶";
+    ToEndAria => "run to the end and show the final report", "运行到结束并显示最终报告";
+    Speed => "speed ", "速度 ";
+    SpeedAria => "speed, on a log scale from 0.01 to 100 times real time", "速度，对数刻度，从实际时间的 0.01 倍到 100 倍";
+    Seed => "seed ", "随机种子 ";
+    SeedAria => "random seed", "随机种子";
+    TimelineAria => "timeline: drag to rewind or jump ahead", "时间轴：拖动以回退或跳到后面";
+    ControlsAria => "time controls", "时间控制";
+    Replaying => "replaying to {0}…", "正在重放到 {0}…";
+    Finished => "finished: the report is final", "已结束：报告为最终结果";
+    Draining => "drain phase: faults healed, queues draining", "排空阶段：故障已恢复，队列正在排空";
+    FaultPhase => "fault phase", "故障阶段";
+    // The cluster.
+    ClusterAria => "cluster", "集群";
+    StatusUp => "up", "运行";
+    StatusCrashed => "crashed", "已崩溃";
+    StatusStopped => "stopped", "已停止";
+    StatusPaused => "paused", "已暂停";
+    RoleLeader => "★ leader", "★ 领导者";
+    RoleFollower => "follower", "跟随者";
+    RoleMirror => "mirror", "镜像";
+    RoleSlave => "slave", "从节点";
+    RolePausedMinority => "paused (minority)", "已暂停（少数派）";
+    InIsr => "in ISR ✓", "在 ISR 中 ✓";
+    OutOfIsr => "out of ISR ✗", "不在 ISR 中 ✗";
+    Synced => "synced ✓", "已同步 ✓";
+    Unsynced => "unsynced ✗", "未同步 ✗";
+    Msgs => "{0} msgs · {1}", "{0} 条消息 · {1}";
+    Partitions => "{0} partitions, leads {1}", "{0} 个分区，领导 {1} 个";
+    NoReplica => "no replica", "无副本";
+    Group => "group {0}", "{0} 组";
+    BrokerLabel => "{0}: {1}; {2}; {3}{4}. Click for actions.", "{0}：{1}；{2}；{3}{4}。点击查看操作。";
+    ClientLabel => "{0} ({1}): {2}; {3}{4}. Click for actions.", "{0}（{1}）：{2}；{3}{4}。点击查看操作。";
+    Producer => "producer", "生产者";
+    Consumer => "consumer", "消费者";
+    Unconfirmed => "unconfirmed {0} · queued {1}", "未确认 {0} · 排队 {1}";
+    Unacked => "unacked {0}", "未应答 {0}";
+    RetryIn => "retry in {0} s", "{0} 秒后重试";
+    Suspicion => "{0} has not heard from {1} for {2} s of its {3} s timeout", "{0} 已有 {2} 秒没有收到 {1} 的消息（超时为 {3} 秒）";
+    ClusterSvgAria => "{0} brokers, {1} producers, {2} consumers, {3} packets in flight", "{0} 个代理，{1} 个生产者，{2} 个消费者，{3} 个在途数据包";
+    InFlight => "{0} packets in flight", "{0} 个在途数据包";
+    Controller => "controller", "控制器";
+    PacketsAria => "packets in flight: click a message to follow it", "在途数据包：点击一条消息以跟踪它";
+    LegendUp => "● up", "● 运行";
+    LegendCrashed => "✖ crashed", "✖ 已崩溃";
+    LegendStopped => "■ stopped", "■ 已停止";
+    LegendPaused => "❚❚ paused", "❚❚ 已暂停";
+    LegendMessage => "message", "消息";
+    LegendReply => "confirm / ack", "确认 / 应答";
+    LegendHeartbeat => "heartbeat", "心跳";
+    LegendSuspicion => "suspicion → timeout", "怀疑 → 超时";
+    LegendClick => "click a broker or client to break it", "点击一个代理或客户端来制造故障";
+    // Breaking things.
+    NetworkFaults => "network faults", "网络故障";
+    PartitionButton => "✂ Partition…", "✂ 分区…";
+    PartitionAria => "partition the network: pick the brokers of one side", "分割网络：选出一侧的代理";
+    Heal => "Heal network", "恢复网络";
+    HealAria => "heal every partition and slow link", "恢复所有分区和慢速链路";
+    PartitionMode => "Partition mode: click brokers to put them on side A; the others form side B. Packets across the cut vanish.", "分区模式：点击代理把它们放到 A 侧；其余的组成 B 侧。穿过切口的数据包会消失。";
+    SideA => "side A: {0}", "A 侧：{0}";
+    NoneYet => "(none yet)", "（尚未选择）";
+    Cut => "✂ Cut", "✂ 切断";
+    Cancel => "Cancel", "取消";
+    PartitionNeedsBoth => "a partition needs brokers on both sides: pick at least one, not all", "分区两侧都需要有代理：至少选一个，但不能全选";
+    ActionsOn => "actions on {0}", "对 {0} 的操作";
+    Break => "Break {0}", "破坏 {0}";
+    Crash => "✖ Crash", "✖ 崩溃";
+    Stop => "■ Stop", "■ 停止";
+    Restart => "↻ Restart", "↻ 重启";
+    WipeDisk => "⌫ Wipe disk", "⌫ 清空磁盘";
+    PauseFor => "❚❚ Pause for", "❚❚ 暂停";
+    Seconds => " s", " 秒";
+    SlowLink => "Slow link to", "减慢到此代理的链路：";
+    By => " by ", " 增加 ";
+    Ms => " ms", " 毫秒";
+    Close => "Close", "关闭";
+    CloseMenu => "close the menu", "关闭菜单";
+    CrashTitle => "the process dies as on a power loss: nobody is told", "进程像断电一样死掉：没有人收到通知";
+    StopTitle => "graceful shutdown: clients and peers are told at once", "正常关闭：客户端和对等节点会立即收到通知";
+    RestartTitle => "start it again (a running broker is stopped first)", "重新启动（运行中的代理会先被停止）";
+    WipeTitle => "the broker dies and restarts with an empty disk", "代理死掉后以空磁盘重启";
+    PauseTitle => "a frozen process (a long GC pause): alive but silent", "冻结的进程（长时间 GC 停顿）：活着但不出声";
+    PauseLenAria => "pause length in seconds", "暂停时长（秒）";
+    SlowToAria => "the other end of the link", "链路的另一端";
+    SlowMsAria => "added one-way latency in ms", "增加的单向延迟（毫秒）";
+    ClientCrashTitle => "the application dies", "应用程序死掉";
+    ClientStopTitle => "the application closes its connection", "应用程序关闭它的连接";
+    CannotDo => "cannot do that", "无法执行";
+    CannotRemove => "cannot remove it", "无法删除";
+    CannotLoad => "cannot load it", "无法加载";
+    CannotPartition => "cannot partition", "无法分区";
+    // Lessons.
+    Lessons => "Guided lessons", "引导式课程";
+    LessonsButton => "📖 Lessons", "📖 课程";
+    LessonAria => "guided lesson", "引导式课程";
+    NoSuchLesson => "There is no lesson called \"{0}\". Pick one:", "没有名为“{0}”的课程。请选择一个：";
+    StartLesson => "▶ Start the lesson", "▶ 开始课程";
+    Watching => "Watch the cluster: the lesson pauses at the next important moment…", "观察集群：课程会在下一个关键时刻暂停…";
+    WhatHappened => "What happened", "发生了什么";
+    Right => "Right!", "答对了！";
+    Wrong => "Not quite: the answer is “{0}”. Play on to see why.", "不太对：答案是“{0}”。继续播放看看为什么。";
+    PlayOn => "Play on ▶", "继续播放 ▶";
+    LessonDone => "The run is over: look at the report and the log, or pick another lesson.", "运行结束：看看报告和日志，或者选择另一门课程。";
+    LessonAgain => "↺ Start again", "↺ 重新开始";
+    StepOf => " · step {0} of {1}", " · 第 {0} 步，共 {1} 步";
+    CloseLessons => "close the lesson list", "关闭课程列表";
+    // Embedding.
+    EmbedCode => "⧉ Copy embed code", "⧉ 复制嵌入代码";
+    EmbedHint => "Paste this into your course page (it is on your clipboard if the browser allowed it):", "把它粘贴到你的课程页面中（如果浏览器允许，它已经在剪贴板里了）：";
+    // The report.
+    ReportFinal => "Report (final)", "报告（最终）";
+    ReportSoFar => "Report (so far)", "报告（目前为止）";
+    NumbersAria => "live numbers", "实时数据";
+    Published => "published", "已发布";
+    Confirmed => "confirmed", "已确认";
+    Rejected => "rejected", "被拒绝";
+    Indeterminate => "indeterminate", "不确定";
+    Delivered => "delivered", "已投递";
+    Redelivered => "redelivered", "重新投递";
+    Duplicated => "duplicated", "重复";
+    Lost => "lost", "丢失";
+    Unavailable => "unavailable", "不可用";
+    Failovers => "failovers", "故障转移";
+    Detection => "detection", "检测用时";
+    Rto => "RTO", "RTO（恢复时间）";
+    Rpo => "RPO", "RPO（数据丢失量）";
+    TraceHash => "trace hash ", "轨迹哈希 ";
+    Violations => "⚠ {0} violation(s)", "⚠ {0} 项违规";
+    JumpTo => "jump to {0}", "跳到 {0}";
+    SecondsValue => "{0} s", "{0} 秒";
+    // Charts.
+    ChartsAria => "charts", "图表";
+    Throughput => "throughput /s — published {0}, confirmed {1}, delivered {2} (max {3})", "吞吐量（每秒）— 已发布 {0}，已确认 {1}，已投递 {2}（最大 {3}）";
+    Lag => "replica lag — {0} messages (max {1})", "副本延迟 — {0} 条消息（最大 {1}）";
+    Latency => "publish→confirm latency — {0} ms (max {1})", "发布→确认延迟 — {0} 毫秒（最大 {1}）";
+    // The log.
+    LogTitle => "What happened, and why", "发生了什么，以及原因";
+    LogAria => "event log", "事件日志";
+    Who => "who ", "涉及 ";
+    WhoAria => "show events naming", "只显示提到此对象的事件";
+    Everyone => "everyone", "所有人";
+    KindFaults => "faults", "故障";
+    KindDetection => "detection", "检测";
+    KindLeadership => "leadership", "领导权";
+    KindClients => "clients", "客户端";
+    KindMessages => "messages", "消息";
+    KindViolations => "violations", "违规";
+    MessageLifeAria => "show the life of message #{0}", "显示消息 #{0} 的经历";
+    // A message's life.
+    LifeTitle => "A message's life", "一条消息的经历";
+    LifeHint => "Click a message number in the log, a violation, or a message dot in flight to follow it.", "点击日志中的消息编号、一项违规，或一个在途的消息圆点来跟踪它。";
+    LifeOf => "The life of message #{0}", "消息 #{0} 的经历";
+    CloseLife => "close the message's life", "关闭消息的经历";
+    NotPublished => "Message #{0} has not been published (yet) at this point of the run.", "在运行的这个时刻，消息 #{0}（还）没有被发布。";
+    NeverSoFar => "never (so far)", "从未（目前为止）";
+    ItsMessage => "p{0} (its message {1})", "p{0}（它的第 {1} 条消息）";
+    Attempts => "{0} ({1} attempt(s))", "{0}（尝试 {1} 次）";
+    StoredOn => "stored on", "存储于";
+    DeliveredTimes => "{0} time(s), first {1}", "{0} 次，首次 {1}";
+    LastCopyVanished => "its last copy vanished at ", "它的最后一份副本消失于 ";
+    SharedStore => "the shared store", "共享存储";
+    Nowhere => "nowhere", "无处";
+    // Configuration.
+    ScenarioTitle => "Scenario", "场景";
+    ConfigAria => "configuration", "配置";
+    PresetLabel => "preset ", "预设 ";
+    PresetAria => "load a preset scenario", "加载一个预设场景";
+    ChoosePreset => "choose a preset…", "选择一个预设…";
+    WhatPresetsShow => "What each preset shows", "每个预设展示了什么";
+    Configure => "Configure: system, brokers, settings, clients", "配置：系统、代理、设置、客户端";
+    SystemLabel => "system ", "系统 ";
+    BrokersLabel => "brokers ", "代理数 ";
+    TitleLabel => "title ", "标题 ";
+    SettingCol => "setting", "设置";
+    ValueCol => "value", "值";
+    DefaultCol => "default", "默认值";
+    WhatItDoes => "what it does", "作用";
+    AddProducer => "+ producer", "+ 生产者";
+    AddConsumer => "+ consumer", "+ 消费者";
+    Persistent => "persistent", "持久化";
+    NonPersistent => "non-persistent", "非持久化";
+    ManualAck => "manual ack", "手动应答";
+    AutoAck => "auto ack", "自动应答";
+    EveryBroker => "every broker", "所有代理";
+    DefaultWord => "default", "默认";
+    Remove => "remove {0}", "删除 {0}";
+    RemoveFault => "✕ remove", "✕ 删除";
+    Apply => "Apply and restart", "应用并重新开始";
+    FaultSchedule => "Fault schedule (your actions included)", "故障计划（包括你的操作）";
+    NotValid => "the configuration is not valid", "配置无效";
+    // Sharing.
+    ShareTitle => "Share", "分享";
+    ShareAria => "share, import, export", "分享、导入、导出";
+    ShareLinkLabel => "link to this run, your actions included ", "本次运行的链接（包括你的操作）";
+    ShareLinkAria => "share link", "分享链接";
+    ExportScenario => "⤓ Export scenario (JSON)", "⤓ 导出场景（JSON）";
+    ExportTrace => "⤓ Export trace (JSON lines)", "⤓ 导出轨迹（JSON lines）";
+    ImportScenario => "⤒ Import scenario ", "⤒ 导入场景 ";
+    ImportAria => "import a scenario JSON file", "导入场景 JSON 文件";
+    Loaded => "loaded {0}", "已加载 {0}";
+    FileError => "This file could not be loaded ({0}). The current scenario is unchanged.", "无法加载这个文件（{0}）。当前场景保持不变。";
+    NotText => "the file is not text", "这个文件不是文本";
+    Unreadable => "the file could not be read", "无法读取这个文件";
+}
+
+/// The configuration panel's texts that live in `settings_doc.rs` (the
+/// settings' one-line explanations, the systems, some defaults), by their
+/// English text: `(English, 中文)`, one a line.
+const DOCS_ZH: &[(&str, &str)] = &[
+    ("RabbitMQ classic mirrored queues", "RabbitMQ 经典镜像队列"),
+    (
+        "ActiveMQ Classic master/slave on a shared store",
+        "基于共享存储的 ActiveMQ Classic 主从",
+    ),
+    ("RabbitMQ quorum queues (Raft)", "RabbitMQ 仲裁队列（Raft）"),
+    (
+        "Kafka replicated partitions (KRaft)",
+        "Kafka 复制分区（KRaft）",
+    ),
+    ("none (not mirrored)", "无（不镜像）"),
+    ("none", "无"),
+    (
+        "a follower that has not caught up for this long leaves the ISR",
+        "跟随者落后超过这么久就会离开 ISR",
+    ),
+    (
+        "an OS file lock held while the master lives, or a lease the master renews",
+        "主节点存活期间持有的操作系统文件锁，或由主节点续约的租约",
+    ),
+    (
+        "copies of each partition, leader included",
+        "每个分区的副本数，包括领导者",
+    ),
+    (
+        "exactly: number of copies, master included; nodes: list of broker names",
+        "exactly：副本数，包括主节点；nodes：代理名称列表",
+    ),
+    (
+        "how long a follower's fetch waits at the leader for new data",
+        "跟随者的拉取请求在领导者处等待新数据的最长时间",
+    ),
+    (
+        "how often a broker heartbeats the KRaft controller",
+        "代理向 KRaft 控制器发送心跳的间隔",
+    ),
+    (
+        "manual: new mirrors start empty; automatic: they are copied the queue when they join",
+        "manual：新镜像从空开始；automatic：加入时复制整个队列",
+    ),
+    ("members of the queue's Raft group", "队列的 Raft 组成员数"),
+    (
+        "ms between a slave's attempts to take the store lock",
+        "从节点尝试获取存储锁的间隔（毫秒）",
+    ),
+    (
+        "ms; how often the master renews its lease or checks its lock; 0 = never",
+        "毫秒；主节点续约租约或检查锁的间隔；0 表示从不",
+    ),
+    (
+        "partitions of the topic, each with its own leader and followers",
+        "主题的分区数，每个分区有自己的领导者和跟随者",
+    ),
+    (
+        "redeliveries after which a message is dropped",
+        "重新投递多少次后丢弃消息",
+    ),
+    (
+        "seconds; nodes declare a silent peer down after it",
+        "秒；节点在对等节点沉默这么久后宣布它宕机",
+    ),
+    (
+        "seconds; nodes tick every quarter of it and declare a silent peer down after it",
+        "秒；节点每隔四分之一这个时间发送一次 tick，对等节点沉默这么久后宣布它宕机",
+    ),
+    (
+        "the controller fences a broker silent for this long",
+        "控制器隔离沉默这么久的代理",
+    ),
+    (
+        "the same when the master is stopped gracefully",
+        "同上，但针对主节点被正常停止的情况",
+    ),
+    (
+        "what nodes do when the network splits them",
+        "网络把节点分开时节点怎么做",
+    ),
+    (
+        "whether a replica outside the ISR may become leader (and lose committed data)",
+        "ISR 之外的副本能否成为领导者（并丢失已提交的数据）",
+    ),
+    (
+        "whether an unsynchronised mirror may take over when the master fails",
+        "主节点失效时未同步的镜像能否接管",
+    ),
+    (
+        "which nodes hold a mirror of the queue; without it the queue is not mirrored",
+        "哪些节点持有队列的镜像；不设置则队列不镜像",
+    ),
+    (
+        "with acks=all, a write needs this many in-sync replicas or it is refused",
+        "在 acks=all 下，写入需要这么多同步副本，否则被拒绝",
+    ),
+];
+
+/// A text from `settings_doc.rs` in the page's language (itself when it
+/// is a value such as an option's default).
+pub fn doc(en: &'static str) -> &'static str {
+    match lang() {
+        Lang::En => en,
+        Lang::Zh => DOCS_ZH
+            .iter()
+            .find(|(e, _)| *e == en)
+            .map_or(en, |(_, zh)| zh),
+    }
+}
+
+/// The page's language: `?lang=` in the address when it names one, else
+/// the browser's preferred language, else English.
+pub fn initial_lang(query_lang: Option<&str>, navigator_lang: Option<&str>) -> Lang {
+    query_lang
+        .and_then(Lang::parse)
+        .or_else(|| navigator_lang.and_then(Lang::parse))
+        .unwrap_or(Lang::En)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages_and_the_same_placeholders() {
+        for msg in Msg::ALL {
+            let (en, zh) = (msg.text(Lang::En), msg.text(Lang::Zh));
+            assert!(!en.is_empty() && !zh.is_empty(), "{msg:?}");
+            for i in 0..5 {
+                let p = format!("{{{i}}}");
+                assert_eq!(en.contains(&p), zh.contains(&p), "{msg:?} {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_setting_explanation_is_translated() {
+        set_lang(Lang::Zh);
+        for (_, what) in crate::settings_doc::SYSTEMS {
+            assert_ne!(doc(what), *what, "{what}");
+        }
+        for system in ["rabbitmq-mirrored", "activemq", "rabbitmq-quorum", "kafka"] {
+            for d in crate::settings_doc::for_system(system) {
+                assert_ne!(doc(d.explain), d.explain, "{}", d.name);
+            }
+        }
+        set_lang(Lang::En);
+    }
+
+    #[test]
+    fn templates_fill_and_the_language_follows_the_query_then_the_browser() {
+        set_lang(Lang::Zh);
+        assert_eq!(tf(Msg::Break, &[&"b1"]), "破坏 b1");
+        set_lang(Lang::En);
+        assert_eq!(tf(Msg::Break, &[&"b1"]), "Break b1");
+        assert_eq!(initial_lang(Some("zh"), Some("en-US")), Lang::Zh);
+        assert_eq!(initial_lang(Some("xx"), Some("zh-CN")), Lang::Zh);
+        assert_eq!(initial_lang(None, Some("fr")), Lang::En);
+    }
+}

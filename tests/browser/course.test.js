@@ -1,0 +1,218 @@
+// For course pages: the Chinese UI (nothing of the English catalogue left),
+// a guided lesson's question-and-answer flow, the embed mode and its URL
+// options, and the example course page loading its iframes under its CSP.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, URL_BASE, HERE, SHOTS } from './helpers.js';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function openAt(query, { wait = '[data-broker="b1"]', locale = 'en-US' } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(URL_BASE + query);
+  if (wait) await page.waitForSelector(wait);
+  return { page, errors, context };
+}
+
+/// The English texts of the catalogue (crates/brokersim-web/src/i18n.rs)
+/// whose Chinese differs: `Name => "en", "zh";` and `("en", "zh"),` lines.
+function englishCatalogue() {
+  const src = readFileSync(join(HERE, '../../crates/brokersim-web/src/i18n.rs'), 'utf8');
+  const unq = (s) => JSON.parse(s);
+  const out = [];
+  for (const m of src.matchAll(/^\s*\w+ => ("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*");$/gm)) {
+    if (unq(m[1]) !== unq(m[2])) out.push(unq(m[1]));
+  }
+  for (const m of src.matchAll(/^\s*\(("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*")\),$/gm)) {
+    if (unq(m[1]) !== unq(m[2])) out.push(unq(m[1]));
+  }
+  return out;
+}
+
+/// Every text a user sees or hears in the page: visible text nodes and the
+/// aria-label, title and placeholder attributes (outside scenario data:
+/// the preset's own title and description, code).
+async function pageTexts(page) {
+  return page.evaluate(() => {
+    const skip = (el) => el.closest('#scenario-title, #scenario-description, .presets, #preset, code, textarea, [hidden]');
+    const out = [];
+    const walker = document.createTreeWalker(document.getElementById('app'), NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      const t = n.textContent.trim();
+      if (t && el && !skip(el)) out.push(t);
+    }
+    for (const el of document.querySelectorAll('#app [aria-label], #app [title], #app [placeholder]')) {
+      if (skip(el)) continue;
+      for (const a of ['aria-label', 'title', 'placeholder']) {
+        const v = el.getAttribute(a);
+        if (v) out.push(v.trim());
+      }
+    }
+    return out;
+  });
+}
+
+function leftovers(texts, catalogue) {
+  const fragments = new Set();
+  for (const en of catalogue) {
+    for (const part of en.split(/\{\d\}/)) {
+      const p = part.trim().replace(/^[^A-Za-z]+|[^A-Za-z]+$/g, '');
+      if (/[A-Za-z]{2,}/.test(p)) fragments.add(p);
+    }
+  }
+  const bad = [];
+  for (const text of texts) {
+    for (const f of fragments) {
+      // Short words must be the whole text (a status word, a label); longer
+      // phrases anywhere in it.
+      const stripped = text.replace(/^[^A-Za-z]+|[^A-Za-z]+$/g, '');
+      if (stripped === f || (f.length >= 12 && text.includes(f))) bad.push(`${JSON.stringify(text)} ~ ${JSON.stringify(f)}`);
+    }
+  }
+  return bad;
+}
+
+test('the Chinese page shows no English text of the catalogue, and the switcher changes language', async () => {
+  const catalogue = englishCatalogue();
+  assert.ok(catalogue.length > 150, `catalogue read: ${catalogue.length}`);
+  const { page, errors, context } = await openAt('?lang=zh');
+  assert.equal(await page.getAttribute('.page', 'lang'), 'zh');
+  assert.equal((await page.textContent('#play')).trim(), '▶ 播放');
+  // Open what hides texts: the configuration, a broker's menu, the lesson
+  // list, the embed code; play a little so the log and the report fill.
+  await page.click('#configure summary');
+  await page.click('[data-broker="b1"]');
+  await page.waitForSelector('#broker-menu');
+  await page.click('#lessons');
+  await page.waitForSelector('#lesson-index');
+  await page.click('#embed-code');
+  await page.waitForSelector('#embed-snippet');
+  await page.click('#to-end');
+  await page.waitForFunction(() => /已结束/.test(document.getElementById('phase').textContent), null, { timeout: 60_000 });
+  const texts = await pageTexts(page);
+  const bad = leftovers(texts, catalogue);
+  await page.screenshot({ path: join(SHOTS, 'chinese.png'), fullPage: true });
+  assert.deepEqual(bad, [], 'English UI text left in the Chinese page');
+  // The log speaks Chinese too (the core's sentences).
+  const log = await page.textContent('#log');
+  assert.match(log, /[\u4e00-\u9fff]/);
+  // The same checks find English in the English page (the test can fail).
+  assert.ok(leftovers(['▶ Play', 'What happened, and why'], catalogue).length >= 2);
+  // The switcher.
+  await page.selectOption('#lang', 'en');
+  await page.waitForFunction(() => document.getElementById('play').textContent.trim() === '▶ Play');
+  assert.match(page.url(), /lang=en/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the language follows the browser unless the address says otherwise', async () => {
+  const zh = await openAt('', { locale: 'zh-CN' });
+  assert.equal((await zh.page.textContent('#play')).trim(), '▶ 播放');
+  await zh.context.close();
+  const en = await openAt('?lang=en', { locale: 'zh-CN' });
+  assert.equal((await en.page.textContent('#play')).trim(), '▶ Play');
+  await en.context.close();
+});
+
+test('a guided lesson pauses, asks, gives feedback, plays on and explains, pointing at the log', async () => {
+  const { page, errors, context } = await openAt('?lesson=kafka-acks&lang=en&speed=4');
+  assert.match(await page.textContent('#lesson h2'), /acks=1 vs acks=all/);
+  await page.click('#lesson-start');
+  await page.waitForSelector('#lesson-question', { timeout: 60_000 });
+  assert.match(await page.textContent('#lesson-say'), /200 messages a second/);
+  assert.match(await page.textContent('#lesson-question .prompt'), /when does b1 acknowledge/);
+  // Paused at the step's event.
+  const clock = await page.textContent('#clock');
+  await page.waitForTimeout(300);
+  assert.equal(await page.textContent('#clock'), clock);
+  assert.equal(await page.$('#lesson-next'), null, 'no playing on before an answer');
+  // A wrong answer is marked and the right one shown.
+  await page.click('#lesson-question [data-choice="1"]');
+  assert.equal(await page.getAttribute('#lesson-feedback', 'data-right'), 'false');
+  assert.match(await page.getAttribute('#lesson-question [data-choice="0"]', 'class'), /right/);
+  assert.match(await page.getAttribute('#lesson-question [data-choice="1"]', 'class'), /wrong/);
+  // The pointed events are marked in the log.
+  assert.ok(await page.$$eval('#log li.pointed', (l) => l.length) > 0, 'point_at events marked');
+  await page.click('#lesson-next');
+  // On to the next pause (b1 crashes), where the first step's explanation shows.
+  await page.waitForSelector('#lesson-explain', { timeout: 60_000 });
+  assert.match(await page.textContent('#lesson-explain'), /acks=1 waits for the leader's own write only/);
+  assert.match(await page.textContent('#lesson-say'), /b1 crashes/);
+  assert.match(await page.textContent('#lesson h2'), /step 2 of/);
+  await page.click('#lesson-question [data-choice="0"]').catch(() => {});
+  await page.screenshot({ path: join(SHOTS, 'lesson.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the lesson index lists every lesson and opens one', async () => {
+  const { page, errors, context } = await openAt('?lesson=&lang=zh');
+  const n = await page.$$eval('#lesson-index li', (l) => l.length);
+  assert.ok(n >= 13, `${n} lessons`);
+  await page.click('#lesson-index li[data-lesson="split-brain"] a');
+  await page.waitForSelector('#lesson[data-lesson="split-brain"]');
+  assert.match(await page.textContent('#lesson h2'), /[\u4e00-\u9fff]/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('embed mode: minimal chrome, the panels asked for, start time, speed, autoplay', async () => {
+  const { page, errors, context } = await openAt('?embed=1&lang=zh&show=controls,cluster&t=5000&speed=0.1');
+  assert.ok(await page.$('.page.embed'));
+  assert.equal(await page.$('h1'), null);
+  assert.equal(await page.$('#lessons'), null);
+  assert.equal(await page.$('#log'), null);
+  assert.equal(await page.$('#configure'), null);
+  assert.ok(await page.$('#timeline'));
+  await page.waitForFunction(() => document.getElementById('clock').textContent.startsWith('5.000s'));
+  assert.equal((await page.textContent('#speed-value')).trim(), '0.10×');
+  await context.close();
+  const auto = await openAt('?embed=1&autoplay=1&show=cluster,log');
+  assert.equal(await auto.page.$('#timeline'), null);
+  assert.ok(await auto.page.$('#log'));
+  await auto.page.waitForFunction(() => document.querySelectorAll('#log li').length > 2);
+  assert.deepEqual([...errors, ...auto.errors], []);
+  await auto.context.close();
+});
+
+test('the embed code button gives an iframe of the current scenario that opens', async () => {
+  const { page, context } = await openAt('?lang=zh&lesson=split-brain');
+  await page.click('#embed-code');
+  const code = await page.inputValue('#embed-snippet');
+  assert.match(code, /^<iframe src="http[^"]*\?embed=1&lang=zh&lesson=split-brain#s=[A-Za-z0-9_-]+"/);
+  const src = code.match(/src="([^"]+)"/)[1];
+  await page.setContent(code);
+  const frame = await (await page.waitForSelector('iframe')).contentFrame();
+  await frame.waitForSelector('#lesson[data-lesson="split-brain"]');
+  assert.ok(src.includes('embed=1'));
+  await context.close();
+});
+
+test('the example course page embeds two narrated scenarios in Chinese under its CSP', async () => {
+  const { page, errors, context } = await openAt('course.html', { wait: 'iframe' });
+  const lesson = await (await page.$('#lesson-frame')).contentFrame();
+  const preset = await (await page.$('#preset-frame')).contentFrame();
+  await page.locator('#lesson-frame').scrollIntoViewIfNeeded();
+  await lesson.waitForSelector('#lesson-start', { timeout: 30_000 });
+  assert.match(await lesson.textContent('#lesson h2'), /acks=1 与 acks=all/);
+  await page.locator('#preset-frame').scrollIntoViewIfNeeded();
+  await preset.waitForSelector('[data-broker="b1"]', { timeout: 30_000 });
+  assert.match(await preset.textContent('#play'), /播放/);
+  // The lesson runs inside the frame.
+  await lesson.click('#lesson-start');
+  await lesson.waitForSelector('#lesson-question', { timeout: 60_000 });
+  assert.match(await lesson.textContent('#lesson-question'), /[\u4e00-\u9fff]/);
+  await page.screenshot({ path: join(SHOTS, 'course.png'), fullPage: true });
+  assert.deepEqual(errors, [], 'no console errors (CSP violations included)');
+  await context.close();
+});
