@@ -122,6 +122,10 @@ pub struct FaultModel {
     pub faulty: Vec<u8>,
     pub duration_ms: u64,
     pub max_faults: usize,
+    /// The longest GC pause drawn (a third of the fault phase by default).
+    pub max_pause_ms: u64,
+    /// Slowed links among the faults.
+    pub slow_links: bool,
     pub loss: bool,
     /// Crashes, stops and restarts of clients too.
     pub clients: bool,
@@ -137,6 +141,8 @@ impl FaultModel {
             faulty: (1..=brokers).collect(),
             duration_ms: scenario.duration_ms,
             max_faults: 8,
+            max_pause_ms: (scenario.duration_ms / 3).max(1_000),
+            slow_links: true,
             loss: true,
             clients: true,
         }
@@ -145,6 +151,18 @@ impl FaultModel {
     /// Process faults and partitions only ever hit these brokers.
     pub fn only(mut self, faulty: &[u8]) -> FaultModel {
         self.faulty = faulty.to_vec();
+        self
+    }
+
+    /// No slowed links.
+    pub fn no_slow_links(mut self) -> FaultModel {
+        self.slow_links = false;
+        self
+    }
+
+    /// GC pauses last less than `ms`.
+    pub fn pauses_under(mut self, ms: u64) -> FaultModel {
+        self.max_pause_ms = ms;
         self
     }
 }
@@ -167,7 +185,7 @@ fn who(model: &FaultModel, stop: bool) -> SBoxedStrategy<Who> {
 fn fault(model: &FaultModel) -> SBoxedStrategy<Fault> {
     let n = model.brokers;
     let faulty = model.faulty.clone();
-    let max_pause = (model.duration_ms / 3).max(1_000);
+    let max_pause = model.max_pause_ms.max(501);
     let pause = (prop::sample::select(faulty.clone()), 500..max_pause)
         .prop_map(|(broker, for_ms)| Fault::Pause { broker, for_ms });
     // One side of a cut: a non-empty subset of the faulty brokers, never
@@ -177,7 +195,8 @@ fn fault(model: &FaultModel) -> SBoxedStrategy<Fault> {
             s.len() < usize::from(n)
         })
         .prop_map(Fault::Partition);
-    let slow = (1..=n, 1..=n, 50u64..5_000)
+    // A slowed link is a fault of both its ends: one end at least is faulty.
+    let slow = (prop::sample::select(faulty.clone()), 1..=n, 50u64..5_000)
         .prop_filter("a link joins two brokers", |(a, b, _)| a != b)
         .prop_map(|(a, b, latency_ms)| Fault::SlowLink { a, b, latency_ms });
     let mut kinds = vec![
@@ -190,7 +209,7 @@ fn fault(model: &FaultModel) -> SBoxedStrategy<Fault> {
     if n > 1 {
         kinds.push((2, side.sboxed()));
     }
-    if n > 1 {
+    if n > 1 && model.slow_links {
         kinds.push((2, slow.sboxed()));
     }
     prop::strategy::Union::new_weighted(kinds).sboxed()
@@ -212,6 +231,27 @@ pub fn schedule(model: &FaultModel) -> SBoxedStrategy<Schedule> {
             seed,
             loss_one_in,
             faults,
+        })
+        .sboxed()
+}
+
+/// A schedule aimed at one mechanism: `aimed` faults drawn by the caller,
+/// then up to two random ones of `model` on top.
+pub fn aimed(
+    model: &FaultModel,
+    aimed: impl Strategy<Value = Vec<Timed>> + Send + Sync + 'static,
+) -> SBoxedStrategy<Schedule> {
+    let horizon = (model.duration_ms * 4 / 5).max(1);
+    let timed = (0..horizon, fault(model)).prop_map(|(at_ms, fault)| Timed { at_ms, fault });
+    let extra = prop::collection::vec(timed, 0..=2);
+    (0u64..1_000_000, aimed, extra)
+        .prop_map(|(seed, mut faults, extra)| {
+            faults.extend(extra);
+            Schedule {
+                seed,
+                loss_one_in: None,
+                faults,
+            }
         })
         .sboxed()
 }

@@ -81,6 +81,11 @@ impl Mirrored {
 
     /// The node's queue contents go: to disk (what is persistent) or nowhere.
     pub(super) fn shut_role(&mut self, b: BrokerId, why_transient: DropWhy, out: &mut Out) {
+        let peers_running = self
+            .all()
+            .filter(|p| *p != b && self.in_cluster(b, *p))
+            .filter(|p| !self.nodes[usize::from(b.0)].peers[usize::from(p.0)].app_paused)
+            .fold(0, |mask, p| mask | broker_bit(p));
         let node = self.node(b);
         let role = std::mem::take(&mut node.role);
         let (messages, epoch, was_master): (Vec<QMsg>, Epoch, bool) = match role {
@@ -101,6 +106,7 @@ impl Mirrored {
             messages: kept,
             epoch,
             was_master,
+            peers_running,
         };
     }
 
@@ -125,6 +131,8 @@ impl Mirrored {
         let n = self.n();
         let node = self.node(b);
         node.incarnation += 1;
+        self.reset_links(b);
+        let node = self.node(b);
         node.booting = true;
         node.app_paused = false;
         node.master = None;
@@ -155,9 +163,8 @@ impl Mirrored {
             self.send(b, m, PeerMsg::JoinRequest, out);
             return;
         }
-        let disk = &self.nodes[usize::from(b.0)].disk;
         let home_of_unmirrored = self.cfg.ha_mode.is_none() && b == BrokerId(0);
-        if disk.was_master || home_of_unmirrored {
+        if home_of_unmirrored || self.may_recover_master(b) {
             self.recover_master(b, out);
             return;
         }
@@ -173,6 +180,29 @@ impl Mirrored {
             self.boot_wait_ms,
             TimerKind::System(SysTimer::Mirrored(Timer::BootWait)),
         );
+    }
+
+    /// Whether `b`, booting with no master in sight, is the queue's last
+    /// master and may recover it from its disk. RabbitMQ restores a node's
+    /// cluster metadata (Mnesia) from a running peer, or from its own disk
+    /// only if it was the last node running ("the last node to go down must
+    /// be the first node to be brought online", the clustering guide);
+    /// the metadata names the master, and a master promoted since `b`
+    /// stopped (a newer epoch, known to any peer that answered) is the
+    /// queue's, not `b`'s stale copy.
+    fn may_recover_master(&self, b: BrokerId) -> bool {
+        let node = &self.nodes[usize::from(b.0)];
+        if !node.disk.was_master {
+            return false;
+        }
+        let answered: Vec<&Peer> = self
+            .all()
+            .filter(|p| *p != b && node.peers[usize::from(p.0)].up)
+            .map(|p| &node.peers[usize::from(p.0)])
+            .collect();
+        let newer = answered.iter().any(|p| p.max_epoch > node.disk.epoch);
+        let metadata = node.disk.peers_running == 0 || answered.iter().any(|p| !p.app_paused);
+        !newer && metadata
     }
 
     /// The last master comes back and recovers the queue from its disk.
@@ -288,7 +318,7 @@ impl Mirrored {
         self.broadcast_members(master, out);
     }
 
-    pub(super) fn broadcast_members(&self, master: BrokerId, out: &mut Out) {
+    pub(super) fn broadcast_members(&mut self, master: BrokerId, out: &mut Out) {
         let QueueRole::Master(m) = &self.nodes[usize::from(master.0)].role else {
             return;
         };
@@ -301,12 +331,14 @@ impl Mirrored {
                 synced: info.synced,
             })
             .collect();
-        for b in m.mirrors.keys() {
+        let epoch = m.epoch;
+        let mirrors: Vec<BrokerId> = m.mirrors.keys().copied().collect();
+        for b in mirrors {
             self.send(
                 master,
-                *b,
+                b,
                 PeerMsg::Members {
-                    epoch: m.epoch,
+                    epoch,
                     members: Box::new(members.clone()),
                 },
                 out,

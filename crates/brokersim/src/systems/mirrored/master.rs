@@ -119,8 +119,18 @@ impl Mirrored {
     }
 
     /// A confirm or nack, straight to the client or through its node.
-    pub(super) fn reply(&self, b: BrokerId, origin: Origin, msg: MsgId, ok: bool, out: &mut Out) {
+    pub(super) fn reply(
+        &mut self,
+        b: BrokerId,
+        origin: Origin,
+        msg: MsgId,
+        ok: bool,
+        out: &mut Out,
+    ) {
         let Origin { client, conn, via } = origin;
+        if via == b && self.guard_pausing(b) {
+            return;
+        }
         if via == b {
             let payload = if ok {
                 Payload::Confirm { conn, msg }
@@ -136,6 +146,20 @@ impl Mirrored {
             };
             self.send(b, via, relay, out);
         }
+    }
+
+    /// RabbitMQ's `pause_partition_guard`: under pause_minority, a channel
+    /// sends no confirm or nack while its node sees a minority of the
+    /// cluster (rabbit_channel's `send_confirms_and_nacks` asks
+    /// rabbit_node_monitor first), even before the node has paused, so a
+    /// master left alone does not confirm what only it holds. The
+    /// publisher's confirm timeout then treats the message as unknown.
+    pub(super) fn guard_pausing(&self, x: BrokerId) -> bool {
+        if self.cfg.cluster_partition_handling != PartitionHandling::PauseMinority {
+            return false;
+        }
+        let reachable = self.all().filter(|p| self.in_cluster(x, *p)).count();
+        reachable * 2 <= self.n()
     }
 
     /// Confirms pending publishes no longer waiting for anyone.

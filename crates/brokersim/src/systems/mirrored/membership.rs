@@ -22,18 +22,45 @@ impl Mirrored {
         minority_check: bool,
         out: &mut Out,
     ) {
+        if self.connection_closed(x, p, graceful, out) {
+            self.after_peer_gone(x, p, graceful, minority_check, out);
+        }
+    }
+
+    /// `x` closes its connection to `p` (false if it had none).
+    fn connection_closed(
+        &mut self,
+        x: BrokerId,
+        p: BrokerId,
+        graceful: bool,
+        out: &mut Out,
+    ) -> bool {
         {
             let peer = &mut self.node(x).peers[usize::from(p.0)];
             if !peer.up {
-                return;
+                return false;
             }
             peer.up = false;
             peer.declared_down = !graceful;
         }
+        self.close_link(x, p);
         if !graceful {
             let incarnation = self.nodes[usize::from(x.0)].peers[usize::from(p.0)].incarnation;
             self.send(x, p, PeerMsg::Disconnect { incarnation }, out);
         }
+        true
+    }
+
+    /// What `x` does once its connection to `p` is gone: pause_minority's
+    /// check, then the queue's reaction.
+    fn after_peer_gone(
+        &mut self,
+        x: BrokerId,
+        p: BrokerId,
+        graceful: bool,
+        minority_check: bool,
+        out: &mut Out,
+    ) {
         // pause_minority acts on the same nodedown, before the queue reacts:
         // a node that finds itself in a minority stops without confirming
         // anything more.
@@ -315,16 +342,18 @@ impl Mirrored {
 
     pub(super) fn on_tick(&mut self, x: BrokerId, out: &mut Out) {
         out.timer(me(x), self.tick_interval_ms, tick_timer());
-        let node = &self.nodes[usize::from(x.0)];
-        let tick = PeerMsg::Tick {
-            incarnation: node.incarnation,
-            view: self.view_mask(x),
-            clients: node.sessions.count(),
-            app_paused: node.app_paused,
-        };
         for p in self.all() {
             if p != x {
-                self.send(x, p, tick.clone(), out);
+                let node = &self.nodes[usize::from(x.0)];
+                let tick = PeerMsg::Tick {
+                    incarnation: node.incarnation,
+                    view: self.view_mask(x),
+                    clients: node.sessions.count(),
+                    app_paused: node.app_paused,
+                    ack: self.link_ack(x, p),
+                    sent: self.link_sent(x, p),
+                };
+                self.send(x, p, tick, out);
             }
         }
         let now = out.now;
@@ -338,6 +367,13 @@ impl Mirrored {
                 (peer.up && silent_ms >= timeout).then_some((p, silent_ms))
             })
             .collect();
+        // Erlang checks every connection on the same tick: those silent
+        // since the same cut time out together, and pause_minority's
+        // majority check (rabbit_node_monitor's `majority/1`, which counts
+        // `nodes()`) already misses all of them when the first nodedown is
+        // handled. Closing them all first keeps a master that lost its
+        // majority from confirming, on the first nodedown, what only it holds.
+        let mut closed = Vec::new();
         for (p, silent_ms) in silent {
             if !self.nodes[usize::from(x.0)].peers[usize::from(p.0)].up {
                 continue;
@@ -349,7 +385,12 @@ impl Mirrored {
                 timeout_ms: timeout,
                 by: self.detector,
             });
-            self.node_down(x, p, false, out);
+            if self.connection_closed(x, p, false, out) {
+                closed.push(p);
+            }
+        }
+        for p in closed {
+            self.after_peer_gone(x, p, false, true, out);
         }
         // A paused minority node resumes once it sees a majority again.
         if self.nodes[usize::from(x.0)].app_paused {

@@ -55,6 +55,7 @@ pub enum Timer {
 
 mod clients;
 mod lifecycle;
+mod link;
 mod master;
 mod membership;
 mod peers;
@@ -75,6 +76,8 @@ struct Peer {
     view: u16,
     clients: u32,
     app_paused: bool,
+    /// The newest epoch of the queue the peer knew of when it last said hello.
+    max_epoch: Epoch,
 }
 
 #[derive(Clone, Debug)]
@@ -132,6 +135,10 @@ struct Disk {
     messages: Vec<QMsg>,
     epoch: Epoch,
     was_master: bool,
+    /// Peers this node still counted as running when its application
+    /// stopped: none means it was the last one, which alone may restart
+    /// from its own disk (Mnesia's rule, RabbitMQ's clustering guide).
+    peers_running: u16,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -149,6 +156,8 @@ struct Node {
     /// Consumers whose connection is on this node: client → (conn, prefetch, auto_ack).
     local_subs: BTreeMap<Addr, (u32, u32, bool)>,
     disk: Disk,
+    /// The connection with each peer (`link.rs`).
+    links: Vec<link::Link>,
 }
 
 #[derive(Clone, Debug)]
@@ -187,6 +196,7 @@ impl Mirrored {
             nodes: vec![
                 Node {
                     peers: vec![Peer::default(); n],
+                    links: vec![link::Link::default(); n],
                     ..Node::default()
                 };
                 n
@@ -237,10 +247,6 @@ impl Mirrored {
         self.all()
             .filter(|p| self.in_cluster(x, *p))
             .fold(0, |m, p| m | broker_bit(p))
-    }
-
-    fn send(&self, from: BrokerId, to: BrokerId, msg: PeerMsg, out: &mut Out) {
-        out.send(me(from), me(to), Payload::Mirrored(msg));
     }
 
     fn epoch_of(&self, b: BrokerId) -> Option<Epoch> {

@@ -15,6 +15,8 @@ impl Mirrored {
                 view,
                 clients,
                 app_paused,
+                ack,
+                sent,
             } => {
                 {
                     let peer = &mut self.node(x).peers[usize::from(p.0)];
@@ -23,6 +25,24 @@ impl Mirrored {
                     peer.app_paused = app_paused;
                 }
                 self.nodeup(x, p, incarnation, out);
+                self.link_acked(x, p, ack);
+                self.link_check_tail(x, p, sent, out);
+                return;
+            }
+            PeerMsg::Seq {
+                conn,
+                seq,
+                ack,
+                msg,
+            } => {
+                self.link_acked(x, p, ack);
+                if self.link_accept(x, p, conn, seq, out) {
+                    self.on_peer(x, p, *msg, out);
+                }
+                return;
+            }
+            PeerMsg::Resend { conn, from } => {
+                self.link_resend(x, p, conn, from, out);
                 return;
             }
             PeerMsg::Hello { incarnation } => {
@@ -32,6 +52,8 @@ impl Mirrored {
                 let reply = PeerMsg::HelloAck {
                     incarnation: node.incarnation,
                     master: if node.app_paused { None } else { node.master },
+                    running: !node.app_paused,
+                    max_epoch: node.max_epoch,
                 };
                 self.send(x, p, reply, out);
                 self.nodeup(x, p, incarnation, out);
@@ -40,7 +62,14 @@ impl Mirrored {
             PeerMsg::HelloAck {
                 incarnation,
                 master,
+                running,
+                max_epoch,
             } => {
+                {
+                    let peer = &mut self.node(x).peers[usize::from(p.0)];
+                    peer.app_paused = !running;
+                    peer.max_epoch = max_epoch;
+                }
                 self.nodeup(x, p, incarnation, out);
                 let node = self.node(x);
                 // A peer that has not noticed our crash yet names us as
@@ -129,8 +158,13 @@ impl Mirrored {
             }
             PeerMsg::JoinRequest => {
                 if let QueueRole::Master(m) = &mut self.node(x).role {
-                    // A node asking to join holds nothing we can count on.
+                    // A node asking to join holds nothing we can count on,
+                    // and acknowledges nothing sent to it before.
                     m.mirrors.remove(&p);
+                    for pending in m.pending.values_mut() {
+                        pending.waiting &= !broker_bit(p);
+                    }
+                    self.release_pending(x, out);
                     self.maybe_add_mirror(x, p, out);
                 }
             }
@@ -158,10 +192,10 @@ impl Mirrored {
                     out,
                 );
             }
-            PeerMsg::ConfirmVia { client, conn, msg } => {
+            PeerMsg::ConfirmVia { client, conn, msg } if !self.guard_pausing(x) => {
                 self.relay(x, client, conn, Payload::Confirm { conn, msg }, out)
             }
-            PeerMsg::NackVia { client, conn, msg } => {
+            PeerMsg::NackVia { client, conn, msg } if !self.guard_pausing(x) => {
                 self.relay(x, client, conn, Payload::Nack { conn, msg }, out)
             }
             PeerMsg::SubscribeVia {
@@ -224,7 +258,11 @@ impl Mirrored {
         sync: Vec<QMsg>,
         out: &mut Out,
     ) {
-        if epoch < self.nodes[usize::from(x.0)].max_epoch {
+        // An older epoch is a stale master's, unless it is the master this
+        // node asked to join: a node whose application restarted takes the
+        // queue's metadata from the cluster, whatever it led before.
+        let node = &self.nodes[usize::from(x.0)];
+        if epoch < node.max_epoch && node.master != Some((master, epoch)) {
             return;
         }
         // A joining mirror starts from nothing: whatever it held is discarded.
@@ -236,7 +274,7 @@ impl Mirrored {
         }
         let node = self.node(x);
         node.booting = false;
-        node.max_epoch = epoch;
+        node.max_epoch = node.max_epoch.max(epoch);
         node.master = Some((master, epoch));
         node.role = QueueRole::Mirror(Box::new(MirrorState {
             epoch,
@@ -249,14 +287,20 @@ impl Mirrored {
     }
 
     /// Consumers connected to `x` follow the queue to its master.
-    pub(super) fn resubscribe(&self, x: BrokerId, master: BrokerId, out: &mut Out) {
-        for (client, (conn, prefetch, auto_ack)) in &self.nodes[usize::from(x.0)].local_subs {
-            let msg = PeerMsg::SubscribeVia {
-                client: *client,
-                conn: *conn,
-                prefetch: *prefetch,
-                auto_ack: *auto_ack,
-            };
+    pub(super) fn resubscribe(&mut self, x: BrokerId, master: BrokerId, out: &mut Out) {
+        let subs: Vec<PeerMsg> = self.nodes[usize::from(x.0)]
+            .local_subs
+            .iter()
+            .map(
+                |(client, (conn, prefetch, auto_ack))| PeerMsg::SubscribeVia {
+                    client: *client,
+                    conn: *conn,
+                    prefetch: *prefetch,
+                    auto_ack: *auto_ack,
+                },
+            )
+            .collect();
+        for msg in subs {
             self.send(x, master, msg, out);
         }
     }

@@ -1,5 +1,6 @@
 //! What RabbitMQ nodes say to each other about the queue.
 
+use super::link::{ConnId, LinkAck};
 use super::*;
 
 /// A mirror as the master announces it to the others.
@@ -19,6 +20,23 @@ pub enum PeerMsg {
         view: u16,
         clients: u32,
         app_paused: bool,
+        /// How far the sender has the receiver's connection to it.
+        ack: LinkAck,
+        /// How far the sender has sent on its connection to the receiver.
+        sent: LinkAck,
+    },
+    /// Queue traffic on the connection (`link.rs`): numbered, acknowledged,
+    /// resent after a cut; `ack` acknowledges the other direction.
+    Seq {
+        conn: ConnId,
+        seq: u64,
+        ack: LinkAck,
+        msg: Box<PeerMsg>,
+    },
+    /// The receiver of `conn` misses its packets from `from` on.
+    Resend {
+        conn: ConnId,
+        from: u64,
     },
     Hello {
         incarnation: u32,
@@ -26,6 +44,11 @@ pub enum PeerMsg {
     HelloAck {
         incarnation: u32,
         master: Option<(BrokerId, Epoch)>,
+        /// The RabbitMQ application runs on the sender (not paused), so
+        /// its cluster metadata (Mnesia) can be synced from it.
+        running: bool,
+        /// The newest epoch of the queue the sender knows of.
+        max_epoch: Epoch,
     },
     /// The sender declared the receiver (in that incarnation) down and
     /// closed the connection.
@@ -104,8 +127,24 @@ pub enum PeerMsg {
 }
 
 impl PeerMsg {
+    /// Queue traffic, which travels numbered on the connection; ticks and
+    /// handshakes go as they are.
+    pub fn on_connection(&self) -> bool {
+        !matches!(
+            self,
+            PeerMsg::Tick { .. }
+                | PeerMsg::Hello { .. }
+                | PeerMsg::HelloAck { .. }
+                | PeerMsg::Disconnect { .. }
+                | PeerMsg::Leaving
+                | PeerMsg::Seq { .. }
+                | PeerMsg::Resend { .. }
+        )
+    }
+
     pub fn message(&self) -> Option<MsgId> {
         match self {
+            PeerMsg::Seq { msg, .. } => msg.message(),
             PeerMsg::Replicate { q, .. } => Some(q.msg),
             PeerMsg::MarkDelivered { msg, .. }
             | PeerMsg::Remove { msg, .. }
@@ -120,6 +159,8 @@ impl PeerMsg {
 
     pub fn kind(&self) -> &'static str {
         match self {
+            PeerMsg::Seq { msg, .. } => msg.kind(),
+            PeerMsg::Resend { .. } => "resend",
             PeerMsg::Tick { .. } => "tick",
             PeerMsg::Hello { .. } | PeerMsg::HelloAck { .. } => "hello",
             PeerMsg::Disconnect { .. } | PeerMsg::Leaving => "disconnect",
