@@ -18,11 +18,12 @@ use crate::trace_store::TraceStore;
 /// spacing doubles, so a long run keeps a bounded, evenly spread set. A
 /// checkpoint holds no trace and shares its unchanged ledger chunks with
 /// the one before (`brokersim::Checkpoint`), so a few hundred fit: a
-/// 10-minute run keeps one every 2 s, and a jump replays at most that.
+/// 10-minute run keeps one every 3 s (about 200; the memory limit), and a
+/// jump replays at most that.
 const MAX_CHECKPOINTS: usize = 320;
 
 /// First checkpoint spacing (virtual time).
-const FIRST_CHECKPOINT_SPACING_US: u64 = 1_000_000;
+const FIRST_CHECKPOINT_SPACING_US: u64 = 1_500_000;
 
 /// The charts sample once per virtual second.
 pub const SAMPLE_US: u64 = 1_000_000;

@@ -39,6 +39,8 @@ pub enum Selected {
     Broker(u16),
     /// `p1`, `c2`: a producer or consumer by name.
     Client(String),
+    /// A disaster-recovery site by name.
+    Site(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -226,12 +228,13 @@ impl Reducible for UiState {
                 }
                 Action::PartitionApply => {
                     if let Some(groups) = next.partition.take() {
+                        let all = runner.broker_names();
                         let names = |keep: bool| -> Vec<String> {
                             groups
                                 .iter()
-                                .enumerate()
-                                .filter(|(_, a)| **a == keep)
-                                .map(|(i, _)| format!("b{}", i + 1))
+                                .zip(&all)
+                                .filter(|(a, _)| **a == keep)
+                                .map(|(_, name)| name.clone())
                                 .collect()
                         };
                         let (a, b) = (names(true), names(false));

@@ -5,7 +5,8 @@
 //! between their send and arrival times, and each failure detector's
 //! suspicion as an arc growing toward its timeout.
 
-use brokersim::view::{BrokerStatus, ClientView, PacketView, ReplicaView, Role, View};
+use brokersim::Addr;
+use brokersim::view::{BrokerStatus, ClientView, PacketView, ReplicaView, Role, SiteView, View};
 use yew::prelude::*;
 
 use crate::i18n::{Msg, t, tf};
@@ -36,25 +37,90 @@ pub mod palette {
     pub const PURPLE: &str = "#CC79A7";
 }
 
+/// Where everything sits. Without sites the brokers stand on one circle;
+/// with sites each site is a box in a row, its brokers on a small circle
+/// inside, and the SVG is wider.
 struct Layout {
-    brokers: usize,
+    w: f64,
+    r: f64,
+    brokers: Vec<(f64, f64)>,
     producers: usize,
     consumers: usize,
+    /// The application producers (`p1` …); the rest are the sites'
+    /// replicators, drawn on their replication arrows.
+    app_producers: usize,
+    sites: Vec<SiteBox>,
 }
 
-impl Layout {
-    fn radius(&self) -> f64 {
-        if self.brokers <= 5 { 140.0 } else { 165.0 }
-    }
+/// A site's box: its centre and half extents.
+struct SiteBox {
+    x: f64,
+    y: f64,
+    hw: f64,
+    hh: f64,
+}
 
-    fn broker_r(&self) -> f64 {
-        if self.brokers <= 5 { 34.0 } else { 28.0 }
+/// Room per site in the row, and around the row for the clients.
+const SITE_STEP: f64 = 350.0;
+const CLIENT_MARGIN: f64 = 140.0;
+
+impl Layout {
+    fn new(view: &View) -> Layout {
+        let n = view.brokers.len();
+        let app_producers = view
+            .producers
+            .iter()
+            .take_while(|p| {
+                p.name
+                    .strip_prefix('p')
+                    .is_some_and(|d| d.bytes().all(|c| c.is_ascii_digit()))
+            })
+            .count();
+        let mut layout = Layout {
+            w: W,
+            r: if n <= 5 { 34.0 } else { 28.0 },
+            brokers: vec![(CX, CY); n],
+            producers: view.producers.len(),
+            consumers: view.consumers.len(),
+            app_producers,
+            sites: Vec::new(),
+        };
+        let ring = |count: usize, i: usize, cx: f64, cy: f64, radius: f64| {
+            if count <= 1 {
+                return (cx, cy);
+            }
+            let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / count as f64;
+            (cx + radius * a.cos(), cy + radius * a.sin())
+        };
+        if view.sites.is_empty() {
+            let radius = if n <= 5 { 140.0 } else { 165.0 };
+            layout.brokers = (0..n).map(|i| ring(n, i, CX, CY, radius)).collect();
+            return layout;
+        }
+        layout.w = 2.0 * CLIENT_MARGIN + SITE_STEP * view.sites.len() as f64;
+        layout.r = 24.0;
+        let cy = CY + 15.0;
+        for (k, site) in view.sites.iter().enumerate() {
+            let x = CLIENT_MARGIN + SITE_STEP * (k as f64 + 0.5);
+            let members: Vec<usize> = (0..n)
+                .filter(|i| view.brokers[*i].site == site.name)
+                .collect();
+            let radius = if members.len() <= 3 { 62.0 } else { 80.0 };
+            for (j, b) in members.iter().enumerate() {
+                layout.brokers[*b] = ring(members.len(), j, x, cy, radius);
+            }
+            layout.sites.push(SiteBox {
+                x,
+                y: cy - 8.0,
+                hw: 125.0,
+                hh: radius + 54.0,
+            });
+        }
+        layout
     }
 
     fn broker(&self, i: usize) -> (f64, f64) {
-        let n = self.brokers.max(1) as f64;
-        let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n;
-        (CX + self.radius() * a.cos(), CY + self.radius() * a.sin())
+        self.brokers.get(i).copied().unwrap_or((self.w / 2.0, CY))
     }
 
     fn column(count: usize, i: usize) -> f64 {
@@ -62,17 +128,38 @@ impl Layout {
         40.0 + step * (i as f64 + 0.5)
     }
 
-    /// Where a node named `b3`, `p1`, `c2` sits (unknown names: the centre).
-    fn place(&self, name: &str) -> (f64, f64) {
-        let index = name
-            .get(1..)
-            .and_then(|n| n.parse::<usize>().ok())
-            .and_then(|n| n.checked_sub(1));
-        match (name.as_bytes().first(), index) {
-            (Some(b'b'), Some(i)) => self.broker(i),
-            (Some(b'p'), Some(i)) => (72.0, Self::column(self.producers, i)),
-            (Some(b'c'), Some(i)) => (W - 72.0, Self::column(self.consumers, i)),
-            _ => (CX, CY),
+    fn producer(&self, i: usize) -> (f64, f64) {
+        if i >= self.app_producers && !self.sites.is_empty() {
+            return self.replicator(i - self.app_producers);
+        }
+        (72.0, Self::column(self.app_producers.max(1), i))
+    }
+
+    fn consumer(&self, i: usize) -> (f64, f64) {
+        (self.w - 72.0, Self::column(self.consumers, i))
+    }
+
+    /// The `k`th replicator, on the replication arrow between sites `k` and
+    /// `k + 1` (below its label).
+    fn replicator(&self, k: usize) -> (f64, f64) {
+        let a = self.sites.get(k);
+        let b = self.sites.get(k + 1);
+        match (a, b) {
+            (Some(a), Some(b)) => ((a.x + b.x) / 2.0, H - 62.0),
+            _ => (self.w / 2.0, H - 20.0),
+        }
+    }
+
+    /// Where a network address sits (the controller: the centre).
+    fn place(&self, addr: Addr) -> (f64, f64) {
+        match addr {
+            Addr::Broker(b) => self.broker(usize::from(b.0)),
+            Addr::Producer(p) => self.producer(usize::from(p.0)),
+            Addr::Consumer(c) => self.consumer(usize::from(c.0)),
+            // With sites each site has its own controller quorum; one box
+            // above the row stands for them.
+            Addr::Controller if !self.sites.is_empty() => (self.w / 2.0, 36.0),
+            Addr::Controller => (CX, CY),
         }
     }
 }
@@ -139,11 +226,9 @@ fn group_letter(g: u8) -> char {
 pub fn Cluster(props: &Props) -> Html {
     let sim = use_sim();
     let view: View = sim.runner.borrow().sim().view();
-    let layout = Layout {
-        brokers: view.brokers.len(),
-        producers: view.producers.len(),
-        consumers: view.consumers.len(),
-    };
+    // Ids print by their site's names (`primary-b1`) while this is alive.
+    let _names = sim.runner.borrow().sim().naming();
+    let layout = Layout::new(&view);
     let partitioned = view
         .brokers
         .iter()
@@ -153,6 +238,9 @@ pub fn Cluster(props: &Props) -> Html {
     let mut cuts = Vec::new();
     for (i, a) in view.brokers.iter().enumerate() {
         for (j, b) in view.brokers.iter().enumerate().skip(i + 1) {
+            if a.site != b.site {
+                continue; // each site is its own cluster
+            }
             let (ax, ay) = layout.broker(i);
             let (bx, by) = layout.broker(j);
             let cut = a.group != b.group;
@@ -175,10 +263,16 @@ pub fn Cluster(props: &Props) -> Html {
     let client_lines = view
         .producers
         .iter()
-        .chain(view.consumers.iter())
-        .filter_map(|c| {
+        .enumerate()
+        .map(|(i, c)| (layout.producer(i), c))
+        .chain(
+            view.consumers
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (layout.consumer(i), c)),
+        )
+        .filter_map(|((x1, y1), c)| {
             let broker = c.connected_to?;
-            let (x1, y1) = layout.place(&c.name);
             let (x2, y2) = layout.broker(usize::from(broker.0));
             Some(html! {
                 <line class="conn" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
@@ -197,13 +291,14 @@ pub fn Cluster(props: &Props) -> Html {
             else {
                 return;
             };
-            let (x, y) = to_svg(&svg, f64::from(e.client_x()), f64::from(e.client_y()));
             let view = runner.borrow().sim().view();
-            let layout = Layout {
-                brokers: view.brokers.len(),
-                producers: view.producers.len(),
-                consumers: view.consumers.len(),
-            };
+            let layout = Layout::new(&view);
+            let (x, y) = to_svg(
+                &svg,
+                layout.w,
+                f64::from(e.client_x()),
+                f64::from(e.client_y()),
+            );
             let id = dots(&layout, &view)
                 .iter()
                 .filter_map(|d| Some((d.message?, (d.x - x).hypot(d.y - y), d.style.1)))
@@ -216,7 +311,7 @@ pub fn Cluster(props: &Props) -> Html {
         })
     };
 
-    let r = layout.broker_r();
+    let r = layout.r;
     let suspicions = view
         .suspicions
         .iter()
@@ -305,6 +400,13 @@ pub fn Cluster(props: &Props) -> Html {
                 )
             };
             let group = partitioned.then(|| tf(Msg::Group, &[&group_letter(b.group)]));
+            // Inside its site's box a broker shows its own cluster's name.
+            let short = b
+                .name
+                .strip_prefix(b.site.as_str())
+                .and_then(|n| n.strip_prefix('-'))
+                .unwrap_or(&b.name)
+                .to_owned();
             let label = tf(
                 Msg::BrokerLabel,
                 &[
@@ -322,7 +424,7 @@ pub fn Cluster(props: &Props) -> Html {
                     onclick={onclick}>
                     <circle cx={x.to_string()} cy={y.to_string()} r={r.to_string()} fill={fill}
                         class="broker-disc" />
-                    <text x={x.to_string()} y={(y - 6.0).to_string()} class="broker-name" fill={ink}>{ b.name.clone() }</text>
+                    <text x={x.to_string()} y={(y - 6.0).to_string()} class="broker-name" fill={ink}>{ short }</text>
                     <text x={x.to_string()} y={(y + 10.0).to_string()} class="broker-status" fill={ink}>{ format!("{icon} {}", status_text(word)) }</text>
                     <text x={x.to_string()} y={(y + r + 14.0).to_string()} class="replica">{ role_line }</text>
                     <text x={x.to_string()} y={(y + r + 27.0).to_string()} class="replica small">{ data_line }</text>
@@ -334,24 +436,28 @@ pub fn Cluster(props: &Props) -> Html {
         })
         .collect::<Html>();
 
+    let (cx, cy) = layout.place(Addr::Controller);
+    let sites = sites(&layout, &view.sites, &props.selected, &sim);
     let now_us = view.now.as_us();
-    let clients = view
-        .producers
-        .iter()
-        .map(|c| client(&layout, c, true, now_us, &props.selected, &sim))
-        .chain(
-            view.consumers
-                .iter()
-                .map(|c| client(&layout, c, false, now_us, &props.selected, &sim)),
-        )
-        .collect::<Html>();
+    let clients =
+        view.producers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| client(layout.producer(i), c, true, now_us, &props.selected, &sim))
+            .chain(
+                view.consumers.iter().enumerate().map(|(i, c)| {
+                    client(layout.consumer(i), c, false, now_us, &props.selected, &sim)
+                }),
+            )
+            .collect::<Html>();
 
     html! {
         <figure class="cluster">
-            <svg viewBox={format!("0 0 {W} {H}")} role="img" id="cluster-svg"
+            <svg viewBox={format!("0 0 {} {H}", layout.w)} role="img" id="cluster-svg"
                 aria-label={tf(Msg::ClusterSvgAria, &[&view.brokers.len(), &view.producers.len(), &view.consumers.len(), &view.in_flight.len()])}>
                 <text x="10" y="18" class="system-label">{ view.system }</text>
-                <text x={(W - 10.0).to_string()} y="18" class="inflight" text-anchor="end" id="inflight">
+                { sites }
+                <text x={(layout.w - 10.0).to_string()} y="18" class="inflight" text-anchor="end" id="inflight">
                     { tf(Msg::InFlight, &[&view.in_flight.len()]) }
                 </text>
                 { mesh }
@@ -361,8 +467,8 @@ pub fn Cluster(props: &Props) -> Html {
                 if view.system == "kafka" {
                     // Kafka's KRaft controller: brokers heartbeat it, it elects leaders.
                     <g class="controller" role="img" aria-label="the KRaft controller">
-                        <rect x={(CX - 40.0).to_string()} y={(CY - 13.0).to_string()} width="80" height="26" rx="4" />
-                        <text x={CX.to_string()} y={(CY + 4.0).to_string()}>{ t(Msg::Controller) }</text>
+                        <rect x={(cx - 40.0).to_string()} y={(cy - 13.0).to_string()} width="80" height="26" rx="4" />
+                        <text x={cx.to_string()} y={(cy + 4.0).to_string()}>{ t(Msg::Controller) }</text>
                     </g>
                 }
                 { brokers }
@@ -383,6 +489,79 @@ pub fn Cluster(props: &Props) -> Html {
             </figcaption>
         </figure>
     }
+}
+
+/// Each site as a box around its brokers, labelled with its name, status
+/// and whether the applications use it, and each replication link as an
+/// arrow from the source site to the target with what the replicator holds.
+fn sites(
+    layout: &Layout,
+    sites: &[SiteView],
+    selected: &Option<Selected>,
+    sim: &crate::state::SimHandle,
+) -> Html {
+    let boxes = sites.iter().zip(&layout.sites).map(|(s, b)| {
+        let picked = matches!(selected, Some(Selected::Site(n)) if *n == s.name);
+        let onclick = {
+            let d = sim.dispatch.clone();
+            let name = s.name.clone();
+            Callback::from(move |_: MouseEvent| {
+                d.dispatch(Action::Select(Some(Selected::Site(name.clone()))))
+            })
+        };
+        let (icon, word) = match s.status {
+            "up" => ("●", "up"),
+            "down" => ("■", "down"),
+            _ => ("✖", "lost"),
+        };
+        let label = format!("{} · {icon} {word}", s.name);
+        html! {
+            <g class={classes!("site", word, s.active.then_some("active"), picked.then_some("picked"))}
+                data-site={s.name.clone()} data-site-status={word} data-active={s.active.to_string()}
+                role="button" tabindex="0" onclick={onclick}
+                aria-label={format!("site {label}{}. Click for actions.", if s.active { ", the applications use it" } else { "" })}>
+                <rect x={(b.x - b.hw).to_string()} y={(b.y - b.hh).to_string()} width={(2.0 * b.hw).to_string()}
+                    height={(2.0 * b.hh).to_string()} rx="10" />
+                <text x={b.x.to_string()} y={(b.y - b.hh + 16.0).to_string()} class="site-label">{ label.clone() }</text>
+                if s.active {
+                    <text x={b.x.to_string()} y={(b.y + b.hh + 15.0).to_string()} class="site-label active-label">
+                        { "★ the applications use this site" }
+                    </text>
+                }
+            </g>
+        }
+    });
+    let links = sites.iter().enumerate().filter_map(|(k, s)| {
+        let from = sites.iter().position(|o| Some(&o.name) == s.replicate_from.as_ref())?;
+        let (a, b) = (layout.sites.get(from)?, layout.sites.get(k)?);
+        let dir = if b.x >= a.x { 1.0 } else { -1.0 };
+        let (x1, x2) = (a.x + dir * (a.hw + 4.0), b.x - dir * (b.hw + 8.0));
+        let y = a.y - 20.0;
+        let mid = (x1 + x2) / 2.0;
+        let head = format!(
+            "M{x2:.1},{y:.1} l{:.1},-6 l0,12 z",
+            -dir * 10.0
+        );
+        Some(html! {
+            <g class="site-link" data-link={s.name.clone()}
+                aria-label={format!("{} replicates from {}, {} ms behind; {} messages waiting",
+                    s.name, a_name(sites, from), s.lag_ms, s.waiting)}>
+                <line x1={x1.to_string()} y1={y.to_string()} x2={(x2 - dir * 8.0).to_string()} y2={y.to_string()} />
+                <path d={head} />
+                <text x={mid.to_string()} y={(y - 8.0).to_string()} class="link-label">
+                    { format!("lag {:.1} s", s.lag_ms as f64 / 1000.0) }
+                </text>
+                <text x={mid.to_string()} y={(y + 18.0).to_string()} class="link-label waiting" id={format!("waiting-{}", s.name)}>
+                    { format!("{} waiting", s.waiting) }
+                </text>
+            </g>
+        })
+    });
+    boxes.chain(links).collect()
+}
+
+fn a_name(sites: &[SiteView], i: usize) -> &str {
+    sites.get(i).map_or("", |s| s.name.as_str())
 }
 
 /// Packet styles: colour and radius.
@@ -411,8 +590,8 @@ fn dots(layout: &Layout, view: &View) -> Vec<Dot> {
 }
 
 fn dot(layout: &Layout, p: &PacketView, now: f64) -> Dot {
-    let (fx, fy) = layout.place(&p.from.to_string());
-    let (tx, ty) = layout.place(&p.to.to_string());
+    let (fx, fy) = layout.place(p.from);
+    let (tx, ty) = layout.place(p.to);
     let span = (p.arrives_at.as_us() as f64 - p.sent_at.as_us() as f64).max(1.0);
     let t = ((now - p.sent_at.as_us() as f64) / span).clamp(0.0, 1.0);
     let style = if p.heartbeat {
@@ -459,23 +638,22 @@ fn packet_paths(dots: &[Dot]) -> Html {
 
 /// Client coordinates to the SVG's own (its viewBox, scaled to fit and
 /// centred: the default `preserveAspectRatio`).
-fn to_svg(svg: &web_sys::Element, cx: f64, cy: f64) -> (f64, f64) {
+fn to_svg(svg: &web_sys::Element, w: f64, cx: f64, cy: f64) -> (f64, f64) {
     let rect = svg.get_bounding_client_rect();
-    let scale = (rect.width() / W).min(rect.height() / H).max(1e-6);
-    let left = rect.left() + (rect.width() - W * scale) / 2.0;
+    let scale = (rect.width() / w).min(rect.height() / H).max(1e-6);
+    let left = rect.left() + (rect.width() - w * scale) / 2.0;
     let top = rect.top() + (rect.height() - H * scale) / 2.0;
     ((cx - left) / scale, (cy - top) / scale)
 }
 
 fn client(
-    layout: &Layout,
+    (x, y): (f64, f64),
     c: &ClientView,
     producer: bool,
     now_us: u64,
     selected: &Option<Selected>,
     sim: &crate::state::SimHandle,
 ) -> Html {
-    let (x, y) = layout.place(&c.name);
     let (w, h) = (132.0, 58.0);
     let crashed = c.state == "crashed";
     let counts = if producer {

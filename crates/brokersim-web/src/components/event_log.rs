@@ -38,8 +38,9 @@ pub fn EventLog(props: &Props) -> Html {
     let runner = sim.runner.borrow();
     let trace_len = runner.trace_len();
     let config = runner.sim().config();
-    let names: Vec<String> = (1..=usize::from(config.broker_count))
-        .map(|i| format!("b{i}"))
+    let names: Vec<String> = runner
+        .broker_names()
+        .into_iter()
         .chain((1..=config.producers.len()).map(|i| format!("p{i}")))
         .chain((1..=config.consumers.len()).map(|i| format!("c{i}")))
         .collect();

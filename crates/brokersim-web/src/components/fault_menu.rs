@@ -36,9 +36,7 @@ fn value_of(id: &str) -> Option<String> {
 #[component]
 pub fn FaultMenu(props: &Props) -> Html {
     let sim = use_sim();
-    let brokers: Vec<String> = (1..=sim.runner.borrow().sim().config().broker_count)
-        .map(|i| format!("b{i}"))
-        .collect();
+    let brokers: Vec<String> = sim.runner.borrow().broker_names();
     let inject = |make: Box<dyn Fn() -> Option<FaultSpec>>| {
         let d = sim.dispatch.clone();
         Callback::from(move |_: MouseEvent| {
@@ -81,7 +79,10 @@ pub fn FaultMenu(props: &Props) -> Html {
     let menu = match &props.selected {
         None => html! {},
         Some(Selected::Broker(b)) => {
-            let name = format!("b{}", b + 1);
+            let name = brokers
+                .get(usize::from(*b))
+                .cloned()
+                .unwrap_or_else(|| format!("b{}", b + 1));
             let on = |kind: &'static str| {
                 let name = name.clone();
                 inject(Box::new(move || {
@@ -143,6 +144,7 @@ pub fn FaultMenu(props: &Props) -> Html {
                 </div>
             }
         }
+        Some(Selected::Site(name)) => site_menu(name, &inject, send(|| Action::Select(None))),
         Some(Selected::Client(name)) => {
             let on = |kind: &'static str| {
                 let name = name.clone();
@@ -169,4 +171,41 @@ pub fn FaultMenu(props: &Props) -> Html {
         }
     };
     html! { <>{ toolbar }{ menu }</> }
+}
+
+/// A site's actions: the outage, its end, its destruction, and pointing
+/// the applications at it. Each is a fault at the current virtual time.
+fn site_menu(
+    name: &str,
+    inject: &dyn Fn(Box<dyn Fn() -> Option<FaultSpec>>) -> Callback<MouseEvent>,
+    close: Callback<MouseEvent>,
+) -> Html {
+    let on = |kind: &'static str| {
+        let name = name.to_owned();
+        inject(Box::new(move || {
+            let mut f = FaultSpec::default();
+            let n = Some(name.clone());
+            match kind {
+                "site_down" => f.site_down = n,
+                "site_up" => f.site_up = n,
+                "lose_site" => f.lose_site = n,
+                _ => f.failover_site = n,
+            }
+            Some(f)
+        }))
+    };
+    html! {
+        <div class="menu" role="dialog" aria-label={format!("actions on site {name}")} id="site-menu">
+            <h3>{ format!("Site {name}") }</h3>
+            <button id="act-site-down" onclick={on("site_down")}
+                title="an outage: every broker of the site goes dark at once; its disks survive">{ "■ Take the site down" }</button>
+            <button id="act-site-up" onclick={on("site_up")}
+                title="the outage ends: the site's brokers start again from their disks">{ "↻ Bring it up" }</button>
+            <button id="act-lose-site" onclick={on("lose_site")}
+                title="the site is destroyed with its disks: what had not been replicated is gone">{ "✖ Lose it" }</button>
+            <button id="act-failover-site" onclick={on("failover_site")}
+                title="restart the applications against this site (the recovery time ends at its first confirm)">{ "★ Fail the applications over here" }</button>
+            <button onclick={close} aria-label="close the menu">{ "Close" }</button>
+        </div>
+    }
 }

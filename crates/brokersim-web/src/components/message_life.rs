@@ -15,11 +15,17 @@ pub struct Props {
     pub message: Option<u32>,
 }
 
-/// The holders named by a copy mask: bit i is broker b(i+1), bit 15 the store.
-fn holders(mask: u16) -> String {
+/// The holders named by a copy mask: bit i is the broker `names[i]`, bit
+/// 15 the store.
+fn holders(mask: u16, names: &[String]) -> String {
     let mut out: Vec<String> = (0..15)
         .filter(|i| mask & (1 << i) != 0)
-        .map(|i| format!("b{}", i + 1))
+        .map(|i| {
+            names
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("b{}", i + 1))
+        })
         .collect();
     if mask & SHARED_STORE_BIT != 0 {
         out.push(t(Msg::SharedStore).into());
@@ -44,6 +50,9 @@ pub fn MessageLife(props: &Props) -> Html {
         };
     };
     let runner = sim.runner.borrow();
+    let names = runner.broker_names();
+    // Brokers print by their site's names in runs with sites.
+    let _names = runner.sim().naming();
     let life = runner.sim().ledger().get(MsgId(id)).cloned();
     let needle = format!("#{id}");
     // Nothing about it comes before its publish.
@@ -86,7 +95,7 @@ pub fn MessageLife(props: &Props) -> Html {
                     <dt>{ t(Msg::Published) }</dt><dd>{ tf(Msg::Attempts, &[&l.published_at, &l.attempts]) }</dd>
                     <dt>{ t(Msg::Confirmed) }</dt><dd>{ at(l.confirmed_at) }</dd>
                     <dt>{ t(Msg::Rejected) }</dt><dd>{ at(l.rejected_at) }</dd>
-                    <dt>{ t(Msg::StoredOn) }</dt><dd>{ holders(l.copies) }</dd>
+                    <dt>{ t(Msg::StoredOn) }</dt><dd>{ holders(l.copies, &names) }</dd>
                     <dt>{ t(Msg::Delivered) }</dt><dd>{ tf(Msg::DeliveredTimes, &[&l.deliveries, &at(l.first_delivered_at)]) }</dd>
                     if let Some(gone) = l.unrecoverable_at {
                         <dt class="bad">{ t(Msg::Lost) }</dt>

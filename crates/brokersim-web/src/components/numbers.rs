@@ -19,6 +19,8 @@ pub fn Numbers(props: &Props) -> Html {
     let sim = use_sim();
     let report = sim.runner.borrow().report();
     let finished = sim.runner.borrow().is_finished();
+    // Recovery time and point belong to runs with disaster-recovery sites.
+    let sites = sim.runner.borrow().scenario().sites.is_some();
     let row = |key: &'static str, label: Msg, value: String, bad: bool| {
         let label = t(label);
         html! {
@@ -74,8 +76,10 @@ pub fn Numbers(props: &Props) -> Html {
                 { row("unavailable_ms", Msg::Unavailable, tf(Msg::SecondsValue, &[&format!("{:.1}", report.unavailable_ms as f64 / 1000.0)]), false) }
                 { row("failovers", Msg::Failovers, report.failovers.to_string(), false) }
                 { row("detection_ms", Msg::Detection, detection, false) }
-                { row("rto_ms", Msg::Rto, opt(report.rto_ms), false) }
-                { row("rpo_messages", Msg::Rpo, opt(report.rpo_messages), false) }
+                if sites {
+                    { row("rto_ms", Msg::Rto, opt(report.rto_ms), false) }
+                    { row("rpo_messages", Msg::Rpo, opt(report.rpo_messages), false) }
+                }
             </dl>
             <p class="hash">{ t(Msg::TraceHash) }<code data-report="trace_hash">{ report.trace_hash.clone() }</code>
                 <span data-report="unavailable_ms_raw" hidden=true>{ report.unavailable_ms }</span>
