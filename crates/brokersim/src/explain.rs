@@ -212,8 +212,22 @@ pub fn explain(event: &Event) -> String {
                 persistent(*messages)
             )
         }
-        Event::TransientLost { broker, messages } => {
-            format!("{} died with {broker}'s memory", non_persistent(*messages))
+        Event::TransientLost {
+            broker,
+            messages,
+            delivered,
+        } => {
+            let lost = format!("{} died with {broker}'s memory", non_persistent(*messages));
+            match (*messages, *delivered) {
+                (_, 0) => lost,
+                (0, _) => format!(
+                    "{broker}'s memory held {} already pushed to consumers: they live on only in the consumers' buffers, nothing can redeliver them",
+                    non_persistent(*delivered)
+                ),
+                _ => format!(
+                    "{lost}; {delivered} more, already pushed to consumers, live on only in their buffers"
+                ),
+            }
         }
         Event::QueueCreated {
             master,

@@ -179,8 +179,19 @@ pub(crate) fn explain(event: &Event) -> String {
         Event::StoreLoaded { broker, messages } => {
             format!("{broker} 从共享存储加载了 {messages} 条持久化消息")
         }
-        Event::TransientLost { broker, messages } => {
-            format!("{messages} 条非持久化消息随 {broker} 的内存一起丢失")
+        Event::TransientLost {
+            broker,
+            messages,
+            delivered,
+        } => {
+            let lost = format!("{messages} 条非持久化消息随 {broker} 的内存一起丢失");
+            match (*messages, *delivered) {
+                (_, 0) => lost,
+                (0, _) => format!(
+                    "{broker} 的内存中有 {delivered} 条已推送给消费者的非持久化消息：它们只存在于消费者的缓冲区中，无法再被重新投递"
+                ),
+                _ => format!("{lost}；另有 {delivered} 条已推送给消费者，只存在于消费者的缓冲区中"),
+            }
         }
         Event::QueueCreated {
             master,

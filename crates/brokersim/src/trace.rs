@@ -164,7 +164,11 @@ pub enum Event {
     },
     TransientLost {
         broker: BrokerId,
+        /// Not delivered yet: gone for good.
         messages: u32,
+        /// Already pushed to a consumer, unacknowledged: they live on only
+        /// in its buffer (nothing can redeliver them).
+        delivered: u32,
     },
 
     // RabbitMQ mirrored queue.

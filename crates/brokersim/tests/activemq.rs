@@ -566,7 +566,8 @@ fn persistent_messages_survive_a_master_crash_while_non_persistent_ones_die_with
         gone.event,
         Event::TransientLost {
             broker: b(1),
-            messages: 25
+            messages: 25,
+            delivered: 0,
         }
     );
     let loaded = first(

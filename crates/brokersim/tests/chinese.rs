@@ -231,6 +231,12 @@ fn samples() -> Vec<Event> {
         Event::TransientLost {
             broker: b(0),
             messages: 1,
+            delivered: 0,
+        },
+        Event::TransientLost {
+            broker: b(0),
+            messages: 1,
+            delivered: 2,
         },
         Event::QueueCreated {
             master: b(0),
@@ -563,6 +569,11 @@ fn kafka_samples() -> Vec<KafkaEvent> {
         KafkaEvent::DeliveryTimedOut {
             msg: MsgId(9),
             count: 3,
+        },
+        KafkaEvent::RetriesExhausted {
+            msg: MsgId(9),
+            count: 3,
+            retries: 0,
         },
     ];
     for why in [

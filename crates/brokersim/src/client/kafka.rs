@@ -414,8 +414,18 @@ impl KafkaProducer {
         batch.retry_at = ctx.out.now.after_ms(RETRY_BACKOFF_MS);
         self.metadata.invalidate();
         let within_time = ctx.out.now.ms_since(batch.created) < self.k.delivery_timeout_ms;
-        if u32::from(batch.attempt) > self.cfg.retries || !within_time {
+        if !within_time {
             self.give_up(batch, ctx);
+            return;
+        }
+        if u32::from(batch.attempt) > self.cfg.retries {
+            let (msg, count) = (batch.msgs[0], batch.msgs.len() as u32);
+            ctx.out.trace(Event::Kafka(KafkaEvent::RetriesExhausted {
+                msg,
+                count,
+                retries: self.cfg.retries,
+            }));
+            self.abandon(batch, ctx);
             return;
         }
         let why = refusal.unwrap_or(ProduceResult::Ok { offset: 0 });
@@ -436,10 +446,16 @@ impl KafkaProducer {
         queue.insert(at, batch);
     }
 
+    /// `delivery.timeout.ms` passed: the producer gives the batch up.
     fn give_up(&mut self, batch: Batch, ctx: &mut ClientCtx) {
         let (msg, count) = (batch.msgs[0], batch.msgs.len() as u32);
         ctx.out
             .trace(Event::Kafka(KafkaEvent::DeliveryTimedOut { msg, count }));
+        self.abandon(batch, ctx);
+    }
+
+    /// The application is told the batch failed.
+    fn abandon(&mut self, batch: Batch, ctx: &mut ClientCtx) {
         // Never sent, or refused every time: the producer knows it failed.
         if batch.attempt == 0 || batch.only_refused {
             for msg in &batch.msgs {

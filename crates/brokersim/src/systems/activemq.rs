@@ -160,9 +160,11 @@ impl ActiveMq {
             .map(|q| q.msg)
             .collect();
         if !transient.is_empty() {
+            let ready = queue.ready().filter(|q| !q.persistent).count() as u32;
             out.trace(Event::TransientLost {
                 broker: b,
-                messages: transient.len() as u32,
+                messages: ready,
+                delivered: transient.len() as u32 - ready,
             });
         }
         for msg in transient {

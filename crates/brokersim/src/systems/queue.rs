@@ -67,6 +67,11 @@ impl Queue {
         self.ready.is_empty() && self.unacked.is_empty()
     }
 
+    /// Messages not delivered yet, in order.
+    pub fn ready(&self) -> impl Iterator<Item = &QMsg> {
+        self.ready.iter()
+    }
+
     /// Every message the queue holds, ready first then unacknowledged.
     pub fn messages(&self) -> impl Iterator<Item = &QMsg> {
         self.ready

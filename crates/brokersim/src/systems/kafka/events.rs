@@ -100,6 +100,12 @@ pub enum KafkaEvent {
         msg: MsgId,
         count: u32,
     },
+    /// The batch failed once more than `retries` allows: the producer gives up.
+    RetriesExhausted {
+        msg: MsgId,
+        count: u32,
+        retries: u32,
+    },
 }
 
 impl KafkaEvent {
@@ -290,6 +296,14 @@ pub fn explain(event: &KafkaEvent) -> String {
         ),
         KafkaEvent::DeliveryTimedOut { msg, count } => format!(
             "{} expired: delivery.timeout.ms passed without an answer; the producer gives up",
+            batch_of(*msg, *count)
+        ),
+        KafkaEvent::RetriesExhausted {
+            msg,
+            count,
+            retries,
+        } => format!(
+            "{} failed and retries={retries} allows no more attempts; the producer gives up",
             batch_of(*msg, *count)
         ),
     }

@@ -179,5 +179,13 @@ pub fn explain_zh(event: &KafkaEvent) -> String {
             "{} 已过期：超过 delivery.timeout.ms 仍未得到应答；生产者放弃",
             batch_of(*msg, *count)
         ),
+        KafkaEvent::RetriesExhausted {
+            msg,
+            count,
+            retries,
+        } => format!(
+            "{} 发送失败，retries={retries} 不允许再重试；生产者放弃",
+            batch_of(*msg, *count)
+        ),
     }
 }
