@@ -6,6 +6,7 @@
 // would all count as unused.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
+mod api;
 mod browser;
 mod classify;
 mod components;
@@ -23,18 +24,16 @@ mod url_options;
 fn main() {
     console_error_panic_hook::set_once();
     perf::mark("brokersim-start");
+    // The page renders into #app; another page that imports the module only
+    // for the JavaScript API (`api.rs`, e.g. `api.html`) has no #app and
+    // gets nothing rendered into it.
     #[cfg(target_arch = "wasm32")]
     {
         let root = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.get_element_by_id("app"));
-        match root {
-            Some(root) => {
-                yew::Renderer::<components::app::App>::with_root(root).render();
-            }
-            None => {
-                yew::Renderer::<components::app::App>::new().render();
-            }
+        if let Some(root) = root {
+            yew::Renderer::<components::app::App>::with_root(root).render();
         }
     }
 }

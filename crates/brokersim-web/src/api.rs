@@ -1,0 +1,259 @@
+//! The JavaScript API for course pages that script the simulator (issue 6,
+//! point 3): the same module the page loads (`brokersim_web.js`) exports a
+//! `Simulator` class driving a `brokersim::Sim`, taking and giving plain JS
+//! objects. A bad scenario or fault is a JS `Error` whose message starts
+//! with the field path (`producers[0].rate_per_s: …`), never a panic.
+//!
+//! ```js
+//! import init, { Simulator } from './brokersim_web.js';
+//! await init({ module_or_path: './brokersim_web_bg.wasm' });
+//! const sim = Simulator.load(scenario, { lang: 'zh' });
+//! sim.subscribe((e) => console.log(e.at_ms, e.text));
+//! sim.play_until(5000);
+//! sim.fault({ crash: 'b1' });
+//! sim.run_to_end();
+//! console.log(sim.report().lost);
+//! ```
+
+use brokersim::scenario::FaultSpec;
+use brokersim::{Lang, Scenario, Sim, SimTime, TraceEntry};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// A simulation a course page drives.
+#[wasm_bindgen]
+pub struct Simulator {
+    scenario: Scenario,
+    sim: Sim,
+    lang: Lang,
+    subscribers: Vec<js_sys::Function>,
+    /// Trace entries already handed to the subscribers.
+    notified: usize,
+}
+
+fn js_error(message: impl std::fmt::Display) -> JsError {
+    JsError::new(&message.to_string())
+}
+
+/// A Rust value as a plain JS object (objects, not `Map`s; numbers, not
+/// `BigInt`s).
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(js_error)
+}
+
+/// A JS value read as JSON first, so unknown fields and wrong types give the
+/// same messages as a scenario file.
+fn from_js(value: JsValue) -> Result<serde_json::Value, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(js_error)
+}
+
+fn lang_option(options: &JsValue) -> Result<Lang, JsError> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(Lang::En);
+    }
+    let lang = js_sys::Reflect::get(options, &JsValue::from_str("lang")).unwrap_or_default();
+    match lang.as_string() {
+        None if lang.is_undefined() => Ok(Lang::En),
+        Some(code) => Lang::parse(&code)
+            .ok_or_else(|| js_error(format!("lang: \"{code}\" is neither \"en\" nor \"zh\""))),
+        None => Err(js_error("lang: expected \"en\" or \"zh\"")),
+    }
+}
+
+impl Simulator {
+    fn entry(&self, entry: &TraceEntry) -> Result<JsValue, JsError> {
+        let _names = self.sim.naming();
+        // The event as the CLI's `--trace` JSON writes it.
+        let json = serde_json::to_value(entry).map_err(js_error)?;
+        let event = json.get("event").cloned().unwrap_or_default();
+        #[derive(Serialize)]
+        struct Out {
+            at_ms: f64,
+            event: serde_json::Value,
+            text: String,
+        }
+        to_js(&Out {
+            at_ms: entry.at.as_us() as f64 / 1000.0,
+            event,
+            text: entry.text_in(self.lang),
+        })
+    }
+
+    /// Calls every subscriber with each trace entry they have not seen.
+    fn notify(&mut self) -> Result<(), JsError> {
+        let len = self.sim.trace().len();
+        self.notified = self.notified.min(len);
+        if self.subscribers.is_empty() {
+            self.notified = len;
+            return Ok(());
+        }
+        while self.notified < len {
+            let entry = self.entry(&self.sim.trace()[self.notified])?;
+            self.notified += 1;
+            for callback in &self.subscribers {
+                callback
+                    .call1(&JsValue::NULL, &entry)
+                    .map_err(|e| js_error(format!("subscriber threw: {e:?}")))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A fresh run of `scenario` up to `until` (and no further).
+    fn rerun(scenario: &Scenario, until: SimTime) -> Result<Sim, JsError> {
+        let mut sim = Sim::new(scenario.clone()).map_err(js_error)?;
+        if until > SimTime::ZERO {
+            sim.run_until(until);
+        }
+        Ok(sim)
+    }
+}
+
+#[wasm_bindgen]
+impl Simulator {
+    /// Validates `scenario` (a plain object in the scenario file's format)
+    /// and starts a run at time 0. `options.lang`: `"en"` (default) or
+    /// `"zh"`, the language of the events' `text`.
+    pub fn load(scenario: JsValue, options: JsValue) -> Result<Simulator, JsError> {
+        let lang = lang_option(&options)?;
+        let json = from_js(scenario)?;
+        let scenario: Scenario = serde_json::from_value(json).map_err(js_error)?;
+        let sim = Sim::new(scenario.clone()).map_err(js_error)?;
+        Ok(Simulator {
+            scenario,
+            sim,
+            lang,
+            subscribers: Vec::new(),
+            notified: 0,
+        })
+    }
+
+    /// The virtual time, in milliseconds.
+    pub fn now_ms(&self) -> f64 {
+        self.sim.now().as_us() as f64 / 1000.0
+    }
+
+    /// True once the run (fault phase and drain) is over.
+    pub fn finished(&self) -> bool {
+        self.sim.is_finished()
+    }
+
+    /// Plays every event up to `ms` (virtual milliseconds).
+    pub fn play_until(&mut self, ms: f64) -> Result<(), JsError> {
+        let t = SimTime::from_ms(ms.max(0.0) as u64);
+        self.sim.run_until(t);
+        self.notify()
+    }
+
+    /// Plays until the log gains one entry and returns it (`null` at the end).
+    pub fn step(&mut self) -> Result<JsValue, JsError> {
+        let before = self.sim.trace().len();
+        self.sim.step();
+        let result = match self.sim.trace().get(before) {
+            Some(entry) => self.entry(entry)?,
+            None => JsValue::NULL,
+        };
+        self.notify()?;
+        Ok(result)
+    }
+
+    /// Plays to the end of the run (fault phase and drain); returns the report.
+    pub fn run_to_end(&mut self) -> Result<JsValue, JsError> {
+        self.sim.run_to_end();
+        self.notify()?;
+        self.report()
+    }
+
+    /// Moves to `ms`: forwards by playing on, backwards by running again
+    /// from the start (the run is deterministic, so it is the same run).
+    pub fn seek(&mut self, ms: f64) -> Result<(), JsError> {
+        let t = SimTime::from_ms(ms.max(0.0) as u64);
+        if t < self.sim.now() {
+            self.sim = Simulator::rerun(&self.scenario, t)?;
+            // Entries before `t` were seen already, or skipped over.
+            self.notified = self.sim.trace().len();
+            Ok(())
+        } else {
+            self.play_until(ms)
+        }
+    }
+
+    /// Applies a fault given as in a scenario's `faults` (`{crash: "b1"}`,
+    /// `{partition: [["b1"], ["b2", "b3"]]}`, …) at the current time (or at
+    /// its own `at_ms`): it joins the scenario and the run is played again
+    /// to now. A bad fault throws and changes nothing.
+    pub fn fault(&mut self, fault: JsValue) -> Result<(), JsError> {
+        let mut json = from_js(fault)?;
+        let now = self.sim.now().as_ms();
+        match json.as_object_mut() {
+            Some(map) => {
+                map.entry("at_ms").or_insert_with(|| now.into());
+            }
+            None => return Err(js_error("fault: expected an object like {crash: \"b1\"}")),
+        }
+        let spec: FaultSpec =
+            serde_json::from_value(json).map_err(|e| js_error(format!("fault: {e}")))?;
+        let mut scenario = self.scenario.clone();
+        scenario.faults.push(spec);
+        let sim = Simulator::rerun(&scenario, self.sim.now())?;
+        self.scenario = scenario;
+        self.sim = sim;
+        self.notify()
+    }
+
+    /// The report so far (complete once `finished()`), as the CLI's
+    /// `run --json` writes it.
+    pub fn report(&self) -> Result<JsValue, JsError> {
+        let _names = self.sim.naming();
+        to_js(&self.sim.report())
+    }
+
+    /// The scenario as it is now (faults added by `fault()` included).
+    pub fn scenario(&self) -> Result<JsValue, JsError> {
+        to_js(&self.scenario)
+    }
+
+    /// The log from entry `from` on: `[{at_ms, event, text}]`.
+    pub fn events(&self, from: usize) -> Result<js_sys::Array, JsError> {
+        let out = js_sys::Array::new();
+        for entry in self.sim.trace().iter().skip(from) {
+            out.push(&self.entry(entry)?);
+        }
+        Ok(out)
+    }
+
+    /// How many entries the log has.
+    pub fn event_count(&self) -> usize {
+        self.sim.trace().len()
+    }
+
+    /// Calls `callback({at_ms, event, text})` for each new log entry as the
+    /// run advances (from the next one on).
+    pub fn subscribe(&mut self, callback: js_sys::Function) {
+        if self.subscribers.is_empty() {
+            self.notified = self.sim.trace().len();
+        }
+        self.subscribers.push(callback);
+    }
+
+    /// The language of the events' `text`: `"en"` or `"zh"`.
+    pub fn set_lang(&mut self, lang: &str) -> Result<(), JsError> {
+        self.lang = Lang::parse(lang)
+            .ok_or_else(|| js_error(format!("lang: \"{lang}\" is neither \"en\" nor \"zh\"")))?;
+        Ok(())
+    }
+}
+
+/// Renders the whole simulator page into the element with this id (its
+/// options come from the host page's address, as `index.html`'s do).
+#[wasm_bindgen]
+pub fn mount(element_id: &str) -> Result<(), JsError> {
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(element_id))
+        .ok_or_else(|| js_error(format!("no element with id \"{element_id}\"")))?;
+    yew::Renderer::<crate::components::app::App>::with_root(root).render();
+    Ok(())
+}
