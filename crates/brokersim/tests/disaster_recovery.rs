@@ -198,3 +198,18 @@ fn the_view_shows_sites_their_state_and_the_replication_backlog() {
     let view = sim.view();
     assert!(view.sites[1].active, "the applications failed over to dr");
 }
+
+#[test]
+fn without_producers_the_applications_still_start_at_the_first_site() {
+    // Only a consumer: the first client is then a replicator, which
+    // publishes into dr; the applications are still at primary.
+    let mut s = lost_primary("rabbitmq-quorum", 0);
+    s["producers"] = json!([]);
+    s["faults"] = json!([{ "at_ms": 20000, "failover_site": "dr" }]);
+    let mut sim = Sim::new(Scenario::from_json(&s.to_string()).unwrap()).unwrap();
+    sim.run_until(brokersim::SimTime::from_ms(10_000));
+    let view = sim.view();
+    assert!(view.sites[0].active && !view.sites[1].active);
+    sim.run_until(brokersim::SimTime::from_ms(25_000));
+    assert!(sim.view().sites[1].active);
+}

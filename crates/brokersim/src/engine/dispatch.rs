@@ -389,7 +389,7 @@ impl Sim {
         // Leaders by queue, each site's queues numbered after the previous site's.
         let mut leaders: Vec<Vec<BrokerId>> = Vec::new();
         let mut active_queues = 0..0;
-        let active_site = self.sites.client_site.first().copied().unwrap_or(0);
+        let active_site = self.active_site();
         for (site, system) in self.systems.iter().enumerate() {
             let system = system.as_ref_dyn();
             let first = leaders.len();

@@ -586,10 +586,21 @@ impl Sim {
 
     /// The first outage of the site the applications are using starts the RTO clock.
     fn note_outage(&mut self, site: u8) {
-        let apps_here = self.sites.client_site.first().is_none_or(|s| *s == site);
-        if self.sites.outage.is_none() && apps_here {
+        if self.sites.outage.is_none() && self.active_site() == site {
             self.sites.outage = Some((self.now, site));
         }
+    }
+
+    /// The site the applications use: they start at the first site and
+    /// fail over together. (The replicators' producers sit after the
+    /// applications' and publish into their own sites.)
+    pub(super) fn active_site(&self) -> u8 {
+        let first_app = if self.sites.app_producers > 0 {
+            0
+        } else {
+            self.producers.len()
+        };
+        self.sites.client_site.get(first_app).copied().unwrap_or(0)
     }
 
     /// Whether a site is down or lost (always false without sites).
@@ -608,7 +619,7 @@ impl Sim {
         if !self.config.has_sites() {
             return Vec::new();
         }
-        let active = self.sites.client_site.first().copied().unwrap_or(0);
+        let active = self.active_site();
         (0..self.config.sites.len())
             .map(|i| {
                 let site = &self.config.sites[i];
