@@ -31,13 +31,13 @@ pub struct Simulator {
     notified: usize,
 }
 
-fn js_error(message: impl std::fmt::Display) -> JsError {
+pub(crate) fn js_error(message: impl std::fmt::Display) -> JsError {
     JsError::new(&message.to_string())
 }
 
 /// A Rust value as a plain JS object (objects, not `Map`s; numbers, not
 /// `BigInt`s).
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(js_error)
@@ -47,6 +47,27 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
 /// same messages as a scenario file.
 fn from_js(value: JsValue) -> Result<serde_json::Value, JsError> {
     serde_wasm_bindgen::from_value(value).map_err(js_error)
+}
+
+/// A scenario given as a plain JS object, validated.
+pub(crate) fn scenario_from_js(value: JsValue) -> Result<Scenario, JsError> {
+    let json = from_js(value)?;
+    let scenario: Scenario = serde_json::from_value(json).map_err(js_error)?;
+    scenario.validate().map_err(js_error)?;
+    Ok(scenario)
+}
+
+/// A fault given as in a scenario's `faults`, at `now` unless it names its
+/// own `at_ms`.
+pub(crate) fn fault_from_js(fault: JsValue, now: SimTime) -> Result<FaultSpec, JsError> {
+    let mut json = from_js(fault)?;
+    match json.as_object_mut() {
+        Some(map) => {
+            map.entry("at_ms").or_insert_with(|| now.as_ms().into());
+        }
+        None => return Err(js_error("fault: expected an object like {crash: \"b1\"}")),
+    }
+    serde_json::from_value(json).map_err(|e| js_error(format!("fault: {e}")))
 }
 
 fn lang_option(options: &JsValue) -> Result<Lang, JsError> {
@@ -118,8 +139,7 @@ impl Simulator {
     /// `"zh"`, the language of the events' `text`.
     pub fn load(scenario: JsValue, options: JsValue) -> Result<Simulator, JsError> {
         let lang = lang_option(&options)?;
-        let json = from_js(scenario)?;
-        let scenario: Scenario = serde_json::from_value(json).map_err(js_error)?;
+        let scenario = scenario_from_js(scenario)?;
         let sim = Sim::new(scenario.clone()).map_err(js_error)?;
         Ok(Simulator {
             scenario,
@@ -185,16 +205,7 @@ impl Simulator {
     /// its own `at_ms`): it joins the scenario and the run is played again
     /// to now. A bad fault throws and changes nothing.
     pub fn fault(&mut self, fault: JsValue) -> Result<(), JsError> {
-        let mut json = from_js(fault)?;
-        let now = self.sim.now().as_ms();
-        match json.as_object_mut() {
-            Some(map) => {
-                map.entry("at_ms").or_insert_with(|| now.into());
-            }
-            None => return Err(js_error("fault: expected an object like {crash: \"b1\"}")),
-        }
-        let spec: FaultSpec =
-            serde_json::from_value(json).map_err(|e| js_error(format!("fault: {e}")))?;
+        let spec = fault_from_js(fault, self.sim.now())?;
         let mut scenario = self.scenario.clone();
         scenario.faults.push(spec);
         let sim = Simulator::rerun(&scenario, self.sim.now())?;
@@ -244,16 +255,4 @@ impl Simulator {
             .ok_or_else(|| js_error(format!("lang: \"{lang}\" is neither \"en\" nor \"zh\"")))?;
         Ok(())
     }
-}
-
-/// Renders the whole simulator page into the element with this id (its
-/// options come from the host page's address, as `index.html`'s do).
-#[wasm_bindgen]
-pub fn mount(element_id: &str) -> Result<(), JsError> {
-    let root = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(element_id))
-        .ok_or_else(|| js_error(format!("no element with id \"{element_id}\"")))?;
-    yew::Renderer::<crate::components::app::App>::with_root(root).render();
-    Ok(())
 }

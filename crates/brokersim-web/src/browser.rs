@@ -64,8 +64,8 @@ mod imp {
             done(match text {
                 Ok(v) => v
                     .as_string()
-                    .ok_or_else(|| "the file is not text".to_owned()),
-                Err(_) => Err("the file could not be read".to_owned()),
+                    .ok_or_else(|| crate::i18n::t(crate::i18n::Msg::NotText).to_owned()),
+                Err(_) => Err(crate::i18n::t(crate::i18n::Msg::Unreadable).to_owned()),
             });
         });
     }

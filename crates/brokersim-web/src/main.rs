@@ -12,6 +12,7 @@ mod classify;
 mod components;
 mod hooks;
 mod i18n;
+mod mount;
 mod perf;
 mod runner;
 mod series;

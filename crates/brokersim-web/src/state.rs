@@ -13,6 +13,7 @@ use brokersim::scenario::FaultSpec;
 use brokersim::{Scenario, ScenarioError, SimTime};
 use yew::prelude::*;
 
+use crate::i18n::{Msg, t};
 use crate::runner::Runner;
 
 /// Wall-clock budget for simulation work in one animation frame.
@@ -191,12 +192,12 @@ impl Reducible for UiState {
                         Ok(()) => {
                             runner.work(None, SEEK_BUDGET_MS, &crate::perf::now_ms);
                         }
-                        Err(e) => next.notice = Some(Notice::from_error("cannot do that", &e)),
+                        Err(e) => next.notice = Some(Notice::from_error(t(Msg::CannotDo), &e)),
                     }
                 }
                 Action::RemoveFault(index) => {
                     if let Err(e) = runner.remove_fault(index) {
-                        next.notice = Some(Notice::from_error("cannot remove it", &e));
+                        next.notice = Some(Notice::from_error(t(Msg::CannotRemove), &e));
                     }
                 }
                 Action::Load(scenario, notice) => {
@@ -206,7 +207,7 @@ impl Reducible for UiState {
                     next.message = None;
                     match runner.replace(scenario, false) {
                         Ok(()) => next.notice = notice,
-                        Err(e) => next.notice = Some(Notice::from_error("cannot load it", &e)),
+                        Err(e) => next.notice = Some(Notice::from_error(t(Msg::CannotLoad), &e)),
                     }
                 }
                 Action::Select(selected) => {
@@ -239,17 +240,14 @@ impl Reducible for UiState {
                         };
                         let (a, b) = (names(true), names(false));
                         if a.is_empty() || b.is_empty() {
-                            next.notice = Some(Notice::Info(
-                                "a partition needs brokers on both sides: pick at least one, not all"
-                                    .into(),
-                            ));
+                            next.notice = Some(Notice::Info(t(Msg::PartitionNeedsBoth).into()));
                         } else {
                             let fault = FaultSpec {
                                 partition: Some(vec![a, b]),
                                 ..FaultSpec::default()
                             };
                             if let Err(e) = runner.inject(fault) {
-                                next.notice = Some(Notice::from_error("cannot partition", &e));
+                                next.notice = Some(Notice::from_error(t(Msg::CannotPartition), &e));
                             }
                         }
                     }

@@ -140,11 +140,21 @@ pub fn from_page() -> (UrlOptions, Option<String>) {
         .as_ref()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
-    let navigator_lang = window
+    (UrlOptions::parse(&query), browser_lang())
+}
+
+/// The browser's preferred language (`navigator.language`).
+#[cfg(target_arch = "wasm32")]
+pub fn browser_lang() -> Option<String> {
+    web_sys::window()
         .and_then(|w| js_sys::Reflect::get(&w, &"navigator".into()).ok())
         .and_then(|n| js_sys::Reflect::get(&n, &"language".into()).ok())
-        .and_then(|l| l.as_string());
-    (UrlOptions::parse(&query), navigator_lang)
+        .and_then(|l| l.as_string())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn browser_lang() -> Option<String> {
+    None
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -65,6 +65,15 @@ pub fn violation_detail_in(detail: &str, lang: Lang) -> String {
     }
 }
 
+/// An invariant's name (`Violation::property`, an identifier such as
+/// `confirmed_messages_are_not_lost`) in `lang`.
+pub fn violation_property_in(property: &'static str, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => property,
+        Lang::Zh => crate::explain_zh::violation_property(property),
+    }
+}
+
 /// The English sentence for one event.
 pub fn explain(event: &Event) -> String {
     match event {

@@ -368,6 +368,19 @@ const DETAILS: &[(&str, &str)] = &[
     ),
 ];
 
+/// An invariant's name in Chinese.
+pub(crate) fn violation_property(property: &'static str) -> &'static str {
+    use crate::invariants::*;
+    match property {
+        ONE_LEADER_PER_EPOCH => "每个 epoch 至多一个领导者",
+        EPOCHS_MONOTONIC => "epoch 从不倒退",
+        CONFIRMED_SURVIVE => "已确认的消息不丢失",
+        NOTHING_UNEXPECTED => "不投递从未发布过的消息",
+        CONFIRMED_XOR_REJECTED => "一次发布不会既被确认又被拒绝",
+        other => other,
+    }
+}
+
 /// A violation's detail in Chinese.
 pub(crate) fn violation_detail(detail: &str) -> String {
     for (english, chinese) in DETAILS {
@@ -441,6 +454,20 @@ mod tests {
             "……另有 12 条已确认的消息丢失"
         );
         assert_eq!(violation_detail("something new"), "（原文）something new");
+    }
+
+    #[test]
+    fn every_invariant_has_a_chinese_name() {
+        use crate::invariants::*;
+        for property in [
+            ONE_LEADER_PER_EPOCH,
+            EPOCHS_MONOTONIC,
+            CONFIRMED_SURVIVE,
+            NOTHING_UNEXPECTED,
+            CONFIRMED_XOR_REJECTED,
+        ] {
+            assert!(!violation_property(property).is_ascii(), "{property}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use brokersim::{Scenario, ScenarioError, Sim, SimTime};
+use brokersim::{Lang, Scenario, ScenarioError, Sim, SimTime};
 use serde_json::{Value, json};
 
 /// A small valid RabbitMQ scenario.
@@ -881,4 +881,30 @@ fn two_thousand_mutated_presets_are_refused_or_run_without_panicking() {
     // The mix exercises both paths.
     assert!(parsed >= 100, "only {parsed} mutations parsed");
     assert!(refused >= 500, "only {refused} mutations were refused");
+}
+
+#[test]
+fn translations_name_a_language_the_page_speaks() {
+    let message = refused(
+        rabbit(),
+        |s| s["translations"] = json!({"fr": {"title": "Le maître tombe"}}),
+        "translations.fr",
+    );
+    assert!(message.contains("\"zh\""), "{message}");
+    refused(
+        rabbit(),
+        |s| s["translations"] = json!({"zh": {"titel": "主节点崩溃"}}),
+        "translations.zh.titel",
+    );
+    refused(
+        rabbit(),
+        |s| s["translations"] = json!({"zh": {"title": "长".repeat(5000)}}),
+        "translations.zh.title",
+    );
+    let mut s = rabbit();
+    s["translations"] = json!({"zh": {"title": "主节点崩溃"}});
+    let scenario = Scenario::from_json(&s.to_string()).unwrap();
+    assert_eq!(scenario.title_in(Lang::Zh), "主节点崩溃");
+    // No Chinese description: the untranslated one.
+    assert_eq!(scenario.description_in(Lang::Zh), scenario.description);
 }

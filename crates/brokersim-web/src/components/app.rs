@@ -17,6 +17,7 @@ use crate::components::numbers::Numbers;
 use crate::components::share_panel::SharePanel;
 use crate::hooks::{frame_started, use_animation_frames, use_keyboard};
 use crate::i18n::{self, Lang, Msg, t, tf};
+use crate::mount::Bridge;
 use crate::runner::Runner;
 use crate::state::{Action, DEFAULT_PRESET, Notice, SimHandle, UiState};
 use crate::url_options::{self, UrlOptions};
@@ -29,9 +30,33 @@ pub fn default_scenario() -> brokersim::Scenario {
         .scenario()
 }
 
-/// The scenario the URL asks for (a lesson's preset, a preset by name, a
-/// shared scenario), or the default with a notice saying why.
-fn initial_state(options: &UrlOptions) -> UiState {
+/// What a course page's script gave `mount` (`mount.rs`) in place of the
+/// address: the page's options and, if any, its scenario.
+pub struct Mounted {
+    pub options: UrlOptions,
+    pub scenario: Option<brokersim::Scenario>,
+    /// The script's `MountedSimulator` end.
+    pub bridge: Option<std::rc::Rc<Bridge>>,
+}
+
+impl PartialEq for Mounted {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+#[derive(Properties, PartialEq, Default)]
+pub struct AppProps {
+    /// Set when mounted by a script: the page then leaves the host page's
+    /// address alone (no fragment, no `lang=`) and links nowhere from it.
+    #[prop_or_default]
+    pub mounted: Option<std::rc::Rc<Mounted>>,
+}
+
+/// The scenario the URL (or the mounting script) asks for (a lesson's
+/// preset, a preset by name, a shared or given scenario), or the default
+/// with a notice saying why.
+fn initial_state(options: &UrlOptions, mounted: Option<&Mounted>) -> UiState {
     let named = options
         .lesson
         .as_deref()
@@ -40,7 +65,11 @@ fn initial_state(options: &UrlOptions) -> UiState {
         .or_else(|| options.preset.clone())
         .and_then(|name| brokersim::presets::get(&name))
         .map(|p| p.scenario());
-    let (scenario, notice) = match (named, share::decode(&browser::fragment())) {
+    let given = match mounted {
+        Some(m) => Ok(m.scenario.clone()),
+        None => share::decode(&browser::fragment()),
+    };
+    let (scenario, notice) = match (named, given) {
         (Some(scenario), _) if options.lesson.is_some() => (scenario, None),
         (_, Ok(Some(scenario))) => (scenario, None),
         (Some(scenario), Ok(None)) => (scenario, None),
@@ -60,13 +89,22 @@ fn initial_state(options: &UrlOptions) -> UiState {
 }
 
 #[component]
-pub fn App() -> Html {
-    let page = use_memo((), |_| url_options::from_page());
+pub fn App(props: &AppProps) -> Html {
+    let mounted = props.mounted.clone();
+    let page = use_memo((), {
+        let mounted = mounted.clone();
+        move |_| match &mounted {
+            Some(m) => (m.options.clone(), url_options::browser_lang()),
+            None => url_options::from_page(),
+        }
+    });
     let options = page.0.clone();
+    // Only the page that owns the address writes to it.
+    let owns_address = mounted.is_none();
     let lang = use_state(|| i18n::initial_lang(options.lang.as_deref(), page.1.as_deref()));
     i18n::set_lang(*lang);
     let state = use_reducer(|| {
-        let mut state = initial_state(&options);
+        let mut state = initial_state(&options, mounted.as_deref());
         if let Some(log) = options.speed_log {
             state.speed_log = log;
         }
@@ -84,7 +122,11 @@ pub fn App() -> Html {
     let generation = state.runner.borrow().generation();
     use_effect_with(generation, {
         let runner = state.runner.clone();
-        move |_| browser::set_fragment(&share::encode(runner.borrow().scenario()))
+        move |_| {
+            if owns_address {
+                browser::set_fragment(&share::encode(runner.borrow().scenario()))
+            }
+        }
     });
     use_effect_with((), {
         let d = state.dispatcher();
@@ -99,7 +141,20 @@ pub fn App() -> Html {
             }
         }
     });
-    use_effect(|| {
+    let bridge = mounted.as_ref().and_then(|m| m.bridge.clone());
+    use_effect_with((), {
+        let handle = (*handle).clone();
+        let bridge = bridge.clone();
+        move |_| {
+            if let Some(bridge) = bridge {
+                bridge.attach(handle)
+            }
+        }
+    });
+    use_effect(move || {
+        if let Some(bridge) = bridge {
+            bridge.notify();
+        }
         if let Some(started) = frame_started() {
             perf::record_frame(perf::now_ms() - started);
         }
@@ -114,7 +169,7 @@ pub fn App() -> Html {
             state.frame
         }
     };
-    let title = state.runner.borrow().scenario().title.clone();
+    let title = state.runner.borrow().scenario().title_in(*lang).to_owned();
     let show = |panel: &str| options.shows(panel);
     let on_lang = {
         let lang = lang.clone();
@@ -123,7 +178,9 @@ pub fn App() -> Html {
                 .target_unchecked_into::<web_sys::HtmlSelectElement>()
                 .value();
             if let Some(l) = Lang::parse(&value) {
-                url_options::set_query("lang", Some(l.code()));
+                if owns_address {
+                    url_options::set_query("lang", Some(l.code()));
+                }
                 lang.set(l);
             }
         })
@@ -155,7 +212,9 @@ pub fn App() -> Html {
                 }
                 <span class="scenario-title" id="scenario-title">{ title }</span>
                 <span class="header-tools">
-                    if !options.embed {
+                    // Lesson links and embed code name this page's address,
+                    // which a mounted page does not have.
+                    if !options.embed && owns_address {
                         <button id="lessons" onclick={toggle_index}>{ t(Msg::LessonsButton) }</button>
                         <EmbedCode lesson={options.lesson.clone()} />
                     }

@@ -466,7 +466,7 @@ pub fn Cluster(props: &Props) -> Html {
                 { suspicions }
                 if view.system == "kafka" {
                     // Kafka's KRaft controller: brokers heartbeat it, it elects leaders.
-                    <g class="controller" role="img" aria-label="the KRaft controller">
+                    <g class="controller" role="img" aria-label={t(Msg::ControllerAria)}>
                         <rect x={(cx - 40.0).to_string()} y={(cy - 13.0).to_string()} width="80" height="26" rx="4" />
                         <text x={cx.to_string()} y={(cy + 4.0).to_string()}>{ t(Msg::Controller) }</text>
                     </g>
@@ -509,23 +509,24 @@ fn sites(
                 d.dispatch(Action::Select(Some(Selected::Site(name.clone()))))
             })
         };
-        let (icon, word) = match s.status {
-            "up" => ("●", "up"),
-            "down" => ("■", "down"),
-            _ => ("✖", "lost"),
+        let (icon, word, shown) = match s.status {
+            "up" => ("●", "up", Msg::SiteUp),
+            "down" => ("■", "down", Msg::SiteDown),
+            _ => ("✖", "lost", Msg::SiteLost),
         };
-        let label = format!("{} · {icon} {word}", s.name);
+        let label = format!("{} · {icon} {}", s.name, t(shown));
+        let aria = if s.active { Msg::SiteActiveAria } else { Msg::SiteAria };
         html! {
             <g class={classes!("site", word, s.active.then_some("active"), picked.then_some("picked"))}
                 data-site={s.name.clone()} data-site-status={word} data-active={s.active.to_string()}
                 role="button" tabindex="0" onclick={onclick}
-                aria-label={format!("site {label}{}. Click for actions.", if s.active { ", the applications use it" } else { "" })}>
+                aria-label={tf(aria, &[&label])}>
                 <rect x={(b.x - b.hw).to_string()} y={(b.y - b.hh).to_string()} width={(2.0 * b.hw).to_string()}
                     height={(2.0 * b.hh).to_string()} rx="10" />
                 <text x={b.x.to_string()} y={(b.y - b.hh + 16.0).to_string()} class="site-label">{ label.clone() }</text>
                 if s.active {
                     <text x={b.x.to_string()} y={(b.y + b.hh + 15.0).to_string()} class="site-label active-label">
-                        { "★ the applications use this site" }
+                        { t(Msg::SiteActive) }
                     </text>
                 }
             </g>
@@ -544,15 +545,14 @@ fn sites(
         );
         Some(html! {
             <g class="site-link" data-link={s.name.clone()}
-                aria-label={format!("{} replicates from {}, {} ms behind; {} messages waiting",
-                    s.name, a_name(sites, from), s.lag_ms, s.waiting)}>
+                aria-label={tf(Msg::SiteLinkAria, &[&s.name, &a_name(sites, from), &s.lag_ms, &s.waiting])}>
                 <line x1={x1.to_string()} y1={y.to_string()} x2={(x2 - dir * 8.0).to_string()} y2={y.to_string()} />
                 <path d={head} />
                 <text x={mid.to_string()} y={(y - 8.0).to_string()} class="link-label">
-                    { format!("lag {:.1} s", s.lag_ms as f64 / 1000.0) }
+                    { tf(Msg::SiteLag, &[&format!("{:.1}", s.lag_ms as f64 / 1000.0)]) }
                 </text>
                 <text x={mid.to_string()} y={(y + 18.0).to_string()} class="link-label waiting" id={format!("waiting-{}", s.name)}>
-                    { format!("{} waiting", s.waiting) }
+                    { tf(Msg::SiteWaiting, &[&s.waiting]) }
                 </text>
             </g>
         })

@@ -4,11 +4,13 @@
 //! and the fault schedule, your own actions included. Changes are made to a
 //! draft and applied at once, from time zero.
 
-use brokersim::Scenario;
-use brokersim::scenario::{ConnectSpec, ConsumerSpec, ProducerSpec};
+use std::collections::BTreeMap;
+
+use brokersim::scenario::{ConnectSpec, ConsumerSpec, ProducerSpec, ScenarioText};
+use brokersim::{Lang, Scenario};
 use yew::prelude::*;
 
-use crate::i18n::{Msg, doc, t, tf};
+use crate::i18n::{Msg, doc, lang, t, tf};
 use crate::settings_doc::{SYSTEMS, for_system};
 use crate::state::{Action, Notice, use_sim};
 
@@ -57,19 +59,30 @@ fn connect_spec(text: &str) -> Option<ConnectSpec> {
     }
 }
 
-/// A preset's title and description, read without building (and
-/// validating) its whole scenario.
+/// A preset's title and description in the page's language, read without
+/// building (and validating) its whole scenario.
 #[derive(serde::Deserialize, Default)]
 struct Blurb {
     #[serde(default)]
     title: String,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    translations: BTreeMap<String, ScenarioText>,
 }
 
 impl Blurb {
-    fn of(json: &str) -> Blurb {
-        serde_json::from_str(json).unwrap_or_default()
+    fn of(json: &str, lang: Lang) -> Blurb {
+        let mut blurb: Blurb = serde_json::from_str(json).unwrap_or_default();
+        if let Some(text) = blurb.translations.remove(lang.code()) {
+            if !text.title.is_empty() {
+                blurb.title = text.title;
+            }
+            if !text.description.is_empty() {
+                blurb.description = text.description;
+            }
+        }
+        blurb
     }
 }
 
@@ -125,10 +138,10 @@ pub fn ConfigPanel(props: &Props) -> Html {
         })
     };
     // Read once, not on every redraw: each preset's title and description.
-    let blurbs = use_memo((), |_| {
+    let blurbs = use_memo(lang(), |&lang| {
         brokersim::presets::ALL
             .iter()
-            .map(|p| (p.name, Blurb::of(p.json)))
+            .map(|p| (p.name, Blurb::of(p.json, lang)))
             .collect::<Vec<_>>()
     });
     let presets = blurbs
@@ -317,7 +330,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
                     { presets }
                 </select>
             </label>
-            <p class="description" id="scenario-description">{ draft.description.clone() }</p>
+            <p class="description" id="scenario-description">{ draft.description_in(lang()).to_owned() }</p>
             <details>
                 <summary>{ t(Msg::WhatPresetsShow) }</summary>
                 <ul class="presets">{ preset_text }</ul>
@@ -326,7 +339,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
                 <summary>{ t(Msg::Configure) }</summary>
                 <div class="form">
                     <label>{ t(Msg::SystemLabel) }<select onchange={on_system} aria-label={t(Msg::SystemLabel).trim()}>{ systems }</select></label>
-                    <label>{ t(Msg::BrokersLabel) }<input type="number" min="1" max="15" aria-label="broker count"
+                    <label>{ t(Msg::BrokersLabel) }<input type="number" min="1" max="15" aria-label={t(Msg::BrokerCountAria)}
                         value={draft.brokers.unwrap_or(3).to_string()}
                         onchange={edit(|s, v| s.brokers = v.parse().ok())} /></label>
                     <label>{ "duration_ms " }<input type="number" min="1000" step="1000" aria-label="duration_ms"

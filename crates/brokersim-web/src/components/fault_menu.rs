@@ -67,7 +67,7 @@ pub fn FaultMenu(props: &Props) -> Html {
             .map(|(n, _)| n.as_str())
             .collect();
         return html! {
-            <div class="menu partition-mode" role="dialog" aria-label="partition mode">
+            <div class="menu partition-mode" role="dialog" aria-label={t(Msg::PartitionModeAria)}>
                 <p>{ t(Msg::PartitionMode) }</p>
                 <p>{ tf(Msg::SideA, &[&if picked.is_empty() { t(Msg::NoneYet).to_owned() } else { picked.join(", ") }]) }</p>
                 <button class="primary" id="cut" onclick={send(|| Action::PartitionApply)}>{ t(Msg::Cut) }</button>
@@ -195,17 +195,17 @@ fn site_menu(
         }))
     };
     html! {
-        <div class="menu" role="dialog" aria-label={format!("actions on site {name}")} id="site-menu">
-            <h3>{ format!("Site {name}") }</h3>
+        <div class="menu" role="dialog" aria-label={tf(Msg::SiteMenuAria, &[&name])} id="site-menu">
+            <h3>{ tf(Msg::SiteMenuTitle, &[&name]) }</h3>
             <button id="act-site-down" onclick={on("site_down")}
-                title="an outage: every broker of the site goes dark at once; its disks survive">{ "■ Take the site down" }</button>
+                title={t(Msg::SiteDownHint)}>{ t(Msg::SiteDownAction) }</button>
             <button id="act-site-up" onclick={on("site_up")}
-                title="the outage ends: the site's brokers start again from their disks">{ "↻ Bring it up" }</button>
+                title={t(Msg::SiteUpHint)}>{ t(Msg::SiteUpAction) }</button>
             <button id="act-lose-site" onclick={on("lose_site")}
-                title="the site is destroyed with its disks: what had not been replicated is gone">{ "✖ Lose it" }</button>
+                title={t(Msg::LoseSiteHint)}>{ t(Msg::LoseSiteAction) }</button>
             <button id="act-failover-site" onclick={on("failover_site")}
-                title="restart the applications against this site (the recovery time ends at its first confirm)">{ "★ Fail the applications over here" }</button>
-            <button onclick={close} aria-label="close the menu">{ "Close" }</button>
+                title={t(Msg::FailoverSiteHint)}>{ t(Msg::FailoverSiteAction) }</button>
+            <button onclick={close} aria-label={t(Msg::CloseMenu)}>{ t(Msg::Close) }</button>
         </div>
     }
 }

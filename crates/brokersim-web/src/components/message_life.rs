@@ -43,7 +43,7 @@ pub fn MessageLife(props: &Props) -> Html {
     let sim = use_sim();
     let Some(id) = props.message else {
         return html! {
-            <section class="panel life" aria-label="message life">
+            <section class="panel life" aria-label={t(Msg::LifePanelAria)}>
                 <h2>{ t(Msg::LifeTitle) }</h2>
                 <p class="hint">{ t(Msg::LifeHint) }</p>
             </section>
@@ -115,7 +115,7 @@ pub fn MessageLife(props: &Props) -> Html {
         })
         .collect::<Html>();
     html! {
-        <section class="panel life" aria-label="message life" id="message-life">
+        <section class="panel life" aria-label={t(Msg::LifePanelAria)} id="message-life">
             <h2>{ tf(Msg::LifeOf, &[&id]) }
                 <button class="close" onclick={close} aria-label={t(Msg::CloseLife)}>{ "✕" }</button></h2>
             { facts }

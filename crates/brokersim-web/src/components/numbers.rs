@@ -3,9 +3,10 @@
 //! the moment each happened.
 
 use brokersim::SimTime;
+use brokersim::explain::{violation_detail_in, violation_property_in};
 use yew::prelude::*;
 
-use crate::i18n::{Msg, t, tf};
+use crate::i18n::{Msg, lang, t, tf};
 use crate::state::{Action, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -56,7 +57,8 @@ pub fn Numbers(props: &Props) -> Html {
                     <button class="link" onclick={go} aria-label={tf(Msg::JumpTo, &[&SimTime::from_ms(at)])}>
                         { SimTime::from_ms(at).to_string() }
                     </button>
-                    { format!(" {}: {}", v.property, v.detail) }
+                    <span title={v.property}>{ format!(" {}: ", violation_property_in(v.property, lang())) }</span>
+                    { violation_detail_in(&v.detail, lang()) }
                 </li>
             }
         })

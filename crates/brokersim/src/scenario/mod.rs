@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Lang;
+
 pub use config::Config;
 pub use error::ScenarioError;
 pub use limits::*;
@@ -28,6 +30,11 @@ pub struct Scenario {
     /// What the scenario shows, in a sentence or two (presets carry one).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// The title and description in other languages, by language code
+    /// (`{"zh": {"title": "…", "description": "…"}}`): the page shows the
+    /// one of its language and falls back to `title` and `description`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, ScenarioText>,
     #[serde(default)]
     pub seed: u64,
     /// Length of the fault phase; the drain phase follows it.
@@ -53,6 +60,16 @@ pub struct Scenario {
     pub consumers: Vec<ConsumerSpec>,
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+}
+
+/// A scenario's title and description in one language.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioText {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
 }
 
 /// One site: `{"name": "dr", "brokers": 3, "replicate_from": "primary", "lag_ms": 2000}`.
@@ -255,6 +272,22 @@ impl Scenario {
     /// Checks every field and builds the typed configuration the engine runs.
     pub fn validate(&self) -> Result<Config, ScenarioError> {
         validate::validate(self)
+    }
+
+    /// The title in `lang`, or the untranslated one.
+    pub fn title_in(&self, lang: Lang) -> &str {
+        self.text_in(lang, |t| &t.title).unwrap_or(&self.title)
+    }
+
+    /// The description in `lang`, or the untranslated one.
+    pub fn description_in(&self, lang: Lang) -> &str {
+        self.text_in(lang, |t| &t.description)
+            .unwrap_or(&self.description)
+    }
+
+    fn text_in(&self, lang: Lang, field: fn(&ScenarioText) -> &String) -> Option<&str> {
+        let text = field(self.translations.get(lang.code())?);
+        (!text.is_empty()).then_some(text.as_str())
     }
 
     pub fn to_json_pretty(&self) -> String {

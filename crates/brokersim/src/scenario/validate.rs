@@ -21,6 +21,19 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
     }
     check_text("title", &s.title)?;
     check_text("description", &s.description)?;
+    for (code, text) in &s.translations {
+        if Lang::parse(code).is_none_or(|lang| lang.code() != code) {
+            return Err(ScenarioError::new(
+                format!("translations.{code}"),
+                "not a language the page speaks: use \"en\" or \"zh\"",
+            ));
+        }
+        check_text(&format!("translations.{code}.title"), &text.title)?;
+        check_text(
+            &format!("translations.{code}.description"),
+            &text.description,
+        )?;
+    }
     if s.duration_ms == 0 || s.duration_ms > MAX_DURATION_MS {
         return Err(ScenarioError::new(
             "duration_ms",
