@@ -45,6 +45,23 @@ const ALLOWED: &[&str] = &[
     "heartbeat",
     "epoch",
     "broker",
+    // in the presets' descriptions: option values written with a space
+    // (`ha-mode all`, `cluster_partition_handling ignore`, `ack: auto`),
+    // the failover URI's `tcp://`, and product terms given beside their
+    // Chinese (clean/unclean election, exchange federation, AMQP channel,
+    // the inactivity monitor, the failover transport)
+    "all",
+    "ignore",
+    "auto",
+    "tcp",
+    "clean",
+    "unclean",
+    "exchange",
+    "federation",
+    "channel",
+    "inactivity",
+    "monitor",
+    "failover",
     // names: Kafka's controller, the queue `q`, the DR presets' sites
     "controller",
     "primary",
@@ -655,5 +672,26 @@ fn the_invariant_checks_details_read_in_chinese() {
             "{} → {chinese}",
             violation.detail
         );
+    }
+}
+
+#[test]
+fn every_preset_has_a_chinese_title_and_description() {
+    for preset in presets::ALL {
+        let scenario = preset.scenario();
+        for (english, chinese) in [
+            (scenario.title_in(Lang::En), scenario.title_in(Lang::Zh)),
+            (
+                scenario.description_in(Lang::En),
+                scenario.description_in(Lang::Zh),
+            ),
+        ] {
+            assert!(!english.is_empty(), "{}", preset.name);
+            assert_ne!(english, chinese, "{} has no Chinese text", preset.name);
+            assert!(has_chinese(chinese), "{}: {chinese}", preset.name);
+            if let Some(word) = english_word(chinese) {
+                panic!("{}: English word {word:?} in {chinese}", preset.name);
+            }
+        }
     }
 }
