@@ -216,6 +216,41 @@ fn unclean_election_makes_the_partition_available_again_and_loses_data() {
 }
 
 #[test]
+fn a_returning_old_leader_truncates_before_the_run_ends_even_when_its_link_heals_only_in_the_drain()
+{
+    // As `unclean(true)`, but the slow link lasts to the end of the fault
+    // phase: b1's first fetch from b2 is still 20 s on its way when the
+    // drain starts. The drain must wait for it rather than end with b1
+    // holding records the leader never had.
+    let (_, trace) = run(|s| {
+        s["settings"] = json!({
+            "replication.factor": 2, "replica.lag.time.max.ms": 4000,
+            "broker.session.timeout.ms": 6000, "unclean.leader.election.enable": true
+        });
+        s["producers"][0]["acks"] = json!("1");
+        s["faults"] = json!([
+            { "at_ms": 1000, "slow_link": { "between": ["b1", "b2"], "latency_ms": 20000 } },
+            { "at_ms": 10000, "crash": "b1" },
+            { "at_ms": 25000, "restart": "b1" }
+        ]);
+    });
+    assert!(
+        truncated(&trace) > 300,
+        "b1 truncated {}",
+        truncated(&trace)
+    );
+    let truncated_at = kafka_events(&trace)
+        .iter()
+        .find(|(_, k)| matches!(k, KafkaEvent::Truncated { .. }))
+        .map(|(at, _)| *at);
+    let drained_at = trace
+        .iter()
+        .find(|e| matches!(e.event, Event::DrainFinished { .. }))
+        .map(|e| e.at.as_ms());
+    assert!(truncated_at < drained_at, "{truncated_at:?} {drained_at:?}");
+}
+
+#[test]
 fn clean_election_only_keeps_the_partition_offline_until_the_isr_returns() {
     let (report, trace) = unclean(false);
     assert!(

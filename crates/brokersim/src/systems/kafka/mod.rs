@@ -249,6 +249,36 @@ fn sys(timer: Timer) -> TimerKind {
 }
 
 impl Kafka {
+    /// True while a running follower's log has a record at an offset where
+    /// its partition's leader (the running one of the newest epoch) has
+    /// none or another: it has not yet truncated to the leader's log.
+    fn divergent_follower(&self) -> bool {
+        let partitions = self.brokers.first().map_or(0, |b| b.replicas.len());
+        (0..partitions).any(|p| {
+            let running = || self.brokers.iter().filter(|b| b.running);
+            let leader = running()
+                .map(|b| &b.replicas[p])
+                .filter_map(|r| match &r.role {
+                    Role::Leader(l) => Some((l.epoch, r)),
+                    _ => None,
+                })
+                .max_by_key(|(epoch, _)| *epoch)
+                .map(|(_, r)| r);
+            let Some(leader) = leader else {
+                return false;
+            };
+            running().map(|b| &b.replicas[p]).any(|r| {
+                matches!(r.role, Role::Follower { .. })
+                    && r.log.last().is_some_and(|last| {
+                        let offset = r.log.len() - 1;
+                        leader.log.get(offset).is_none_or(|theirs| {
+                            theirs.epoch != last.epoch || theirs.msg != last.msg
+                        })
+                    })
+            })
+        })
+    }
+
     pub fn new(cfg: KafkaSettings, config: &Config) -> Kafka {
         let n = usize::from(config.broker_count);
         let (heartbeat_interval_ms, session_timeout_ms) = match config.heartbeat {
@@ -572,15 +602,19 @@ impl System for Kafka {
     }
 
     fn quiescent(&self) -> bool {
-        // Every ISR member has every record the leader has.
-        self.brokers.iter().all(|b| {
+        // Every ISR member has every record the leader has…
+        let settled = self.brokers.iter().all(|b| {
             b.replicas.iter().all(|r| match &r.role {
                 Role::Leader(l) => {
                     r.high_watermark == r.log_end() && l.waiting.is_empty() && !l.altering
                 }
                 _ => true,
             })
-        })
+        });
+        // …and no running follower still holds records its leader does not
+        // (a returning old leader truncates on its next fetch: the run must
+        // not end before it has).
+        settled && !self.divergent_follower()
     }
 
     fn replicas(&self) -> Vec<ReplicaView> {
