@@ -66,7 +66,8 @@ function leftovers(texts, catalogue) {
   for (const en of catalogue) {
     for (const part of en.split(/\{\d\}/)) {
       const p = part.trim().replace(/^[^A-Za-z]+|[^A-Za-z]+$/g, '');
-      if (/[A-Za-z]{2,}/.test(p)) fragments.add(p);
+      // RPO and RTO stay as they are, beside their Chinese.
+      if (/[A-Za-z]{2,}/.test(p) && !['RPO', 'RTO'].includes(p)) fragments.add(p);
     }
   }
   const bad = [];
@@ -111,6 +112,56 @@ test('the Chinese page shows no English text of the catalogue, and the switcher 
   await page.selectOption('#lang', 'en');
   await page.waitForFunction(() => document.getElementById('play').textContent.trim() === '▶ Play');
   assert.match(page.url(), /lang=en/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/// Runs of three English words in a row (`the site is`), where a Chinese
+/// text keeps at most an option name or value. Option values written with
+/// spaces would need listing here; none are shown today.
+function englishPhrases(texts) {
+  return texts.filter((t) => /(^|[^A-Za-z_.=-])[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}([^A-Za-z_.=-]|$)/.test(t));
+}
+
+test('in Chinese, a disaster-recovery run with its site menu, preset texts and violations has no English phrase', async () => {
+  const { page, errors, context } = await openAt('?lang=zh&preset=dr-primary-site-lost', { wait: '[data-site="primary"]' });
+  await page.click('#configure summary');
+  await page.click('#to-end');
+  await page.waitForFunction(() => /已结束/.test(document.getElementById('phase').textContent), null, { timeout: 60_000 });
+  await page.click('[data-site="dr"]');
+  await page.waitForSelector('#site-menu');
+  // Everything a student reads, the scenario's own title and description
+  // and the preset list included (presets carry Chinese texts).
+  const texts = await page.evaluate(() => {
+    const skip = (el) => el.closest('code, textarea, [hidden]');
+    const out = [];
+    const walker = document.createTreeWalker(document.getElementById('app'), NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const t = n.textContent.trim();
+      if (t && n.parentElement && !skip(n.parentElement)) out.push(t);
+    }
+    for (const el of document.querySelectorAll('#app [aria-label], #app [title], #app [placeholder]')) {
+      if (skip(el)) continue;
+      for (const a of ['aria-label', 'title', 'placeholder']) {
+        const v = el.getAttribute(a);
+        if (v) out.push(v.trim());
+      }
+    }
+    return out;
+  });
+  await page.screenshot({ path: join(SHOTS, 'chinese-dr.png'), fullPage: true });
+  assert.match(await page.textContent('#scenario-title'), /[\u4e00-\u9fff]/);
+  assert.match(await page.textContent('#scenario-description'), /[\u4e00-\u9fff]/);
+  assert.match(await page.textContent('#site-menu'), /站点 dr/);
+  // The clients' connection states (single words the phrase check misses).
+  for (const client of ['p1', 'c1']) {
+    const text = await page.textContent(`[data-client="${client}"] .client-state`);
+    assert.match(text, /[\u4e00-\u9fff]/, `${client}: ${text}`);
+  }
+  assert.deepEqual(leftovers(texts, englishCatalogue()), [], 'catalogue text left in English');
+  assert.deepEqual(englishPhrases(texts), [], 'English phrases in the Chinese page');
+  // The detector finds English where there is some (the test can fail).
+  assert.equal(englishPhrases(['★ the applications use this site', 'acks=all 与 min.insync.replicas=2']).length, 1);
   assert.deepEqual(errors, []);
   await context.close();
 });

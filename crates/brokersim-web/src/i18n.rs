@@ -95,6 +95,14 @@ catalogue! {
     StatusStopped => "stopped", "已停止";
     StatusPaused => "paused", "已暂停";
     ControllerAria => "the KRaft controller", "KRaft 控制器";
+    // A client's connection (ClientView::state).
+    ClientIdle => "idle", "空闲";
+    ClientConnecting => "connecting", "正在连接";
+    ClientConnected => "connected", "已连接";
+    ClientBackoff => "waiting to reconnect", "等待重连";
+    ClientGaveUp => "gave up", "已放弃";
+    ClientRefreshing => "refreshing metadata", "正在刷新元数据";
+    ClientFetching => "fetching", "正在拉取";
     LifePanelAria => "message life", "消息的一生";
     // Disaster-recovery sites (cluster.rs, fault_menu.rs).
     SiteUp => "up", "运行";

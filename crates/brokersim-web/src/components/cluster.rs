@@ -646,6 +646,24 @@ fn to_svg(svg: &web_sys::Element, w: f64, cx: f64, cy: f64) -> (f64, f64) {
     ((cx - left) / scale, (cy - top) / scale)
 }
 
+/// A client's connection state (`ClientView::state`, the core's English
+/// word) in the page's language.
+fn client_state_text(state: &str) -> &str {
+    let msg = match state {
+        "crashed" => Msg::StatusCrashed,
+        "idle" => Msg::ClientIdle,
+        "connecting" => Msg::ClientConnecting,
+        "connected" => Msg::ClientConnected,
+        "waiting to reconnect" => Msg::ClientBackoff,
+        "gave up" => Msg::ClientGaveUp,
+        "refreshing metadata" => Msg::ClientRefreshing,
+        "fetching" => Msg::ClientFetching,
+        // A state added to the core shows as it is until translated.
+        other => return other,
+    };
+    t(msg)
+}
+
 fn client(
     (x, y): (f64, f64),
     c: &ClientView,
@@ -687,7 +705,7 @@ fn client(
             } else {
                 Msg::Consumer
             }),
-            &c.state,
+            &client_state_text(c.state),
             &counts,
             &countdown
                 .as_deref()
@@ -703,7 +721,7 @@ fn client(
             <text x={x.to_string()} y={(y - 12.0).to_string()} class="client-name">
                 { format!("{} {}", if producer { "⇢" } else { "⇠" }, c.name) }
             </text>
-            <text x={x.to_string()} y={(y + 3.0).to_string()} class="client-state">{ c.state }</text>
+            <text x={x.to_string()} y={(y + 3.0).to_string()} class="client-state">{ client_state_text(c.state) }</text>
             <text x={x.to_string()} y={(y + 17.0).to_string()} class="client-counts">{ counts }</text>
             if let Some(t) = countdown {
                 <text x={x.to_string()} y={(y + h / 2.0 + 13.0).to_string()} class="countdown">{ t }</text>
