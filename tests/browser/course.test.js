@@ -40,9 +40,9 @@ function englishCatalogue() {
 /// Every text a user sees or hears in the page: visible text nodes and the
 /// aria-label, title and placeholder attributes (outside scenario data:
 /// the preset's own title and description, code).
-async function pageTexts(page) {
-  return page.evaluate(() => {
-    const skip = (el) => el.closest('#scenario-title, #scenario-description, .presets, #preset, code, textarea, [hidden]');
+async function pageTexts(page, skipped = '#scenario-title, #scenario-description, .presets, #preset, code, textarea, [hidden]') {
+  return page.evaluate((skipped) => {
+    const skip = (el) => el.closest(skipped);
     const out = [];
     const walker = document.createTreeWalker(document.getElementById('app'), NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
@@ -58,7 +58,7 @@ async function pageTexts(page) {
       }
     }
     return out;
-  });
+  }, skipped);
 }
 
 function leftovers(texts, catalogue) {
@@ -132,23 +132,7 @@ test('in Chinese, a disaster-recovery run with its site menu, preset texts and v
   await page.waitForSelector('#site-menu');
   // Everything a student reads, the scenario's own title and description
   // and the preset list included (presets carry Chinese texts).
-  const texts = await page.evaluate(() => {
-    const skip = (el) => el.closest('code, textarea, [hidden]');
-    const out = [];
-    const walker = document.createTreeWalker(document.getElementById('app'), NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const t = n.textContent.trim();
-      if (t && n.parentElement && !skip(n.parentElement)) out.push(t);
-    }
-    for (const el of document.querySelectorAll('#app [aria-label], #app [title], #app [placeholder]')) {
-      if (skip(el)) continue;
-      for (const a of ['aria-label', 'title', 'placeholder']) {
-        const v = el.getAttribute(a);
-        if (v) out.push(v.trim());
-      }
-    }
-    return out;
-  });
+  const texts = await pageTexts(page, 'code, textarea, [hidden]');
   await page.screenshot({ path: join(SHOTS, 'chinese-dr.png'), fullPage: true });
   assert.match(await page.textContent('#scenario-title'), /[\u4e00-\u9fff]/);
   assert.match(await page.textContent('#scenario-description'), /[\u4e00-\u9fff]/);

@@ -168,6 +168,20 @@ fn min_insync_replicas_refuses_writes_when_the_isr_is_too_small() {
 }
 
 fn unclean(enabled: bool) -> (Report, Vec<TraceEntry>) {
+    slow_follower_then_leader_crash(
+        enabled,
+        json!([
+            { "at_ms": 1000, "slow_link": { "between": ["b1", "b2"], "latency_ms": 20000 } },
+            { "at_ms": 10000, "crash": "b1" },
+            { "at_ms": 24000, "heal": true },
+            { "at_ms": 25000, "restart": "b1" }
+        ]),
+    )
+}
+
+/// Partition 0 on b1 and b2 only, acks=1, `faults` slowing the follower and
+/// crashing the leader.
+fn slow_follower_then_leader_crash(enabled: bool, faults: Value) -> (Report, Vec<TraceEntry>) {
     run(|s| {
         s["settings"] = json!({
             "replication.factor": 2, "replica.lag.time.max.ms": 4000,
@@ -176,12 +190,7 @@ fn unclean(enabled: bool) -> (Report, Vec<TraceEntry>) {
         s["producers"][0]["acks"] = json!("1");
         // The consumer reads only after the failover: what it gets is what the log kept.
         s["consumers"][0]["start_ms"] = json!(26000);
-        s["faults"] = json!([
-            { "at_ms": 1000, "slow_link": { "between": ["b1", "b2"], "latency_ms": 20000 } },
-            { "at_ms": 10000, "crash": "b1" },
-            { "at_ms": 24000, "heal": true },
-            { "at_ms": 25000, "restart": "b1" }
-        ]);
+        s["faults"] = faults;
     })
 }
 
@@ -222,18 +231,14 @@ fn a_returning_old_leader_truncates_before_the_run_ends_even_when_its_link_heals
     // phase: b1's first fetch from b2 is still 20 s on its way when the
     // drain starts. The drain must wait for it rather than end with b1
     // holding records the leader never had.
-    let (_, trace) = run(|s| {
-        s["settings"] = json!({
-            "replication.factor": 2, "replica.lag.time.max.ms": 4000,
-            "broker.session.timeout.ms": 6000, "unclean.leader.election.enable": true
-        });
-        s["producers"][0]["acks"] = json!("1");
-        s["faults"] = json!([
+    let (_, trace) = slow_follower_then_leader_crash(
+        true,
+        json!([
             { "at_ms": 1000, "slow_link": { "between": ["b1", "b2"], "latency_ms": 20000 } },
             { "at_ms": 10000, "crash": "b1" },
             { "at_ms": 25000, "restart": "b1" }
-        ]);
-    });
+        ]),
+    );
     assert!(
         truncated(&trace) > 300,
         "b1 truncated {}",
