@@ -350,12 +350,21 @@ fn a_fault_after_the_fault_phase_is_refused() {
 }
 
 #[test]
-fn a_partition_needs_two_disjoint_groups() {
-    refused(
+fn a_partition_needs_two_sides_and_disjoint_groups() {
+    let m = refused(
         rabbit(),
-        |s| s["faults"] = json!([{ "at_ms": 1000, "partition": [["b1", "b2"]] }]),
+        |s| s["faults"] = json!([{ "at_ms": 1000, "partition": [["b1", "b2", "b3"]] }]),
         "faults[0].partition",
     );
+    assert!(m.contains("every broker"), "{m}");
+    // One group: the brokers it does not name are the other side.
+    let mut one_group = rabbit();
+    one_group["faults"] = json!([{ "at_ms": 1000, "partition": [["b1"]] }]);
+    let mut sim = Sim::new(Scenario::from_json(&one_group.to_string()).unwrap()).unwrap();
+    sim.run_until(SimTime::from_ms(1500));
+    let groups: Vec<u8> = (0..3).map(|b| sim.view().brokers[b].group).collect();
+    assert_ne!(groups[0], groups[1], "b1 is cut off: {groups:?}");
+    assert_eq!(groups[1], groups[2], "b2 and b3 stay together: {groups:?}");
     refused(
         rabbit(),
         |s| s["faults"] = json!([{ "at_ms": 1000, "partition": [] }]),

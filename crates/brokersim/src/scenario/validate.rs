@@ -908,10 +908,10 @@ impl Ctx<'_> {
         groups: &[Vec<String>],
         path: &str,
     ) -> Result<(Vec<Vec<BrokerId>>, Option<u8>), ScenarioError> {
-        if groups.len() < 2 {
+        if groups.is_empty() {
             return Err(ScenarioError::new(
                 path,
-                "a partition needs at least two groups of brokers, e.g. [[\"b1\"], [\"b2\", \"b3\"]]",
+                "a partition needs a group of brokers, e.g. [[\"b1\"], [\"b2\", \"b3\"]] or [[\"b1\"]] (the brokers not named form the other side)",
             ));
         }
         let mut seen = BTreeSet::new();
@@ -940,6 +940,13 @@ impl Ctx<'_> {
                 ids.push(id);
             }
             out.push(ids);
+        }
+        // One group cuts it from the brokers not named: there must be some.
+        if out.len() == 1 && seen.len() == self.names.len() {
+            return Err(ScenarioError::new(
+                path,
+                "this group holds every broker, so nothing is cut off: leave some out (they form the other side) or name two groups",
+            ));
         }
         Ok((out, controller_group))
     }
