@@ -123,7 +123,7 @@ function englishPhrases(texts) {
   return texts.filter((t) => /(^|[^A-Za-z_.=-])[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}([^A-Za-z_.=-]|$)/.test(t));
 }
 
-test('in Chinese, a disaster-recovery run with its site menu, preset texts and violations has no English phrase', async () => {
+test('in Chinese, a disaster-recovery run with its site menu, preset texts and clients has no English phrase', async () => {
   const { page, errors, context } = await openAt('?lang=zh&preset=dr-primary-site-lost', { wait: '[data-site="primary"]' });
   await page.click('#configure summary');
   await page.click('#to-end');
@@ -186,6 +186,23 @@ test('a guided lesson pauses, asks, gives feedback, plays on and explains, point
   assert.match(await page.textContent('#lesson h2'), /step 2 of/);
   await page.click('#lesson-question [data-choice="0"]').catch(() => {});
   await page.screenshot({ path: join(SHOTS, 'lesson.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a lesson in Chinese: its narration, question, feedback and the page around it have no English phrase', async () => {
+  const { page, errors, context } = await openAt('?lesson=unsynced-mirror&lang=zh&speed=8');
+  await page.click('#lesson-start');
+  await page.waitForSelector('#lesson-question', { timeout: 60_000 });
+  await page.click('#lesson-question [data-choice="0"]');
+  await page.waitForSelector('#lesson-feedback');
+  await page.click('#lesson-next');
+  await page.waitForSelector('#lesson-explain', { timeout: 60_000 });
+  const texts = await pageTexts(page, 'code, textarea, [hidden]');
+  assert.match(await page.textContent('#lesson-say'), /[\u4e00-\u9fff]/);
+  assert.match(await page.textContent('#lesson-explain'), /[\u4e00-\u9fff]/);
+  assert.deepEqual(leftovers(texts, englishCatalogue()), [], 'catalogue text left in English');
+  assert.deepEqual(englishPhrases(texts), [], 'English phrases in the Chinese lesson');
   assert.deepEqual(errors, []);
   await context.close();
 });
