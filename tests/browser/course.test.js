@@ -3,9 +3,10 @@
 // options, and the example course page loading its iframes under its CSP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, URL_BASE, HERE, SHOTS } from './helpers.js';
+import {
+  launch, URL_BASE, SHOTS, englishCatalogue, pageTexts, leftovers,
+} from './helpers.js';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -20,65 +21,6 @@ async function openAt(query, { wait = '[data-broker="b1"]', locale = 'en-US' } =
   await page.goto(URL_BASE + query);
   if (wait) await page.waitForSelector(wait);
   return { page, errors, context };
-}
-
-/// The English texts of the catalogue (crates/brokersim-web/src/i18n.rs)
-/// whose Chinese differs: `Name => "en", "zh";` and `("en", "zh"),` lines.
-function englishCatalogue() {
-  const src = readFileSync(join(HERE, '../../crates/brokersim-web/src/i18n.rs'), 'utf8');
-  const unq = (s) => JSON.parse(s);
-  const out = [];
-  for (const m of src.matchAll(/^\s*\w+ => ("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*");$/gm)) {
-    if (unq(m[1]) !== unq(m[2])) out.push(unq(m[1]));
-  }
-  for (const m of src.matchAll(/^\s*\(("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*")\),$/gm)) {
-    if (unq(m[1]) !== unq(m[2])) out.push(unq(m[1]));
-  }
-  return out;
-}
-
-/// Every text a user sees or hears in the page: visible text nodes and the
-/// aria-label, title and placeholder attributes (outside scenario data:
-/// the preset's own title and description, code).
-async function pageTexts(page) {
-  return page.evaluate(() => {
-    const skip = (el) => el.closest('#scenario-title, #scenario-description, .presets, #preset, code, textarea, [hidden]');
-    const out = [];
-    const walker = document.createTreeWalker(document.getElementById('app'), NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const el = n.parentElement;
-      const t = n.textContent.trim();
-      if (t && el && !skip(el)) out.push(t);
-    }
-    for (const el of document.querySelectorAll('#app [aria-label], #app [title], #app [placeholder]')) {
-      if (skip(el)) continue;
-      for (const a of ['aria-label', 'title', 'placeholder']) {
-        const v = el.getAttribute(a);
-        if (v) out.push(v.trim());
-      }
-    }
-    return out;
-  });
-}
-
-function leftovers(texts, catalogue) {
-  const fragments = new Set();
-  for (const en of catalogue) {
-    for (const part of en.split(/\{\d\}/)) {
-      const p = part.trim().replace(/^[^A-Za-z]+|[^A-Za-z]+$/g, '');
-      if (/[A-Za-z]{2,}/.test(p)) fragments.add(p);
-    }
-  }
-  const bad = [];
-  for (const text of texts) {
-    for (const f of fragments) {
-      // Short words must be the whole text (a status word, a label); longer
-      // phrases anywhere in it.
-      const stripped = text.replace(/^[^A-Za-z]+|[^A-Za-z]+$/g, '');
-      if (stripped === f || (f.length >= 12 && text.includes(f))) bad.push(`${JSON.stringify(text)} ~ ${JSON.stringify(f)}`);
-    }
-  }
-  return bad;
 }
 
 test('the Chinese page shows no English text of the catalogue, and the switcher changes language', async () => {

@@ -544,7 +544,7 @@ fn CompareShare(props: &ShareProps) -> Html {
             <label class="row">{ t(Msg::CompareShareLabel) }
                 <input id="compare-link" readonly=true value={link} aria-label={t(Msg::ShareLinkAria)} />
             </label>
-            <details>
+            <details id="compare-embed-details">
                 <summary>{ t(Msg::CompareEmbedLabel) }</summary>
                 <textarea id="compare-embed" readonly=true rows="3" value={embed} />
             </details>
