@@ -115,8 +115,7 @@ pub fn apply_patch(scenario: &Scenario, patch: &Value) -> Result<Scenario, Scena
     let Some(sections) = patch.as_object() else {
         return Err(ScenarioError::new("patch", "expected an object"));
     };
-    let mut json =
-        serde_json::to_value(scenario).map_err(|e| ScenarioError::new("patch", e.to_string()))?;
+    let mut json = to_value(scenario);
     for (section, changes) in sections {
         let path = format!("patch.{section}");
         match section.as_str() {
@@ -160,8 +159,8 @@ fn shown(v: &Value) -> String {
 fn client_options<T: serde::Serialize>(clients: &[T]) -> Vec<BTreeMap<String, String>> {
     clients
         .iter()
-        .map(|c| match serde_json::to_value(c) {
-            Ok(Value::Object(map)) => map
+        .map(|c| match to_value(c) {
+            Value::Object(map) => map
                 .iter()
                 .filter(|(_, v)| !v.is_null())
                 .map(|(k, v)| (k.clone(), shown(v)))
@@ -258,11 +257,21 @@ pub fn differences(left: &Scenario, right: &Scenario) -> Vec<Difference> {
     out
 }
 
+/// A value as JSON through text: `serde_json::to_value` would compile the
+/// scenario's whole serializer a second time into the download; the text
+/// serializer and the `Value` parser are there anyway.
+pub fn to_value<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_string(v)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null)
+}
+
 /// A value as the header shows it (`None` for absent/null).
 fn json<T: serde::Serialize>(v: &T) -> Option<String> {
-    match serde_json::to_value(v) {
-        Ok(Value::Null) | Err(_) => None,
-        Ok(v) => Some(shown(&v)),
+    match to_value(v) {
+        Value::Null => None,
+        v => Some(shown(&v)),
     }
 }
 
@@ -399,8 +408,7 @@ pub fn report_rows(left: &Report, right: &Report, sites: bool) -> Vec<ReportRow>
 }
 
 /// Both sides of a comparison, their shared parts made equal.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Pair {
     pub left: Scenario,
     pub right: Scenario,

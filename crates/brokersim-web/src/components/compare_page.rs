@@ -451,8 +451,7 @@ fn SideSettings(props: &SideProps) -> Html {
         .iter()
         .filter(|o| kafka || !o.4)
         .map(|&(section, name, kind, choices, _)| {
-            let current = serde_json::to_value(&*draft)
-                .ok()
+            let current = Some(compare::to_value(&*draft))
                 .and_then(|v| v[section].get(0).and_then(|c| c.get(name)).cloned())
                 .map(|v| match v {
                     serde_json::Value::String(s) => s,
