@@ -3,9 +3,10 @@
 // options, and the example course page loading its iframes under its CSP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, URL_BASE, HERE, SHOTS } from './helpers.js';
+import {
+  launch, URL_BASE, SHOTS, englishCatalogue, pageTexts, leftovers, englishPhrases,
+} from './helpers.js';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -20,66 +21,6 @@ async function openAt(query, { wait = '[data-broker="b1"]', locale = 'en-US' } =
   await page.goto(URL_BASE + query);
   if (wait) await page.waitForSelector(wait);
   return { page, errors, context };
-}
-
-/// The English texts of the catalogue (crates/brokersim-web/src/i18n.rs)
-/// whose Chinese differs: `Name => "en", "zh";` and `("en", "zh"),` lines.
-function englishCatalogue() {
-  const src = readFileSync(join(HERE, '../../crates/brokersim-web/src/i18n.rs'), 'utf8');
-  const unq = (s) => JSON.parse(s);
-  const out = [];
-  for (const m of src.matchAll(/^\s*\w+ => ("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*");$/gm)) {
-    if (unq(m[1]) !== unq(m[2])) out.push(unq(m[1]));
-  }
-  for (const m of src.matchAll(/^\s*\(("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*")\),$/gm)) {
-    if (unq(m[1]) !== unq(m[2])) out.push(unq(m[1]));
-  }
-  return out;
-}
-
-/// Every text a user sees or hears in the page: visible text nodes and the
-/// aria-label, title and placeholder attributes (outside scenario data:
-/// the preset's own title and description, code).
-async function pageTexts(page, skipped = '#scenario-title, #scenario-description, .presets, #preset, code, textarea, [hidden]') {
-  return page.evaluate((skipped) => {
-    const skip = (el) => el.closest(skipped);
-    const out = [];
-    const walker = document.createTreeWalker(document.getElementById('app'), NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const el = n.parentElement;
-      const t = n.textContent.trim();
-      if (t && el && !skip(el)) out.push(t);
-    }
-    for (const el of document.querySelectorAll('#app [aria-label], #app [title], #app [placeholder]')) {
-      if (skip(el)) continue;
-      for (const a of ['aria-label', 'title', 'placeholder']) {
-        const v = el.getAttribute(a);
-        if (v) out.push(v.trim());
-      }
-    }
-    return out;
-  }, skipped);
-}
-
-function leftovers(texts, catalogue) {
-  const fragments = new Set();
-  for (const en of catalogue) {
-    for (const part of en.split(/\{\d\}/)) {
-      const p = part.trim().replace(/^[^A-Za-z]+|[^A-Za-z]+$/g, '');
-      // RPO and RTO stay as they are, beside their Chinese.
-      if (/[A-Za-z]{2,}/.test(p) && !['RPO', 'RTO'].includes(p)) fragments.add(p);
-    }
-  }
-  const bad = [];
-  for (const text of texts) {
-    for (const f of fragments) {
-      // Short words must be the whole text (a status word, a label); longer
-      // phrases anywhere in it.
-      const stripped = text.replace(/^[^A-Za-z]+|[^A-Za-z]+$/g, '');
-      if (stripped === f || (f.length >= 12 && text.includes(f))) bad.push(`${JSON.stringify(text)} ~ ${JSON.stringify(f)}`);
-    }
-  }
-  return bad;
 }
 
 test('the Chinese page shows no English text of the catalogue, and the switcher changes language', async () => {
@@ -116,12 +57,6 @@ test('the Chinese page shows no English text of the catalogue, and the switcher 
   await context.close();
 });
 
-/// Runs of three English words in a row (`the site is`), where a Chinese
-/// text keeps at most an option name or value. Option values written with
-/// spaces would need listing here; none are shown today.
-function englishPhrases(texts) {
-  return texts.filter((t) => /(^|[^A-Za-z_.=-])[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}([^A-Za-z_.=-]|$)/.test(t));
-}
 
 test('in Chinese, a disaster-recovery run with its site menu, preset texts and clients has no English phrase', async () => {
   const { page, errors, context } = await openAt('?lang=zh&preset=dr-primary-site-lost', { wait: '[data-site="primary"]' });

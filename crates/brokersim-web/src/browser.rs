@@ -28,6 +28,13 @@ mod imp {
         }
     }
 
+    /// Opens another address (a full page load).
+    pub fn navigate(url: &str) {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().set_href(url);
+        }
+    }
+
     pub fn href() -> String {
         web_sys::window()
             .and_then(|w| w.location().href().ok())
@@ -77,6 +84,7 @@ mod imp {
         String::new()
     }
     pub fn set_fragment(_fragment: &str) {}
+    pub fn navigate(_url: &str) {}
     pub fn href() -> String {
         String::new()
     }

@@ -214,6 +214,33 @@ catalogue! {
     LessonAgain => "↺ Start again", "↺ 重新开始";
     StepOf => " · step {0} of {1}", " · 第 {0} 步，共 {1} 步";
     CloseLessons => "close the lesson list", "关闭课程列表";
+    // Compare mode.
+    CompareButton => "⇆ Compare", "⇆ 对比";
+    CompareButtonTitle => "compare this scenario with a copy whose settings you change, side by side", "把这个场景和一个你修改了设置的副本并排对比";
+    CompareHeading => "Compare", "对比";
+    CompareAria => "compare mode", "对比模式";
+    CompareAcks => "Kafka: acks=1 vs acks=all", "Kafka：acks=1 对比 acks=all";
+    ComparePromote => "RabbitMQ mirrored queue: ha-promote-on-failure always vs when-synced", "RabbitMQ 镜像队列：ha-promote-on-failure 取 always 对比 when-synced";
+    ComparePartition => "RabbitMQ partition: cluster_partition_handling ignore vs pause_minority", "RabbitMQ 网络分区：cluster_partition_handling 取 ignore 对比 pause_minority";
+    ComparePickAria => "ready-made comparison", "现成的对比";
+    CompareCustom => "your own comparison", "你自己的对比";
+    CompareVs => "{0} vs {1}", "{0} 对比 {1}";
+    CompareSame => "same configuration", "配置相同";
+    CompareUnset => "{0} not set (default)", "{0} 未设置（默认值）";
+    CompareSideAria => "side {0}: {1}", "{0} 侧：{1}";
+    CompareOpenSide => "open side {0} alone", "单独打开 {0} 侧";
+    CompareFaultsShared => "Both sides share the seed and the fault schedule. Click a broker or a client (on either side): the fault you pick happens on both sides at the same moment.", "两侧共用同一个随机种子和同一份故障计划。点击任意一侧的 broker 或客户端：你选择的故障会在同一时刻同时发生在两侧。";
+    CompareReportAria => "the two reports side by side", "两份报告并排对比";
+    CompareMeasure => "measure", "指标";
+    CompareDiffers => "(differs)", "（不同）";
+    CompareViolations => "violations", "违反的性质";
+    CompareEditSide => "Settings of side {0}", "{0} 侧的设置";
+    CompareClientOptions => "Options of every producer and consumer", "所有生产者和消费者的选项";
+    CompareApplySide => "Apply to side {0}", "应用到 {0} 侧";
+    CompareShareLabel => "link to this comparison, your actions included ", "本次对比的链接（包括你的操作）";
+    CompareEmbedLabel => "embed code", "嵌入代码";
+    CompareUnknown => "There is no ready-made comparison named \"{0}\" (there are: {1}). Showing {2} instead.", "没有名为“{0}”的现成对比（现有：{1}）。现在显示的是 {2}。";
+    CompareLinkError => "This comparison link could not be opened ({0}). Showing {1} instead.", "无法打开这个对比链接（{0}）。现在显示的是 {1}。";
     // Embedding.
     EmbedCode => "⧉ Copy embed code", "⧉ 复制嵌入代码";
     EmbedHint => "Paste this into your course page (it is on your clipboard if the browser allowed it):", "把它粘贴到你的课程页面中（如果浏览器允许，它已经在剪贴板里了）：";

@@ -9,6 +9,7 @@
 mod api;
 mod browser;
 mod classify;
+mod compare;
 mod components;
 mod hooks;
 mod i18n;
@@ -33,8 +34,15 @@ fn main() {
         let root = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.get_element_by_id("app"));
-        if let Some(root) = root {
-            yew::Renderer::<components::app::App>::with_root(root).render();
+        let compare = url_options::from_page().0.compare.is_some();
+        match root {
+            Some(root) if compare => {
+                yew::Renderer::<components::compare_page::ComparePage>::with_root(root).render();
+            }
+            Some(root) => {
+                yew::Renderer::<components::app::App>::with_root(root).render();
+            }
+            None => {}
         }
     }
 }

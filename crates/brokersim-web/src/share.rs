@@ -16,8 +16,23 @@ const MAX_JSON_BYTES: usize = brokersim::scenario::MAX_INPUT_BYTES;
 
 pub fn encode(scenario: &Scenario) -> String {
     let json = serde_json::to_string(scenario).unwrap_or_default();
-    let packed = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9);
-    format!("{KEY}{}", URL_SAFE_NO_PAD.encode(packed))
+    format!("{KEY}{}", pack(&json))
+}
+
+/// base64url(deflate(text)): the link encoding, also used by compare mode.
+pub fn pack(text: &str) -> String {
+    URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9))
+}
+
+/// The text [`pack`] packed, or why a link's data cannot be read.
+pub fn unpack(data: &str) -> Result<String, ScenarioError> {
+    let bad = |what: &str| ScenarioError::new("", format!("the link is damaged: {what}"));
+    let packed = URL_SAFE_NO_PAD
+        .decode(data.trim_end_matches('='))
+        .map_err(|_| bad("it is not base64url"))?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_JSON_BYTES)
+        .map_err(|_| bad("it does not inflate (or inflates past 1 MiB)"))?;
+    String::from_utf8(json).map_err(|_| bad("it is not UTF-8 text"))
 }
 
 /// Reads a fragment (without its `#`). `Ok(None)`: no scenario in it.
@@ -25,14 +40,7 @@ pub fn decode(fragment: &str) -> Result<Option<Scenario>, ScenarioError> {
     let Some(data) = fragment.strip_prefix(KEY) else {
         return Ok(None);
     };
-    let bad = |what: &str| ScenarioError::new("", format!("the link is damaged: {what}"));
-    let packed = URL_SAFE_NO_PAD
-        .decode(data.trim_end_matches('='))
-        .map_err(|_| bad("it is not base64url"))?;
-    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_JSON_BYTES)
-        .map_err(|_| bad("it does not inflate (or inflates past 1 MiB)"))?;
-    let text = String::from_utf8(json).map_err(|_| bad("it is not UTF-8 text"))?;
-    Scenario::from_json(&text).map(Some)
+    Scenario::from_json(&unpack(data)?).map(Some)
 }
 
 #[cfg(test)]

@@ -72,6 +72,9 @@ pub struct UiState {
     pub notice: Option<Notice>,
     /// The message whose life is shown.
     pub message: Option<u32>,
+    /// Compare mode's right side: it follows `runner` in time and faults
+    /// (`compare::follow`); every action on `runner` moves both.
+    pub twin: Option<Rc<RefCell<Runner>>>,
 }
 
 pub enum Action {
@@ -98,6 +101,11 @@ pub enum Action {
     PartitionApply,
     Notify(Option<Notice>),
     ShowMessage(Option<u32>),
+    /// Compare mode: both sides anew, from time zero.
+    LoadPair(Box<crate::compare::Pair>, Option<Notice>),
+    /// Compare mode: one side's new settings (`true`: the right side), at
+    /// the same moment.
+    LoadSide(bool, Scenario),
 }
 
 impl UiState {
@@ -112,12 +120,18 @@ impl UiState {
             partition: None,
             notice,
             message: None,
+            twin: None,
         }
     }
 
     /// Whether animation frames are needed: playing, or catching up.
     pub fn animating(&self) -> bool {
-        self.playing || self.runner.borrow().busy().is_some()
+        self.playing
+            || self.runner.borrow().busy().is_some()
+            || self
+                .twin
+                .as_ref()
+                .is_some_and(|t| t.borrow().busy().is_some())
     }
 }
 
@@ -127,6 +141,18 @@ impl Reducible for UiState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         next.frame += 1;
+        let twin_budget_ms = if matches!(action, Action::Tick(_)) {
+            FRAME_BUDGET_MS
+        } else {
+            SEEK_BUDGET_MS
+        };
+        // Compare mode plays both sides from the one that is behind.
+        let twin_now = next
+            .twin
+            .as_ref()
+            .map(|t| t.borrow())
+            .filter(|t| !t.is_finished())
+            .map(|t| t.now());
         {
             let mut runner = next.runner.borrow_mut();
             match action {
@@ -137,7 +163,8 @@ impl Reducible for UiState {
                     next.last_wall_ms = Some(wall_ms);
                     let play_to = next.playing.then(|| {
                         let us = (dt_ms * 1_000.0 * 10f64.powf(next.speed_log)).round() as u64;
-                        SimTime(runner.now().as_us() + us.max(1))
+                        let from = twin_now.map_or(runner.now(), |t| t.min(runner.now()));
+                        SimTime(from.as_us() + us.max(1))
                     });
                     let budget = if runner.busy().is_some() {
                         CATCH_UP_BUDGET_MS
@@ -259,6 +286,41 @@ impl Reducible for UiState {
                     next.notice = notice;
                 }
                 Action::ShowMessage(id) => next.message = id,
+                Action::LoadPair(pair, notice) => {
+                    next.playing = false;
+                    next.selected = None;
+                    next.partition = None;
+                    let pair = *pair;
+                    let loaded = runner.replace(pair.left, false).and_then(|()| {
+                        next.twin
+                            .as_ref()
+                            .map_or(Ok(()), |t| t.borrow_mut().replace(pair.right, false))
+                    });
+                    next.notice = match loaded {
+                        Ok(()) => notice,
+                        Err(e) => Some(Notice::from_error("cannot load it", &e)),
+                    };
+                }
+                Action::LoadSide(right, scenario) => {
+                    let loaded = match next.twin.as_ref().filter(|_| right) {
+                        Some(twin) => twin.borrow_mut().replace(scenario, true),
+                        None => runner.replace(scenario, true),
+                    };
+                    if let Err(e) = loaded {
+                        next.notice = Some(Notice::from_error("cannot load it", &e));
+                    }
+                }
+            }
+            if let Some(twin) = next.twin.as_ref() {
+                let followed = crate::compare::follow(
+                    &runner,
+                    &mut twin.borrow_mut(),
+                    twin_budget_ms,
+                    &crate::perf::now_ms,
+                );
+                if let Err(e) = followed {
+                    next.notice = Some(Notice::from_error("right side", &e));
+                }
             }
         }
         Rc::new(next)

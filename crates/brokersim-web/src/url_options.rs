@@ -11,6 +11,7 @@
 //! | `autoplay=1` | start playing at once |
 //! | `t=MS` | start at this virtual time (ms) |
 //! | `speed=X` | play at X times real time (0.01 to 100) |
+//! | `compare=NAME` | compare mode: a ready-made comparison (`compare.rs`), or the fragment's `#c=` pair |
 //!
 //! Parsing is plain Rust (tested natively); a value it cannot read is
 //! ignored, never an error.
@@ -35,6 +36,8 @@ pub struct UrlOptions {
     pub start_ms: Option<u64>,
     /// log10 of the speed.
     pub speed_log: Option<f64>,
+    /// Compare mode: a ready-made comparison's name (any value opens it).
+    pub compare: Option<String>,
 }
 
 fn decode(text: &str) -> String {
@@ -77,6 +80,7 @@ impl UrlOptions {
             autoplay: false,
             start_ms: None,
             speed_log: None,
+            compare: None,
         };
         let mut show = None;
         for pair in query.trim_start_matches('?').split('&') {
@@ -86,6 +90,7 @@ impl UrlOptions {
                 "lang" => o.lang = Some(value),
                 "lesson" => o.lesson = Some(value),
                 "preset" => o.preset = Some(value),
+                "compare" => o.compare = Some(value),
                 "embed" => o.embed = truthy(&value),
                 "autoplay" => o.autoplay = truthy(&value),
                 "t" => o.start_ms = value.trim().parse().ok(),
@@ -216,5 +221,8 @@ mod tests {
         assert!(embed.shows("cluster") && !embed.shows("config"));
         assert_eq!((embed.start_ms, embed.speed_log), (None, None));
         assert_eq!(decode("a%20b+c%zz"), "a b c%zz");
+        assert_eq!(plain.compare, None);
+        let compare = UrlOptions::parse("compare=kafka-acks&embed=1");
+        assert_eq!(compare.compare.as_deref(), Some("kafka-acks"));
     }
 }

@@ -193,6 +193,19 @@ pub fn App(props: &AppProps) -> Html {
         let index_open = index_open.clone();
         Callback::from(move |_: MouseEvent| index_open.set(!*index_open))
     };
+    // Compare mode opens with this scenario on both sides (a page load).
+    let open_compare = {
+        let runner = state.runner.clone();
+        let code = lang.code();
+        Callback::from(move |_: MouseEvent| {
+            let s = runner.borrow().scenario().clone();
+            let pair = crate::compare::Pair {
+                left: s.clone(),
+                right: s,
+            };
+            browser::navigate(&format!("?compare=1&lang={code}#{}", pair.encode()));
+        })
+    };
     let lesson = options
         .lesson
         .as_deref()
@@ -217,6 +230,7 @@ pub fn App(props: &AppProps) -> Html {
                     if !options.embed && owns_address {
                         <button id="lessons" onclick={toggle_index}>{ t(Msg::LessonsButton) }</button>
                         <EmbedCode lesson={options.lesson.clone()} />
+                        <button id="compare" onclick={open_compare} title={t(Msg::CompareButtonTitle)}>{ t(Msg::CompareButton) }</button>
                     }
                     <select id="lang" onchange={on_lang} aria-label={t(Msg::LangLabel)}>{ languages }</select>
                 </span>

@@ -86,6 +86,47 @@ impl Blurb {
     }
 }
 
+/// The settings of the draft's system as table rows: each real option's
+/// name, an input, its default and what it does (compare mode reuses them).
+pub fn settings_rows(draft: &UseStateHandle<Scenario>) -> Html {
+    for_system(&draft.system)
+        .iter()
+        .map(|doc| {
+            let current = draft
+                .settings
+                .get(doc.name)
+                .map(|v| match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .unwrap_or_default();
+            let draft = draft.clone();
+            let name = doc.name;
+            let on = Callback::from(move |e: Event| {
+                let mut s = (*draft).clone();
+                match setting_value(&value(&e)) {
+                    Some(v) => s.settings.insert(name.to_owned(), v),
+                    None => s.settings.remove(name),
+                };
+                draft.set(s);
+            });
+            let list = format!("choices-{}", doc.name);
+            html! {
+                <tr>
+                    <th scope="row"><code>{ doc.name }</code></th>
+                    <td>
+                        <input value={current} onchange={on} list={list.clone()} placeholder={crate::i18n::doc(doc.default)}
+                            aria-label={format!("{} ({} {})", doc.name, t(Msg::DefaultWord), crate::i18n::doc(doc.default))} />
+                        <datalist id={list}>{ for doc.choices.iter().map(|c| html! { <option value={*c} /> }) }</datalist>
+                    </td>
+                    <td class="default">{ crate::i18n::doc(doc.default) }</td>
+                    <td class="explain">{ crate::i18n::doc(doc.explain) }</td>
+                </tr>
+            }
+        })
+        .collect::<Html>()
+}
+
 #[component]
 pub fn ConfigPanel(props: &Props) -> Html {
     let sim = use_sim();
@@ -163,42 +204,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
             <option value={*name} selected={draft.system == *name}>{ format!("{name}: {}", doc(what)) }</option>
         })
         .collect::<Html>();
-    let settings = for_system(&draft.system)
-        .iter()
-        .map(|doc| {
-            let current = draft
-                .settings
-                .get(doc.name)
-                .map(|v| match v {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .unwrap_or_default();
-            let draft = draft.clone();
-            let name = doc.name;
-            let on = Callback::from(move |e: Event| {
-                let mut s = (*draft).clone();
-                match setting_value(&value(&e)) {
-                    Some(v) => s.settings.insert(name.to_owned(), v),
-                    None => s.settings.remove(name),
-                };
-                draft.set(s);
-            });
-            let list = format!("choices-{}", doc.name);
-            html! {
-                <tr>
-                    <th scope="row"><code>{ doc.name }</code></th>
-                    <td>
-                        <input value={current} onchange={on} list={list.clone()} placeholder={crate::i18n::doc(doc.default)}
-                            aria-label={format!("{} ({} {})", doc.name, t(Msg::DefaultWord), crate::i18n::doc(doc.default))} />
-                        <datalist id={list}>{ for doc.choices.iter().map(|c| html! { <option value={*c} /> }) }</datalist>
-                    </td>
-                    <td class="default">{ crate::i18n::doc(doc.default) }</td>
-                    <td class="explain">{ crate::i18n::doc(doc.explain) }</td>
-                </tr>
-            }
-        })
-        .collect::<Html>();
+    let settings = settings_rows(&draft);
 
     let producers = draft
         .producers

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod charts;
 pub mod cluster;
+pub mod compare_page;
 pub mod config_panel;
 pub mod controls;
 pub mod embed;

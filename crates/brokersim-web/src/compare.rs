@@ -1,0 +1,668 @@
+//! Compare mode's plain logic (tested natively): two configurations of the
+//! same run side by side. The left side is a scenario; the right side is
+//! the same scenario with other settings (the real option names of
+//! `settings`, and the producers' and consumers' options such as `acks`).
+//! Both sides always share what makes them *the same run*: the system, the
+//! brokers or sites, the seed, the fault phase's length and the fault
+//! schedule, the user's own actions included.
+//!
+//! - [`READY_MADE`]: the comparisons the README lists, each a preset and a
+//!   settings patch for its right side (`?compare=NAME`).
+//! - [`apply_patch`]: `{"settings": {...}, "producers": {...}, "consumers": {...}}`
+//!   onto a scenario, validated like any scenario.
+//! - [`differences`]: what differs between the two sides, as the one-line
+//!   header above each cluster names it (`acks=1` | `acks=all`).
+//! - [`report_rows`]: the two reports row by row, with the rows that differ.
+//! - [`Pair`]: both sides in a link (`#c=`, share.rs's encoding), checked.
+//! - [`follow`]: the right side's `Runner` kept at the left's time and faults.
+
+use std::collections::BTreeMap;
+
+use brokersim::{Report, Scenario, ScenarioError, SimTime};
+use serde_json::{Map, Value};
+
+use crate::i18n::Msg;
+use crate::runner::{Clock, Runner};
+use crate::share;
+
+/// The fragment key of a shared comparison.
+pub const KEY: &str = "c=";
+
+/// A ready-made comparison: a preset on the left, the same preset with
+/// `patch` on the right.
+pub struct ReadyMade {
+    pub name: &'static str,
+    pub preset: &'static str,
+    pub patch: &'static str,
+    pub title: Msg,
+}
+
+pub const READY_MADE: &[ReadyMade] = &[
+    ReadyMade {
+        name: "kafka-acks",
+        preset: "kafka-acks1-leader-crash",
+        patch: r#"{"producers": {"acks": "all"}}"#,
+        title: Msg::CompareAcks,
+    },
+    ReadyMade {
+        name: "promote-on-failure",
+        preset: "mirrored-unsynced-promotion",
+        patch: r#"{"settings": {"ha-promote-on-failure": "when-synced"}}"#,
+        title: Msg::ComparePromote,
+    },
+    ReadyMade {
+        name: "partition-handling",
+        preset: "partition-ignore",
+        patch: r#"{"settings": {"cluster_partition_handling": "pause_minority"}}"#,
+        title: Msg::ComparePartition,
+    },
+];
+
+pub fn ready_made(name: &str) -> Option<&'static ReadyMade> {
+    READY_MADE.iter().find(|r| r.name == name)
+}
+
+/// The names of the ready-made comparisons, for messages: `a, b, c`.
+pub fn ready_made_names() -> String {
+    READY_MADE
+        .iter()
+        .map(|r| r.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl ReadyMade {
+    /// Its two sides (the presets and patches are tested).
+    pub fn pair(&self) -> Result<Pair, ScenarioError> {
+        let left = brokersim::presets::get(self.preset)
+            .ok_or_else(|| ScenarioError::new("compare", format!("no preset {}", self.preset)))?
+            .scenario();
+        let patch: Value = serde_json::from_str(self.patch)
+            .map_err(|e| ScenarioError::new("compare", e.to_string()))?;
+        let right = apply_patch(&left, &patch)?;
+        Pair::new(left, right)
+    }
+}
+
+/// Merges `changes` (an object) into `target` (an object); `null` removes.
+fn merge(target: &mut Value, changes: &Value, path: &str) -> Result<(), ScenarioError> {
+    let Some(changes) = changes.as_object() else {
+        return Err(ScenarioError::new(
+            path,
+            "expected an object of option names",
+        ));
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    let Some(target) = target.as_object_mut() else {
+        return Ok(());
+    };
+    for (key, value) in changes {
+        if value.is_null() {
+            target.remove(key);
+        } else {
+            target.insert(key.clone(), value.clone());
+        }
+    }
+    Ok(())
+}
+
+/// The scenario with `patch` applied: `settings` merged into the settings,
+/// `producers` and `consumers` merged into every producer and consumer.
+/// Anything else cannot differ between the sides of a comparison.
+pub fn apply_patch(scenario: &Scenario, patch: &Value) -> Result<Scenario, ScenarioError> {
+    let Some(sections) = patch.as_object() else {
+        return Err(ScenarioError::new("patch", "expected an object"));
+    };
+    let mut json = to_value(scenario);
+    for (section, changes) in sections {
+        let path = format!("patch.{section}");
+        match section.as_str() {
+            "settings" => merge(&mut json["settings"], changes, &path)?,
+            "producers" | "consumers" => {
+                if let Some(clients) = json[section.as_str()].as_array_mut() {
+                    for client in clients {
+                        merge(client, changes, &path)?;
+                    }
+                }
+            }
+            _ => {
+                return Err(ScenarioError::new(
+                    path,
+                    "only settings, producers and consumers can differ between the sides",
+                ));
+            }
+        }
+    }
+    Scenario::from_json(&json.to_string())
+}
+
+/// One option that differs between the sides: its name and each side's
+/// value (`None`: not set, the default applies).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    pub name: String,
+    pub left: Option<String>,
+    pub right: Option<String>,
+}
+
+fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A client list's options as `name → value` per client, from serde so a
+/// field the core adds later is compared too.
+fn client_options<T: serde::Serialize>(clients: &[T]) -> Vec<BTreeMap<String, String>> {
+    clients
+        .iter()
+        .map(|c| match to_value(c) {
+            Value::Object(map) => map
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), shown(v)))
+                .collect(),
+            _ => BTreeMap::new(),
+        })
+        .collect()
+}
+
+/// Differences among clients: `acks` when every client on each side agrees
+/// (a patch sets all of them alike), else `p1.acks`, `p2.acks` ….
+fn client_differences(
+    prefix: char,
+    left: &[BTreeMap<String, String>],
+    right: &[BTreeMap<String, String>],
+    out: &mut Vec<Difference>,
+) {
+    let mut names: Vec<&String> = left.iter().chain(right).flat_map(|c| c.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let l: Vec<Option<&String>> = left.iter().map(|c| c.get(name)).collect();
+        let r: Vec<Option<&String>> = right.iter().map(|c| c.get(name)).collect();
+        if l == r {
+            continue;
+        }
+        let uniform = |v: &[Option<&String>]| v.windows(2).all(|w| w[0] == w[1]);
+        if left.len() == right.len() && uniform(&l) && uniform(&r) {
+            out.push(Difference {
+                name: name.clone(),
+                left: l.first().copied().flatten().cloned(),
+                right: r.first().copied().flatten().cloned(),
+            });
+            continue;
+        }
+        for i in 0..l.len().max(r.len()) {
+            let (a, b) = (l.get(i).copied().flatten(), r.get(i).copied().flatten());
+            if a != b {
+                out.push(Difference {
+                    name: format!("{prefix}{}.{name}", i + 1),
+                    left: a.cloned(),
+                    right: b.cloned(),
+                });
+            }
+        }
+    }
+}
+
+/// What differs between two scenarios' configurations (not their title,
+/// seed, length or faults, which a comparison shares).
+pub fn differences(left: &Scenario, right: &Scenario) -> Vec<Difference> {
+    let mut out = Vec::new();
+    let mut top = |name: &str, l: Option<String>, r: Option<String>| {
+        if l != r {
+            out.push(Difference {
+                name: name.to_owned(),
+                left: l,
+                right: r,
+            });
+        }
+    };
+    top(
+        "system",
+        Some(left.system.clone()),
+        Some(right.system.clone()),
+    );
+    top("brokers", json(&left.brokers), json(&right.brokers));
+    top("sites", json(&left.sites), json(&right.sites));
+    top("heartbeat", json(&left.heartbeat), json(&right.heartbeat));
+    top("network", json(&left.network), json(&right.network));
+    let mut names: Vec<&String> = left.settings.keys().chain(right.settings.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let (l, r) = (left.settings.get(name), right.settings.get(name));
+        if l != r {
+            out.push(Difference {
+                name: name.clone(),
+                left: l.map(shown),
+                right: r.map(shown),
+            });
+        }
+    }
+    let (lp, rp) = (
+        client_options(&left.producers),
+        client_options(&right.producers),
+    );
+    client_differences('p', &lp, &rp, &mut out);
+    let (lc, rc) = (
+        client_options(&left.consumers),
+        client_options(&right.consumers),
+    );
+    client_differences('c', &lc, &rc, &mut out);
+    out
+}
+
+/// A value as JSON through text: `serde_json::to_value` would compile the
+/// scenario's whole serializer a second time into the download; the text
+/// serializer and the `Value` parser are there anyway.
+pub fn to_value<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_string(v)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// A value as the header shows it (`None` for absent/null).
+fn json<T: serde::Serialize>(v: &T) -> Option<String> {
+    match to_value(v) {
+        Value::Null => None,
+        v => Some(shown(&v)),
+    }
+}
+
+/// One row of the side-by-side report: the report's own field name, its
+/// label, each side's raw value (what `brokersim run --json` prints) and
+/// whether they differ.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportRow {
+    pub key: &'static str,
+    pub label: Msg,
+    pub left: String,
+    pub right: String,
+    /// A larger value is worse (lost, duplicated, unavailable …).
+    pub worse_when_more: bool,
+}
+
+impl ReportRow {
+    pub fn differs(&self) -> bool {
+        self.left != self.right
+    }
+}
+
+/// The two reports as rows (RTO and RPO only for runs with sites).
+pub fn report_rows(left: &Report, right: &Report, sites: bool) -> Vec<ReportRow> {
+    let list = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+    let opt = |v: Option<u64>| v.map_or_else(String::new, |v| v.to_string());
+    let mut rows = Vec::new();
+    let mut row = |key, label, l: String, r: String, worse_when_more| {
+        rows.push(ReportRow {
+            key,
+            label,
+            left: l,
+            right: r,
+            worse_when_more,
+        });
+    };
+    let n = |v: u64| v.to_string();
+    row(
+        "published",
+        Msg::Published,
+        n(left.published),
+        n(right.published),
+        false,
+    );
+    row(
+        "confirmed",
+        Msg::Confirmed,
+        n(left.confirmed),
+        n(right.confirmed),
+        false,
+    );
+    row(
+        "rejected",
+        Msg::Rejected,
+        n(left.rejected),
+        n(right.rejected),
+        true,
+    );
+    row(
+        "indeterminate",
+        Msg::Indeterminate,
+        n(left.indeterminate),
+        n(right.indeterminate),
+        true,
+    );
+    row(
+        "delivered",
+        Msg::Delivered,
+        n(left.delivered),
+        n(right.delivered),
+        false,
+    );
+    row(
+        "redelivered",
+        Msg::Redelivered,
+        n(left.redelivered),
+        n(right.redelivered),
+        false,
+    );
+    row(
+        "duplicated",
+        Msg::Duplicated,
+        n(left.duplicated),
+        n(right.duplicated),
+        true,
+    );
+    row("lost", Msg::Lost, n(left.lost), n(right.lost), true);
+    row(
+        "unavailable_ms",
+        Msg::Unavailable,
+        n(left.unavailable_ms),
+        n(right.unavailable_ms),
+        true,
+    );
+    row(
+        "failovers",
+        Msg::Failovers,
+        n(left.failovers),
+        n(right.failovers),
+        false,
+    );
+    row(
+        "detection_ms",
+        Msg::Detection,
+        list(&left.detection_ms),
+        list(&right.detection_ms),
+        false,
+    );
+    if sites {
+        row(
+            "rto_ms",
+            Msg::Rto,
+            opt(left.rto_ms),
+            opt(right.rto_ms),
+            true,
+        );
+        row(
+            "rpo_messages",
+            Msg::Rpo,
+            opt(left.rpo_messages),
+            opt(right.rpo_messages),
+            true,
+        );
+    }
+    let v = |r: &Report| r.violations.len() as u64;
+    row(
+        "violations",
+        Msg::CompareViolations,
+        n(v(left)),
+        n(v(right)),
+        true,
+    );
+    rows
+}
+
+/// Both sides of a comparison, their shared parts made equal.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Pair {
+    pub left: Scenario,
+    pub right: Scenario,
+}
+
+impl Pair {
+    /// Checks that the sides can share one fault schedule (same system, same
+    /// brokers or sites) and gives the right side the left's seed, length
+    /// and faults.
+    pub fn new(left: Scenario, mut right: Scenario) -> Result<Pair, ScenarioError> {
+        let same = left.system == right.system
+            && left.brokers == right.brokers
+            && left.sites == right.sites;
+        if !same {
+            return Err(ScenarioError::new(
+                "right.system",
+                "both sides must run the same system on the same brokers (or sites); only settings and client options can differ",
+            ));
+        }
+        right.title = left.title.clone();
+        right.description = left.description.clone();
+        share_run(&left, &mut right);
+        Scenario::from_json(&serde_json::to_string(&right).unwrap_or_default())
+            .map_err(|e| ScenarioError::new(format!("right.{}", e.path), e.message))?;
+        Ok(Pair { left, right })
+    }
+
+    /// The link fragment (without `#`): `c=` + base64url(deflate(JSON)).
+    pub fn encode(&self) -> String {
+        format!(
+            "{KEY}{}",
+            share::pack(&serde_json::to_string(self).unwrap_or_default())
+        )
+    }
+
+    /// Reads a fragment. `Ok(None)`: no comparison in it.
+    pub fn decode(fragment: &str) -> Result<Option<Pair>, ScenarioError> {
+        let Some(data) = fragment.strip_prefix(KEY) else {
+            return Ok(None);
+        };
+        let text = share::unpack(data)?;
+        let value: Value = serde_json::from_str(&text)
+            .map_err(|e| ScenarioError::new("", format!("not JSON: {e}")))?;
+        let side = |name: &str| -> Result<Scenario, ScenarioError> {
+            let v = value.get(name).ok_or_else(|| {
+                ScenarioError::new(
+                    name,
+                    "missing: a comparison has a left and a right scenario",
+                )
+            })?;
+            Scenario::from_json(&v.to_string())
+                .map_err(|e| ScenarioError::new(format!("{name}.{}", e.path), e.message))
+        };
+        Pair::new(side("left")?, side("right")?).map(Some)
+    }
+}
+
+/// Gives `right` what the sides share: the seed, the fault phase, the faults.
+fn share_run(left: &Scenario, right: &mut Scenario) {
+    right.seed = left.seed;
+    right.duration_ms = left.duration_ms;
+    right.faults = left.faults.clone();
+}
+
+/// Far beyond any run's end: "run to the end".
+const THE_END: SimTime = SimTime(u64::MAX / 4);
+
+/// Keeps the right side (`twin`) with the left (`leader`): the same seed,
+/// length and faults (a fault the user added on the left is added on the
+/// right too), and the same virtual time; once the left has finished, the
+/// right runs to its own end. Works at most `budget_ms` of wall time.
+pub fn follow(
+    leader: &Runner,
+    twin: &mut Runner,
+    budget_ms: f64,
+    clock: Clock,
+) -> Result<(), ScenarioError> {
+    let (l, r) = (leader.scenario(), twin.scenario());
+    if l.seed != r.seed || l.duration_ms != r.duration_ms || l.faults != r.faults {
+        let mut scenario = r.clone();
+        share_run(l, &mut scenario);
+        twin.replace(scenario, true)?;
+    }
+    let target = match leader.busy() {
+        Some(t) => t,
+        None if leader.is_finished() => THE_END,
+        None => leader.now(),
+    };
+    let done = twin.is_finished() && target >= twin.now();
+    if twin.now() != target && twin.busy() != Some(target) && !done {
+        twin.seek(target);
+    }
+    twin.work(None, budget_ms, clock);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_clock() -> f64 {
+        0.0
+    }
+
+    fn preset(name: &str) -> Scenario {
+        brokersim::presets::get(name).unwrap().scenario()
+    }
+
+    #[test]
+    fn every_ready_made_comparison_builds_and_differs_in_what_it_names() {
+        for r in READY_MADE {
+            let pair = r.pair().unwrap_or_else(|e| panic!("{}: {e}", r.name));
+            let diff = differences(&pair.left, &pair.right);
+            assert_eq!(diff.len(), 1, "{}: {diff:?}", r.name);
+            assert!(r.patch.contains(&diff[0].name), "{}: {diff:?}", r.name);
+            assert_eq!(pair.left.faults, pair.right.faults);
+        }
+        let acks = differences(&ready_made("kafka-acks").unwrap().pair().unwrap().left, &{
+            ready_made("kafka-acks").unwrap().pair().unwrap().right
+        });
+        assert_eq!(
+            acks,
+            vec![Difference {
+                name: "acks".into(),
+                left: Some("1".into()),
+                right: Some("all".into())
+            }]
+        );
+    }
+
+    #[test]
+    fn a_patch_sets_every_client_removes_with_null_and_refuses_the_rest() {
+        let base = preset("partition-ignore");
+        let patch = serde_json::json!({
+            "settings": {"net_ticktime": null, "ha-sync-mode": "automatic"},
+            "producers": {"retries": 7},
+        });
+        let s = apply_patch(&base, &patch).unwrap();
+        assert!(!s.settings.contains_key("net_ticktime"));
+        assert_eq!(s.settings["ha-sync-mode"], "automatic");
+        assert!(s.producers.iter().all(|p| p.retries == Some(7)));
+        assert_eq!(s.faults, base.faults);
+        let diff = differences(&base, &s);
+        let names: Vec<&str> = diff.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["ha-sync-mode", "net_ticktime", "retries"]);
+        assert_eq!(diff[1].right, None);
+
+        let err = apply_patch(&base, &serde_json::json!({"faults": []})).unwrap_err();
+        assert_eq!(err.path, "patch.faults");
+        let err =
+            apply_patch(&base, &serde_json::json!({"producers": {"acks": "all"}})).unwrap_err();
+        assert!(err.path.contains("acks"), "{err}");
+    }
+
+    #[test]
+    fn clients_that_differ_one_by_one_are_named_one_by_one() {
+        let base = preset("partition-ignore");
+        let mut other = base.clone();
+        other.producers[1].retries = Some(0);
+        let diff = differences(&base, &other);
+        assert_eq!(diff.len(), 1);
+        assert_eq!(diff[0].name, "p2.retries");
+    }
+
+    #[test]
+    fn the_report_rows_mark_exactly_what_differs() {
+        let pair = ready_made("kafka-acks").unwrap().pair().unwrap();
+        let l = brokersim::Sim::new(pair.left.clone()).unwrap().run_to_end();
+        let r = brokersim::Sim::new(pair.right.clone())
+            .unwrap()
+            .run_to_end();
+        let rows = report_rows(&l, &r, false);
+        let lost = rows.iter().find(|r| r.key == "lost").unwrap();
+        assert!(lost.differs() && lost.left != "0" && lost.right == "0");
+        assert!(
+            !rows
+                .iter()
+                .find(|r| r.key == "published")
+                .unwrap()
+                .differs()
+        );
+        assert!(!rows.iter().any(|r| r.key == "rto_ms"));
+        let same = report_rows(&l, &l, true);
+        assert!(same.iter().all(|r| !r.differs()));
+        assert!(same.iter().any(|r| r.key == "rpo_messages"));
+    }
+
+    #[test]
+    fn a_comparison_round_trips_through_a_link_and_bad_links_say_why() {
+        for r in READY_MADE {
+            let pair = r.pair().unwrap();
+            let link = pair.encode();
+            assert!(link.len() < 2_500, "{}: {} chars", r.name, link.len());
+            assert_eq!(Pair::decode(&link).unwrap(), Some(pair));
+        }
+        assert_eq!(Pair::decode("s=abc").unwrap(), None);
+        assert!(
+            Pair::decode("c=!!")
+                .unwrap_err()
+                .message
+                .contains("base64url")
+        );
+        let pack = |v: Value| format!("{KEY}{}", share::pack(&v.to_string()));
+        let left = serde_json::to_value(preset("kafka-acks1-leader-crash")).unwrap();
+        let err = Pair::decode(&pack(serde_json::json!({ "left": left }))).unwrap_err();
+        assert_eq!(err.path, "right");
+        let other = serde_json::to_value(preset("partition-ignore")).unwrap();
+        let err =
+            Pair::decode(&pack(serde_json::json!({ "left": left, "right": other }))).unwrap_err();
+        assert_eq!(err.path, "right.system");
+        let mut bad = left.clone();
+        bad["producers"][0]["acks"] = "2".into();
+        let err =
+            Pair::decode(&pack(serde_json::json!({ "left": left, "right": bad }))).unwrap_err();
+        assert!(err.path.starts_with("right.producers[0]"), "{err}");
+    }
+
+    #[test]
+    fn the_right_side_follows_the_left_in_time_and_faults_and_reports_like_the_core() {
+        let pair = ready_made("promote-on-failure").unwrap().pair().unwrap();
+        let mut left = Runner::new(pair.left.clone()).unwrap();
+        let mut right = Runner::new(pair.right.clone()).unwrap();
+        let settle = |left: &mut Runner, right: &mut Runner| {
+            while !left.work(None, 1e9, &no_clock) {}
+            loop {
+                follow(left, right, 1e9, &no_clock).unwrap();
+                if right.busy().is_none() {
+                    break;
+                }
+            }
+        };
+        left.seek(SimTime::from_ms(25_000));
+        settle(&mut left, &mut right);
+        assert_eq!(right.now(), SimTime::from_ms(25_000));
+        left.inject(brokersim::scenario::FaultSpec {
+            restart: Some("b1".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        settle(&mut left, &mut right);
+        assert_eq!(right.scenario().faults, left.scenario().faults);
+        assert_eq!(right.now(), SimTime::from_ms(25_000));
+        left.seek(SimTime::from_ms(3_000));
+        settle(&mut left, &mut right);
+        assert_eq!(right.now(), SimTime::from_ms(3_000));
+        left.seek(THE_END);
+        settle(&mut left, &mut right);
+        assert!(left.is_finished() && right.is_finished());
+        for side in [&left, &right] {
+            let direct = brokersim::Sim::new(side.scenario().clone())
+                .unwrap()
+                .run_to_end();
+            assert_eq!(side.report(), direct);
+        }
+        assert_ne!(left.report().lost, right.report().lost);
+    }
+}

@@ -1,0 +1,552 @@
+//! Compare mode (`?compare=NAME`, or a shared `#c=` pair): two
+//! configurations of the same run side by side. One reducer drives both:
+//! the left side is the page's usual runner, the right side its `twin`,
+//! which follows it in time and faults (`compare::follow`). The time
+//! controls, the fault menu and the keyboard are the normal page's; each
+//! cluster view is the normal one under its own side's context. Below: the
+//! two reports as one table with the rows that differ marked, each side's
+//! settings (the configuration panel's rows), and the link.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use brokersim::Scenario;
+use yew::prelude::*;
+
+use crate::compare::{self, Difference, Pair, READY_MADE, ReadyMade};
+use crate::components::cluster::Cluster;
+use crate::components::config_panel::settings_rows;
+use crate::components::controls::Controls;
+use crate::components::fault_menu::FaultMenu;
+use crate::components::notice::NoticeBar;
+use crate::hooks::{use_animation_frames, use_keyboard};
+use crate::i18n::{self, Lang, Msg, t, tf};
+use crate::runner::Runner;
+use crate::state::{Action, Notice, SimHandle, UiState, use_sim};
+use crate::url_options::{self, UrlOptions};
+use crate::{browser, share};
+
+const SIDES: [&str; 2] = ["A", "B"];
+
+/// The pair the address asks for, the ready-made comparison it names (if
+/// any) and a notice when something in it could not be used.
+fn initial_pair(options: &UrlOptions) -> (Pair, Option<&'static ReadyMade>, Option<Notice>) {
+    let name = options.compare.clone().unwrap_or_default();
+    let named = compare::ready_made(&name);
+    let fallback = named.unwrap_or(&READY_MADE[0]);
+    let built = |r: &'static ReadyMade| {
+        r.pair().unwrap_or_else(|_| {
+            let s = crate::components::app::default_scenario();
+            Pair {
+                left: s.clone(),
+                right: s,
+            }
+        })
+    };
+    match Pair::decode(&browser::fragment()) {
+        Ok(Some(pair)) => (pair, named, None),
+        Err(e) => (
+            built(fallback),
+            Some(fallback),
+            Some(Notice::Error(tf(
+                Msg::CompareLinkError,
+                &[&e, &fallback.name],
+            ))),
+        ),
+        Ok(None) => {
+            let unknown = named.is_none() && !matches!(name.as_str(), "" | "1");
+            let notice = unknown.then(|| {
+                Notice::Error(tf(
+                    Msg::CompareUnknown,
+                    &[&name, &compare::ready_made_names(), &fallback.name],
+                ))
+            });
+            (built(fallback), Some(fallback), notice)
+        }
+    }
+}
+
+fn initial_state(options: &UrlOptions) -> (UiState, Option<&'static ReadyMade>) {
+    let (pair, named, notice) = initial_pair(options);
+    let runners = Runner::new(pair.left).and_then(|l| Ok((l, Runner::new(pair.right)?)));
+    let (left, right, notice) = match runners {
+        Ok((l, r)) => (l, r, notice),
+        Err(e) => {
+            let s = crate::components::app::default_scenario();
+            let l = Runner::new(s.clone()).expect("the default preset is valid");
+            let r = Runner::new(s).expect("the default preset is valid");
+            (l, r, Some(Notice::Error(tf(Msg::LinkError, &[&e]))))
+        }
+    };
+    let mut state = UiState::new(left, notice);
+    state.twin = Some(Rc::new(RefCell::new(right)));
+    if let Some(log) = options.speed_log {
+        state.speed_log = log;
+    }
+    (state, named)
+}
+
+/// `name=value`, or that it is not set.
+fn shown(name: &str, value: &Option<String>) -> String {
+    match value {
+        Some(v) => format!("{name}={v}"),
+        None => tf(Msg::CompareUnset, &[&name]),
+    }
+}
+
+/// One side's one-line header: the options in which it differs.
+fn side_line(diff: &[Difference], right: bool) -> String {
+    if diff.is_empty() {
+        return t(Msg::CompareSame).to_owned();
+    }
+    diff.iter()
+        .map(|d| shown(&d.name, if right { &d.right } else { &d.left }))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[component]
+pub fn ComparePage() -> Html {
+    let page = use_memo((), |_| url_options::from_page());
+    let options = page.0.clone();
+    let lang = use_state(|| i18n::initial_lang(options.lang.as_deref(), page.1.as_deref()));
+    i18n::set_lang(*lang);
+    let first = use_memo((), |_| initial_state(&options));
+    let state = use_reducer(|| first.0.clone());
+    let picked = use_state(|| first.1.map(|r| r.name));
+    let twin = state.twin.clone().expect("compare mode has a right side");
+    let left = use_memo((), {
+        let runner = state.runner.clone();
+        let dispatch = state.dispatcher();
+        move |_| SimHandle { runner, dispatch }
+    });
+    let right = use_memo((), {
+        let runner = twin.clone();
+        let dispatch = state.dispatcher();
+        move |_| SimHandle { runner, dispatch }
+    });
+    use_animation_frames(state.animating(), state.dispatcher());
+    use_keyboard(state.dispatcher());
+
+    let generations = (
+        state.runner.borrow().generation(),
+        twin.borrow().generation(),
+    );
+    let pair = use_memo(generations, {
+        let (l, r) = (state.runner.clone(), twin.clone());
+        move |_| Pair {
+            left: l.borrow().scenario().clone(),
+            right: r.borrow().scenario().clone(),
+        }
+    });
+    let diff = use_memo(generations, {
+        let pair = pair.clone();
+        move |_| compare::differences(&pair.left, &pair.right)
+    });
+    use_effect_with(generations, {
+        let pair = pair.clone();
+        move |_| browser::set_fragment(&pair.encode())
+    });
+    use_effect_with((), {
+        let d = state.dispatcher();
+        let options = options.clone();
+        move |_| {
+            if let Some(ms) = options.start_ms {
+                d.dispatch(Action::Seek(brokersim::SimTime::from_ms(ms)));
+            }
+            if options.autoplay {
+                d.dispatch(Action::Play(true));
+            }
+        }
+    });
+
+    let on_lang = {
+        let lang = lang.clone();
+        Callback::from(move |e: Event| {
+            let value = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
+            if let Some(l) = Lang::parse(&value) {
+                url_options::set_query("lang", Some(l.code()));
+                lang.set(l);
+            }
+        })
+    };
+    let languages = Lang::ALL
+        .iter()
+        .map(|l| html! { <option value={l.code()} selected={*l == *lang}>{ l.native_name() }</option> })
+        .collect::<Html>();
+    let on_pick = {
+        let d = state.dispatcher();
+        let picked = picked.clone();
+        Callback::from(move |e: Event| {
+            let name = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
+            if let Some(r) = compare::ready_made(&name) {
+                match r.pair() {
+                    Ok(pair) => d.dispatch(Action::LoadPair(Box::new(pair), None)),
+                    Err(e) => d.dispatch(Action::Notify(Some(Notice::Error(e.to_string())))),
+                }
+                url_options::set_query("compare", Some(r.name));
+                picked.set(Some(r.name));
+            }
+        })
+    };
+    let choices = READY_MADE
+        .iter()
+        .map(|r| {
+            html! {
+                <option value={r.name} selected={*picked == Some(r.name)}>{ t(r.title) }</option>
+            }
+        })
+        .collect::<Html>();
+
+    let lines = [side_line(&diff, false), side_line(&diff, true)];
+    let title = tf(Msg::CompareVs, &[&lines[0], &lines[1]]);
+    let show = |panel: &str| options.shows(panel);
+    let side = |i: usize, handle: &SimHandle| {
+        let id = ["side-left", "side-right"][i];
+        html! {
+            <section class="compare-side" id={id}
+                aria-label={tf(Msg::CompareSideAria, &[&SIDES[i], &lines[i]])}>
+                <h2 class="side-head"><span class="side-letter">{ SIDES[i] }</span>
+                    <span class="side-diff">{ lines[i].clone() }</span></h2>
+                <ContextProvider<SimHandle> context={handle.clone()}>
+                    <div class="stage">
+                        <Cluster frame={state.frame} selected={state.selected.clone()}
+                            partition={state.partition.clone()} />
+                    </div>
+                </ContextProvider<SimHandle>>
+            </section>
+        }
+    };
+    let slow = |offset: u64| {
+        if state.playing {
+            (state.frame + offset) / 6
+        } else {
+            state.frame
+        }
+    };
+    let settings = |i: usize, handle: &SimHandle| {
+        html! {
+            <ContextProvider<SimHandle> context={handle.clone()}>
+                <SideSettings right={i == 1} generation={[generations.0, generations.1][i]} />
+            </ContextProvider<SimHandle>>
+        }
+    };
+    let leave = |scenario: &Scenario| format!("?lang={}#{}", lang.code(), share::encode(scenario));
+
+    html! {
+        <ContextProvider<SimHandle> context={(*left).clone()}>
+        <div class={classes!("page", "compare-page", options.embed.then_some("embed"))} lang={lang.code()}
+            aria-label={t(Msg::CompareAria)}>
+            <header class="top">
+                if !options.embed {
+                    <h1>{ "brokersim" }</h1>
+                    <span class="mode">{ t(Msg::CompareHeading) }</span>
+                }
+                <span class="compare-title" id="compare-title">{ title }</span>
+                <span class="header-tools">
+                    if !options.embed {
+                        <select id="compare-pick" onchange={on_pick} aria-label={t(Msg::ComparePickAria)}>
+                            <option value="" selected={picked.is_none()} disabled=true>{ t(Msg::CompareCustom) }</option>
+                            { choices }
+                        </select>
+                        <a id="leave-compare" href={leave(&pair.left)}>{ tf(Msg::CompareOpenSide, &[&SIDES[0]]) }</a>
+                        <a id="open-right" href={leave(&pair.right)}>{ tf(Msg::CompareOpenSide, &[&SIDES[1]]) }</a>
+                    }
+                    <select id="lang" onchange={on_lang} aria-label={t(Msg::LangLabel)}>{ languages }</select>
+                </span>
+            </header>
+            <span class="scenario-title" id="scenario-title">{ pair.left.title_in(*lang).to_owned() }</span>
+            <div key={lang.code()} class="panels">
+            <NoticeBar notice={state.notice.clone()} />
+            if show("controls") {
+                <Controls frame={state.frame} playing={state.playing} speed_log={state.speed_log} />
+            }
+            if show("cluster") {
+                <div class="compare-sides">
+                    { side(0, &left) }
+                    { side(1, &right) }
+                </div>
+                <section class="stage compare-faults">
+                    <p class="hint">{ t(Msg::CompareFaultsShared) }</p>
+                    <FaultMenu frame={slow(1)} selected={state.selected.clone()}
+                        partition={state.partition.clone()} />
+                </section>
+            }
+            if show("numbers") {
+                <CompareReport left={(*left).clone()} right={(*right).clone()} frame={slow(2)}
+                    heads={lines.clone()} />
+            }
+            if show("config") {
+                <section class="lower">
+                    { settings(0, &left) }
+                    { settings(1, &right) }
+                </section>
+            }
+            if show("share") {
+                <CompareShare encoded={pair.encode()} name={(*picked).unwrap_or("1")} lang={lang.code()} />
+            }
+            </div>
+        </div>
+        </ContextProvider<SimHandle>>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ReportProps {
+    left: SimHandle,
+    right: SimHandle,
+    frame: u64,
+    heads: [String; 2],
+}
+
+/// A report value as the table shows it (the raw value is in `data-raw`).
+fn display(key: &str, raw: &str) -> String {
+    let seconds = |ms: &str| {
+        ms.parse::<u64>().map_or_else(
+            |_| "—".to_owned(),
+            |v| tf(Msg::SecondsValue, &[&format!("{:.1}", v as f64 / 1000.0)]),
+        )
+    };
+    match key {
+        _ if raw.is_empty() => "—".to_owned(),
+        "unavailable_ms" | "rto_ms" => seconds(raw),
+        "detection_ms" => raw.split(',').map(seconds).collect::<Vec<_>>().join(", "),
+        _ => raw.to_owned(),
+    }
+}
+
+/// The two reports, one row per number; the rows that differ are marked
+/// (bold, ≠ and a spoken "differs"), and on a row where more is worse the
+/// worse side is flagged too.
+#[component]
+fn CompareReport(props: &ReportProps) -> Html {
+    let (l, r) = (props.left.runner.borrow(), props.right.runner.borrow());
+    let sites = l.scenario().sites.is_some();
+    let finished = l.is_finished() && r.is_finished();
+    let rows = compare::report_rows(&l.report(), &r.report(), sites);
+    let hashes = [l.report().trace_hash, r.report().trace_hash];
+    let body = rows
+        .iter()
+        .map(|row| {
+            let differs = row.differs();
+            let worse = |mine: &str, other: &str| {
+                differs
+                    && row.worse_when_more
+                    && mine.parse::<u64>().unwrap_or(0) > other.parse::<u64>().unwrap_or(0)
+            };
+            let cell = |side: &str, mine: &str, other: &str| {
+                html! {
+                    <td data-side={side.to_owned()} data-raw={mine.to_owned()}
+                        class={classes!(worse(mine, other).then_some("bad"))}>{ display(row.key, mine) }</td>
+                }
+            };
+            html! {
+                <tr class={classes!(differs.then_some("differs"))} data-row={row.key}>
+                    <th scope="row">
+                        if differs { <span class="diff-mark" aria-hidden="true">{ "≠ " }</span> }
+                        { t(row.label) }
+                        if differs { <span class="sr-only">{ t(Msg::CompareDiffers) }</span> }
+                    </th>
+                    { cell("left", &row.left, &row.right) }
+                    { cell("right", &row.right, &row.left) }
+                </tr>
+            }
+        })
+        .collect::<Html>();
+    let head = |i: usize| {
+        html! { <th scope="col"><span class="side-letter">{ SIDES[i] }</span>{ props.heads[i].clone() }</th> }
+    };
+    html! {
+        <section class="panel compare-report" aria-label={t(Msg::CompareReportAria)}>
+            <h2>{ if finished { t(Msg::ReportFinal) } else { t(Msg::ReportSoFar) } }</h2>
+            <table id="compare-report">
+                <thead><tr><th scope="col">{ t(Msg::CompareMeasure) }</th>{ head(0) }{ head(1) }</tr></thead>
+                <tbody>{ body }</tbody>
+            </table>
+            <p class="hash">{ t(Msg::TraceHash) }
+                <code data-hash="left">{ hashes[0].clone() }</code>{ " | " }
+                <code data-hash="right">{ hashes[1].clone() }</code></p>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SideProps {
+    right: bool,
+    generation: u32,
+}
+
+/// How a client option is typed in: a word (`acks` is the string "1") or
+/// a number/boolean.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Word,
+    Json,
+}
+
+/// The producers' and consumers' options a side may change (for all of
+/// them at once, as a settings patch), with their choices; `true`: Kafka's.
+const CLIENT_OPTIONS: [(&str, &str, Kind, &[&str], bool); 6] = [
+    ("producers", "acks", Kind::Word, &["0", "1", "all"], true),
+    (
+        "producers",
+        "idempotent",
+        Kind::Json,
+        &["true", "false"],
+        true,
+    ),
+    ("producers", "retries", Kind::Json, &["0", "3", "10"], false),
+    (
+        "producers",
+        "persistent",
+        Kind::Json,
+        &["true", "false"],
+        false,
+    ),
+    ("consumers", "ack", Kind::Word, &["manual", "auto"], false),
+    (
+        "consumers",
+        "prefetch",
+        Kind::Json,
+        &["1", "10", "100"],
+        false,
+    ),
+];
+
+/// One side's settings: the configuration panel's settings rows and the
+/// clients' options, applied to that side only, at the same moment.
+#[component]
+fn SideSettings(props: &SideProps) -> Html {
+    let sim = use_sim();
+    let draft = use_state(|| sim.runner.borrow().scenario().clone());
+    {
+        let draft = draft.clone();
+        let runner = sim.runner.clone();
+        use_effect_with(props.generation, move |_| {
+            draft.set(runner.borrow().scenario().clone());
+        });
+    }
+    let letter = SIDES[usize::from(props.right)];
+    let apply = {
+        let draft = draft.clone();
+        let d = sim.dispatch.clone();
+        let right = props.right;
+        Callback::from(move |_: MouseEvent| {
+            let text = serde_json::to_string(&*draft).unwrap_or_default();
+            match Scenario::from_json(&text) {
+                Ok(s) => d.dispatch(Action::LoadSide(right, s)),
+                Err(e) => d.dispatch(Action::Notify(Some(Notice::from_error(
+                    t(Msg::NotValid),
+                    &e,
+                )))),
+            }
+        })
+    };
+    let kafka = draft.system == "kafka";
+    let clients = CLIENT_OPTIONS
+        .iter()
+        .filter(|o| kafka || !o.4)
+        .map(|&(section, name, kind, choices, _)| {
+            let current = Some(compare::to_value(&*draft))
+                .and_then(|v| v[section].get(0).and_then(|c| c.get(name)).cloned())
+                .map(|v| match v {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                })
+                .unwrap_or_default();
+            let on = {
+                let draft = draft.clone();
+                let d = sim.dispatch.clone();
+                Callback::from(move |e: Event| {
+                    let text = e
+                        .target_unchecked_into::<web_sys::HtmlInputElement>()
+                        .value();
+                    let text = text.trim();
+                    let value = match kind {
+                        _ if text.is_empty() => serde_json::Value::Null,
+                        Kind::Word => serde_json::Value::String(text.to_owned()),
+                        Kind::Json => serde_json::from_str(text)
+                            .unwrap_or_else(|_| serde_json::Value::String(text.to_owned())),
+                    };
+                    let patch = serde_json::json!({ section: { name: value } });
+                    match compare::apply_patch(&draft, &patch) {
+                        Ok(s) => draft.set(s),
+                        Err(e) => d.dispatch(Action::Notify(Some(Notice::from_error(
+                            t(Msg::NotValid),
+                            &e,
+                        )))),
+                    }
+                })
+            };
+            let id = format!("client-choices-{name}");
+            html! {
+                <tr>
+                    <th scope="row"><code>{ format!("{section}.{name}") }</code></th>
+                    <td>
+                        <input value={current} onchange={on} list={id.clone()} placeholder={t(Msg::DefaultWord)}
+                            aria-label={format!("{section}.{name}")} data-option={name} />
+                        <datalist id={id}>{ for choices.iter().map(|c| html! { <option value={*c} /> }) }</datalist>
+                    </td>
+                </tr>
+            }
+        })
+        .collect::<Html>();
+    let id = if props.right {
+        "settings-right"
+    } else {
+        "settings-left"
+    };
+    html! {
+        <details class="panel config side-settings" id={id} open={props.right}>
+            <summary>{ tf(Msg::CompareEditSide, &[&letter]) }</summary>
+            <table class="settings">
+                <thead><tr><th>{ t(Msg::SettingCol) }</th><th>{ t(Msg::ValueCol) }</th><th>{ t(Msg::DefaultCol) }</th><th>{ t(Msg::WhatItDoes) }</th></tr></thead>
+                <tbody>{ settings_rows(&draft) }</tbody>
+            </table>
+            <h3>{ t(Msg::CompareClientOptions) }</h3>
+            <table class="settings clients-options">
+                <tbody>{ clients }</tbody>
+            </table>
+            <p><button class="primary" id={format!("apply-{}", if props.right { "right" } else { "left" })}
+                onclick={apply}>{ tf(Msg::CompareApplySide, &[&letter]) }</button></p>
+        </details>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ShareProps {
+    encoded: String,
+    name: &'static str,
+    lang: &'static str,
+}
+
+/// The link to this comparison (both configurations and the shared
+/// faults) and the `<iframe>` for a course page.
+#[component]
+fn CompareShare(props: &ShareProps) -> Html {
+    let href = browser::href();
+    let base = href.split(['?', '#']).next().unwrap_or_default();
+    let link = format!(
+        "{base}?compare={}&lang={}#{}",
+        props.name, props.lang, props.encoded
+    );
+    let embed = format!(
+        "<iframe src=\"{base}?compare={}&amp;embed=1&amp;lang={}#{}\" width=\"1200\" height=\"800\" style=\"border:0;max-width:100%\" title=\"brokersim\"></iframe>",
+        props.name, props.lang, props.encoded
+    );
+    html! {
+        <section class="panel share compare-share">
+            <label class="row">{ t(Msg::CompareShareLabel) }
+                <input id="compare-link" readonly=true value={link} aria-label={t(Msg::ShareLinkAria)} />
+            </label>
+            <details id="compare-embed-details">
+                <summary>{ t(Msg::CompareEmbedLabel) }</summary>
+                <textarea id="compare-embed" readonly=true rows="3" value={embed} />
+            </details>
+        </section>
+    }
+}

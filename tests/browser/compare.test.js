@@ -1,0 +1,238 @@
+// Compare mode: two configurations of one run side by side. A ready-made
+// comparison opens from its name, one timeline moves both sides, a fault
+// clicked on either side happens on both, the report table marks the rows
+// that differ and each side's numbers are the CLI's for that side's
+// scenario, the link round-trips, the Chinese page has no English left,
+// and bad links say what is wrong.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inflateRawSync, deflateRawSync } from 'node:zlib';
+import {
+  launch, seek, freshDir, CLI, SHOTS, URL_BASE, englishCatalogue, pageTexts, leftovers,
+} from './helpers.js';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function openCompare(query, viewport = { width: 1280, height: 720 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(URL_BASE + query);
+  await page.waitForSelector('#side-right [data-broker="b1"]');
+  return { page, errors, context };
+}
+
+const status = (page, side, broker) =>
+  page.getAttribute(`#side-${side} [data-broker="${broker}"]`, 'data-status');
+
+async function atClock(page, prefix) {
+  await page.waitForFunction((p) => document.getElementById('clock').textContent.startsWith(p), prefix);
+}
+
+async function bothFinished(page) {
+  await page.click('#to-end');
+  await page.waitForFunction(
+    () => /final|最终/.test(document.querySelector('.compare-report h2').textContent),
+    null, { timeout: 90_000 },
+  );
+}
+
+/// Each side's report as the table shows it (raw values).
+async function tableReports(page) {
+  return page.evaluate(() => {
+    const out = { left: {}, right: {} };
+    for (const tr of document.querySelectorAll('#compare-report tbody tr')) {
+      for (const side of ['left', 'right']) {
+        out[side][tr.dataset.row] = tr.querySelector(`[data-side="${side}"]`).dataset.raw;
+      }
+    }
+    out.left.trace_hash = document.querySelector('[data-hash="left"]').textContent;
+    out.right.trace_hash = document.querySelector('[data-hash="right"]').textContent;
+    return out;
+  });
+}
+
+/// The CLI's report for a scenario, in the table's raw form.
+function cliReport(scenario) {
+  const file = join(freshDir(), 'scenario.json');
+  writeFileSync(file, JSON.stringify(scenario));
+  const r = JSON.parse(execFileSync(CLI, ['run', file, '--json'], { encoding: 'utf8' }));
+  const s = (v) => (v === null || v === undefined ? '' : String(v));
+  const out = {
+    published: s(r.published), confirmed: s(r.confirmed), rejected: s(r.rejected),
+    indeterminate: s(r.indeterminate), delivered: s(r.delivered), redelivered: s(r.redelivered),
+    duplicated: s(r.duplicated), lost: s(r.lost), unavailable_ms: s(r.unavailable_ms),
+    failovers: s(r.failovers), detection_ms: r.detection_ms.join(','),
+    violations: s(r.violations.length), trace_hash: r.trace_hash,
+  };
+  if (scenario.sites) Object.assign(out, { rto_ms: s(r.rto_ms), rpo_messages: s(r.rpo_messages) });
+  return out;
+}
+
+/// The two scenarios a compare link carries.
+function pairOf(link) {
+  const data = link.split('#c=')[1];
+  return JSON.parse(inflateRawSync(Buffer.from(data, 'base64url')).toString('utf8'));
+}
+
+test('a ready-made comparison: one timeline moves both sides, a clicked fault happens on both, and each side reports what the CLI does', async () => {
+  const { page, errors, context } = await openCompare('?compare=kafka-acks');
+  assert.equal((await page.textContent('#side-left .side-diff')).trim(), 'acks=1');
+  assert.equal((await page.textContent('#side-right .side-diff')).trim(), 'acks=all');
+  assert.match(await page.textContent('#compare-title'), /acks=1 vs acks=all/);
+
+  // Play moves the one clock; both sides are drawn at that moment.
+  await page.click('#play');
+  await page.waitForFunction(() => !document.getElementById('clock').textContent.startsWith('0.000s'));
+  await page.keyboard.press('Space');
+  // Scrub: the preset crashes b1 at 10 s, on both sides.
+  await seek(page, 12000);
+  await atClock(page, '12.000s');
+  assert.equal(await status(page, 'left', 'b1'), 'crashed');
+  assert.equal(await status(page, 'right', 'b1'), 'crashed');
+  await seek(page, 5000);
+  await atClock(page, '5.000s');
+  assert.equal(await status(page, 'left', 'b1'), 'up');
+  assert.equal(await status(page, 'right', 'b1'), 'up');
+
+  // A fault clicked on the right side is added once, and happens on both.
+  await page.click('#side-right [data-broker="b3"]');
+  await page.click('#broker-menu #act-crash');
+  await page.waitForFunction(() => ['left', 'right'].every((s) =>
+    document.querySelector(`#side-${s} [data-broker="b3"]`).dataset.status === 'crashed'));
+  await page.screenshot({ path: join(SHOTS, 'compare-crashed.png') });
+  const link = await page.inputValue('#compare-link');
+  const pair = pairOf(link);
+  assert.deepEqual(pair.left.faults, pair.right.faults);
+  assert.deepEqual(pair.left.faults.filter((f) => f.crash === 'b3'), [{ at_ms: 5000, crash: 'b3' }]);
+  assert.equal(pair.left.producers[0].acks, '1');
+  assert.equal(pair.right.producers[0].acks, 'all');
+
+  await bothFinished(page);
+  await page.screenshot({ path: join(SHOTS, 'compare.png') });
+  await page.screenshot({ path: join(SHOTS, 'compare-full.png'), fullPage: true });
+  const shown = await tableReports(page);
+  assert.deepEqual(shown.left, cliReport(pair.left), 'side A is the CLI run of its scenario');
+  assert.deepEqual(shown.right, cliReport(pair.right), 'side B is the CLI run of its scenario');
+  console.log(`# A: lost ${shown.left.lost}, B: lost ${shown.right.lost}`);
+
+  // The rows that differ are marked in words and symbols, not colour alone.
+  assert.notEqual(shown.left.lost, shown.right.lost, 'acks=1 loses what acks=all keeps');
+  const marks = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#compare-report tbody tr')]
+    .map((tr) => [tr.dataset.row, tr.classList.contains('differs') ? tr.querySelector('th').textContent : ''])));
+  assert.match(marks.lost, /≠.*lost.*\(differs\)/);
+  assert.equal(marks.published, '', 'equal rows are not marked');
+  for (const [row, mark] of Object.entries(marks)) {
+    assert.equal(mark !== '', shown.left[row] !== shown.right[row], `row ${row}`);
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a compare link round-trips both configurations and the shared faults', async () => {
+  const { page, context } = await openCompare('?compare=promote-on-failure');
+  await seek(page, 3000);
+  await atClock(page, '3.000s');
+  await page.click('#side-left [data-broker="b2"]');
+  await page.click('#broker-menu #act-stop');
+  await page.waitForFunction(() => document.getElementById('compare-link').value.length > 0
+    && document.querySelector('#side-right [data-broker="b2"]').dataset.status === 'stopped');
+  const link = await page.inputValue('#compare-link');
+  assert.match(link, /\?compare=promote-on-failure&lang=en#c=/);
+  await bothFinished(page);
+  const first = await tableReports(page);
+
+  const again = await openCompare(link.slice(link.indexOf('?')));
+  assert.match(await again.page.textContent('#side-right .side-diff'), /ha-promote-on-failure=when-synced/);
+  await bothFinished(again.page);
+  assert.deepEqual(await tableReports(again.page), first);
+  await again.context.close();
+  await context.close();
+});
+
+test('the Compare button opens the current scenario on both sides, and side B takes its own settings', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  await page.goto(URL_BASE);
+  await page.waitForSelector('[data-broker="b1"]');
+  await page.click('#compare');
+  await page.waitForSelector('#side-right [data-broker="b1"]');
+  assert.match(await page.textContent('#side-right .side-diff'), /same configuration/);
+  await page.fill('#settings-right input[aria-label^="ha-sync-mode"]', 'automatic');
+  await page.dispatchEvent('#settings-right input[aria-label^="ha-sync-mode"]', 'change');
+  await page.click('#apply-right');
+  await page.waitForFunction(() => /ha-sync-mode=automatic/.test(document.querySelector('#side-right .side-diff').textContent));
+  assert.match(await page.textContent('#side-left .side-diff'), /ha-sync-mode not set \(default\)/);
+  await page.fill('#settings-right input[data-option="retries"]', '5');
+  await page.dispatchEvent('#settings-right input[data-option="retries"]', 'change');
+  await page.click('#apply-right');
+  await page.waitForFunction(() => /retries=5/.test(document.querySelector('#side-right .side-diff').textContent));
+  await context.close();
+});
+
+test('compare mode in Chinese shows no English text of the catalogue; embedded it keeps only the essentials', async () => {
+  const catalogue = englishCatalogue();
+  const { page, errors, context } = await openCompare('?compare=partition-handling&lang=zh');
+  await page.click('#settings-left summary');
+  await page.click('#compare-embed-details summary').catch(() => {});
+  await page.click('#side-left [data-broker="b1"]');
+  await page.waitForSelector('#broker-menu');
+  await bothFinished(page);
+  const bad = leftovers(await pageTexts(page), catalogue);
+  await page.screenshot({ path: join(SHOTS, 'compare-chinese.png'), fullPage: true });
+  assert.deepEqual(bad, [], 'English UI text left in the Chinese compare page');
+  assert.match(await page.textContent('#compare-title'), /cluster_partition_handling=ignore 对比 cluster_partition_handling=pause_minority/);
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  const embed = await openCompare('?compare=partition-handling&embed=1&lang=zh');
+  assert.equal(await embed.page.$('h1'), null);
+  assert.equal(await embed.page.$('#compare-pick'), null);
+  assert.equal(await embed.page.$('#settings-right'), null);
+  assert.ok(await embed.page.isVisible('#compare-report'));
+  assert.ok(await embed.page.isVisible('#play'));
+  await embed.page.screenshot({ path: join(SHOTS, 'compare-embed.png') });
+  await embed.context.close();
+});
+
+test('on a narrow screen the two sides stack and the page does not scroll sideways', async () => {
+  const { page, errors, context } = await openCompare('?compare=kafka-acks', { width: 400, height: 800 });
+  const a = await page.locator('#side-left').boundingBox();
+  const b = await page.locator('#side-right').boundingBox();
+  assert.ok(b.y >= a.y + a.height, `side B (top ${b.y}) is below side A (bottom ${a.y + a.height})`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px`);
+  await page.screenshot({ path: join(SHOTS, 'compare-narrow.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('bad compare links say what is wrong and fall back to a ready-made comparison', async () => {
+  const unknown = await openCompare('?compare=acks-vs-nothing');
+  assert.match(await unknown.page.textContent('#notice'), /no ready-made comparison named "acks-vs-nothing".*kafka-acks/);
+  assert.equal((await unknown.page.textContent('#side-right .side-diff')).trim(), 'acks=all');
+  await unknown.page.screenshot({ path: join(SHOTS, 'compare-bad-link.png') });
+  await unknown.context.close();
+
+  const damaged = await openCompare('?compare=promote-on-failure#c=not-a-link');
+  assert.match(await damaged.page.textContent('#notice'), /comparison link could not be opened.*(base64url|inflate)/);
+  assert.match(await damaged.page.textContent('#side-right .side-diff'), /when-synced/);
+  await damaged.context.close();
+
+  const pack = (v) => '#c=' + deflateRawSync(Buffer.from(JSON.stringify(v))).toString('base64url');
+  const left = { version: 1, duration_ms: 5000, system: 'kafka', brokers: 3 };
+  const mismatched = await openCompare('?compare=1' + pack({ left, right: { ...left, system: 'activemq' } }));
+  assert.match(await mismatched.page.textContent('#notice'), /right\.system: both sides must run the same system/);
+  await mismatched.context.close();
+
+  const badRight = await openCompare('?compare=1' + pack({ left, right: { ...left, producers: [{ rate_per_s: 10, acks: 'two' }] } }));
+  assert.match(await badRight.page.textContent('#notice'), /right\.producers\[0\]/);
+  await badRight.context.close();
+});
