@@ -52,7 +52,9 @@ mod tests {
         for preset in brokersim::presets::ALL {
             let scenario = preset.scenario();
             let link = encode(&scenario);
-            assert!(link.len() < 1_500, "{}: {} chars", preset.name, link.len());
+            // Titles and descriptions in two languages are most of a
+            // preset's link; still far below what browsers and servers take.
+            assert!(link.len() < 2_500, "{}: {} chars", preset.name, link.len());
             assert_eq!(decode(&link).unwrap(), Some(scenario));
         }
     }
