@@ -157,6 +157,8 @@ test('a guided lesson pauses, asks, gives feedback, plays on and explains, point
 
 test('the lesson index lists every lesson and opens one', async () => {
   const { page, errors, context } = await openAt('?lesson=&lang=zh');
+  // The lessons' files are fetched when the index opens.
+  await page.waitForSelector('#lesson-index li');
   const n = await page.$$eval('#lesson-index li', (l) => l.length);
   assert.ok(n >= 13, `${n} lessons`);
   await page.click('#lesson-index li[data-lesson="split-brain"] a');

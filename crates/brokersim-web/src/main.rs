@@ -12,6 +12,7 @@ mod classify;
 mod components;
 mod hooks;
 mod i18n;
+mod lesson_files;
 mod perf;
 mod runner;
 mod series;

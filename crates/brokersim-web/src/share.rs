@@ -15,7 +15,7 @@ pub const KEY: &str = "s=";
 const MAX_JSON_BYTES: usize = brokersim::scenario::MAX_INPUT_BYTES;
 
 pub fn encode(scenario: &Scenario) -> String {
-    let json = serde_json::to_string(scenario).unwrap_or_default();
+    let json = brokersim::json::to_string(scenario);
     let packed = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9);
     format!("{KEY}{}", URL_SAFE_NO_PAD.encode(packed))
 }

@@ -10,7 +10,7 @@ use crate::components::controls::Controls;
 use crate::components::embed::EmbedCode;
 use crate::components::event_log::EventLog;
 use crate::components::fault_menu::FaultMenu;
-use crate::components::lesson::{LessonPanel, lesson_index};
+use crate::components::lesson::{LessonIndex, LessonPanel};
 use crate::components::message_life::MessageLife;
 use crate::components::notice::NoticeBar;
 use crate::components::numbers::Numbers;
@@ -35,8 +35,8 @@ fn initial_state(options: &UrlOptions) -> UiState {
     let named = options
         .lesson
         .as_deref()
-        .and_then(brokersim::lessons::get)
-        .map(|l| l.lesson().preset)
+        .and_then(brokersim::lessons::preset_of)
+        .map(str::to_owned)
         .or_else(|| options.preset.clone())
         .and_then(|name| brokersim::presets::get(&name))
         .map(|p| p.scenario());
@@ -163,7 +163,7 @@ pub fn App() -> Html {
                 </span>
             </header>
             if *index_open {
-                <section class="panel lessons">{ lesson_index(*lang) }</section>
+                <section class="panel lessons"><LessonIndex lang={*lang} /></section>
             }
             { for lesson }
             // Re-mounted when the language changes, so every text redraws.

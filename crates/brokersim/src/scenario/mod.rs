@@ -258,7 +258,6 @@ impl Scenario {
     }
 
     pub fn to_json_pretty(&self) -> String {
-        // Serialising plain data to a string cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        crate::json::pretty(&crate::json::to_string(self))
     }
 }
