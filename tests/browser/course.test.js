@@ -11,7 +11,7 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function openAt(query, { wait = '[data-broker="b1"]', locale = 'en-US' } = {}) {
+async function openAt(query, { wait = '[data-broker="b1"]', locale = 'en-US', settled = wait?.startsWith('[data-broker') } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
   const page = await context.newPage();
   const errors = [];
@@ -19,6 +19,8 @@ async function openAt(query, { wait = '[data-broker="b1"]', locale = 'en-US' } =
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(URL_BASE + query);
   if (wait) await page.waitForSelector(wait);
+  // The panels below the cluster join just after the first paint.
+  if (settled) await page.waitForSelector('.page[data-settled]');
   return { page, errors, context };
 }
 
