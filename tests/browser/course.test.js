@@ -12,7 +12,7 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function openAt(query, { wait = '[data-broker="b1"]', locale = 'en-US' } = {}) {
+async function openAt(query, { wait = '[data-broker="b1"]', locale = 'en-US', settled = wait?.startsWith('[data-broker') } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
   const page = await context.newPage();
   const errors = [];
@@ -20,6 +20,8 @@ async function openAt(query, { wait = '[data-broker="b1"]', locale = 'en-US' } =
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(URL_BASE + query);
   if (wait) await page.waitForSelector(wait);
+  // The panels below the cluster join just after the first paint.
+  if (settled) await page.waitForSelector('.page[data-settled]');
   return { page, errors, context };
 }
 
@@ -144,6 +146,8 @@ test('a lesson in Chinese: its narration, question, feedback and the page around
 
 test('the lesson index lists every lesson and opens one', async () => {
   const { page, errors, context } = await openAt('?lesson=&lang=zh');
+  // The lessons' files are fetched when the index opens.
+  await page.waitForSelector('#lesson-index li');
   const n = await page.$$eval('#lesson-index li', (l) => l.length);
   assert.ok(n >= 13, `${n} lessons`);
   await page.click('#lesson-index li[data-lesson="split-brain"] a');

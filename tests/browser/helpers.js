@@ -36,6 +36,8 @@ export async function open(browser, fragment = '', viewport = { width: 1280, hei
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(URL_BASE + fragment);
   await page.waitForSelector('[data-broker="b1"]');
+  // The panels below the cluster join just after the first paint.
+  await page.waitForSelector('.page[data-settled]');
   return { page, errors, context };
 }
 

@@ -36,38 +36,47 @@ pub(crate) fn js_error(message: impl std::fmt::Display) -> JsError {
 }
 
 /// A Rust value as a plain JS object (objects, not `Map`s; numbers, not
-/// `BigInt`s).
+/// `BigInt`s): its JSON, read by `JSON.parse`. Only the one JSON serializer
+/// (`brokersim::json`) is compiled in, not a second one for JS values.
 pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(js_error)
+    parse_js(&brokersim::json::to_string(value))
 }
 
-/// A JS value read as JSON first, so unknown fields and wrong types give the
-/// same messages as a scenario file.
-fn from_js(value: JsValue) -> Result<serde_json::Value, JsError> {
-    serde_wasm_bindgen::from_value(value).map_err(js_error)
+fn parse_js(json: &str) -> Result<JsValue, JsError> {
+    js_sys::JSON::parse(json).map_err(|_| js_error("the simulator wrote JSON it cannot read"))
 }
 
-/// A scenario given as a plain JS object, validated.
+/// A JS value as JSON text (`JSON.stringify`), so unknown fields and wrong
+/// types give the same messages as a scenario file.
+fn from_js(value: &JsValue, what: &str) -> Result<String, JsError> {
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| js_error(format!("{what}: expected a plain object")))
+}
+
+/// A scenario given as a plain JS object, read as a scenario file is
+/// (the same messages, with their field paths) and validated.
 pub(crate) fn scenario_from_js(value: JsValue) -> Result<Scenario, JsError> {
-    let json = from_js(value)?;
-    let scenario: Scenario = serde_json::from_value(json).map_err(js_error)?;
-    scenario.validate().map_err(js_error)?;
-    Ok(scenario)
+    Scenario::from_json(&from_js(&value, "scenario")?).map_err(js_error)
 }
 
 /// A fault given as in a scenario's `faults`, at `now` unless it names its
 /// own `at_ms`.
 pub(crate) fn fault_from_js(fault: JsValue, now: SimTime) -> Result<FaultSpec, JsError> {
-    let mut json = from_js(fault)?;
+    let text = from_js(&fault, "fault")?;
+    let mut json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| js_error(format!("fault: {e}")))?;
     match json.as_object_mut() {
         Some(map) => {
             map.entry("at_ms").or_insert_with(|| now.as_ms().into());
         }
         None => return Err(js_error("fault: expected an object like {crash: \"b1\"}")),
     }
-    serde_json::from_value(json).map_err(|e| js_error(format!("fault: {e}")))
+    // Back to text: the fault is read by the same deserializer as a
+    // scenario file's faults.
+    serde_json::from_str(&brokersim::json::to_string(&json))
+        .map_err(|e| js_error(format!("fault: {e}")))
 }
 
 fn lang_option(options: &JsValue) -> Result<Lang, JsError> {
@@ -87,19 +96,14 @@ impl Simulator {
     fn entry(&self, entry: &TraceEntry) -> Result<JsValue, JsError> {
         let _names = self.sim.naming();
         // The event as the CLI's `--trace` JSON writes it.
-        let json = serde_json::to_value(entry).map_err(js_error)?;
-        let event = json.get("event").cloned().unwrap_or_default();
-        #[derive(Serialize)]
-        struct Out {
-            at_ms: f64,
-            event: serde_json::Value,
-            text: String,
-        }
-        to_js(&Out {
-            at_ms: entry.at.as_us() as f64 / 1000.0,
-            event,
-            text: entry.text_in(self.lang),
-        })
+        let event =
+            brokersim::naming::at_offset(entry.offset, || brokersim::json::to_string(&entry.event));
+        let at_ms = entry.at.as_us() as f64 / 1000.0;
+        parse_js(&format!(
+            "{{\"at_ms\":{},\"event\":{event},\"text\":{}}}",
+            brokersim::json::to_string(&at_ms),
+            brokersim::json::to_string(&entry.text_in(self.lang)),
+        ))
     }
 
     /// Calls every subscriber with each trace entry they have not seen.

@@ -76,10 +76,44 @@ mod imp {
             });
         });
     }
+
+    /// Calls `f` once the browser has painted what is on screen now: after
+    /// the next animation frame, in a task of its own. (A timer too, in
+    /// case frames are not drawn, e.g. in a hidden tab.)
+    pub fn after_paint(f: impl FnOnce() + 'static) {
+        use std::cell::Cell;
+        use std::rc::Rc;
+        use wasm_bindgen::closure::Closure;
+        let Some(window) = web_sys::window() else {
+            return f();
+        };
+        let once: Rc<Cell<Option<Box<dyn FnOnce()>>>> = Rc::new(Cell::new(Some(Box::new(f))));
+        let run = {
+            let once = once.clone();
+            move || {
+                if let Some(f) = once.take() {
+                    f();
+                }
+            }
+        };
+        let in_a_task = Closure::once_into_js(run.clone());
+        let frame = Closure::once_into_js(move || {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback(in_a_task.unchecked_ref());
+            }
+        });
+        let _ = window.request_animation_frame(frame.unchecked_ref());
+        let fallback = Closure::once_into_js(run);
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(fallback.unchecked_ref(), 200);
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
+    pub fn after_paint(f: impl FnOnce() + 'static) {
+        f();
+    }
     pub fn fragment() -> String {
         String::new()
     }

@@ -89,11 +89,10 @@ pub fn kind(event: &Event) -> Kind {
 /// `serde_json::Value`, keeps a second serializer out of the download.
 pub fn mentions(event: &Event, who: &str) -> bool {
     let quoted = format!("\"{who}\"");
-    serde_json::to_string(event).is_ok_and(|json| {
-        json.match_indices(&quoted).any(|(at, _)| {
-            // A value, not a key: a key is followed by a colon.
-            !json[at + quoted.len()..].starts_with(':')
-        })
+    let json = brokersim::json::to_string(event);
+    json.match_indices(&quoted).any(|(at, _)| {
+        // A value, not a key: a key is followed by a colon.
+        !json[at + quoted.len()..].starts_with(':')
     })
 }
 

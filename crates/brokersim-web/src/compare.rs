@@ -258,13 +258,11 @@ pub fn differences(left: &Scenario, right: &Scenario) -> Vec<Difference> {
 }
 
 /// A value as JSON through text: `serde_json::to_value` would compile the
-/// scenario's whole serializer a second time into the download; the text
-/// serializer and the `Value` parser are there anyway.
+/// scenario's whole serializer a second time into the download; the one
+/// text serializer (`brokersim::json`) and the `Value` parser are there
+/// anyway.
 pub fn to_value<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_string(v)
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or(Value::Null)
+    serde_json::from_str(&brokersim::json::to_string(v)).unwrap_or(Value::Null)
 }
 
 /// A value as the header shows it (`None` for absent/null).
@@ -431,17 +429,14 @@ impl Pair {
         right.title = left.title.clone();
         right.description = left.description.clone();
         share_run(&left, &mut right);
-        Scenario::from_json(&serde_json::to_string(&right).unwrap_or_default())
+        Scenario::from_json(&brokersim::json::to_string(&right))
             .map_err(|e| ScenarioError::new(format!("right.{}", e.path), e.message))?;
         Ok(Pair { left, right })
     }
 
     /// The link fragment (without `#`): `c=` + base64url(deflate(JSON)).
     pub fn encode(&self) -> String {
-        format!(
-            "{KEY}{}",
-            share::pack(&serde_json::to_string(self).unwrap_or_default())
-        )
+        format!("{KEY}{}", share::pack(&brokersim::json::to_string(self)))
     }
 
     /// Reads a fragment. `Ok(None)`: no comparison in it.

@@ -203,6 +203,8 @@ catalogue! {
     Lessons => "Guided lessons", "引导式课程";
     LessonsButton => "📖 Lessons", "📖 课程";
     LessonAria => "guided lesson", "引导式课程";
+    LoadingLessons => "Loading the lessons…", "正在加载课程…";
+    LessonsFailed => "The lessons could not be loaded ({0}).", "无法加载课程（{0}）。";
     NoSuchLesson => "There is no lesson called \"{0}\". Pick one:", "没有名为“{0}”的课程。请选择一个：";
     StartLesson => "▶ Start the lesson", "▶ 开始课程";
     Watching => "Watch the cluster: the lesson pauses at the next important moment…", "观察集群：课程会在下一个关键时刻暂停…";

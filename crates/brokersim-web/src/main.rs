@@ -13,6 +13,7 @@ mod compare;
 mod components;
 mod hooks;
 mod i18n;
+mod lesson_files;
 mod mount;
 mod perf;
 mod runner;

@@ -308,7 +308,7 @@ fn check(options: &UrlOptions) -> Result<(), JsError> {
         return Err(js_error(format!("preset: no preset named \"{name}\"")));
     }
     if let Some(name) = options.lesson.as_deref().filter(|l| !l.is_empty())
-        && brokersim::lessons::get(name).is_none()
+        && brokersim::lessons::preset_of(name).is_none()
     {
         return Err(js_error(format!("lesson: no lesson named \"{name}\"")));
     }

@@ -360,7 +360,7 @@ impl Runner {
         let _names = self.sim.naming();
         for entry in self.trace.iter(0..self.trace_pos) {
             let event = entry.event_json();
-            let text = serde_json::to_string(&entry.text()).unwrap_or_default();
+            let text = brokersim::json::to_string(&entry.text());
             out.push_str(&format!(
                 "{{\"at_ms\":{},\"event\":{event},\"text\":{text}}}\n",
                 entry.at().as_ms()

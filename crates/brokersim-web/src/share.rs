@@ -15,7 +15,7 @@ pub const KEY: &str = "s=";
 const MAX_JSON_BYTES: usize = brokersim::scenario::MAX_INPUT_BYTES;
 
 pub fn encode(scenario: &Scenario) -> String {
-    let json = serde_json::to_string(scenario).unwrap_or_default();
+    let json = brokersim::json::to_string(scenario);
     format!("{KEY}{}", pack(&json))
 }
 

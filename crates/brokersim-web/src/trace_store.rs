@@ -80,11 +80,10 @@ impl Entry<'_> {
     pub fn event_json(&self) -> String {
         match self {
             Entry::Kept(e) => {
-                brokersim::naming::at_offset(e.offset, || serde_json::to_string(&e.event))
+                brokersim::naming::at_offset(e.offset, || brokersim::json::to_string(&e.event))
             }
-            Entry::Rebuilt(_, e) => serde_json::to_string(e),
+            Entry::Rebuilt(_, e) => brokersim::json::to_string(e),
         }
-        .unwrap_or_default()
     }
 }
 

@@ -19,6 +19,7 @@ pub mod explain;
 mod explain_zh;
 pub mod ids;
 pub mod invariants;
+pub mod json;
 pub mod lang;
 pub mod ledger;
 pub mod lessons;

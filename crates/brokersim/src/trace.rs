@@ -393,7 +393,7 @@ fn hash_event(hash: &mut StableHash, event: &Event) {
         }
     }
     // Writing plain data into an infallible writer cannot fail.
-    let _ = serde_json::to_writer(HashWriter(hash), event);
+    let _ = crate::json::write(&mut HashWriter(hash), event);
 }
 
 impl Trace {

@@ -1,6 +1,8 @@
 //! Every lesson plays: its preset exists, each pause is reached in order,
 //! each question has a right answer among its choices, both languages are
 //! written, and the report shows what the lesson says it shows.
+// The lessons are compiled in only with this (default) feature.
+#![cfg(feature = "embedded-lessons")]
 
 use brokersim::lang::Lang;
 use brokersim::lessons::{self, Text};

@@ -202,6 +202,20 @@ pub fn dist() -> Result<PathBuf, CmdError> {
         }
         fs::copy(&file, &to).map_err(|e| failed(&format!("copy {}", file.display()), e))?;
     }
+    // The lessons, fetched by the page when one is opened (the browser
+    // build does not embed them: brokersim's `embedded-lessons` feature).
+    let lessons = dist.join("lessons");
+    fs::create_dir_all(&lessons).map_err(|e| failed("create dist/lessons/", e))?;
+    let mut files = Vec::new();
+    sources(&root("crates/brokersim/src/lessons"), &mut files);
+    for file in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "json"))
+    {
+        let name = file.file_name().unwrap_or_default();
+        fs::copy(file, lessons.join(name))
+            .map_err(|e| failed(&format!("copy {}", file.display()), e))?;
+    }
     header(&format!("dist/ is ready ({})", dist.display()));
     Ok(dist)
 }

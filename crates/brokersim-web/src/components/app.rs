@@ -10,7 +10,7 @@ use crate::components::controls::Controls;
 use crate::components::embed::EmbedCode;
 use crate::components::event_log::EventLog;
 use crate::components::fault_menu::FaultMenu;
-use crate::components::lesson::{LessonPanel, lesson_index};
+use crate::components::lesson::{LessonIndex, LessonPanel};
 use crate::components::message_life::MessageLife;
 use crate::components::notice::NoticeBar;
 use crate::components::numbers::Numbers;
@@ -60,8 +60,8 @@ fn initial_state(options: &UrlOptions, mounted: Option<&Mounted>) -> UiState {
     let named = options
         .lesson
         .as_deref()
-        .and_then(brokersim::lessons::get)
-        .map(|l| l.lesson().preset)
+        .and_then(brokersim::lessons::preset_of)
+        .map(str::to_owned)
         .or_else(|| options.preset.clone())
         .and_then(|name| brokersim::presets::get(&name))
         .map(|p| p.scenario());
@@ -111,6 +111,10 @@ pub fn App(props: &AppProps) -> Html {
         state
     });
     let index_open = use_state(|| options.lesson.as_deref() == Some(""));
+    // The first render draws what the eye lands on (the header, the
+    // controls, the cluster and its numbers); the panels below, the charts
+    // and the log join once that is painted, so the page shows sooner.
+    let settled = use_state_eq(|| false);
     let handle = use_memo((), {
         let runner = state.runner.clone();
         let dispatch = state.dispatcher();
@@ -120,24 +124,28 @@ pub fn App(props: &AppProps) -> Html {
     use_keyboard(state.dispatcher());
 
     let generation = state.runner.borrow().generation();
-    use_effect_with(generation, {
-        let runner = state.runner.clone();
-        move |_| {
-            if owns_address {
-                browser::set_fragment(&share::encode(runner.borrow().scenario()))
-            }
-        }
-    });
+    // Effects run in order: the mark first, as soon as the DOM is there.
     use_effect_with((), {
         let d = state.dispatcher();
         let options = options.clone();
+        let settled = settled.clone();
         move |_| {
             perf::mark("brokersim-first-render");
+            browser::after_paint(move || settled.set(true));
             if let Some(ms) = options.start_ms {
                 d.dispatch(Action::Seek(brokersim::SimTime::from_ms(ms)));
             }
             if options.autoplay && options.lesson.is_none() {
                 d.dispatch(Action::Play(true));
+            }
+        }
+    });
+    // After the mark: the link's text (a deflate) is not what the eye sees.
+    use_effect_with(generation, {
+        let runner = state.runner.clone();
+        move |_| {
+            if owns_address {
+                browser::set_fragment(&share::encode(runner.borrow().scenario()))
             }
         }
     });
@@ -170,7 +178,9 @@ pub fn App(props: &AppProps) -> Html {
         }
     };
     let title = state.runner.borrow().scenario().title_in(*lang).to_owned();
+    // Panels drawn from the first render on, and those that wait for it.
     let show = |panel: &str| options.shows(panel);
+    let later = |panel: &str| *settled && options.shows(panel);
     let on_lang = {
         let lang = lang.clone();
         Callback::from(move |e: Event| {
@@ -218,7 +228,8 @@ pub fn App(props: &AppProps) -> Html {
         });
     html! {
         <ContextProvider<SimHandle> context={(*handle).clone()}>
-            <div class={classes!("page", options.embed.then_some("embed"))} lang={lang.code()}>
+            <div class={classes!("page", options.embed.then_some("embed"))} lang={lang.code()}
+                data-settled={settled.then_some("true")}>
             <header class="top">
                 if !options.embed {
                     <h1>{ "brokersim" }</h1>
@@ -236,7 +247,7 @@ pub fn App(props: &AppProps) -> Html {
                 </span>
             </header>
             if *index_open {
-                <section class="panel lessons">{ lesson_index(*lang) }</section>
+                <section class="panel lessons"><LessonIndex lang={*lang} /></section>
             }
             { for lesson }
             // Re-mounted when the language changes, so every text redraws.
@@ -255,31 +266,33 @@ pub fn App(props: &AppProps) -> Html {
                         partition={state.partition.clone()} />
                 </section>
                 }
-                if show("numbers") || show("charts") {
+                if show("numbers") || later("charts") {
                 <aside class="side">
                     if show("numbers") {
                         <Numbers frame={slow(2)} />
                     }
-                    if show("charts") {
+                    if later("charts") {
                         <Charts frame={slow(3)} />
                     }
                 </aside>
                 }
             </main>
+            if later("log") || later("life") {
             <section class="lower">
-                if show("log") {
+                if later("log") {
                     <EventLog frame={slow(4)} />
                 }
-                if show("life") {
+                if later("life") {
                     <MessageLife frame={slow(5)} message={state.message} />
                 }
             </section>
-            if show("config") || show("share") {
+            }
+            if later("config") || later("share") {
             <section class="lower">
-                if show("config") {
+                if later("config") {
                     <ConfigPanel generation={generation} />
                 }
-                if show("share") {
+                if later("share") {
                     <SharePanel generation={generation} />
                 }
             </section>

@@ -436,7 +436,7 @@ fn SideSettings(props: &SideProps) -> Html {
         let d = sim.dispatch.clone();
         let right = props.right;
         Callback::from(move |_: MouseEvent| {
-            let text = serde_json::to_string(&*draft).unwrap_or_default();
+            let text = brokersim::json::to_string(&*draft);
             match Scenario::from_json(&text) {
                 Ok(s) => d.dispatch(Action::LoadSide(right, s)),
                 Err(e) => d.dispatch(Action::Notify(Some(Notice::from_error(

@@ -150,7 +150,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
         let draft = draft.clone();
         let d = sim.dispatch.clone();
         Callback::from(move |_: MouseEvent| {
-            let text = serde_json::to_string(&*draft).unwrap_or_default();
+            let text = brokersim::json::to_string(&*draft);
             match Scenario::from_json(&text) {
                 Ok(s) => d.dispatch(Action::Load(s, None)),
                 Err(e) => d.dispatch(Action::Notify(Some(Notice::from_error(
@@ -317,7 +317,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let text = serde_json::to_string(f).unwrap_or_default();
+            let text = brokersim::json::to_string(f);
             let d = sim.dispatch.clone();
             let remove = Callback::from(move |_: MouseEvent| d.dispatch(Action::RemoveFault(i)));
             html! {

@@ -49,7 +49,7 @@ pub fn Controls(props: &Props) -> Html {
         .iter()
         .map(|f| {
             let x = format!("{:.1}", f.at_ms as f64 / end_ms * 1000.0);
-            let what = serde_json::to_string(f).unwrap_or_default();
+            let what = brokersim::json::to_string(f);
             html! { <line x1={x.clone()} x2={x} y1="0" y2="10"><title>{ what }</title></line> }
         })
         .collect::<Html>();

@@ -7,12 +7,15 @@
 
 use std::cell::RefCell;
 
+use std::rc::Rc;
+
 use brokersim::lessons::{self, Lesson, Pause};
 use brokersim::trace::TraceEntry;
 use brokersim::{Lang, SimTime};
 use yew::prelude::*;
 
 use crate::i18n::{Msg, t, tf};
+use crate::lesson_files::{Loaded, use_all_lessons, use_lesson};
 use crate::runner::is_message_event;
 use crate::state::{Action, use_sim};
 use crate::trace_store::Entry;
@@ -104,7 +107,7 @@ fn find_pause(pause: &Pause, scan: &mut Scan, runner: &crate::runner::Runner) ->
             continue;
         }
         if let Some(name) = &pause.mentions {
-            let json = serde_json::to_string(entry.event()).unwrap_or_default();
+            let json = brokersim::json::to_string(entry.event());
             if !json.contains(&format!("\"{name}\"")) {
                 continue;
             }
@@ -127,14 +130,46 @@ pub struct Props {
     pub autoplay: bool,
 }
 
+/// The lesson `name`: its file is fetched (`lesson_files`), then narrated.
 #[component]
 pub fn LessonPanel(props: &Props) -> Html {
+    match use_lesson(&props.name) {
+        Loaded::Ready(lesson) => html! {
+            <LessonSteps lesson={lesson} name={props.name.clone()} lang={props.lang}
+                frame={props.frame} playing={props.playing} autoplay={props.autoplay} />
+        },
+        // Nothing yet: the panel appears with its text.
+        Loaded::Loading => html! {},
+        Loaded::Failed(why) => {
+            let unknown = brokersim::lessons::preset_of(&props.name).is_none();
+            html! {
+                <section class="panel lesson" id="lesson">
+                    if unknown {
+                        <p>{ tf(Msg::NoSuchLesson, &[&props.name]) }</p>
+                    } else {
+                        <p class="error">{ tf(Msg::LessonsFailed, &[&why]) }</p>
+                    }
+                    <LessonIndex lang={props.lang} />
+                </section>
+            }
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StepsProps {
+    lesson: Rc<Lesson>,
+    name: String,
+    lang: Lang,
+    frame: u64,
+    playing: bool,
+    autoplay: bool,
+}
+
+#[component]
+fn LessonSteps(props: &StepsProps) -> Html {
     let sim = use_sim();
-    let lesson: Option<Lesson> = use_memo(props.name.clone(), |name| {
-        lessons::get(name).map(|l| l.lesson())
-    })
-    .as_ref()
-    .clone();
+    let lesson = props.lesson.clone();
     let phase = use_state(|| {
         if props.autoplay {
             Phase::ToPause(0)
@@ -143,14 +178,6 @@ pub fn LessonPanel(props: &Props) -> Html {
         }
     });
     let scan = use_mut_ref(Scan::default);
-    let Some(lesson) = lesson else {
-        return html! {
-            <section class="panel lesson" id="lesson">
-                <p>{ tf(Msg::NoSuchLesson, &[&props.name]) }</p>
-                { lesson_index(props.lang) }
-            </section>
-        };
-    };
     let steps = lesson.steps.len();
 
     // Playing toward a pause: stop exactly after its event.
@@ -342,15 +369,31 @@ pub fn LessonPanel(props: &Props) -> Html {
     }
 }
 
-/// Every lesson, with its summary; each opens by its link.
-pub fn lesson_index(lang: Lang) -> Html {
-    let items = lessons::ALL
+#[derive(Properties, PartialEq)]
+pub struct IndexProps {
+    pub lang: Lang,
+}
+
+/// Every lesson, with its summary; each opens by its link. The list appears
+/// once the lessons' files have arrived (`lesson_files`).
+#[component]
+pub fn LessonIndex(props: &IndexProps) -> Html {
+    let lang = props.lang;
+    let lessons = match use_all_lessons() {
+        Loaded::Ready(lessons) => lessons,
+        Loaded::Loading => {
+            return html! { <p class="lesson-loading">{ t(Msg::LoadingLessons) }</p> };
+        }
+        Loaded::Failed(why) => {
+            return html! { <p class="error">{ tf(Msg::LessonsFailed, &[&why]) }</p> };
+        }
+    };
+    let items = lessons
         .iter()
-        .map(|file| {
-            let lesson = file.lesson();
-            let href = format!("?lesson={}&lang={}", file.name, lang.code());
+        .map(|(name, lesson)| {
+            let href = format!("?lesson={name}&lang={}", lang.code());
             html! {
-                <li data-lesson={file.name}>
+                <li data-lesson={*name}>
                     <a href={href}>{ lesson.title.get(lang).to_owned() }</a>
                     <span class="summary">{ " — " }{ lesson.summary.get(lang).to_owned() }</span>
                 </li>

@@ -102,27 +102,39 @@ pub struct Question {
 /// An event's kind as lessons name it: the variant, with the system's
 /// variant after a dot (`Kafka.Truncated`).
 pub fn kind_of(entry: &TraceEntry) -> String {
-    match serde_json::to_value(&entry.event) {
-        Ok(serde_json::Value::String(unit)) => unit,
-        Ok(serde_json::Value::Object(outer)) => match outer.iter().next() {
-            Some((name, serde_json::Value::Object(inner)))
-                if matches!(name.as_str(), "Kafka" | "Quorum") =>
-            {
-                match inner.keys().next() {
-                    Some(variant) => format!("{name}.{variant}"),
-                    None => name.clone(),
-                }
-            }
-            Some((name, serde_json::Value::String(variant)))
-                if matches!(name.as_str(), "Kafka" | "Quorum") =>
-            {
-                format!("{name}.{variant}")
-            }
-            Some((name, _)) => name.clone(),
-            None => String::new(),
-        },
-        _ => String::new(),
+    kind_in_json(&crate::json::to_string(&entry.event))
+}
+
+/// The kind of an event from its JSON: `"Crashed"` (a unit variant),
+/// `{"Promoted":…}`, `{"Kafka":{"Truncated":…}}` or `{"Kafka":"Fenced"}`.
+/// Read from the text, so no second (`serde_json::Value`) serializer is
+/// compiled into the browser build.
+fn kind_in_json(json: &str) -> String {
+    // The first JSON string in `text` (no escapes: variant names).
+    fn first_string(text: &str) -> Option<(&str, &str)> {
+        let start = text.find('"')? + 1;
+        let len = text[start..].find('"')?;
+        Some((&text[start..start + len], &text[start + len + 1..]))
     }
+    let json = json.trim();
+    if !json.starts_with('{') {
+        return first_string(json)
+            .map(|(s, _)| s.to_owned())
+            .unwrap_or_default();
+    }
+    let Some((name, rest)) = first_string(json) else {
+        return String::new();
+    };
+    if matches!(name, "Kafka" | "Quorum") {
+        // `:"Variant"` or `:{"Variant":…}`
+        let rest = rest.trim_start().trim_start_matches(':').trim_start();
+        if (rest.starts_with('"') || rest.starts_with('{'))
+            && let Some((variant, _)) = first_string(rest)
+        {
+            return format!("{name}.{variant}");
+        }
+    }
+    name.to_owned()
 }
 
 impl Pause {
@@ -143,7 +155,7 @@ impl Pause {
                 continue;
             }
             if let Some(name) = &self.mentions {
-                let json = serde_json::to_string(&entry.event).unwrap_or_default();
+                let json = crate::json::to_string(&entry.event);
                 if !json.contains(&format!("\"{name}\"")) {
                     continue;
                 }
@@ -162,7 +174,9 @@ pub fn check_expectations(
     expect: &std::collections::BTreeMap<String, String>,
     report: &Report,
 ) -> Result<(), String> {
-    let json = serde_json::to_value(report).map_err(|e| e.to_string())?;
+    // Read back from its text: one serializer for everything (`json`).
+    let json: serde_json::Value =
+        serde_json::from_str(&crate::json::to_string(report)).map_err(|e| e.to_string())?;
     for (field, rule) in expect {
         let value = json
             .get(field)
@@ -189,22 +203,64 @@ pub fn check_expectations(
     Ok(())
 }
 
+/// Every lesson's name and the preset it plays, in the order of the lesson
+/// index. The preset is also in the lesson's file; it is here too so a page
+/// can start a lesson's run before the file itself has arrived (the browser
+/// build fetches lessons instead of embedding them). The test suite checks
+/// that the two agree.
+pub const INDEX: &[(&str, &str)] = &[
+    // The seed's three techniques: redundancy, failover, recovery.
+    ("mirrored-queues", "mirrored-master-crash"),
+    ("failover-transport", "activemq-failover"),
+    ("kafka-replicated-log", "kafka-seed"),
+    // What goes wrong, and the settings that prevent it.
+    ("unsynced-mirror", "mirrored-unsynced-promotion"),
+    ("split-brain", "partition-ignore"),
+    ("kafka-acks", "kafka-acks1-leader-crash"),
+    ("unclean-election", "kafka-unclean-election"),
+    ("idempotent-producer", "kafka-retries-duplicates"),
+    ("quorum-queues", "quorum-leader-minority"),
+    ("disaster-recovery", "dr-primary-site-lost"),
+    // The seed's three applications.
+    ("ecommerce-orders", "ecommerce-orders"),
+    ("social-notifications", "social-notifications"),
+    ("iot-telemetry", "iot-telemetry"),
+];
+
+/// The preset lesson `name` plays, if there is such a lesson.
+pub fn preset_of(name: &str) -> Option<&'static str> {
+    INDEX
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, preset)| *preset)
+}
+
+/// Reads a lesson file's text (`lessons/NAME.json`).
+pub fn parse(json: &str) -> Result<Lesson, String> {
+    serde_json::from_str(json).map_err(|e| e.to_string())
+}
+
+/// A lesson file embedded in the crate (feature `embedded-lessons`, on by
+/// default; the browser build fetches the same files instead).
+#[cfg(feature = "embedded-lessons")]
 pub struct LessonFile {
     pub name: &'static str,
     pub json: &'static str,
 }
 
+#[cfg(feature = "embedded-lessons")]
 impl LessonFile {
     /// The lesson. Lessons are checked by the test suite, so a failure
     /// here is a bug in the repository.
     pub fn lesson(&self) -> Lesson {
-        match serde_json::from_str(self.json) {
+        match parse(self.json) {
             Ok(lesson) => lesson,
             Err(e) => panic!("lesson {} is invalid: {e}", self.name),
         }
     }
 }
 
+#[cfg(feature = "embedded-lessons")]
 macro_rules! lessons {
     ($($name:literal),* $(,)?) => {
         /// Every lesson, in the order of the lesson index.
@@ -214,12 +270,11 @@ macro_rules! lessons {
     };
 }
 
+#[cfg(feature = "embedded-lessons")]
 lessons![
-    // The seed's three techniques: redundancy, failover, recovery.
     "mirrored-queues",
     "failover-transport",
     "kafka-replicated-log",
-    // What goes wrong, and the settings that prevent it.
     "unsynced-mirror",
     "split-brain",
     "kafka-acks",
@@ -227,12 +282,80 @@ lessons![
     "idempotent-producer",
     "quorum-queues",
     "disaster-recovery",
-    // The seed's three applications.
     "ecommerce-orders",
     "social-notifications",
     "iot-telemetry",
 ];
 
+#[cfg(feature = "embedded-lessons")]
 pub fn get(name: &str) -> Option<&'static LessonFile> {
     ALL.iter().find(|l| l.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(feature = "embedded-lessons")]
+    #[test]
+    fn the_index_lists_every_lesson_with_its_preset() {
+        let files: Vec<(&str, String)> = ALL.iter().map(|f| (f.name, f.lesson().preset)).collect();
+        let index: Vec<(&str, String)> = INDEX.iter().map(|(n, p)| (*n, (*p).to_owned())).collect();
+        assert_eq!(files, index);
+        // And every file in the folder is a lesson.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lessons");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| {
+                e.ok()?
+                    .file_name()
+                    .to_str()?
+                    .strip_suffix(".json")
+                    .map(str::to_owned)
+            })
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = INDEX.iter().map(|(n, _)| (*n).to_owned()).collect();
+        listed.sort();
+        assert_eq!(on_disk, listed);
+    }
+
+    /// The kind as read through `serde_json::Value` (the former way).
+    fn kind_via_value(entry: &TraceEntry) -> String {
+        use serde_json::Value;
+        match serde_json::to_value(&entry.event).unwrap() {
+            Value::String(unit) => unit,
+            Value::Object(outer) => match outer.iter().next() {
+                Some((name, Value::Object(inner)))
+                    if matches!(name.as_str(), "Kafka" | "Quorum") =>
+                {
+                    format!("{name}.{}", inner.keys().next().unwrap())
+                }
+                Some((name, Value::String(variant)))
+                    if matches!(name.as_str(), "Kafka" | "Quorum") =>
+                {
+                    format!("{name}.{variant}")
+                }
+                Some((name, _)) => name.clone(),
+                None => String::new(),
+            },
+            _ => String::new(),
+        }
+    }
+
+    #[test]
+    fn kinds_read_from_the_text_match_the_json_values() {
+        let mut kinds = std::collections::BTreeSet::new();
+        for preset in crate::presets::ALL {
+            let mut sim = crate::Sim::new(preset.scenario()).unwrap();
+            sim.run_to_end();
+            for entry in sim.trace() {
+                let kind = kind_of(entry);
+                assert_eq!(kind, kind_via_value(entry));
+                kinds.insert(kind);
+            }
+        }
+        assert!(kinds.iter().any(|k| k.starts_with("Kafka.")));
+        assert!(kinds.iter().any(|k| k.starts_with("Quorum.")));
+    }
 }

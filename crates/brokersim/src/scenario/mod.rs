@@ -6,6 +6,8 @@
 pub mod config;
 mod error;
 pub mod failover_uri;
+#[cfg(any(test, not(feature = "field-paths")))]
+mod json_path;
 mod limits;
 pub mod settings;
 mod validate;
@@ -260,8 +262,13 @@ impl Scenario {
         let scenario: Scenario = serde_path_to_error::deserialize(&mut deserializer)
             .map_err(ScenarioError::from_serde)?;
         #[cfg(not(feature = "field-paths"))]
-        let scenario: Scenario = serde::Deserialize::deserialize(&mut deserializer)
-            .map_err(|e| ScenarioError::new("", e.to_string()))?;
+        let scenario: Scenario =
+            serde::Deserialize::deserialize(&mut deserializer).map_err(|e| {
+                ScenarioError::new(
+                    json_path::path_at(text, e.line(), e.column()),
+                    e.to_string(),
+                )
+            })?;
         deserializer.end().map_err(|e| {
             ScenarioError::new("", format!("trailing text after the scenario: {e}"))
         })?;
@@ -291,7 +298,6 @@ impl Scenario {
     }
 
     pub fn to_json_pretty(&self) -> String {
-        // Serialising plain data to a string cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        crate::json::pretty(&crate::json::to_string(self))
     }
 }
