@@ -5,13 +5,13 @@
 // in it within 50 ms. The limits the page meets are asserted, so they stay
 // met: frame time, memory and the jump. Download size and first render are
 // still over their limits and only printed (with a sanity bound). Size:
-// about 477 KB gzip (was 529 KB) after one JSON serializer instead of three
-// and the lessons fetched from dist/lessons/ instead of embedded; what is
-// left is code (the engine, its BTreeMap instantiations, yew's views).
-// First render ('brokersim-first-render': the header, the controls and the
-// cluster are in the DOM; the panels below follow after the first paint):
-// 190-460 ms on a 2-core machine shared with builds, 120-220 ms of it after
-// the wasm has started.
+// about 531 KB gzip: one JSON serializer instead of three and the lessons
+// fetched from dist/lessons/ took it from 529 to 477 KB, compare mode added
+// 29 KB and the Chinese preset texts and mount() the rest; what is left is
+// code (the engine, its BTreeMap instantiations, yew's views). First render
+// ('brokersim-first-render': the header, the controls and the cluster are
+// in the DOM; the panels below follow after the first paint): 240-450 ms on
+// an idle 2-core machine, of which 110-250 ms before the wasm starts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
