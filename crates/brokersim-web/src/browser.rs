@@ -87,7 +87,8 @@ mod imp {
         let Some(window) = web_sys::window() else {
             return f();
         };
-        let once: Rc<Cell<Option<Box<dyn FnOnce()>>>> = Rc::new(Cell::new(Some(Box::new(f))));
+        type Once = Rc<Cell<Option<Box<dyn FnOnce()>>>>;
+        let once: Once = Rc::new(Cell::new(Some(Box::new(f))));
         let run = {
             let once = once.clone();
             move || {

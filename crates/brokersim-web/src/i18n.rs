@@ -50,6 +50,7 @@ macro_rules! catalogue {
         pub enum Msg { $($name),* }
 
         impl Msg {
+            #[cfg(test)]
             pub const ALL: &'static [Msg] = &[$(Msg::$name),*];
 
             pub fn text(self, lang: Lang) -> &'static str {
@@ -64,7 +65,6 @@ macro_rules! catalogue {
 catalogue! {
     // The page's frame.
     LangLabel => "language", "语言";
-    Loading => "Loading the simulator…", "正在加载模拟器…";
     LinkError => "This link could not be opened ({0}). Showing the default scenario instead.", "无法打开这个链接（{0}）。现在显示的是默认场景。";
     Dismiss => "dismiss the message", "关闭这条消息";
     // Controls.
@@ -215,7 +215,6 @@ catalogue! {
     LessonDone => "The run is over: look at the report and the log, or pick another lesson.", "运行结束：看看报告和日志，或者选择另一门课程。";
     LessonAgain => "↺ Start again", "↺ 重新开始";
     StepOf => " · step {0} of {1}", " · 第 {0} 步，共 {1} 步";
-    CloseLessons => "close the lesson list", "关闭课程列表";
     // Compare mode.
     CompareButton => "⇆ Compare", "⇆ 对比";
     CompareButtonTitle => "compare this scenario with a copy whose settings you change, side by side", "把这个场景和一个你修改了设置的副本并排对比";

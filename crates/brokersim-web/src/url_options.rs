@@ -125,16 +125,6 @@ impl UrlOptions {
     pub fn shows(&self, panel: &str) -> bool {
         self.show.iter().any(|p| p == panel)
     }
-
-    /// The query string for an embedded copy of the page: these options,
-    /// `embed=1` added.
-    pub fn embed_query(&self, lang: &str) -> String {
-        let mut q = format!("embed=1&lang={lang}");
-        if let Some(lesson) = self.lesson.as_deref().filter(|l| !l.is_empty()) {
-            q.push_str(&format!("&lesson={lesson}"));
-        }
-        q
-    }
 }
 
 /// The page's query string and the browser's language.

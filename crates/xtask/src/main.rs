@@ -35,7 +35,8 @@ enum Task {
     /// In order, stopping at the first failure: make sure the rustup target
     /// wasm32-unknown-unknown and the rustfmt/clippy components are installed
     /// (installing them if missing), `cargo fmt --all -- --check`,
-    /// `cargo clippy --workspace --all-targets -- -D warnings`,
+    /// `cargo clippy --workspace --all-targets -- -D warnings` (and for the
+    /// page on wasm32),
     /// `cargo test --workspace`,
     /// `cargo build -p brokersim --target wasm32-unknown-unknown`, the wasm
     /// tests (the golden trace hashes checked in wasm32, in Node, through

@@ -179,6 +179,21 @@ fn clippy() -> Result<(), CmdError> {
             "warnings",
         ])
         .null_stdin()
+        .run()?;
+    // The page's code compiles natively only for its unit tests, where
+    // most of it is unused; its real target is wasm32.
+    Cmd::cargo()
+        .args([
+            "clippy",
+            "-p",
+            "brokersim-web",
+            "--target",
+            WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .null_stdin()
         .run()
 }
 

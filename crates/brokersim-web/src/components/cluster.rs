@@ -44,7 +44,6 @@ struct Layout {
     w: f64,
     r: f64,
     brokers: Vec<(f64, f64)>,
-    producers: usize,
     consumers: usize,
     /// The application producers (`p1` …); the rest are the sites'
     /// replicators, drawn on their replication arrows.
@@ -80,7 +79,6 @@ impl Layout {
             w: W,
             r: if n <= 5 { 34.0 } else { 28.0 },
             brokers: vec![(CX, CY); n],
-            producers: view.producers.len(),
             consumers: view.consumers.len(),
             app_producers,
             sites: Vec::new(),

@@ -30,13 +30,12 @@ fn copy_to_clipboard(text: &str) {
     };
     let clipboard = js_sys::Reflect::get(&window, &"navigator".into())
         .and_then(|n| js_sys::Reflect::get(&n, &"clipboard".into()));
-    if let Ok(clipboard) = clipboard {
-        if let Ok(write) = js_sys::Reflect::get(&clipboard, &"writeText".into()) {
-            if let Ok(write) = wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(write) {
-                // A refused permission only rejects the promise: the box shows the code.
-                let _ = write.call1(&clipboard, &text.into());
-            }
-        }
+    if let Ok(clipboard) = clipboard
+        && let Ok(write) = js_sys::Reflect::get(&clipboard, &"writeText".into())
+        && let Ok(write) = wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(write)
+    {
+        // A refused permission only rejects the promise: the box shows the code.
+        let _ = write.call1(&clipboard, &text.into());
     }
 }
 
