@@ -3,15 +3,16 @@
 // brokers and ~200 messages in flight, first render ≤ 300 ms on localhost,
 // a 10-minute virtual run at 1,000 msg/s under 150 MB, and a jump anywhere
 // in it within 50 ms. The limits the page meets are asserted, so they stay
-// met: frame time, memory and the jump. Download size and first render are
-// still over their limits and only printed (with a sanity bound). Size:
-// about 531 KB gzip: one JSON serializer instead of three and the lessons
-// fetched from dist/lessons/ took it from 529 to 477 KB, compare mode added
-// 29 KB and the Chinese preset texts and mount() the rest; what is left is
-// code (the engine, its BTreeMap instantiations, yew's views). First render
-// ('brokersim-first-render': the header, the controls and the cluster are
-// in the DOM; the panels below follow after the first paint): 240-450 ms on
-// an idle 2-core machine, of which 110-250 ms before the wasm starts.
+// met: frame time, first render (the median of five loads), memory and
+// the jump. The download size is still over its limit and only printed
+// (with a sanity bound): about 531 KB gzip. One JSON serializer instead of
+// three and the lessons fetched from dist/lessons/ took it from 529 to
+// 477 KB; compare mode added 29 KB and the Chinese preset texts and
+// mount() the rest; what is left is code (the engine, its BTreeMap
+// instantiations, yew's views). First render ('brokersim-first-render',
+// marked by start.js: the first animation frame once the page's markup is
+// in the document): 160-270 ms on an idle 2-core machine, of which
+// 110-220 ms before the wasm starts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -37,11 +38,20 @@ test('download size: wasm + JS, gzip', () => {
 });
 
 test('first render on localhost', async () => {
-  const { page, context } = await open(browser);
-  const ms = await page.evaluate(() => performance.getEntriesByName('brokersim-first-render')[0]?.startTime);
-  figure('first_render_ms', ms?.toFixed(0));
-  assert.ok(ms > 0 && ms < 10_000, 'sanity bound');
-  await context.close();
+  // Five fresh pages (the first also pays for the browser's own warm-up);
+  // the median is held to the limit, every figure printed.
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const { page, context } = await open(browser);
+    await page.waitForFunction(() => performance.getEntriesByName('brokersim-first-render').length > 0);
+    times.push(await page.evaluate(() => performance.getEntriesByName('brokersim-first-render')[0].startTime));
+    await context.close();
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const median = sorted[2];
+  figure('first_render_ms', times.map((t) => t.toFixed(0)).join(' '));
+  figure('first_render_median_ms', median.toFixed(0));
+  assert.ok(median <= 300, `first render ${median} ms (median of ${times.length}) is over the 300 ms limit`);
 });
 
 test('main-thread time per frame with 7 brokers and ~200 packets in flight', async () => {

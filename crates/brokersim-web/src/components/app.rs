@@ -124,13 +124,15 @@ pub fn App(props: &AppProps) -> Html {
     use_keyboard(state.dispatcher());
 
     let generation = state.runner.borrow().generation();
-    // Effects run in order: the mark first, as soon as the DOM is there.
+    // Effects run in order: this one first, as soon as the DOM is there.
     use_effect_with((), {
         let d = state.dispatcher();
         let options = options.clone();
         let settled = settled.clone();
         move |_| {
-            perf::mark("brokersim-first-render");
+            // The page's effects have run (`start.js` marks the first
+            // paint, which comes earlier).
+            perf::mark("brokersim-rendered");
             browser::after_paint(move || settled.set(true));
             if let Some(ms) = options.start_ms {
                 d.dispatch(Action::Seek(brokersim::SimTime::from_ms(ms)));
