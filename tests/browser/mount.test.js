@@ -71,6 +71,28 @@ test('a mounted page speaks Chinese when asked, the scenario title included', as
   await context.close();
 });
 
+test('a mounted page takes the keys only when the focus is inside it', async () => {
+  const { page, errors, context } = await openMounted();
+  // The course page's own keys (the space bar scrolls it) are left alone.
+  await page.focus('#course-play');
+  await page.keyboard.press('ArrowRight');
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press('ArrowRight');
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate(() => window.__mounted.page.now_ms()), 0);
+  // Inside the simulator, → steps to the next event.
+  await page.focus('#sim [data-broker="b1"]');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => window.__mounted.page.now_ms() > 0, null, { timeout: 5_000 });
+  // The space bar plays, and does not also scroll the course page.
+  const scrolled = await page.evaluate(() => window.scrollY);
+  await page.keyboard.press(' ');
+  await page.waitForFunction(() => window.__mounted.page.now_ms() > 1000, null, { timeout: 10_000 });
+  assert.equal(await page.evaluate(() => window.scrollY), scrolled);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('bad mount options and faults reject with an Error naming the option', async () => {
   const { page, errors, context } = await openMounted();
   const r = await page.evaluate(async () => {

@@ -121,7 +121,12 @@ pub fn App(props: &AppProps) -> Html {
         move |_| SimHandle { runner, dispatch }
     });
     use_animation_frames(state.animating(), state.dispatcher());
-    use_keyboard(state.dispatcher());
+    // A mounted page answers keys only when the focus is inside it.
+    let page_ref = use_node_ref();
+    use_keyboard(
+        state.dispatcher(),
+        (!owns_address).then(|| page_ref.clone()),
+    );
 
     let generation = state.runner.borrow().generation();
     // Effects run in order: this one first, as soon as the DOM is there.
@@ -230,7 +235,7 @@ pub fn App(props: &AppProps) -> Html {
         });
     html! {
         <ContextProvider<SimHandle> context={(*handle).clone()}>
-            <div class={classes!("page", options.embed.then_some("embed"))} lang={lang.code()}
+            <div class={classes!("page", options.embed.then_some("embed"))} lang={lang.code()} ref={page_ref}
                 data-settled={settled.then_some("true")}>
             <header class="top">
                 if !options.embed {

@@ -126,7 +126,7 @@ pub fn ComparePage() -> Html {
         move |_| SimHandle { runner, dispatch }
     });
     use_animation_frames(state.animating(), state.dispatcher());
-    use_keyboard(state.dispatcher());
+    use_keyboard(state.dispatcher(), None);
 
     let generations = (
         state.runner.borrow().generation(),
