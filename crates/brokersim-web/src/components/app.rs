@@ -10,13 +10,14 @@ use crate::components::controls::Controls;
 use crate::components::embed::EmbedCode;
 use crate::components::event_log::EventLog;
 use crate::components::fault_menu::FaultMenu;
+use crate::components::lang_picker::LangPicker;
 use crate::components::lesson::{LessonIndex, LessonPanel};
 use crate::components::message_life::MessageLife;
 use crate::components::notice::NoticeBar;
 use crate::components::numbers::Numbers;
 use crate::components::share_panel::SharePanel;
 use crate::hooks::{frame_started, use_animation_frames, use_keyboard};
-use crate::i18n::{self, Lang, Msg, t, tf};
+use crate::i18n::{self, Msg, t, tf};
 use crate::mount::Bridge;
 use crate::runner::Runner;
 use crate::state::{Action, DEFAULT_PRESET, Notice, SimHandle, UiState};
@@ -188,24 +189,6 @@ pub fn App(props: &AppProps) -> Html {
     // Panels drawn from the first render on, and those that wait for it.
     let show = |panel: &str| options.shows(panel);
     let later = |panel: &str| *settled && options.shows(panel);
-    let on_lang = {
-        let lang = lang.clone();
-        Callback::from(move |e: Event| {
-            let value = e
-                .target_unchecked_into::<web_sys::HtmlSelectElement>()
-                .value();
-            if let Some(l) = Lang::parse(&value) {
-                if owns_address {
-                    url_options::set_query("lang", Some(l.code()));
-                }
-                lang.set(l);
-            }
-        })
-    };
-    let languages = Lang::ALL
-        .iter()
-        .map(|l| html! { <option value={l.code()} selected={*l == *lang}>{ l.native_name() }</option> })
-        .collect::<Html>();
     let toggle_index = {
         let index_open = index_open.clone();
         Callback::from(move |_: MouseEvent| index_open.set(!*index_open))
@@ -250,7 +233,7 @@ pub fn App(props: &AppProps) -> Html {
                         <EmbedCode lesson={options.lesson.clone()} />
                         <button id="compare" onclick={open_compare} title={t(Msg::CompareButtonTitle)}>{ t(Msg::CompareButton) }</button>
                     }
-                    <select id="lang" onchange={on_lang} aria-label={t(Msg::LangLabel)}>{ languages }</select>
+                    <LangPicker lang={lang.clone()} owns_address={owns_address} />
                 </span>
             </header>
             if *index_open {

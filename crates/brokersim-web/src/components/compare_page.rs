@@ -18,9 +18,10 @@ use crate::components::cluster::Cluster;
 use crate::components::config_panel::settings_rows;
 use crate::components::controls::Controls;
 use crate::components::fault_menu::FaultMenu;
+use crate::components::lang_picker::LangPicker;
 use crate::components::notice::NoticeBar;
 use crate::hooks::{use_animation_frames, use_keyboard};
-use crate::i18n::{self, Lang, Msg, t, tf};
+use crate::i18n::{self, Msg, t, tf};
 use crate::runner::Runner;
 use crate::state::{Action, Notice, SimHandle, UiState, use_sim};
 use crate::url_options::{self, UrlOptions};
@@ -160,22 +161,6 @@ pub fn ComparePage() -> Html {
         }
     });
 
-    let on_lang = {
-        let lang = lang.clone();
-        Callback::from(move |e: Event| {
-            let value = e
-                .target_unchecked_into::<web_sys::HtmlSelectElement>()
-                .value();
-            if let Some(l) = Lang::parse(&value) {
-                url_options::set_query("lang", Some(l.code()));
-                lang.set(l);
-            }
-        })
-    };
-    let languages = Lang::ALL
-        .iter()
-        .map(|l| html! { <option value={l.code()} selected={*l == *lang}>{ l.native_name() }</option> })
-        .collect::<Html>();
     let on_pick = {
         let d = state.dispatcher();
         let picked = picked.clone();
@@ -256,7 +241,7 @@ pub fn ComparePage() -> Html {
                         <a id="leave-compare" href={leave(&pair.left)}>{ tf(Msg::CompareOpenSide, &[&SIDES[0]]) }</a>
                         <a id="open-right" href={leave(&pair.right)}>{ tf(Msg::CompareOpenSide, &[&SIDES[1]]) }</a>
                     }
-                    <select id="lang" onchange={on_lang} aria-label={t(Msg::LangLabel)}>{ languages }</select>
+                    <LangPicker lang={lang.clone()} />
                 </span>
             </header>
             <span class="scenario-title" id="scenario-title">{ pair.left.title_in(*lang).to_owned() }</span>

@@ -9,6 +9,7 @@ pub mod controls;
 pub mod embed;
 pub mod event_log;
 pub mod fault_menu;
+pub mod lang_picker;
 pub mod lesson;
 pub mod message_life;
 pub mod notice;
