@@ -26,6 +26,15 @@ fn root(rel: &str) -> PathBuf {
     workspace_root().join(rel)
 }
 
+/// A path in cargo's target directory: `CARGO_TARGET_DIR` when set (a
+/// second worktree building beside this one), else `target/` here.
+fn target(rel: &str) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => workspace_root().join(dir).join(rel),
+        _ => root("target").join(rel),
+    }
+}
+
 fn modified(path: &Path) -> Option<SystemTime> {
     fs::metadata(path).and_then(|m| m.modified()).ok()
 }
@@ -146,17 +155,17 @@ pub fn dist() -> Result<PathBuf, CmdError> {
         ])
         .null_stdin()
         .run()?;
-    let built = root(&format!("target/{WASM_TARGET}/{PROFILE}/{CRATE}.wasm"));
+    let built = target(&format!("{WASM_TARGET}/{PROFILE}/{CRATE}.wasm"));
     let dist = root("dist");
-    let staged = root(&format!("target/web-bindgen/{STEM}_bg.wasm"));
+    let staged = target(&format!("web-bindgen/{STEM}_bg.wasm"));
     let final_wasm = dist.join(format!("{STEM}_bg.wasm"));
-    if up_to_date(&final_wasm, std::slice::from_ref(&built)) && up_to_date(&staged, &[built]) {
+    if up_to_date(&final_wasm, std::slice::from_ref(&built))
+        && up_to_date(&staged, std::slice::from_ref(&built))
+    {
         println!("dist/{STEM}_bg.wasm is up to date");
     } else {
         Cmd::new(&wasm_bindgen)
-            .arg(root(&format!(
-                "target/{WASM_TARGET}/{PROFILE}/{CRATE}.wasm"
-            )))
+            .arg(&built)
             .args([
                 "--target",
                 "web",
@@ -164,7 +173,7 @@ pub fn dist() -> Result<PathBuf, CmdError> {
                 "--remove-name-section",
             ])
             .args(["--out-name", STEM, "--out-dir"])
-            .arg(root("target/web-bindgen"))
+            .arg(target("web-bindgen"))
             .null_stdin()
             .run()?;
         fs::create_dir_all(&dist).map_err(|e| failed("create dist/", e))?;
@@ -189,7 +198,7 @@ pub fn dist() -> Result<PathBuf, CmdError> {
         fs::copy(&from, dist.join(name)).map_err(|e| failed(&format!("copy {}", from.display()), e))
     };
     copy(
-        root(&format!("target/web-bindgen/{STEM}.js")),
+        target(&format!("web-bindgen/{STEM}.js")),
         &format!("{STEM}.js"),
     )?;
     let mut web = Vec::new();
@@ -278,7 +287,7 @@ pub fn browser_tests() -> Result<(), CmdError> {
         .args(["--test", "--test-concurrency=1"])
         .args(&tests)
         .env("BROKERSIM_URL", &url)
-        .env("BROKERSIM_CLI", root("target/debug/brokersim"))
+        .env("BROKERSIM_CLI", target("debug/brokersim"))
         .null_stdin()
         .run();
     server.stop();
