@@ -54,7 +54,7 @@ pub async fn mount(element_id: String, options: JsValue) -> Result<MountedSimula
     let mounted = Mounted {
         options,
         scenario,
-        bridge: Some(bridge.clone()),
+        bridge: bridge.clone(),
     };
     yew::Renderer::<App>::with_root_and_props(
         root,

@@ -37,7 +37,7 @@ pub struct Mounted {
     pub options: UrlOptions,
     pub scenario: Option<brokersim::Scenario>,
     /// The script's `MountedSimulator` end.
-    pub bridge: Option<std::rc::Rc<Bridge>>,
+    pub bridge: std::rc::Rc<Bridge>,
 }
 
 impl PartialEq for Mounted {
@@ -157,7 +157,7 @@ pub fn App(props: &AppProps) -> Html {
             }
         }
     });
-    let bridge = mounted.as_ref().and_then(|m| m.bridge.clone());
+    let bridge = mounted.as_ref().map(|m| m.bridge.clone());
     use_effect_with((), {
         let handle = (*handle).clone();
         let bridge = bridge.clone();
