@@ -132,6 +132,27 @@ test('a ready-made comparison: one timeline moves both sides, a clicked fault ha
   for (const [row, mark] of Object.entries(marks)) {
     assert.equal(mark !== '', shown.left[row] !== shown.right[row], `row ${row}`);
   }
+  // Each side has its own log: the clicked crash is in both, the lost
+  // messages only in side A's (violations are always shown).
+  const logs = await page.evaluate(() => Object.fromEntries(['A', 'B'].map((side) => {
+    const log = document.querySelector(`.compare-log[data-side="${side}"]`);
+    return [side, { text: log.textContent, violations: log.querySelectorAll('li.k-violation').length }];
+  })));
+  assert.match(logs.A.text, /b3 crashed/);
+  assert.match(logs.B.text, /b3 crashed/);
+  assert.ok(logs.A.violations > 0, 'side A logs its lost messages');
+  assert.equal(logs.B.violations, 0, 'side B loses nothing');
+  // A lost message followed on both sides: lost on A, delivered on B.
+  await page.click('.compare-log[data-side="A"] li.k-violation .msg-link');
+  await page.waitForSelector('.compare-log[data-side="B"] #message-life');
+  const lives = await page.evaluate(() => ['A', 'B'].map((side) =>
+    document.querySelector(`.compare-log[data-side="${side}"] #message-life`).textContent));
+  const id = lives[0].match(/#\d+/)[0];
+  assert.ok(lives[1].includes(id), `the same message on both sides: ${id}`);
+  assert.match(lives[0], /lost/i);
+  assert.match(lives[1], /delivered/i);
+  assert.doesNotMatch(lives[1], /lost/i);
+  await page.locator('.compare-logs').screenshot({ path: join(SHOTS, 'compare-life.png') });
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -17,8 +17,10 @@ use crate::compare::{self, Difference, Pair, READY_MADE, ReadyMade};
 use crate::components::cluster::Cluster;
 use crate::components::config_panel::settings_rows;
 use crate::components::controls::Controls;
+use crate::components::event_log::EventLog;
 use crate::components::fault_menu::FaultMenu;
 use crate::components::lang_picker::LangPicker;
+use crate::components::message_life::MessageLife;
 use crate::components::notice::NoticeBar;
 use crate::hooks::{use_animation_frames, use_keyboard};
 use crate::i18n::{self, Msg, t, tf};
@@ -190,6 +192,22 @@ pub fn ComparePage() -> Html {
     let lines = [side_line(&diff, false), side_line(&diff, true)];
     let title = tf(Msg::CompareVs, &[&lines[0], &lines[1]]);
     let show = |panel: &str| options.shows(panel);
+    let side_log = |i: usize, handle: &SimHandle, frame: u64| {
+        html! {
+            <div class="compare-log" data-side={SIDES[i]}>
+                <h2 class="side-head"><span class="side-letter">{ SIDES[i] }</span>
+                    <span class="side-diff">{ lines[i].clone() }</span></h2>
+                <ContextProvider<SimHandle> context={handle.clone()}>
+                    <EventLog frame={frame} />
+                    // A message clicked in either log, followed on both
+                    // sides: lost on one, delivered on the other.
+                    if state.message.is_some() {
+                        <MessageLife frame={frame} message={state.message} />
+                    }
+                </ContextProvider<SimHandle>>
+            </div>
+        }
+    };
     let side = |i: usize, handle: &SimHandle| {
         let id = ["side-left", "side-right"][i];
         html! {
@@ -264,6 +282,14 @@ pub fn ComparePage() -> Html {
             if show("numbers") {
                 <CompareReport left={(*left).clone()} right={(*right).clone()} frame={slow(2)}
                     heads={lines.clone()} />
+            }
+            // Each side's own log, message by message: what one
+            // configuration loses and the other keeps, and why.
+            if show("log") {
+                <section class="lower compare-logs">
+                    { side_log(0, &left, slow(4)) }
+                    { side_log(1, &right, slow(5)) }
+                </section>
             }
             if show("config") {
                 <section class="lower">
