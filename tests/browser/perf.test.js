@@ -2,17 +2,20 @@
 // (goal 150 KB), p95 main-thread time per animation frame ≤ 8 ms with 7
 // brokers and ~200 messages in flight, first render ≤ 300 ms on localhost,
 // a 10-minute virtual run at 1,000 msg/s under 150 MB, and a jump anywhere
-// in it within 50 ms. The limits the page meets are asserted, so they stay
-// met: frame time, first render (the median of five loads), memory and
-// the jump. The download size is still over its limit and only printed
-// (with a sanity bound): about 531 KB gzip. One JSON serializer instead of
-// three and the lessons fetched from dist/lessons/ took it from 529 to
-// 477 KB; compare mode added 29 KB and the Chinese preset texts and
-// mount() the rest; what is left is code (the engine, its BTreeMap
-// instantiations, yew's views). First render ('brokersim-first-render',
-// marked by start.js: the first animation frame once the page's markup is
-// in the document): 160-270 ms on an idle 2-core machine, of which
-// 110-220 ms before the wasm starts.
+// in it within 50 ms. Speed is printed, not asserted (the project's rule:
+// speed goals are read from printed figures, never from timed tests that a
+// busy machine would fail); each timing has only a sanity bound, far from
+// its limit, that catches a page that hangs. Memory is not timing: the
+// 150 MB limit is asserted. Measured on an idle 2-core machine: frame p95
+// 2.5-3 ms; the jump 10-15 ms; memory 135 MB; first render
+// ('brokersim-first-render', marked by start.js: the first animation frame
+// once the page's markup is in the document) median 218-273 ms over five
+// loads, of which 110-220 ms pass before the wasm starts. The download is
+// over its limit: about 533 KB gzip. One JSON serializer instead of three
+// and the lessons fetched from dist/lessons/ took it from 529 to 477 KB;
+// compare mode added 29 KB and the Chinese preset texts and mount() the
+// rest; what is left is code (the engine, its BTreeMap instantiations,
+// yew's views).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -38,8 +41,8 @@ test('download size: wasm + JS, gzip', () => {
 });
 
 test('first render on localhost', async () => {
-  // Five fresh pages (the first also pays for the browser's own warm-up);
-  // the median is held to the limit, every figure printed.
+  // Five fresh pages (the first also pays for the browser's own warm-up):
+  // every figure and the median printed.
   const times = [];
   for (let i = 0; i < 5; i++) {
     const { page, context } = await open(browser);
@@ -51,7 +54,8 @@ test('first render on localhost', async () => {
   const median = sorted[2];
   figure('first_render_ms', times.map((t) => t.toFixed(0)).join(' '));
   figure('first_render_median_ms', median.toFixed(0));
-  assert.ok(median <= 300, `first render ${median} ms (median of ${times.length}) is over the 300 ms limit`);
+  figure('first_render_within_300_ms', median <= 300 ? 'yes' : 'NO');
+  assert.ok(median < 5_000, 'sanity bound');
 });
 
 test('main-thread time per frame with 7 brokers and ~200 packets in flight', async () => {
@@ -83,7 +87,8 @@ test('main-thread time per frame with 7 brokers and ~200 packets in flight', asy
   figure('frame_ms_p95', p(0.95)?.toFixed(2));
   figure('frame_ms_max', frames[frames.length - 1]?.toFixed(2));
   assert.ok(frames.length > 10, 'frames were drawn');
-  assert.ok(p(0.95) <= 8, `frame p95 ${p(0.95)} ms is over the 8 ms limit`);
+  figure('frame_p95_within_8_ms', p(0.95) <= 8 ? 'yes' : 'NO');
+  assert.ok(p(0.95) < 100, 'sanity bound');
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -132,7 +137,8 @@ test('memory after a 10-minute virtual run at 1,000 msg/s', { timeout: 240_000 }
   figure('wasm_memory_mb', (mem.wasm / 1048576).toFixed(1));
   figure('js_heap_mb', (mem.js / 1048576).toFixed(1));
   assert.ok(Math.max(mem.wasm, after) < 150 * 1048576, `wasm memory ${Math.max(mem.wasm, after)} bytes is over the 150 MB limit`);
-  assert.ok(seek < 50, `the jump took ${seek} ms, over the 50 ms limit`);
+  figure('jump_within_50_ms', seek < 50 ? 'yes' : 'NO');
+  assert.ok(seek < 2_000, 'sanity bound');
   assert.deepEqual(errors, []);
   await context.close();
 });
