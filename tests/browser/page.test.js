@@ -162,3 +162,25 @@ test('a lost message can be followed from its violation to the moment it was los
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('every menu action joins the schedule at the current time: pause for N s, wipe a disk, crash a client', async () => {
+  const { page, errors, context } = await open(browser);
+  await seek(page, 3000);
+  await page.waitForFunction(() => document.getElementById('clock').textContent.startsWith('3.000s'));
+  await page.click('[data-broker="b3"]');
+  await page.fill('#broker-menu #pause-secs', '4');
+  await page.click('#broker-menu #act-pause');
+  await page.waitForFunction(() => document.getElementById('faults').textContent.includes('"pause":"b3"'));
+  await page.click('[data-broker="b2"]');
+  await page.click('#broker-menu #act-lose-disk');
+  await page.waitForFunction(() => document.getElementById('faults').textContent.includes('"lose_disk":"b2"'));
+  await page.click('[data-client="p1"]');
+  await page.click('#client-menu #act-crash');
+  await page.waitForFunction(() => document.getElementById('faults').textContent.includes('"crash":"p1"'));
+  const faults = await page.textContent('#faults');
+  assert.match(faults, /\{"at_ms":3000,"pause":"b3","for_ms":4000\}/);
+  assert.match(faults, /\{"at_ms":3000,"lose_disk":"b2"\}/);
+  assert.match(faults, /\{"at_ms":3000,"crash":"p1"\}/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -33,6 +33,25 @@ fn value_of(id: &str) -> Option<String> {
     }
 }
 
+/// A fault on `name`, made by `set` when its button is pressed (so what the
+/// menu reads, like the pause length, is read then).
+fn fault_on(name: &str, set: fn(&mut FaultSpec, String)) -> Box<dyn Fn() -> Option<FaultSpec>> {
+    let name = name.to_owned();
+    Box::new(move || {
+        let mut fault = FaultSpec::default();
+        set(&mut fault, name.clone());
+        Some(fault)
+    })
+}
+
+/// The pause length the broker menu asks for, in ms (10 s if unreadable).
+fn pause_ms() -> u64 {
+    let secs = value_of("pause-secs")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(10.0);
+    (secs.clamp(0.001, 3_600.0) * 1000.0) as u64
+}
+
 #[component]
 pub fn FaultMenu(props: &Props) -> Html {
     let sim = use_sim();
@@ -83,28 +102,7 @@ pub fn FaultMenu(props: &Props) -> Html {
                 .get(usize::from(*b))
                 .cloned()
                 .unwrap_or_else(|| format!("b{}", b + 1));
-            let on = |kind: &'static str| {
-                let name = name.clone();
-                inject(Box::new(move || {
-                    let mut f = FaultSpec::default();
-                    let n = Some(name.clone());
-                    match kind {
-                        "crash" => f.crash = n,
-                        "stop" => f.stop = n,
-                        "restart" => f.restart = n,
-                        "lose_disk" => f.lose_disk = n,
-                        "pause" => {
-                            let secs = value_of("pause-secs")
-                                .and_then(|v| v.trim().parse::<f64>().ok())
-                                .unwrap_or(10.0);
-                            f.pause = n;
-                            f.for_ms = Some((secs.clamp(0.001, 3_600.0) * 1000.0) as u64);
-                        }
-                        _ => return None,
-                    }
-                    Some(f)
-                }))
-            };
+            let on = |set: fn(&mut FaultSpec, String)| inject(fault_on(&name, set));
             let slow = {
                 let name = name.clone();
                 inject(Box::new(move || {
@@ -127,12 +125,15 @@ pub fn FaultMenu(props: &Props) -> Html {
             html! {
                 <div class="menu" role="dialog" aria-label={tf(Msg::ActionsOn, &[&name])} id="broker-menu">
                     <h3>{ tf(Msg::Break, &[&name]) }</h3>
-                    <button id="act-crash" onclick={on("crash")} title={t(Msg::CrashTitle)}>{ t(Msg::Crash) }</button>
-                    <button id="act-stop" onclick={on("stop")} title={t(Msg::StopTitle)}>{ t(Msg::Stop) }</button>
-                    <button id="act-restart" onclick={on("restart")} title={t(Msg::RestartTitle)}>{ t(Msg::Restart) }</button>
-                    <button id="act-lose-disk" onclick={on("lose_disk")} title={t(Msg::WipeTitle)}>{ t(Msg::WipeDisk) }</button>
+                    <button id="act-crash" onclick={on(|f, n| f.crash = Some(n))} title={t(Msg::CrashTitle)}>{ t(Msg::Crash) }</button>
+                    <button id="act-stop" onclick={on(|f, n| f.stop = Some(n))} title={t(Msg::StopTitle)}>{ t(Msg::Stop) }</button>
+                    <button id="act-restart" onclick={on(|f, n| f.restart = Some(n))} title={t(Msg::RestartTitle)}>{ t(Msg::Restart) }</button>
+                    <button id="act-lose-disk" onclick={on(|f, n| f.lose_disk = Some(n))} title={t(Msg::WipeTitle)}>{ t(Msg::WipeDisk) }</button>
                     <span class="inline">
-                        <button id="act-pause" onclick={on("pause")} title={t(Msg::PauseTitle)}>{ t(Msg::PauseFor) }</button>
+                        <button id="act-pause" onclick={on(|f, n| {
+                            f.pause = Some(n);
+                            f.for_ms = Some(pause_ms());
+                        })} title={t(Msg::PauseTitle)}>{ t(Msg::PauseFor) }</button>
                         <input id="pause-secs" type="number" min="0.1" step="0.1" value="10" aria-label={t(Msg::PauseLenAria)} />{ t(Msg::Seconds) }
                     </span>
                     <span class="inline">
@@ -146,25 +147,13 @@ pub fn FaultMenu(props: &Props) -> Html {
         }
         Some(Selected::Site(name)) => site_menu(name, &inject, send(|| Action::Select(None))),
         Some(Selected::Client(name)) => {
-            let on = |kind: &'static str| {
-                let name = name.clone();
-                inject(Box::new(move || {
-                    let mut f = FaultSpec::default();
-                    let n = Some(name.clone());
-                    match kind {
-                        "crash" => f.crash = n,
-                        "stop" => f.stop = n,
-                        _ => f.restart = n,
-                    }
-                    Some(f)
-                }))
-            };
+            let on = |set: fn(&mut FaultSpec, String)| inject(fault_on(name, set));
             html! {
                 <div class="menu" role="dialog" aria-label={tf(Msg::ActionsOn, &[&name])} id="client-menu">
                     <h3>{ tf(Msg::Break, &[&name]) }</h3>
-                    <button id="act-crash" onclick={on("crash")} title={t(Msg::ClientCrashTitle)}>{ t(Msg::Crash) }</button>
-                    <button id="act-stop" onclick={on("stop")} title={t(Msg::ClientStopTitle)}>{ t(Msg::Stop) }</button>
-                    <button id="act-restart" onclick={on("restart")}>{ t(Msg::Restart) }</button>
+                    <button id="act-crash" onclick={on(|f, n| f.crash = Some(n))} title={t(Msg::ClientCrashTitle)}>{ t(Msg::Crash) }</button>
+                    <button id="act-stop" onclick={on(|f, n| f.stop = Some(n))} title={t(Msg::ClientStopTitle)}>{ t(Msg::Stop) }</button>
+                    <button id="act-restart" onclick={on(|f, n| f.restart = Some(n))}>{ t(Msg::Restart) }</button>
                     <button onclick={send(|| Action::Select(None))} aria-label={t(Msg::CloseMenu)}>{ t(Msg::Close) }</button>
                 </div>
             }
@@ -180,30 +169,17 @@ fn site_menu(
     inject: &dyn Fn(Box<dyn Fn() -> Option<FaultSpec>>) -> Callback<MouseEvent>,
     close: Callback<MouseEvent>,
 ) -> Html {
-    let on = |kind: &'static str| {
-        let name = name.to_owned();
-        inject(Box::new(move || {
-            let mut f = FaultSpec::default();
-            let n = Some(name.clone());
-            match kind {
-                "site_down" => f.site_down = n,
-                "site_up" => f.site_up = n,
-                "lose_site" => f.lose_site = n,
-                _ => f.failover_site = n,
-            }
-            Some(f)
-        }))
-    };
+    let on = |set: fn(&mut FaultSpec, String)| inject(fault_on(name, set));
     html! {
         <div class="menu" role="dialog" aria-label={tf(Msg::SiteMenuAria, &[&name])} id="site-menu">
             <h3>{ tf(Msg::SiteMenuTitle, &[&name]) }</h3>
-            <button id="act-site-down" onclick={on("site_down")}
+            <button id="act-site-down" onclick={on(|f, n| f.site_down = Some(n))}
                 title={t(Msg::SiteDownHint)}>{ t(Msg::SiteDownAction) }</button>
-            <button id="act-site-up" onclick={on("site_up")}
+            <button id="act-site-up" onclick={on(|f, n| f.site_up = Some(n))}
                 title={t(Msg::SiteUpHint)}>{ t(Msg::SiteUpAction) }</button>
-            <button id="act-lose-site" onclick={on("lose_site")}
+            <button id="act-lose-site" onclick={on(|f, n| f.lose_site = Some(n))}
                 title={t(Msg::LoseSiteHint)}>{ t(Msg::LoseSiteAction) }</button>
-            <button id="act-failover-site" onclick={on("failover_site")}
+            <button id="act-failover-site" onclick={on(|f, n| f.failover_site = Some(n))}
                 title={t(Msg::FailoverSiteHint)}>{ t(Msg::FailoverSiteAction) }</button>
             <button onclick={close} aria-label={t(Msg::CloseMenu)}>{ t(Msg::Close) }</button>
         </div>
