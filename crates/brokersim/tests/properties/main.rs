@@ -298,7 +298,18 @@ fn unsynchronised_promotion() -> SBoxedStrategy<Case> {
         clean_drain: true,
         ..Promises::default()
     };
-    aimed(&model, faults)
+    aimed_cases(base, &model, faults, promises)
+}
+
+/// Runs of `base` under the `faults` a property aims at, plus a few random
+/// ones drawn from `model`.
+fn aimed_cases(
+    base: Scenario,
+    model: &FaultModel,
+    faults: impl Strategy<Value = Vec<Timed>> + Send + Sync + 'static,
+    promises: Promises,
+) -> SBoxedStrategy<Case> {
+    aimed(model, faults)
         .prop_map(move |s| Case {
             scenario: s.apply(&base),
             promises,
@@ -343,12 +354,7 @@ fn ignore_split_brain() -> SBoxedStrategy<Case> {
         clean_drain: false,
         ..Promises::default()
     };
-    aimed(&model, faults)
-        .prop_map(move |s| Case {
-            scenario: s.apply(&base),
-            promises,
-        })
-        .sboxed()
+    aimed_cases(base, &model, faults, promises)
 }
 
 // ----- the sweeps ----------------------------------------------------------
