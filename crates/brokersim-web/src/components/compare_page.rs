@@ -22,7 +22,7 @@ use crate::components::fault_menu::FaultMenu;
 use crate::components::lang_picker::LangPicker;
 use crate::components::message_life::MessageLife;
 use crate::components::notice::NoticeBar;
-use crate::hooks::{use_animation_frames, use_keyboard};
+use crate::hooks::{use_animation_frames, use_keyboard, use_scenario_draft};
 use crate::i18n::{self, Msg, t, tf};
 use crate::runner::Runner;
 use crate::state::{Action, Notice, SimHandle, UiState, use_sim};
@@ -433,14 +433,7 @@ const CLIENT_OPTIONS: [(&str, &str, Kind, &[&str], bool); 6] = [
 #[component]
 fn SideSettings(props: &SideProps) -> Html {
     let sim = use_sim();
-    let draft = use_state(|| sim.runner.borrow().scenario().clone());
-    {
-        let draft = draft.clone();
-        let runner = sim.runner.clone();
-        use_effect_with(props.generation, move |_| {
-            draft.set(runner.borrow().scenario().clone());
-        });
-    }
+    let draft = use_scenario_draft(props.generation);
     let letter = SIDES[usize::from(props.right)];
     let apply = {
         let draft = draft.clone();

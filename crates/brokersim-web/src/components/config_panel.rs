@@ -10,6 +10,7 @@ use brokersim::scenario::{ConnectSpec, ConsumerSpec, ProducerSpec, ScenarioText}
 use brokersim::{Lang, Scenario};
 use yew::prelude::*;
 
+use crate::hooks::use_scenario_draft;
 use crate::i18n::{Msg, doc, lang, t, tf};
 use crate::settings_doc::{SYSTEMS, for_system};
 use crate::state::{Action, Notice, use_sim};
@@ -130,14 +131,7 @@ pub fn settings_rows(draft: &UseStateHandle<Scenario>) -> Html {
 #[component]
 pub fn ConfigPanel(props: &Props) -> Html {
     let sim = use_sim();
-    let draft = use_state(|| sim.runner.borrow().scenario().clone());
-    {
-        let draft = draft.clone();
-        let runner = sim.runner.clone();
-        use_effect_with(props.generation, move |_| {
-            draft.set(runner.borrow().scenario().clone());
-        });
-    }
+    let draft = use_scenario_draft(props.generation);
     let edit = |f: fn(&mut Scenario, String)| {
         let draft = draft.clone();
         Callback::from(move |e: Event| {
