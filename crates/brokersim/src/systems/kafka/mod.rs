@@ -253,8 +253,7 @@ impl Kafka {
     /// its partition's leader (the running one of the newest epoch) has
     /// none or another: it has not yet truncated to the leader's log.
     fn divergent_follower(&self) -> bool {
-        let partitions = self.brokers.first().map_or(0, |b| b.replicas.len());
-        (0..partitions).any(|p| {
+        (0..usize::from(self.cfg.partitions)).any(|p| {
             let running = || self.brokers.iter().filter(|b| b.running);
             let leader = running()
                 .map(|b| &b.replicas[p])
