@@ -79,6 +79,17 @@ pub(crate) fn fault_from_js(fault: JsValue, now: SimTime) -> Result<FaultSpec, J
         .map_err(|e| js_error(format!("fault: {e}")))
 }
 
+/// One log entry as `subscribe` and `events` give it: `{at_ms, event,
+/// text}`, `event` as the CLI's `--trace` JSON writes it.
+pub(crate) fn entry_to_js(at: SimTime, event_json: &str, text: &str) -> Result<JsValue, JsError> {
+    let at_ms = at.as_us() as f64 / 1000.0;
+    parse_js(&format!(
+        "{{\"at_ms\":{},\"event\":{event_json},\"text\":{}}}",
+        brokersim::json::to_string(&at_ms),
+        brokersim::json::to_string(text),
+    ))
+}
+
 fn lang_option(options: &JsValue) -> Result<Lang, JsError> {
     if options.is_undefined() || options.is_null() {
         return Ok(Lang::En);
@@ -98,12 +109,7 @@ impl Simulator {
         // The event as the CLI's `--trace` JSON writes it.
         let event =
             brokersim::naming::at_offset(entry.offset, || brokersim::json::to_string(&entry.event));
-        let at_ms = entry.at.as_us() as f64 / 1000.0;
-        parse_js(&format!(
-            "{{\"at_ms\":{},\"event\":{event},\"text\":{}}}",
-            brokersim::json::to_string(&at_ms),
-            brokersim::json::to_string(&entry.text_in(self.lang)),
-        ))
+        entry_to_js(entry.at, &event, &entry.text_in(self.lang))
     }
 
     /// Calls every subscriber with each trace entry they have not seen.

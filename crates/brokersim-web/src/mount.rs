@@ -23,10 +23,9 @@ use brokersim::scenario::FaultSpec;
 use brokersim::{Lang, SimTime};
 use wasm_bindgen::prelude::*;
 
-use crate::api::{js_error, scenario_from_js, to_js};
+use crate::api::{entry_to_js, js_error, scenario_from_js, to_js};
 use crate::components::app::{App, AppProps, Mounted};
 use crate::state::{Action, SimHandle};
-use crate::trace_store::Entry;
 use crate::url_options::UrlOptions;
 
 /// The options `mount` reads besides `scenario`, as the URL names them.
@@ -105,7 +104,8 @@ impl Bridge {
             return;
         }
         for entry in runner.trace().iter(from..len) {
-            let Ok(value) = entry_to_js(&entry) else {
+            let text = entry.text_in(crate::i18n::lang());
+            let Ok(value) = entry_to_js(entry.at(), &entry.event_json(), &text) else {
                 continue;
             };
             for callback in &subscribers {
@@ -116,19 +116,6 @@ impl Bridge {
             }
         }
     }
-}
-
-/// One trace entry as `Simulator.subscribe` gives it: `{at_ms, event, text}`.
-fn entry_to_js(entry: &Entry<'_>) -> Result<JsValue, JsError> {
-    let event =
-        js_sys::JSON::parse(&entry.event_json()).map_err(|e| js_error(format!("event: {e:?}")))?;
-    let out = js_sys::Object::new();
-    let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&out, &key.into(), value);
-    let ok = set("at_ms", &(entry.at().as_us() as f64 / 1000.0).into())
-        .and_then(|_| set("event", &event))
-        .and_then(|_| set("text", &entry.text_in(crate::i18n::lang()).into()));
-    ok.map_err(|e| js_error(format!("{e:?}")))?;
-    Ok(out.into())
 }
 
 /// The page a script mounted, driven as the student would drive it.
