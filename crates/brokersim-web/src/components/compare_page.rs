@@ -22,7 +22,7 @@ use crate::components::fault_menu::FaultMenu;
 use crate::components::lang_picker::LangPicker;
 use crate::components::message_life::MessageLife;
 use crate::components::notice::NoticeBar;
-use crate::hooks::{use_animation_frames, use_keyboard, use_scenario_draft};
+use crate::hooks::{checked_draft, use_animation_frames, use_keyboard, use_scenario_draft};
 use crate::i18n::{self, Msg, t, tf};
 use crate::runner::Runner;
 use crate::state::{Action, Notice, SimHandle, UiState, use_sim};
@@ -439,15 +439,9 @@ fn SideSettings(props: &SideProps) -> Html {
         let draft = draft.clone();
         let d = sim.dispatch.clone();
         let right = props.right;
-        Callback::from(move |_: MouseEvent| {
-            let text = brokersim::json::to_string(&*draft);
-            match Scenario::from_json(&text) {
-                Ok(s) => d.dispatch(Action::LoadSide(right, s)),
-                Err(e) => d.dispatch(Action::Notify(Some(Notice::from_error(
-                    t(Msg::NotValid),
-                    &e,
-                )))),
-            }
+        Callback::from(move |_: MouseEvent| match checked_draft(&draft) {
+            Ok(s) => d.dispatch(Action::LoadSide(right, s)),
+            Err(notice) => d.dispatch(Action::Notify(Some(notice))),
         })
     };
     let kafka = draft.system == "kafka";

@@ -10,10 +10,10 @@ use brokersim::scenario::{ConnectSpec, ConsumerSpec, ProducerSpec, ScenarioText}
 use brokersim::{Lang, Scenario};
 use yew::prelude::*;
 
-use crate::hooks::use_scenario_draft;
+use crate::hooks::{checked_draft, use_scenario_draft};
 use crate::i18n::{Msg, doc, lang, t, tf};
 use crate::settings_doc::{SYSTEMS, for_system};
-use crate::state::{Action, Notice, use_sim};
+use crate::state::{Action, use_sim};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -143,15 +143,9 @@ pub fn ConfigPanel(props: &Props) -> Html {
     let apply = {
         let draft = draft.clone();
         let d = sim.dispatch.clone();
-        Callback::from(move |_: MouseEvent| {
-            let text = brokersim::json::to_string(&*draft);
-            match Scenario::from_json(&text) {
-                Ok(s) => d.dispatch(Action::Load(s, None)),
-                Err(e) => d.dispatch(Action::Notify(Some(Notice::from_error(
-                    t(Msg::NotValid),
-                    &e,
-                )))),
-            }
+        Callback::from(move |_: MouseEvent| match checked_draft(&draft) {
+            Ok(s) => d.dispatch(Action::Load(s, None)),
+            Err(notice) => d.dispatch(Action::Notify(Some(notice))),
         })
     };
     let on_preset = {

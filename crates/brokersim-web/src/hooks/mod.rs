@@ -7,4 +7,4 @@ mod use_scenario_draft;
 
 pub use use_animation_frames::{frame_started, use_animation_frames};
 pub use use_keyboard::use_keyboard;
-pub use use_scenario_draft::use_scenario_draft;
+pub use use_scenario_draft::{checked_draft, use_scenario_draft};

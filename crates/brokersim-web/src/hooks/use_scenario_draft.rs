@@ -5,7 +5,8 @@
 use brokersim::Scenario;
 use yew::prelude::*;
 
-use crate::state::use_sim;
+use crate::i18n::{Msg, t};
+use crate::state::{Notice, use_sim};
 
 /// `generation` is the runner's (`Runner::generation`): it moves whenever
 /// the scenario it runs changes.
@@ -21,4 +22,12 @@ pub fn use_scenario_draft(generation: u32) -> UseStateHandle<Scenario> {
         });
     }
     draft
+}
+
+/// The draft read back as a scenario file is, so an edit is checked just
+/// like an imported file: the valid scenario, or the notice saying what is
+/// wrong and where.
+pub fn checked_draft(draft: &Scenario) -> Result<Scenario, Notice> {
+    Scenario::from_json(&brokersim::json::to_string(draft))
+        .map_err(|e| Notice::from_error(t(Msg::NotValid), &e))
 }
