@@ -18,17 +18,17 @@ use crate::cmd::{Cmd, CmdError, header, workspace_root};
 use crate::test::WASM_TARGET;
 
 /// The web crate, its wasm profile and what wasm-bindgen calls its output.
-const CRATE: &str = "brokersim-web";
-const PROFILE: &str = "release-wasm";
-const STEM: &str = "brokersim_web";
+pub const CRATE: &str = "brokersim-web";
+pub const PROFILE: &str = "release-wasm";
+pub const STEM: &str = "brokersim_web";
 
-fn root(rel: &str) -> PathBuf {
+pub fn root(rel: &str) -> PathBuf {
     workspace_root().join(rel)
 }
 
 /// A path in cargo's target directory: `CARGO_TARGET_DIR` when set (a
 /// second worktree building beside this one), else `target/` here.
-fn target(rel: &str) -> PathBuf {
+pub fn target(rel: &str) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if !dir.is_empty() => workspace_root().join(dir).join(rel),
         _ => root("target").join(rel),
@@ -47,7 +47,7 @@ fn up_to_date(output: &Path, inputs: &[PathBuf]) -> bool {
     inputs.iter().all(|i| modified(i).is_some_and(|t| t <= out))
 }
 
-fn failed(command: &str, why: impl std::fmt::Display) -> CmdError {
+pub fn failed(command: &str, why: impl std::fmt::Display) -> CmdError {
     CmdError::Spawn {
         command: command.to_owned(),
         program: command.to_owned(),
@@ -118,8 +118,18 @@ pub fn ensure_npm_packages() -> Result<(), CmdError> {
         .run()
 }
 
-fn wasm_opt() -> PathBuf {
-    root("tests/browser/node_modules/.bin/wasm-opt")
+/// `wasm-opt -Oz` (npm's binaryen) with the wasm features rustc's wasm32
+/// target emits; the caller adds the input, `-o` and the output.
+pub fn wasm_opt() -> Cmd {
+    Cmd::new(root("tests/browser/node_modules/.bin/wasm-opt")).args([
+        "-Oz",
+        "--enable-bulk-memory",
+        "--enable-nontrapping-float-to-int",
+        "--enable-sign-ext",
+        "--enable-mutable-globals",
+        "--enable-reference-types",
+        "--enable-multivalue",
+    ])
 }
 
 /// Every file the page's build depends on, for the freshness checks.
@@ -177,16 +187,7 @@ pub fn dist() -> Result<PathBuf, CmdError> {
             .null_stdin()
             .run()?;
         fs::create_dir_all(&dist).map_err(|e| failed("create dist/", e))?;
-        Cmd::new(wasm_opt())
-            .args([
-                "-Oz",
-                "--enable-bulk-memory",
-                "--enable-nontrapping-float-to-int",
-                "--enable-sign-ext",
-                "--enable-mutable-globals",
-                "--enable-reference-types",
-                "--enable-multivalue",
-            ])
+        wasm_opt()
             .arg(&staged)
             .arg("-o")
             .arg(&final_wasm)
