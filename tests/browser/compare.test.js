@@ -157,6 +157,21 @@ test('a ready-made comparison: one timeline moves both sides, a clicked fault ha
   await context.close();
 });
 
+test('Step stops at the next event of either side, and Back at the previous one', async () => {
+  const { page, errors, context } = await openCompare('?compare=kafka-acks');
+  // After b1's crash at 10 s side A (acks=1) is quiet until 14.9 s, while
+  // side B (acks=all) has events at 14.2 s: a step from 10.03 s stops there.
+  await seek(page, 10030);
+  await atClock(page, '10.030s');
+  await page.click('#step');
+  await atClock(page, '14.200s');
+  // Back returns to side A's last event before it (10.023 s).
+  await page.click('#back');
+  await atClock(page, '10.023s');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a compare link round-trips both configurations and the shared faults', async () => {
   const { page, context } = await openCompare('?compare=promote-on-failure');
   await seek(page, 3000);

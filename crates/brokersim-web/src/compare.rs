@@ -15,6 +15,8 @@
 //! - [`report_rows`]: the two reports row by row, with the rows that differ.
 //! - [`Pair`]: both sides in a link (`#c=`, share.rs's encoding), checked.
 //! - [`follow`]: the right side's `Runner` kept at the left's time and faults.
+//! - [`step_both`], [`back_both`]: one step to the next (or back to the
+//!   previous) event of either side.
 
 use std::collections::BTreeMap;
 
@@ -500,6 +502,35 @@ pub fn follow(
     Ok(())
 }
 
+/// One step on both sides: to the next event either side shows, so an
+/// event of the right side is never stepped over. Both sides step; if the
+/// right's event comes first, the left goes back to it (and [`follow`]
+/// brings the right there if the left's came first).
+pub fn step_both(left: &mut Runner, right: &mut Runner, budget_ms: f64, clock: Clock) {
+    if left.busy().is_some() || right.busy().is_some() {
+        return;
+    }
+    let right_was_level = right.now() == left.now() && !right.is_finished();
+    left.step();
+    if right_was_level {
+        right.step();
+        if right.now() < left.now() {
+            left.seek(right.now());
+            left.work(None, budget_ms, clock);
+        }
+    }
+}
+
+/// One step back on both sides: to the latest earlier event of either.
+pub fn back_both(left: &mut Runner, right: &Runner, budget_ms: f64, clock: Clock) {
+    let mut t = left.previous_event_at();
+    if right.now() == left.now() {
+        t = t.max(right.previous_event_at());
+    }
+    left.seek(t);
+    left.work(None, budget_ms, clock);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -659,5 +690,63 @@ mod tests {
             assert_eq!(side.report(), direct);
         }
         assert_ne!(left.report().lost, right.report().lost);
+    }
+
+    #[test]
+    fn a_step_stops_at_the_next_event_of_either_side_and_back_returns() {
+        let pair = ready_made("kafka-acks").unwrap().pair().unwrap();
+        let mut left = Runner::new(pair.left.clone()).unwrap();
+        let mut right = Runner::new(pair.right.clone()).unwrap();
+        let settle = |left: &mut Runner, right: &mut Runner| {
+            while !left.work(None, 1e9, &no_clock) {}
+            loop {
+                follow(left, right, 1e9, &no_clock).unwrap();
+                if right.busy().is_none() {
+                    break;
+                }
+            }
+        };
+        // Events shown by a side in (from, to], and whether one is at `to`.
+        let shown = |side: &Runner, from: SimTime, to: SimTime| {
+            let trace = side.trace();
+            let times: Vec<SimTime> = (0..side.trace_len()).filter_map(|i| trace.at(i)).collect();
+            let between = times.iter().filter(|t| **t > from && **t < to).count();
+            (between, times.contains(&to))
+        };
+        left.seek(SimTime::from_ms(10_000));
+        settle(&mut left, &mut right);
+        let mut right_led = 0;
+        let mut times = vec![left.now()];
+        for _ in 0..40 {
+            let from = left.now();
+            step_both(&mut left, &mut right, 1e9, &no_clock);
+            settle(&mut left, &mut right);
+            let now = left.now();
+            assert_eq!(right.now(), now);
+            // A step may stay at the same moment: the next event at it.
+            assert!(now >= from);
+            let (l_between, l_at) = shown(&left, from, now);
+            let (r_between, r_at) = shown(&right, from, now);
+            assert_eq!(
+                (l_between, r_between),
+                (0, 0),
+                "no event of either side is stepped over"
+            );
+            assert!(l_at || r_at, "a step stops at an event");
+            right_led += usize::from(r_at && !l_at);
+            if now > from {
+                times.push(now);
+            }
+        }
+        assert!(
+            right_led > 0,
+            "some steps stop at the right side's events only"
+        );
+        times.pop();
+        while let Some(t) = times.pop() {
+            back_both(&mut left, &right, 1e9, &no_clock);
+            settle(&mut left, &mut right);
+            assert_eq!((left.now(), right.now()), (t, t));
+        }
     }
 }

@@ -247,13 +247,17 @@ impl Runner {
 
     /// One step back: to the moment of the previous event.
     pub fn back(&mut self) {
+        self.seek(self.previous_event_at());
+    }
+
+    /// The moment of the last event before now (the start if none).
+    pub fn previous_event_at(&self) -> SimTime {
         let now = self.sim.now();
         let before = self.trace.first_at_or_after(self.trace_pos, now);
-        let t = before
+        before
             .checked_sub(1)
             .and_then(|i| self.trace.at(i))
-            .unwrap_or(SimTime::ZERO);
-        self.seek(t);
+            .unwrap_or(SimTime::ZERO)
     }
 
     /// Runs toward the pending target, or else toward `play_to`, for at most

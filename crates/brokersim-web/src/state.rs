@@ -185,14 +185,34 @@ impl Reducible for UiState {
                     next.last_wall_ms = None;
                 }
                 Action::Redraw => {}
+                // In compare mode a step or a step back stops at either
+                // side's events, not only the left's.
                 Action::Step => {
                     next.playing = false;
-                    runner.step();
+                    match next.twin.as_ref() {
+                        Some(twin) => crate::compare::step_both(
+                            &mut runner,
+                            &mut twin.borrow_mut(),
+                            SEEK_BUDGET_MS,
+                            &crate::perf::now_ms,
+                        ),
+                        None => runner.step(),
+                    }
                 }
                 Action::Back => {
                     next.playing = false;
-                    runner.back();
-                    runner.work(None, SEEK_BUDGET_MS, &crate::perf::now_ms);
+                    match next.twin.as_ref() {
+                        Some(twin) => crate::compare::back_both(
+                            &mut runner,
+                            &twin.borrow(),
+                            SEEK_BUDGET_MS,
+                            &crate::perf::now_ms,
+                        ),
+                        None => {
+                            runner.back();
+                            runner.work(None, SEEK_BUDGET_MS, &crate::perf::now_ms);
+                        }
+                    }
                 }
                 Action::Seek(t) => {
                     runner.seek(t);
