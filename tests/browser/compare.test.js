@@ -157,8 +157,12 @@ test('a ready-made comparison: one timeline moves both sides, a clicked fault ha
   await context.close();
 });
 
-test('Step stops at the next event of either side, and Back at the previous one', async () => {
+test('at 1280×720 the report starts on screen; Step stops at the next event of either side, and Back at the previous one', async () => {
   const { page, errors, context } = await openCompare('?compare=kafka-acks');
+  // At 1280×720 the report's first rows show under both clusters unscrolled.
+  const rowBottom = await page.evaluate(() => document
+    .querySelector('#compare-report tbody tr[data-row="delivered"]').getBoundingClientRect().bottom);
+  assert.ok(rowBottom <= 720, `the report's delivered row ends at ${rowBottom}px`);
   // After b1's crash at 10 s side A (acks=1) is quiet until 14.9 s, while
   // side B (acks=all) has events at 14.2 s: a step from 10.03 s stops there.
   await seek(page, 10030);

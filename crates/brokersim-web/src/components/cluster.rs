@@ -483,7 +483,7 @@ pub fn Cluster(props: &Props) -> Html {
                 <span><i class="dot" style={format!("background:{}", palette::SKY)}></i>{ t(Msg::LegendReply) }</span>
                 <span><i class="dot small" style={format!("background:{}", palette::PURPLE)}></i>{ t(Msg::LegendHeartbeat) }</span>
                 <span><i class="arcsw"></i>{ t(Msg::LegendSuspicion) }</span>
-                <span>{ t(Msg::LegendClick) }</span>
+                <span class="legend-click">{ t(Msg::LegendClick) }</span>
             </figcaption>
         </figure>
     }
