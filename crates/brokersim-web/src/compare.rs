@@ -539,6 +539,17 @@ mod tests {
         0.0
     }
 
+    /// Runs the left side to its pending moment and the right up to it.
+    fn settle(left: &mut Runner, right: &mut Runner) {
+        while !left.work(None, 1e9, &no_clock) {}
+        loop {
+            follow(left, right, 1e9, &no_clock).unwrap();
+            if right.busy().is_none() {
+                break;
+            }
+        }
+    }
+
     fn preset(name: &str) -> Scenario {
         brokersim::presets::get(name).unwrap().scenario()
     }
@@ -657,15 +668,6 @@ mod tests {
         let pair = ready_made("promote-on-failure").unwrap().pair().unwrap();
         let mut left = Runner::new(pair.left.clone()).unwrap();
         let mut right = Runner::new(pair.right.clone()).unwrap();
-        let settle = |left: &mut Runner, right: &mut Runner| {
-            while !left.work(None, 1e9, &no_clock) {}
-            loop {
-                follow(left, right, 1e9, &no_clock).unwrap();
-                if right.busy().is_none() {
-                    break;
-                }
-            }
-        };
         left.seek(SimTime::from_ms(25_000));
         settle(&mut left, &mut right);
         assert_eq!(right.now(), SimTime::from_ms(25_000));
@@ -697,15 +699,6 @@ mod tests {
         let pair = ready_made("kafka-acks").unwrap().pair().unwrap();
         let mut left = Runner::new(pair.left.clone()).unwrap();
         let mut right = Runner::new(pair.right.clone()).unwrap();
-        let settle = |left: &mut Runner, right: &mut Runner| {
-            while !left.work(None, 1e9, &no_clock) {}
-            loop {
-                follow(left, right, 1e9, &no_clock).unwrap();
-                if right.busy().is_none() {
-                    break;
-                }
-            }
-        };
         // Events shown by a side in (from, to], and whether one is at `to`.
         let shown = |side: &Runner, from: SimTime, to: SimTime| {
             let trace = side.trace();
