@@ -54,12 +54,32 @@ pub struct BrokerView {
     pub group: u8,
 }
 
+/// A producer's or consumer's connection, as the cluster view labels it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientState {
+    /// The application's process is down.
+    Crashed,
+    /// Not connected and not trying (before its first connection).
+    Idle,
+    Connecting,
+    Connected,
+    /// Between two connection attempts (the reconnect back-off).
+    WaitingToReconnect,
+    /// Out of reconnect attempts.
+    GaveUp,
+    /// A Kafka client asking for the partition's new leader.
+    RefreshingMetadata,
+    /// A Kafka consumer polling its partitions.
+    Fetching,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ClientView {
     pub name: String,
     /// Broker the client is connected to, if any.
     pub connected_to: Option<BrokerId>,
-    pub state: &'static str,
+    pub state: ClientState,
     /// Producers: sent but unconfirmed; consumers: received but unhandled.
     pub outstanding: u32,
     /// Producers: messages the application is waiting to send.

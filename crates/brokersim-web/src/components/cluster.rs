@@ -6,7 +6,9 @@
 //! suspicion as an arc growing toward its timeout.
 
 use brokersim::Addr;
-use brokersim::view::{BrokerStatus, ClientView, PacketView, ReplicaView, Role, SiteView, View};
+use brokersim::view::{
+    BrokerStatus, ClientState, ClientView, PacketView, ReplicaView, Role, SiteView, View,
+};
 use yew::prelude::*;
 
 use crate::i18n::{Msg, t, tf};
@@ -644,22 +646,18 @@ fn to_svg(svg: &web_sys::Element, w: f64, cx: f64, cy: f64) -> (f64, f64) {
     ((cx - left) / scale, (cy - top) / scale)
 }
 
-/// A client's connection state (`ClientView::state`, the core's English
-/// word) in the page's language.
-fn client_state_text(state: &str) -> &str {
-    let msg = match state {
-        "crashed" => Msg::StatusCrashed,
-        "idle" => Msg::ClientIdle,
-        "connecting" => Msg::ClientConnecting,
-        "connected" => Msg::ClientConnected,
-        "waiting to reconnect" => Msg::ClientBackoff,
-        "gave up" => Msg::ClientGaveUp,
-        "refreshing metadata" => Msg::ClientRefreshing,
-        "fetching" => Msg::ClientFetching,
-        // A state added to the core shows as it is until translated.
-        other => return other,
-    };
-    t(msg)
+/// A client's connection state (`ClientView::state`) in the page's language.
+fn client_state_text(state: ClientState) -> &'static str {
+    t(match state {
+        ClientState::Crashed => Msg::StatusCrashed,
+        ClientState::Idle => Msg::ClientIdle,
+        ClientState::Connecting => Msg::ClientConnecting,
+        ClientState::Connected => Msg::ClientConnected,
+        ClientState::WaitingToReconnect => Msg::ClientBackoff,
+        ClientState::GaveUp => Msg::ClientGaveUp,
+        ClientState::RefreshingMetadata => Msg::ClientRefreshing,
+        ClientState::Fetching => Msg::ClientFetching,
+    })
 }
 
 fn client(
@@ -671,7 +669,7 @@ fn client(
     sim: &crate::state::SimHandle,
 ) -> Html {
     let (w, h) = (132.0, 58.0);
-    let crashed = c.state == "crashed";
+    let crashed = c.state == ClientState::Crashed;
     let counts = if producer {
         tf(Msg::Unconfirmed, &[&c.outstanding, &c.backlog])
     } else {

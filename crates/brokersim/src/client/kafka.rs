@@ -31,7 +31,7 @@ use crate::scenario::config::{
 use crate::systems::kafka::{FetchResult, KafkaEvent, KafkaMsg, ProduceResult};
 use crate::time::SimTime;
 use crate::trace::Event;
-use crate::view::ClientView;
+use crate::view::{ClientState, ClientView};
 use crate::wire::Payload;
 
 /// Kafka's `retry.backoff.ms`, also the clients' housekeeping period.
@@ -214,9 +214,9 @@ impl KafkaProducer {
             name: self.me().to_string(),
             connected_to: self.metadata.leaders.first().copied().flatten(),
             state: match (self.crashed, self.metadata.wanted) {
-                (true, _) => "crashed",
-                (false, true) => "refreshing metadata",
-                (false, false) => "connected",
+                (true, _) => ClientState::Crashed,
+                (false, true) => ClientState::RefreshingMetadata,
+                (false, false) => ClientState::Connected,
             },
             outstanding: self.unconfirmed(),
             backlog: self.schedule.backlog(),
@@ -629,7 +629,11 @@ impl KafkaConsumer {
                 .cursors
                 .first()
                 .and_then(|c| self.metadata.leaders[usize::from(c.partition)]),
-            state: if self.crashed { "crashed" } else { "fetching" },
+            state: if self.crashed {
+                ClientState::Crashed
+            } else {
+                ClientState::Fetching
+            },
             outstanding: self.handling.len(),
             backlog: 0,
             reconnect_at: None,

@@ -21,6 +21,7 @@ use crate::rng::SimRng;
 use crate::scenario::config::{ClientConnection, ConnectPolicy, Heartbeat};
 use crate::time::SimTime;
 use crate::trace::{Detector, Event, LinkLoss};
+use crate::view::{ClientState, ClientView};
 use crate::wire::Payload;
 
 use super::ClientTimer;
@@ -116,17 +117,17 @@ impl Link {
         crashed: bool,
         outstanding: u32,
         backlog: u32,
-    ) -> crate::view::ClientView {
-        crate::view::ClientView {
+    ) -> ClientView {
+        ClientView {
             name: me.to_string(),
             connected_to: self.conn().map(|(b, _)| b),
             state: match (crashed, self.state) {
-                (true, _) => "crashed",
-                (false, LinkState::Idle) => "idle",
-                (false, LinkState::Connecting { .. }) => "connecting",
-                (false, LinkState::Up { .. }) => "connected",
-                (false, LinkState::Backoff { .. }) => "waiting to reconnect",
-                (false, LinkState::Dead) => "gave up",
+                (true, _) => ClientState::Crashed,
+                (false, LinkState::Idle) => ClientState::Idle,
+                (false, LinkState::Connecting { .. }) => ClientState::Connecting,
+                (false, LinkState::Up { .. }) => ClientState::Connected,
+                (false, LinkState::Backoff { .. }) => ClientState::WaitingToReconnect,
+                (false, LinkState::Dead) => ClientState::GaveUp,
             },
             outstanding,
             backlog,
