@@ -294,40 +294,14 @@ impl System for ActiveMq {
 
     fn receive(&mut self, b: BrokerId, from: Addr, payload: Payload, out: &mut Out) {
         let is_master = self.node(b).master.is_some();
-        if let Payload::Connect {
-            conn,
-            heartbeat_interval_ms,
-            heartbeat_timeout_ms,
-        } = payload
-        {
-            if is_master {
-                self.node(b).sessions.open(
-                    b,
-                    from,
-                    conn,
-                    heartbeat_interval_ms,
-                    heartbeat_timeout_ms,
-                    out,
-                );
-            } else {
-                // A slave's transport connector is not started: nothing listens.
-                out.send(Addr::Broker(b), from, Payload::ConnectRefused { conn });
-            }
+        // A slave's transport connector is not started: nothing listens.
+        let Some(conn) = self
+            .node(b)
+            .sessions
+            .admit(b, from, &payload, is_master, out)
+        else {
             return;
-        }
-        let conn = match payload {
-            Payload::Publish { conn, .. }
-            | Payload::Subscribe { conn, .. }
-            | Payload::Ack { conn, .. }
-            | Payload::ClientHeartbeat { conn }
-            | Payload::Close { conn } => conn,
-            _ => return,
         };
-        let now = out.now;
-        if !self.node(b).sessions.heard(from, conn, now) {
-            out.send(Addr::Broker(b), from, Payload::Reset { conn });
-            return;
-        }
         match payload {
             Payload::Publish {
                 msg,

@@ -1757,38 +1757,14 @@ impl Quorum {
     }
 
     fn on_client(&mut self, x: BrokerId, client: Addr, payload: Payload, out: &mut Out) {
-        if let Payload::Connect {
-            conn,
-            heartbeat_interval_ms,
-            heartbeat_timeout_ms,
-        } = payload
-        {
-            if self.nodes[idx(x)].app_paused {
-                out.send(me(x), client, Payload::ConnectRefused { conn });
-            } else {
-                self.node(x).sessions.open(
-                    x,
-                    client,
-                    conn,
-                    heartbeat_interval_ms,
-                    heartbeat_timeout_ms,
-                    out,
-                );
-            }
+        let listening = !self.nodes[idx(x)].app_paused;
+        let Some(conn) = self
+            .node(x)
+            .sessions
+            .admit(x, client, &payload, listening, out)
+        else {
             return;
-        }
-        let conn = match payload {
-            Payload::Publish { conn, .. }
-            | Payload::Subscribe { conn, .. }
-            | Payload::Ack { conn, .. }
-            | Payload::ClientHeartbeat { conn }
-            | Payload::Close { conn } => conn,
-            _ => return,
         };
-        if !self.node(x).sessions.heard(client, conn, out.now) {
-            out.send(me(x), client, Payload::Reset { conn });
-            return;
-        }
         match payload {
             Payload::Publish { msg, confirm, .. } => {
                 self.client_publish(x, client, conn, msg, confirm, out)

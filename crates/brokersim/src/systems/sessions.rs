@@ -52,6 +52,54 @@ impl Sessions {
         );
     }
 
+    /// What every broker does first with a client's packet: a `Connect` is
+    /// accepted when the broker is `listening` (else refused: nothing
+    /// listens on its port), and any other client traffic is checked
+    /// against the open sessions, an unknown connection answered with a
+    /// TCP reset. Returns the connection of traffic the system handles
+    /// itself, `None` when nothing is left to do.
+    pub fn admit(
+        &mut self,
+        me: BrokerId,
+        client: Addr,
+        payload: &Payload,
+        listening: bool,
+        out: &mut Out,
+    ) -> Option<u32> {
+        let conn = match *payload {
+            Payload::Connect {
+                conn,
+                heartbeat_interval_ms,
+                heartbeat_timeout_ms,
+            } => {
+                if listening {
+                    self.open(
+                        me,
+                        client,
+                        conn,
+                        heartbeat_interval_ms,
+                        heartbeat_timeout_ms,
+                        out,
+                    );
+                } else {
+                    out.send(Addr::Broker(me), client, Payload::ConnectRefused { conn });
+                }
+                return None;
+            }
+            Payload::Publish { conn, .. }
+            | Payload::Subscribe { conn, .. }
+            | Payload::Ack { conn, .. }
+            | Payload::ClientHeartbeat { conn }
+            | Payload::Close { conn } => conn,
+            _ => return None,
+        };
+        if !self.heard(client, conn, out.now) {
+            out.send(Addr::Broker(me), client, Payload::Reset { conn });
+            return None;
+        }
+        Some(conn)
+    }
+
     /// Notes traffic from a client; false when the connection is unknown
     /// (the broker restarted since, or closed it), which the host answers
     /// with a TCP reset.

@@ -7,40 +7,15 @@ impl Mirrored {
     // ----- clients ---------------------------------------------------------------------------
 
     pub(super) fn on_client(&mut self, x: BrokerId, client: Addr, payload: Payload, out: &mut Out) {
-        if let Payload::Connect {
-            conn,
-            heartbeat_interval_ms,
-            heartbeat_timeout_ms,
-        } = payload
-        {
-            if self.nodes[usize::from(x.0)].app_paused {
-                // The RabbitMQ application is stopped: its listener is closed.
-                out.send(me(x), client, Payload::ConnectRefused { conn });
-            } else {
-                self.node(x).sessions.open(
-                    x,
-                    client,
-                    conn,
-                    heartbeat_interval_ms,
-                    heartbeat_timeout_ms,
-                    out,
-                );
-            }
+        // A stopped RabbitMQ application has closed its listener.
+        let listening = !self.nodes[usize::from(x.0)].app_paused;
+        let Some(conn) = self
+            .node(x)
+            .sessions
+            .admit(x, client, &payload, listening, out)
+        else {
             return;
-        }
-        let conn = match payload {
-            Payload::Publish { conn, .. }
-            | Payload::Subscribe { conn, .. }
-            | Payload::Ack { conn, .. }
-            | Payload::ClientHeartbeat { conn }
-            | Payload::Close { conn } => conn,
-            _ => return,
         };
-        let now = out.now;
-        if !self.node(x).sessions.heard(client, conn, now) {
-            out.send(me(x), client, Payload::Reset { conn });
-            return;
-        }
         let is_master = matches!(self.nodes[usize::from(x.0)].role, QueueRole::Master(_));
         let master = self.nodes[usize::from(x.0)]
             .master
