@@ -10,11 +10,9 @@
 #[path = "golden/cases.rs"]
 mod cases;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::thread;
 
-use brokersim::presets;
 use cases::SeedCase;
 
 fn updating() -> bool {
@@ -31,10 +29,7 @@ fn write(rel: &str, text: &str) {
 
 #[test]
 fn every_preset_gives_its_golden_trace_hash() {
-    let actual: BTreeMap<String, Result<String, String>> = presets::ALL
-        .iter()
-        .map(|p| (p.name.to_owned(), cases::preset_hash(p)))
-        .collect();
+    let actual = cases::all_preset_hashes();
     if updating() {
         let hashes = actual
             .iter()
@@ -48,17 +43,7 @@ fn every_preset_gives_its_golden_trace_hash() {
         write("preset_hashes.json", &cases::render_preset_hashes(&hashes));
         return;
     }
-    let expected =
-        cases::parse_preset_hashes(cases::PRESET_HASHES).unwrap_or_else(|e| panic!("{e}"));
-    let diff = cases::differences(&expected, &actual, usize::MAX);
-    assert!(
-        diff.is_empty(),
-        "{}",
-        cases::failure(
-            "presets whose trace hash differs from the golden file",
-            &diff
-        )
-    );
+    cases::assert_presets_match(&actual, "");
 }
 
 /// Computes every seed case, spread over the cores.
@@ -107,24 +92,7 @@ fn a_thousand_seeds_give_their_golden_trace_hashes() {
         write("seed_hashes.txt", &cases::render_seed_hashes(&lines));
         return;
     }
-    let expected: BTreeMap<String, String> = cases::parse_seed_hashes(cases::SEED_HASHES)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .into_iter()
-        .map(|c| (format!("{} seed {}", c.preset, c.seed), c.hash))
-        .collect();
-    let actual: BTreeMap<String, Result<String, String>> = computed
-        .into_iter()
-        .map(|(preset, seed, hash)| (format!("{preset} seed {seed}"), hash))
-        .collect();
-    let diff = cases::differences(&expected, &actual, 20);
-    assert!(
-        diff.is_empty(),
-        "{}",
-        cases::failure(
-            "seed runs whose trace hash differs from the golden file",
-            &diff
-        )
-    );
+    cases::assert_seeds_match(computed, "");
 }
 
 #[test]

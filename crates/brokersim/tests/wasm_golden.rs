@@ -16,53 +16,18 @@
 #[path = "golden/cases.rs"]
 mod cases;
 
-use std::collections::BTreeMap;
-
-use brokersim::presets;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 #[wasm_bindgen_test]
 fn every_preset_gives_its_golden_trace_hash_in_wasm() {
-    let actual: BTreeMap<String, Result<String, String>> = presets::ALL
-        .iter()
-        .map(|p| (p.name.to_owned(), cases::preset_hash(p)))
-        .collect();
-    let expected =
-        cases::parse_preset_hashes(cases::PRESET_HASHES).unwrap_or_else(|e| panic!("{e}"));
-    let diff = cases::differences(&expected, &actual, usize::MAX);
-    assert!(
-        diff.is_empty(),
-        "{}",
-        cases::failure(
-            "in wasm32, presets whose trace hash differs from the golden file",
-            &diff
-        )
-    );
+    cases::assert_presets_match(&cases::all_preset_hashes(), "in wasm32, ");
 }
 
 #[wasm_bindgen_test]
 fn a_thousand_seeds_give_their_golden_trace_hashes_in_wasm() {
-    let expected: BTreeMap<String, String> = cases::parse_seed_hashes(cases::SEED_HASHES)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .into_iter()
-        .map(|c| (format!("{} seed {}", c.preset, c.seed), c.hash))
-        .collect();
-    let actual: BTreeMap<String, Result<String, String>> = (0..cases::SEED_CASES)
-        .map(|i| {
-            let (preset, seed) = cases::case(i);
-            (
-                format!("{} seed {seed}", preset.name),
-                cases::case_hash(preset, seed),
-            )
-        })
-        .collect();
-    let diff = cases::differences(&expected, &actual, 20);
-    assert!(
-        diff.is_empty(),
-        "{}",
-        cases::failure(
-            "in wasm32, seed runs whose trace hash differs from the golden file",
-            &diff
-        )
-    );
+    let actual = (0..cases::SEED_CASES).map(|i| {
+        let (preset, seed) = cases::case(i);
+        (preset.name.to_owned(), seed, cases::case_hash(preset, seed))
+    });
+    cases::assert_seeds_match(actual, "in wasm32, ");
 }

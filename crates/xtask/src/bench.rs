@@ -34,19 +34,8 @@ struct Figures {
 pub fn run() -> Result<(), CmdError> {
     let mut figures = Figures::default();
 
-    let native = Cmd::cargo()
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "-p",
-            "brokersim-cli",
-            "--",
-            "bench",
-            "--json",
-            "--runs",
-            NATIVE_RUNS,
-        ])
+    let native = Cmd::brokersim_cli()
+        .args(["bench", "--json", "--runs", NATIVE_RUNS])
         .read_stdout()?;
     print!("{native}");
     read_native(&native, &mut figures);

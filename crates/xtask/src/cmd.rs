@@ -64,6 +64,12 @@ impl Cmd {
         }
     }
 
+    /// The `brokersim` command (`cargo run --release --quiet -p
+    /// brokersim-cli --`, built when needed); the caller adds its arguments.
+    pub fn brokersim_cli() -> Self {
+        Cmd::cargo().args(["run", "--release", "--quiet", "-p", "brokersim-cli", "--"])
+    }
+
     /// A `rustup` command.
     pub fn rustup() -> Self {
         Cmd::new("rustup")

@@ -125,17 +125,8 @@ fn main() -> ExitCode {
 
 /// `cargo xtask run`: the CLI on a preset.
 fn run(preset: &str, extra: &[String]) -> Result<(), CmdError> {
-    Cmd::cargo()
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "-p",
-            "brokersim-cli",
-            "--",
-            "run",
-            "--preset",
-        ])
+    Cmd::brokersim_cli()
+        .args(["run", "--preset"])
         .arg(preset)
         .args(extra)
         .run()

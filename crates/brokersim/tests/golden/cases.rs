@@ -170,3 +170,52 @@ pub fn failure(what: &str, lines: &[String]) -> String {
         lines.join("\n  ")
     )
 }
+
+/// Every preset's trace hash, or why it does not run, by preset name.
+pub fn all_preset_hashes() -> BTreeMap<String, Result<String, String>> {
+    presets::ALL
+        .iter()
+        .map(|p| (p.name.to_owned(), preset_hash(p)))
+        .collect()
+}
+
+/// Fails with the list of presets whose hash differs from the golden file;
+/// `platform` says where they were computed ("" natively, "in wasm32, ").
+pub fn assert_presets_match(actual: &BTreeMap<String, Result<String, String>>, platform: &str) {
+    let expected = parse_preset_hashes(PRESET_HASHES).unwrap_or_else(|e| panic!("{e}"));
+    let diff = differences(&expected, actual, usize::MAX);
+    assert!(
+        diff.is_empty(),
+        "{}",
+        failure(
+            &format!("{platform}presets whose trace hash differs from the golden file"),
+            &diff
+        )
+    );
+}
+
+/// Fails with (at most 20 of) the seed runs whose hash differs from the
+/// golden file; `actual` holds (preset, seed, hash) in any order.
+pub fn assert_seeds_match(
+    actual: impl IntoIterator<Item = (String, u64, Result<String, String>)>,
+    platform: &str,
+) {
+    let expected: BTreeMap<String, String> = parse_seed_hashes(SEED_HASHES)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|c| (format!("{} seed {}", c.preset, c.seed), c.hash))
+        .collect();
+    let actual: BTreeMap<String, Result<String, String>> = actual
+        .into_iter()
+        .map(|(preset, seed, hash)| (format!("{preset} seed {seed}"), hash))
+        .collect();
+    let diff = differences(&expected, &actual, 20);
+    assert!(
+        diff.is_empty(),
+        "{}",
+        failure(
+            &format!("{platform}seed runs whose trace hash differs from the golden file"),
+            &diff
+        )
+    );
+}
