@@ -127,6 +127,7 @@ catalogue! {
     PartitionModeAria => "partition mode", "分区模式";
     BrokerCountAria => "broker count", "代理数量";
     RoleLeader => "★ leader", "★ 领导者";
+    RoleMaster => "★ master", "★ 主节点";
     RoleFollower => "follower", "跟随者";
     RoleMirror => "mirror", "镜像";
     RoleSlave => "slave", "从节点";
@@ -138,6 +139,7 @@ catalogue! {
     Msgs => "{0} msgs · {1}", "{0} 条消息 · {1}";
     Partitions => "{0} partitions, leads {1}", "{0} 个分区，领导 {1} 个";
     NoReplica => "no replica", "无副本";
+    ReplicaOffline => "replica offline", "副本离线";
     Group => "group {0}", "{0} 组";
     BrokerLabel => "{0}: {1}; {2}; {3}{4}. Click for actions.", "{0}：{1}；{2}；{3}{4}。点击查看操作。";
     ClientLabel => "{0} ({1}): {2}; {3}{4}. Click for actions.", "{0}（{1}）：{2}；{3}{4}。点击查看操作。";

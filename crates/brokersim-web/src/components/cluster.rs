@@ -184,12 +184,15 @@ fn status_text(word: &str) -> &'static str {
     })
 }
 
-/// A replica's role in the words of its system (Kafka: leader/follower, in
-/// the ISR or not; RabbitMQ: master/mirror, synchronised or not).
+/// A replica's role in the words of its system's documentation: Kafka's
+/// partitions and RabbitMQ's quorum queues (Raft) have a leader and
+/// followers; a classic mirrored queue has a master and mirrors; ActiveMQ
+/// a master and slaves.
 fn role_word(system: &str, r: &ReplicaView) -> String {
-    let kafka = system == "kafka";
-    let role = match (r.role, kafka) {
-        (Role::Master, _) => t(Msg::RoleLeader),
+    let leader_and_followers = matches!(system, "kafka" | "rabbitmq-quorum");
+    let role = match (r.role, leader_and_followers) {
+        (Role::Master, true) => t(Msg::RoleLeader),
+        (Role::Master, false) => t(Msg::RoleMaster),
         (Role::Mirror, true) => t(Msg::RoleFollower),
         (Role::Mirror, false) => t(Msg::RoleMirror),
         (Role::Slave, _) => t(Msg::RoleSlave),
@@ -393,9 +396,16 @@ pub fn Cluster(props: &Props) -> Html {
                 )
             } else {
                 (
-                    replica
-                        .map(|r| role_word(view.system, r))
-                        .unwrap_or_else(|| t(Msg::NoReplica).into()),
+                    // A broker that is down holds no live replica, but what
+                    // it wrote to disk may well come back with it.
+                    replica.map(|r| role_word(view.system, r)).unwrap_or_else(|| {
+                        t(if b.status == BrokerStatus::Up {
+                            Msg::NoReplica
+                        } else {
+                            Msg::ReplicaOffline
+                        })
+                        .into()
+                    }),
                     replica.map(|r| data_word(view.system, r)).unwrap_or_default(),
                 )
             };
@@ -727,5 +737,36 @@ fn client(
                     width={(w * f).to_string()} height="4" />
             }
         </g>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replicas_are_named_as_each_system_documents_them() {
+        let replica = |role| ReplicaView {
+            broker: brokersim::BrokerId(0),
+            role,
+            epoch: 1,
+            length: 0,
+            synced: true,
+            partition: 0,
+            high_watermark: None,
+        };
+        let cases = [
+            ("rabbitmq-mirrored", Role::Master, "★ master · e1"),
+            ("rabbitmq-mirrored", Role::Mirror, "mirror · e1"),
+            ("rabbitmq-quorum", Role::Master, "★ leader · e1"),
+            ("rabbitmq-quorum", Role::Mirror, "follower · e1"),
+            ("kafka", Role::Master, "★ leader · e1"),
+            ("kafka", Role::Mirror, "follower · e1"),
+            ("activemq", Role::Master, "★ master · e1"),
+            ("activemq", Role::Slave, "slave · e1"),
+        ];
+        for (system, role, word) in cases {
+            assert_eq!(role_word(system, &replica(role)), word, "{system} {role:?}");
+        }
     }
 }
