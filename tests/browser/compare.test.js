@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inflateRawSync, deflateRawSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 import {
-  launch, seek, freshDir, CLI, SHOTS, URL_BASE, englishCatalogue, pageTexts, leftovers,
+  launch, seek, linkData, freshDir, CLI, SHOTS, URL_BASE, englishCatalogue, pageTexts, leftovers,
 } from './helpers.js';
 
 let browser;
@@ -78,8 +78,7 @@ function cliReport(scenario) {
 
 /// The two scenarios a compare link carries.
 function pairOf(link) {
-  const data = link.split('#c=')[1];
-  return JSON.parse(inflateRawSync(Buffer.from(data, 'base64url')).toString('utf8'));
+  return linkData(link, '#c=');
 }
 
 test('a ready-made comparison: one timeline moves both sides, a clicked fault happens on both, and each side reports what the CLI does', async () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 export const URL_BASE = process.env.BROKERSIM_URL || 'http://127.0.0.1:8080/';
 export const CLI = process.env.BROKERSIM_CLI || 'target/debug/brokersim';
@@ -44,6 +44,12 @@ export async function open(browser, fragment = '', viewport = { width: 1280, hei
 /// The link fragment for a scenario object, as the page encodes it.
 export function fragmentFor(scenario) {
   return '#s=' + deflateRawSync(Buffer.from(JSON.stringify(scenario))).toString('base64url');
+}
+
+/// The JSON a share link carries after `key` (`#s=`, `#c=`), unpacked.
+export function linkData(link, key) {
+  const data = link.split(key)[1];
+  return JSON.parse(inflateRawSync(Buffer.from(data, 'base64url')).toString('utf8'));
 }
 
 /// Moves the timeline to `ms` as dragging the slider does.

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  launch, open, seek, runToEnd, pageReport, fragmentFor, freshDir, CLI, SHOTS,
+  launch, open, seek, runToEnd, pageReport, fragmentFor, linkData, freshDir, CLI, SHOTS,
 } from './helpers.js';
 
 let browser;
@@ -181,6 +181,41 @@ test('every menu action joins the schedule at the current time: pause for N s, w
   assert.match(faults, /\{"at_ms":3000,"pause":"b3","for_ms":4000\}/);
   assert.match(faults, /\{"at_ms":3000,"lose_disk":"b2"\}/);
   assert.match(faults, /\{"at_ms":3000,"crash":"p1"\}/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the configuration panel offers each system's own client options and applies them", async () => {
+  const { page, errors, context } = await open(browser, '?preset=kafka-seed');
+  await page.click('#configure summary');
+  const heads = (id) => page.$$eval(`#${id} thead code`, (cs) => cs.map((c) => c.textContent));
+  const loaded = async () => linkData(await page.inputValue('#share-link'), '#s=');
+  // Kafka: acks, enable.idempotence and auto.offset.reset, not RabbitMQ's persistence.
+  assert.deepEqual(await heads('producer-options'), ['rate_per_s', 'acks', 'idempotent', 'retries', 'connect']);
+  assert.deepEqual(await heads('consumer-options'), ['ack', 'prefetch', 'process_ms', 'auto_offset_reset', 'connect']);
+  // An unset option names the real default it stands for.
+  assert.match(await page.textContent('#producer-options select[data-option="acks"] option[value=""]'), /all/);
+  assert.match(await page.getAttribute('#producer-options input[aria-label="retries"]', 'placeholder'), /MAX_INT/);
+  await page.selectOption('#producer-options select[data-option="acks"]', '1');
+  await page.selectOption('#producer-options select[data-option="idempotent"]', 'false');
+  await page.selectOption('#consumer-options select[data-option="auto_offset_reset"]', 'earliest');
+  const applied = async () => {
+    const before = await page.inputValue('#share-link');
+    await page.click('#apply');
+    await page.waitForFunction((b) => document.getElementById('share-link').value !== b, before);
+    return loaded();
+  };
+  let s = await applied();
+  assert.equal(s.producers[0].acks, '1');
+  assert.equal(s.producers[0].idempotent, false);
+  assert.equal(s.consumers[0].auto_offset_reset, 'earliest');
+  // Another system: its own columns, and the Kafka options left out so the
+  // draft stays valid.
+  await page.selectOption('#configure .form select', 'rabbitmq-mirrored');
+  assert.deepEqual(await heads('producer-options'), ['rate_per_s', 'retries', 'persistent', 'connect']);
+  s = await applied();
+  assert.equal(s.system, 'rabbitmq-mirrored');
+  assert.equal(s.producers[0].acks, undefined);
   assert.deepEqual(errors, []);
   await context.close();
 });

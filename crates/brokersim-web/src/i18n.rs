@@ -323,6 +323,9 @@ catalogue! {
     AutoAck => "auto ack", "自动应答";
     EveryBroker => "every broker", "所有代理";
     DefaultWord => "default", "默认";
+    DefaultIs => "default: {0}", "默认：{0}";
+    KafkaRetriesDefault => "MAX_INT (until delivery.timeout.ms)", "MAX_INT（直到 delivery.timeout.ms）";
+    IdempotentDefault => "true with acks=all", "acks=all 时为 true";
     Remove => "remove {0}", "删除 {0}";
     RemoveFault => "✕ remove", "✕ 删除";
     Apply => "Apply and restart", "应用并重新开始";

@@ -1,15 +1,17 @@
 //! Configuration: a preset picker with each preset's title and text, the
 //! system, the broker count, the real settings under their real names (each
-//! with a one-line explanation and the real default), producers, consumers
-//! and the fault schedule, your own actions included. Changes are made to a
+//! with a one-line explanation and the real default), producers and
+//! consumers with their system's options (`client_tables`), and the fault
+//! schedule, your own actions included. Changes are made to a
 //! draft and applied at once, from time zero.
 
 use std::collections::BTreeMap;
 
-use brokersim::scenario::{ConnectSpec, ConsumerSpec, ProducerSpec, ScenarioText};
+use brokersim::scenario::ScenarioText;
 use brokersim::{Lang, Scenario};
 use yew::prelude::*;
 
+use crate::components::client_tables::{client_tables, fit_clients_to_system};
 use crate::hooks::{checked_draft, use_scenario_draft};
 use crate::i18n::{Msg, doc, lang, t, tf};
 use crate::settings_doc::{SYSTEMS, for_system};
@@ -37,27 +39,6 @@ fn setting_value(text: &str) -> Option<serde_json::Value> {
         return None;
     }
     Some(serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.into())))
-}
-
-fn connect_text(c: &Option<ConnectSpec>) -> String {
-    match c {
-        None => String::new(),
-        Some(ConnectSpec::One(s)) => s.clone(),
-        Some(ConnectSpec::Many(v)) => v.join(","),
-    }
-}
-
-fn connect_spec(text: &str) -> Option<ConnectSpec> {
-    let text = text.trim();
-    if text.is_empty() {
-        None
-    } else if text.starts_with("failover:") || !text.contains(',') {
-        Some(ConnectSpec::One(text.into()))
-    } else {
-        Some(ConnectSpec::Many(
-            text.split(',').map(|s| s.trim().to_owned()).collect(),
-        ))
-    }
 }
 
 /// A preset's title and description in the page's language, read without
@@ -163,6 +144,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
             let mut s = (*draft).clone();
             s.system = select_value(&e);
             s.settings.clear();
+            fit_clients_to_system(&mut s);
             draft.set(s);
         })
     };
@@ -194,109 +176,6 @@ pub fn ConfigPanel(props: &Props) -> Html {
         .collect::<Html>();
     let settings = settings_rows(&draft);
 
-    let producers = draft
-        .producers
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let field = |f: fn(&mut ProducerSpec, String)| {
-                let draft = draft.clone();
-                Callback::from(move |e: Event| {
-                    let mut s = (*draft).clone();
-                    if let Some(p) = s.producers.get_mut(i) {
-                        f(p, value(&e));
-                    }
-                    draft.set(s);
-                })
-            };
-            let remove = {
-                let draft = draft.clone();
-                Callback::from(move |_: MouseEvent| {
-                    let mut s = (*draft).clone();
-                    s.producers.remove(i);
-                    draft.set(s);
-                })
-            };
-            html! {
-                <tr>
-                    <th scope="row">{ format!("p{}", i + 1) }</th>
-                    <td><input type="number" min="0" value={p.rate_per_s.to_string()} aria-label="rate_per_s"
-                        onchange={field(|p, v| p.rate_per_s = v.parse().unwrap_or(p.rate_per_s))} /></td>
-                    <td><input type="number" min="0" value={p.retries.unwrap_or(0).to_string()} aria-label="retries"
-                        onchange={field(|p, v| p.retries = v.parse().ok())} /></td>
-                    <td><select aria-label={t(Msg::Persistent)} onchange={field(|p, v| p.persistent = Some(v == "true"))}>
-                        <option value="true" selected={p.persistent != Some(false)}>{ t(Msg::Persistent) }</option>
-                        <option value="false" selected={p.persistent == Some(false)}>{ t(Msg::NonPersistent) }</option>
-                    </select></td>
-                    <td><input value={connect_text(&p.connect)} placeholder={t(Msg::EveryBroker)} aria-label="connect"
-                        onchange={field(|p, v| p.connect = connect_spec(&v))} /></td>
-                    <td><button onclick={remove} aria-label={tf(Msg::Remove, &[&format!("p{}", i + 1)])}>{ "✕" }</button></td>
-                </tr>
-            }
-        })
-        .collect::<Html>();
-    let consumers = draft
-        .consumers
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let field = |f: fn(&mut ConsumerSpec, String)| {
-                let draft = draft.clone();
-                Callback::from(move |e: Event| {
-                    let mut s = (*draft).clone();
-                    if let Some(c) = s.consumers.get_mut(i) {
-                        f(c, value(&e));
-                    }
-                    draft.set(s);
-                })
-            };
-            let remove = {
-                let draft = draft.clone();
-                Callback::from(move |_: MouseEvent| {
-                    let mut s = (*draft).clone();
-                    s.consumers.remove(i);
-                    draft.set(s);
-                })
-            };
-            html! {
-                <tr>
-                    <th scope="row">{ format!("c{}", i + 1) }</th>
-                    <td><select aria-label="ack" onchange={field(|c, v| c.ack = Some(v))}>
-                        <option value="manual" selected={c.ack.as_deref() != Some("auto")}>{ t(Msg::ManualAck) }</option>
-                        <option value="auto" selected={c.ack.as_deref() == Some("auto")}>{ t(Msg::AutoAck) }</option>
-                    </select></td>
-                    <td><input type="number" min="0" value={c.prefetch.map(|p| p.to_string()).unwrap_or_default()}
-                        placeholder={t(Msg::DefaultWord)} aria-label="prefetch" onchange={field(|c, v| c.prefetch = v.parse().ok())} /></td>
-                    <td><input type="number" min="0" value={c.process_ms.unwrap_or(1).to_string()} aria-label="process_ms"
-                        onchange={field(|c, v| c.process_ms = v.parse().ok())} /></td>
-                    <td><input value={connect_text(&c.connect)} placeholder={t(Msg::EveryBroker)} aria-label="connect"
-                        onchange={field(|c, v| c.connect = connect_spec(&v))} /></td>
-                    <td><button onclick={remove} aria-label={tf(Msg::Remove, &[&format!("c{}", i + 1)])}>{ "✕" }</button></td>
-                </tr>
-            }
-        })
-        .collect::<Html>();
-    let add_producer = {
-        let draft = draft.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut s = (*draft).clone();
-            // Through serde, so fields the core adds later take their defaults.
-            if let Ok(p) = serde_json::from_str::<ProducerSpec>(r#"{"rate_per_s": 20}"#) {
-                s.producers.push(p);
-            }
-            draft.set(s);
-        })
-    };
-    let add_consumer = {
-        let draft = draft.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut s = (*draft).clone();
-            if let Ok(c) = serde_json::from_str::<ConsumerSpec>("{}") {
-                s.consumers.push(c);
-            }
-            draft.set(s);
-        })
-    };
     let faults = sim
         .runner
         .borrow()
@@ -346,16 +225,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
                     <thead><tr><th>{ t(Msg::SettingCol) }</th><th>{ t(Msg::ValueCol) }</th><th>{ t(Msg::DefaultCol) }</th><th>{ t(Msg::WhatItDoes) }</th></tr></thead>
                     <tbody>{ settings }</tbody>
                 </table>
-                <table class="clients">
-                    <thead><tr><th>{ t(Msg::Producer) }</th><th><code>{ "rate_per_s" }</code></th><th><code>{ "retries" }</code></th><th><code>{ "persistent" }</code></th><th><code>{ "connect" }</code></th><th></th></tr></thead>
-                    <tbody>{ producers }</tbody>
-                </table>
-                <button onclick={add_producer}>{ t(Msg::AddProducer) }</button>
-                <table class="clients">
-                    <thead><tr><th>{ t(Msg::Consumer) }</th><th><code>{ "ack" }</code></th><th><code>{ "prefetch" }</code></th><th><code>{ "process_ms" }</code></th><th><code>{ "connect" }</code></th><th></th></tr></thead>
-                    <tbody>{ consumers }</tbody>
-                </table>
-                <button onclick={add_consumer}>{ t(Msg::AddConsumer) }</button>
+                { client_tables(&draft) }
                 <p><button class="primary" id="apply" onclick={apply}>{ t(Msg::Apply) }</button></p>
             </details>
             <h3>{ t(Msg::FaultSchedule) }</h3>

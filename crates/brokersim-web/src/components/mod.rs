@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod charts;
+pub mod client_tables;
 pub mod cluster;
 pub mod compare_page;
 pub mod config_panel;
