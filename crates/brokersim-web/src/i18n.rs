@@ -361,7 +361,10 @@ const DOCS_ZH: &[(&str, &str)] = &[
         "Kafka 复制分区（KRaft）",
     ),
     ("none (not mirrored)", "无（不镜像）"),
-    ("none", "无"),
+    (
+        "none (RabbitMQ 3.13; 20 since 4.0)",
+        "无（RabbitMQ 3.13；4.0 起为 20）",
+    ),
     (
         "a follower that has not caught up for this long leaves the ISR",
         "跟随者落后超过这么久就会离开 ISR",

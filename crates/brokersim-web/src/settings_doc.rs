@@ -147,7 +147,7 @@ const QUORUM: &[SettingDoc] = &[
     SettingDoc {
         name: "delivery-limit",
         explain: "redeliveries after which a message is dropped",
-        default: "none",
+        default: "none (RabbitMQ 3.13; 20 since 4.0)",
         choices: &[],
     },
     SettingDoc {
