@@ -213,3 +213,37 @@ fn without_producers_the_applications_still_start_at_the_first_site() {
     sim.run_until(brokersim::SimTime::from_ms(25_000));
     assert!(sim.view().sites[1].active);
 }
+
+#[test]
+fn the_brokers_of_a_site_lost_for_good_are_not_said_to_keep_their_disks() {
+    let mut sim = Sim::new(presets::get("dr-primary-site-lost").unwrap().scenario()).unwrap();
+    sim.run_to_end();
+    let _names = sim.naming();
+    let trace = sim.trace();
+    let lost_at = trace
+        .iter()
+        .find(|e| matches!(e.event, Event::SiteLost { .. }))
+        .expect("the site is lost")
+        .at;
+    let at_loss: Vec<&TraceEntry> = trace.iter().filter(|e| e.at == lost_at).collect();
+    let crashed: Vec<String> = at_loss
+        .iter()
+        .filter(|e| matches!(e.event, Event::CrashedWithDisk(_)))
+        .map(|e| e.text())
+        .collect();
+    assert_eq!(crashed.len(), 3, "{crashed:?}");
+    assert!(crashed[0].starts_with("primary-b1 crashed and its disk went with it"));
+    for entry in &at_loss {
+        assert!(
+            !matches!(entry.event, Event::Crashed(_)),
+            "{}",
+            entry.text()
+        );
+        let (en, zh) = (
+            entry.text_in(brokersim::explain::Lang::En),
+            entry.text_in(brokersim::explain::Lang::Zh),
+        );
+        assert!(!en.contains("disk survives"), "{en}");
+        assert!(!zh.contains("已写入磁盘的内容得以保留"), "{zh}");
+    }
+}
