@@ -54,6 +54,7 @@ pub fn kind(event: &Event) -> Kind {
     }
     match event {
         Event::Crashed(_)
+        | Event::CrashedWithDisk(_)
         | Event::Stopped(_)
         | Event::Restarted(_)
         | Event::Paused { .. }

@@ -81,6 +81,9 @@ pub fn explain(event: &Event) -> String {
             "{b} crashed: its process died; what it had written to disk survives, its memory does not"
         ),
         Event::Crashed(client) => format!("{client} crashed"),
+        Event::CrashedWithDisk(b) => format!(
+            "{b} crashed and its disk went with it: neither what it had written to disk nor its memory survives"
+        ),
         Event::Stopped(Addr::Broker(b)) => {
             format!("{b} shut down gracefully, telling its peers and clients")
         }

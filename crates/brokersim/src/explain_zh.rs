@@ -49,6 +49,9 @@ pub(crate) fn explain(event: &Event) -> String {
             format!("{b} 崩溃：进程终止；已写入磁盘的内容得以保留，内存中的内容全部丢失")
         }
         Event::Crashed(client) => format!("{client} 崩溃"),
+        Event::CrashedWithDisk(b) => {
+            format!("{b} 崩溃，磁盘也随之丢失：已写入磁盘的内容和内存中的内容都没有保留下来")
+        }
         Event::Stopped(Addr::Broker(b)) => {
             format!("{b} 正常关闭，并通知了其他节点和它的客户端")
         }

@@ -187,7 +187,30 @@ pub fn with_drawn_faults(base: &Scenario, seed: u64, kinds: &[FaultKindChoice]) 
         scenario.faults.push(fault);
     }
     scenario.faults.sort_by_key(|f| f.at_ms);
+    drop_faults_on_lost_sites(&mut scenario);
     scenario
+}
+
+/// A site lost for good takes its brokers with it: faults drawn on them
+/// after the loss would be refused by validation, so they are left out.
+fn drop_faults_on_lost_sites(scenario: &mut Scenario) {
+    let Some(sites) = &scenario.sites else {
+        return;
+    };
+    let mut gone: Vec<String> = Vec::new();
+    scenario.faults.retain(|f| {
+        let named = [&f.crash, &f.stop, &f.restart, &f.pause, &f.lose_disk]
+            .into_iter()
+            .flatten()
+            .chain(f.slow_link.iter().flat_map(|l| l.between.iter()));
+        let keep = !named.into_iter().any(|name| gone.contains(name));
+        if let Some(lost) = &f.lose_site
+            && let Some(site) = sites.iter().find(|s| &s.name == lost)
+        {
+            gone.extend((1..=site.brokers).map(|i| format!("{}-b{i}", site.name)));
+        }
+        keep
+    });
 }
 
 /// Every broker's name as faults name them: `b1` …, or `primary-b1` … with sites.

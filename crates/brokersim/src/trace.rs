@@ -58,6 +58,9 @@ pub enum DropWhy {
 pub enum Event {
     // Faults and the world.
     Crashed(Addr),
+    /// A broker crashed and its disk went with it (`lose_disk`, a site
+    /// lost for good): unlike `Crashed`, nothing it had written survives.
+    CrashedWithDisk(BrokerId),
     Stopped(Addr),
     Restarted(Addr),
     Paused {

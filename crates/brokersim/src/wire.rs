@@ -70,7 +70,13 @@ pub enum Payload {
 
     // Broker to broker.
     Mirrored(PeerMsg),
-    Quorum(crate::systems::quorum::PeerMsg),
+    /// A quorum-queue node's message, stamped with the sender's
+    /// incarnation (Erlang's distribution handshake carries the node's
+    /// "creation", so a peer always knows whether it talks to a restarted node).
+    Quorum {
+        incarnation: u32,
+        msg: crate::systems::quorum::PeerMsg,
+    },
     /// Kafka: every request and response (clients, brokers, controller).
     Kafka(crate::systems::kafka::KafkaMsg),
 }
@@ -81,7 +87,7 @@ impl Payload {
         if let Payload::Kafka(msg) = self {
             return msg.is_heartbeat();
         }
-        if let Payload::Quorum(msg) = self {
+        if let Payload::Quorum { msg, .. } = self {
             return msg.is_heartbeat();
         }
         matches!(
@@ -102,7 +108,7 @@ impl Payload {
             | Payload::Nack { msg, .. }
             | Payload::Deliver { msg, .. } => Some(*msg),
             Payload::Mirrored(peer) => peer.message(),
-            Payload::Quorum(peer) => peer.message(),
+            Payload::Quorum { msg, .. } => msg.message(),
             Payload::Kafka(msg) => msg.message(),
             _ => None,
         }

@@ -103,6 +103,22 @@ fn a_version_other_than_1_is_refused() {
         assert!(m.contains("version 1"), "{m}");
     }
     refused(rabbit(), |s| s["version"] = json!("1"), "version");
+    // Another version is named before whatever else its file lacks or adds.
+    for text in [
+        r#"{"version":2}"#,
+        r#"{"version": 2, "duration_ms": 5000, "brokers": 3, "new_field": true}"#,
+        r#"{"brokers": "three", "version": 2}"#,
+    ] {
+        let e = refused_text(text);
+        assert_eq!(e.path, "version", "{text}: {e}");
+        assert_eq!(
+            e.message, "this simulator reads scenario version 1, got 2",
+            "{text}"
+        );
+    }
+    // Version 1 with a field missing still names that field.
+    let e = refused_text(r#"{"version":1}"#);
+    assert!(e.message.contains("duration_ms"), "{e}");
     refused(rabbit(), |s| s["version"] = json!(-1), "version");
 }
 

@@ -165,6 +165,7 @@ fn samples() -> Vec<Event> {
     let mut events = vec![
         Event::Crashed(Addr::Broker(b(0))),
         Event::Crashed(c1),
+        Event::CrashedWithDisk(b(2)),
         Event::Stopped(Addr::Broker(b(1))),
         Event::Stopped(p1),
         Event::Restarted(Addr::Broker(b(0))),

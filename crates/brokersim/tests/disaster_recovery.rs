@@ -213,3 +213,120 @@ fn without_producers_the_applications_still_start_at_the_first_site() {
     sim.run_until(brokersim::SimTime::from_ms(25_000));
     assert!(sim.view().sites[1].active);
 }
+
+#[test]
+fn the_brokers_of_a_site_lost_for_good_are_not_said_to_keep_their_disks() {
+    let mut sim = Sim::new(presets::get("dr-primary-site-lost").unwrap().scenario()).unwrap();
+    sim.run_to_end();
+    let _names = sim.naming();
+    let trace = sim.trace();
+    let lost_at = trace
+        .iter()
+        .find(|e| matches!(e.event, Event::SiteLost { .. }))
+        .expect("the site is lost")
+        .at;
+    let at_loss: Vec<&TraceEntry> = trace.iter().filter(|e| e.at == lost_at).collect();
+    let crashed: Vec<String> = at_loss
+        .iter()
+        .filter(|e| matches!(e.event, Event::CrashedWithDisk(_)))
+        .map(|e| e.text())
+        .collect();
+    assert_eq!(crashed.len(), 3, "{crashed:?}");
+    assert!(crashed[0].starts_with("primary-b1 crashed and its disk went with it"));
+    for entry in &at_loss {
+        assert!(
+            !matches!(entry.event, Event::Crashed(_)),
+            "{}",
+            entry.text()
+        );
+        let (en, zh) = (
+            entry.text_in(brokersim::explain::Lang::En),
+            entry.text_in(brokersim::explain::Lang::Zh),
+        );
+        assert!(!en.contains("disk survives"), "{en}");
+        assert!(!zh.contains("已写入磁盘的内容得以保留"), "{zh}");
+    }
+}
+
+/// `dr-primary-site-lost` (primary lost for good at 90 s, failover at
+/// 100 s) with `fault` appended as `faults[2]`: its validation.
+fn lost_primary_with(fault: Value) -> Result<Scenario, brokersim::ScenarioError> {
+    let mut value: Value =
+        serde_json::from_str(presets::get("dr-primary-site-lost").unwrap().json).unwrap();
+    value["faults"].as_array_mut().unwrap().push(fault);
+    Scenario::from_json(&value.to_string())
+}
+
+#[test]
+fn faults_on_the_brokers_of_a_site_lost_for_good_are_refused_after_the_loss() {
+    let refused = |fault: Value, path: &str| {
+        let e = lost_primary_with(fault.clone()).expect_err(&fault.to_string());
+        assert_eq!(e.path, path, "{fault}: {e}");
+        e.message
+    };
+    assert_eq!(
+        refused(
+            json!({ "at_ms": 95000, "restart": "primary-b1" }),
+            "faults[2].restart"
+        ),
+        "primary-b1 belongs to site primary, lost for good at 90000 ms"
+    );
+    refused(
+        json!({ "at_ms": 95000, "crash": "primary-b2" }),
+        "faults[2].crash",
+    );
+    refused(
+        json!({ "at_ms": 95000, "stop": "primary-b3" }),
+        "faults[2].stop",
+    );
+    refused(
+        json!({ "at_ms": 95000, "pause": "primary-b1", "for_ms": 1000 }),
+        "faults[2].pause",
+    );
+    refused(
+        json!({ "at_ms": 95000, "lose_disk": "primary-b1" }),
+        "faults[2].lose_disk",
+    );
+    refused(
+        json!({ "at_ms": 95000, "slow_link": { "between": ["dr-b1", "primary-b2"], "latency_ms": 100 } }),
+        "faults[2].slow_link.between[1]",
+    );
+    // At the very moment of the loss, but listed after it: also too late.
+    refused(
+        json!({ "at_ms": 90000, "restart": "primary-b1" }),
+        "faults[2].restart",
+    );
+    // Before the loss, or on the other site, the fault stands.
+    for fault in [
+        json!({ "at_ms": 89999, "restart": "primary-b1" }),
+        json!({ "at_ms": 95000, "restart": "dr-b1" }),
+        json!({ "at_ms": 95000, "crash": "p1" }),
+    ] {
+        let scenario = lost_primary_with(fault.clone()).unwrap_or_else(|e| panic!("{fault}: {e}"));
+        Sim::new(scenario).unwrap();
+    }
+}
+
+#[test]
+fn the_search_draws_no_faults_on_a_site_after_losing_it() {
+    use brokersim::search::{self, FaultKindChoice};
+    let base = presets::get("dr-primary-site-lost").unwrap().scenario();
+    let kinds = [
+        FaultKindChoice::Crash,
+        FaultKindChoice::Stop,
+        FaultKindChoice::Restart,
+        FaultKindChoice::Pause,
+        FaultKindChoice::LoseDisk,
+        FaultKindChoice::Delay,
+        FaultKindChoice::LoseSite,
+    ];
+    let mut losses = 0;
+    for seed in 0..300 {
+        let scenario = search::with_drawn_faults(&base, seed, &kinds);
+        losses += usize::from(scenario.faults.iter().any(|f| f.lose_site.is_some()));
+        if let Err(e) = scenario.validate() {
+            panic!("seed {seed}: {e}\n{}", scenario.to_json_pretty());
+        }
+    }
+    assert!(losses > 50, "{losses}");
+}

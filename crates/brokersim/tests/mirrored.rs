@@ -574,3 +574,25 @@ fn a_publisher_confirm_waits_for_the_slowest_mirror() {
         "a round trip over the slow link: {slow:?}"
     );
 }
+
+#[test]
+fn a_node_stopped_or_crashed_and_restarted_rejoins_without_a_partition() {
+    // A partition is a peer declared down that talks again from the same
+    // incarnation; a restarted node is a new one, whether it stopped
+    // cleanly or crashed and was declared down by net_ticktime (4 s).
+    for (kind, node) in [
+        ("stop", "b2"),
+        ("stop", "b1"),
+        ("crash", "b2"),
+        ("crash", "b1"),
+    ] {
+        let (_, trace) = run(|s| {
+            s["faults"] = json!([
+                { "at_ms": 5000, kind: node },
+                { "at_ms": 15000, "restart": node }
+            ]);
+        });
+        let noticed = find(&trace, |e| matches!(e, Event::PartitionNoticed { .. }));
+        assert!(noticed.is_empty(), "{kind} {node}: {noticed:?}");
+    }
+}

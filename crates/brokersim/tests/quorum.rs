@@ -538,3 +538,85 @@ fn a_member_that_lost_its_disk_cannot_vote_until_a_leader_repairs_it() {
     assert!(report.unavailable_ms >= 9_000);
     assert_safe(&report, &trace);
 }
+
+/// The preset `name` with `faults` appended.
+fn preset_with(name: &str, faults: Value) -> (Report, Vec<TraceEntry>) {
+    let preset = brokersim::presets::get(name).unwrap();
+    let mut scenario: Value = serde_json::from_str(preset.json).unwrap();
+    for fault in faults.as_array().unwrap() {
+        scenario["faults"]
+            .as_array_mut()
+            .unwrap()
+            .push(fault.clone());
+    }
+    let scenario = Scenario::from_json(&scenario.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = Sim::new(scenario).unwrap();
+    let report = sim.run_to_end();
+    (report, sim.trace().to_vec())
+}
+
+fn partitions_noticed(trace: &[TraceEntry]) -> Vec<String> {
+    trace
+        .iter()
+        .filter(|e| matches!(e.event, Event::PartitionNoticed { .. }))
+        .map(|e| format!("{} {}", e.at, brokersim::explain::explain(&e.event)))
+        .collect()
+}
+
+#[test]
+fn a_node_stopped_and_restarted_rejoins_without_a_partition() {
+    // A graceful stop announces itself; the restarted node is a new
+    // incarnation. Neither follower nor leader saw a partition.
+    for node in ["b2", "b1"] {
+        let (report, trace) = preset_with(
+            "quorum-leader-crash",
+            json!([{ "at_ms": 3000, "stop": node }, { "at_ms": 8000, "restart": node }]),
+        );
+        let noticed = partitions_noticed(&trace);
+        assert!(noticed.is_empty(), "{node}: {noticed:?}\n{}", story(&trace));
+        assert_safe(&report, &trace);
+    }
+}
+
+#[test]
+fn a_crashed_node_declared_down_by_net_ticktime_restarts_without_a_partition() {
+    for node in ["b2", "b1"] {
+        let (report, trace) = run(|s| {
+            s["settings"] = json!({ "net_ticktime": 2 });
+            s["faults"] = json!([
+                { "at_ms": 5000, "crash": node },
+                { "at_ms": 15000, "restart": node }
+            ]);
+        });
+        assert!(
+            trace
+                .iter()
+                .any(|e| matches!(e.event, Event::DeclaredDown { .. })),
+            "{}",
+            story(&trace)
+        );
+        let noticed = partitions_noticed(&trace);
+        assert!(noticed.is_empty(), "{node}: {noticed:?}\n{}", story(&trace));
+        assert_safe(&report, &trace);
+    }
+}
+
+#[test]
+fn a_real_partition_is_noticed_when_it_heals() {
+    // b1 keeps running behind the partition: when it heals, the nodes that
+    // had declared each other down hear from the same incarnation again.
+    let (_, trace) = run(|s| {
+        s["settings"] = json!({ "net_ticktime": 2 });
+        s["faults"] = json!([
+            { "at_ms": 5000, "partition": [["b1"], ["b2", "b3"]] },
+            { "at_ms": 15000, "heal": true }
+        ]);
+    });
+    let noticed = partitions_noticed(&trace);
+    assert!(
+        noticed.iter().any(|n| n.contains("b1 hears from b2 again")),
+        "{noticed:?}\n{}",
+        story(&trace)
+    );
+    assert!(noticed.iter().all(|n| n.starts_with("15.")), "{noticed:?}");
+}

@@ -305,7 +305,8 @@ fn losing_its_disk_restarts_a_broker_empty() {
         at_2000,
         vec![
             &Event::DiskLost(b(1)),
-            &Event::Crashed(broker(1)),
+            // Not `Crashed`, whose sentence says the disk survives.
+            &Event::CrashedWithDisk(b(1)),
             &Event::Discarded {
                 broker: b(1),
                 messages: 20,
@@ -316,6 +317,17 @@ fn losing_its_disk_restarts_a_broker_empty() {
         "{}",
         story(trace)
     );
+    // No sentence of the wiped broker's story, in either language, claims
+    // that what it had written to disk survived.
+    for entry in trace.iter().filter(|e| e.at.as_ms() == 2000) {
+        for lang in [brokersim::explain::Lang::En, brokersim::explain::Lang::Zh] {
+            let text = entry.text_in(lang);
+            assert!(
+                !text.contains("disk survives") && !text.contains("已写入磁盘的内容得以保留"),
+                "{text}"
+            );
+        }
+    }
     // The 20 confirmed messages had no other copy.
     assert_eq!(report.lost, 20);
     assert!(report.violations.iter().all(|v| v.at_ms == 2000));

@@ -39,7 +39,7 @@ impl Sim {
                     return;
                 }
                 self.out.trace(Event::DiskLost(*b));
-                self.crash_broker(*b);
+                self.crash_broker_with_disk(*b);
                 let (site, local) = self.local(*b);
                 self.call_system(site, |s, out| s.lose_disk(local, out));
                 self.boot_broker(*b);
@@ -99,6 +99,16 @@ impl Sim {
     }
 
     pub(super) fn crash_broker(&mut self, b: BrokerId) {
+        self.crash_broker_as(b, Event::Crashed(Addr::Broker(b)));
+    }
+
+    /// The process dies and its disk with it (the caller wipes the disk):
+    /// the trace must not say that what it wrote survives.
+    pub(super) fn crash_broker_with_disk(&mut self, b: BrokerId) {
+        self.crash_broker_as(b, Event::CrashedWithDisk(b));
+    }
+
+    fn crash_broker_as(&mut self, b: BrokerId, event: Event) {
         let proc = &mut self.brokers[usize::from(b.0)];
         if matches!(proc.status, BrokerStatus::Crashed | BrokerStatus::Stopped) {
             return;
@@ -106,7 +116,7 @@ impl Sim {
         proc.status = BrokerStatus::Crashed;
         proc.incarnation += 1;
         proc.failed_at.get_or_insert(self.now);
-        self.out.trace(Event::Crashed(Addr::Broker(b)));
+        self.out.trace(event);
         let (site, local) = self.local(b);
         self.call_system(site, |s, out| s.crash(local, out));
     }

@@ -151,7 +151,7 @@ fn payload_kind(payload: &Payload) -> &'static str {
         Payload::Nack { .. } => "nack",
         Payload::Deliver { .. } => "deliver",
         Payload::Mirrored(peer) => peer.kind(),
-        Payload::Quorum(peer) => peer.kind(),
+        Payload::Quorum { msg, .. } => msg.kind(),
         Payload::Kafka(msg) => msg.kind(),
     }
 }

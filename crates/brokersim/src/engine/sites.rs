@@ -543,7 +543,7 @@ impl Sim {
             site: self.site(site).name.clone(),
         });
         for b in self.site(site).brokers() {
-            self.crash_broker(b);
+            self.crash_broker_with_disk(b);
             let local = self.local(b).1;
             self.call_system(site, |s, out| s.lose_disk(local, out));
         }

@@ -237,6 +237,25 @@ pub struct SlowLinkSpec {
     pub latency_ms: u64,
 }
 
+/// Refuses a scenario whose `version` is a number other than 1. Anything
+/// else (no version, not a number, not JSON) is left to the full parse,
+/// which names it.
+fn check_version(text: &str) -> Result<(), ScenarioError> {
+    #[derive(Deserialize)]
+    struct VersionOnly {
+        version: Option<u64>,
+    }
+    match serde_json::from_str::<VersionOnly>(text) {
+        Ok(VersionOnly {
+            version: Some(version),
+        }) if version != 1 => Err(ScenarioError::new(
+            "version",
+            format!("this simulator reads scenario version 1, got {version}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl Scenario {
     /// Parses and validates a scenario file's text.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
@@ -257,6 +276,9 @@ impl Scenario {
                 "a scenario is a JSON object: {\"version\": 1, …}",
             ));
         }
+        // A file of another version is refused for that, before anything
+        // it lacks or adds is (its other fields may well differ).
+        check_version(text)?;
         let mut deserializer = serde_json::Deserializer::from_str(text);
         #[cfg(feature = "field-paths")]
         let scenario: Scenario = serde_path_to_error::deserialize(&mut deserializer)

@@ -193,6 +193,7 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
         .enumerate()
         .map(|(i, f)| ctx.fault(i, f, s.duration_ms, s.producers.len(), s.consumers.len()))
         .collect::<Result<Vec<_>, _>>()?;
+    ctx.no_broker_faults_after_site_loss(&faults)?;
     Ok(Config {
         seed: s.seed,
         duration_ms: s.duration_ms,
@@ -879,6 +880,44 @@ impl Ctx<'_> {
         })
     }
 
+    /// A site lost for good never returns: a fault on one of its brokers
+    /// after the loss (later, or later in the list at the same time) could
+    /// do nothing, so it is refused rather than silently kept.
+    fn no_broker_faults_after_site_loss(&self, faults: &[Fault]) -> Result<(), ScenarioError> {
+        // Each lost site's first loss: (at_ms, index).
+        let mut lost: Vec<Option<(u64, usize)>> = vec![None; self.sites.len()];
+        for (i, fault) in faults.iter().enumerate() {
+            if let FaultKind::LoseSite(site) = fault.kind
+                && let Some(slot) = lost.get_mut(usize::from(site))
+                && slot.is_none()
+            {
+                *slot = Some((fault.at_ms, i));
+            }
+        }
+        for (i, fault) in faults.iter().enumerate() {
+            for (b, field) in broker_targets(&fault.kind) {
+                let Some((site_index, site)) =
+                    self.sites.iter().enumerate().find(|(_, s)| s.contains(b))
+                else {
+                    continue;
+                };
+                if let Some((lost_at, loss)) = lost[site_index]
+                    && (fault.at_ms, i) > (lost_at, loss)
+                {
+                    let name = self.names.get(usize::from(b.0)).map_or("", String::as_str);
+                    return Err(ScenarioError::new(
+                        format!("faults[{i}].{field}"),
+                        format!(
+                            "{name} belongs to site {}, lost for good at {lost_at} ms",
+                            site.name
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A site named by a site fault.
     fn site(&self, name: &Option<String>, path: &str) -> Result<u8, ScenarioError> {
         let name = name.as_deref().unwrap_or("");
@@ -949,6 +988,22 @@ impl Ctx<'_> {
             ));
         }
         Ok((out, controller_group))
+    }
+}
+
+/// The brokers a fault acts on, each with the field that names it
+/// (partitions cut links rather than act on brokers, and are left out).
+fn broker_targets(kind: &FaultKind) -> Vec<(BrokerId, &'static str)> {
+    match *kind {
+        FaultKind::Crash(Addr::Broker(b)) => vec![(b, "crash")],
+        FaultKind::Stop(Addr::Broker(b)) => vec![(b, "stop")],
+        FaultKind::Restart(Addr::Broker(b)) => vec![(b, "restart")],
+        FaultKind::Pause { broker, .. } => vec![(broker, "pause")],
+        FaultKind::LoseDisk(b) => vec![(b, "lose_disk")],
+        FaultKind::SlowLink { a, b, .. } => {
+            vec![(a, "slow_link.between[0]"), (b, "slow_link.between[1]")]
+        }
+        _ => Vec::new(),
     }
 }
 

@@ -609,6 +609,9 @@ struct Peer {
     alive: bool,
     /// The Erlang distribution connection (net_ticktime).
     connected: bool,
+    /// net_ticktime ran out on the connection (not a clean shutdown): if
+    /// the same incarnation talks again, there was a partition.
+    declared_down: bool,
     incarnation: u32,
 }
 
@@ -756,7 +759,8 @@ impl Quorum {
     }
 
     fn send(&self, from: BrokerId, to: BrokerId, msg: PeerMsg, out: &mut Out) {
-        out.send(me(from), me(to), Payload::Quorum(msg));
+        let incarnation = self.nodes[idx(from)].incarnation;
+        out.send(me(from), me(to), Payload::Quorum { incarnation, msg });
     }
 
     /// An election timeout of `after_ms` plus up to `jitter_ms` drawn by the
@@ -2022,7 +2026,9 @@ impl Quorum {
                         by: Detector::NetTicktime,
                     });
                 }
-                self.node(x).peers[idx(p)].connected = false;
+                let peer = &mut self.node(x).peers[idx(p)];
+                peer.connected = false;
+                peer.declared_down = true;
                 self.check_minority(x, out);
             }
         }
@@ -2077,16 +2083,28 @@ impl Quorum {
         self.consumers_gone_via(x, p, out);
     }
 
-    /// Any packet from `p` shows it alive; a new incarnation shows that it
-    /// restarted, which the Erlang monitors on its old processes report.
-    fn heard_from(&mut self, x: BrokerId, p: BrokerId, incarnation: Option<u32>, out: &mut Out) {
+    /// Any packet from `p` (of incarnation `sender`) shows it alive; a
+    /// heartbeat's new incarnation shows that it restarted, which the
+    /// Erlang monitors on its old processes report.
+    fn heard_from(
+        &mut self,
+        x: BrokerId,
+        p: BrokerId,
+        incarnation: Option<u32>,
+        sender: u32,
+        out: &mut Out,
+    ) {
         let now = out.now;
         let peer = &mut self.node(x).peers[idx(p)];
         peer.last_heard = now;
         let was_alive = peer.alive;
         peer.alive = true;
-        let reconnected = !peer.connected;
+        // A partition is a connection net_ticktime had declared down coming
+        // back from the same incarnation: a node that shut down cleanly, or
+        // restarted, rejoins instead.
+        let partitioned = !peer.connected && peer.declared_down && sender == peer.incarnation;
         peer.connected = true;
+        peer.declared_down = false;
         let restarted = incarnation.is_some_and(|i| i != peer.incarnation && peer.incarnation != 0);
         if let Some(i) = incarnation {
             peer.incarnation = i;
@@ -2105,7 +2123,7 @@ impl Quorum {
             }
             self.consumers_gone_via(x, p, out);
         }
-        if reconnected && !restarted {
+        if partitioned && !restarted {
             self.partition_noticed(x, p, out);
         }
         if (restarted || !was_alive) && self.is_leader(x) {
@@ -2203,13 +2221,14 @@ impl Quorum {
         node.app_paused = false;
         for peer in &mut node.peers {
             peer.connected = true;
+            peer.declared_down = false;
         }
         self.start_member(x, out);
     }
 
     // ----- packets --------------------------------------------------------------------------
 
-    fn on_peer(&mut self, x: BrokerId, p: BrokerId, msg: PeerMsg, out: &mut Out) {
+    fn on_peer(&mut self, x: BrokerId, p: BrokerId, sender: u32, msg: PeerMsg, out: &mut Out) {
         let incarnation = match msg {
             PeerMsg::Heartbeat { incarnation } => Some(incarnation),
             _ => None,
@@ -2218,12 +2237,13 @@ impl Quorum {
             let peer = &mut self.node(x).peers[idx(p)];
             peer.alive = false;
             peer.connected = false;
+            peer.declared_down = false;
             peer.last_heard = out.now;
             self.peer_down(x, p, true, out);
             self.check_minority(x, out);
             return;
         }
-        self.heard_from(x, p, incarnation, out);
+        self.heard_from(x, p, incarnation, sender, out);
         if self.nodes[idx(x)].app_paused {
             return;
         }
@@ -2394,6 +2414,7 @@ impl System for Quorum {
                 last_heard: now,
                 alive: true,
                 connected: true,
+                declared_down: false,
                 incarnation: peer.incarnation,
             };
         }
@@ -2456,7 +2477,9 @@ impl System for Quorum {
 
     fn receive(&mut self, b: BrokerId, from: Addr, payload: Payload, out: &mut Out) {
         match (from, payload) {
-            (Addr::Broker(p), Payload::Quorum(msg)) => self.on_peer(b, p, msg, out),
+            (Addr::Broker(p), Payload::Quorum { incarnation, msg }) => {
+                self.on_peer(b, p, incarnation, msg, out)
+            }
             (Addr::Broker(_), _) => {}
             (client, payload) => self.on_client(b, client, payload, out),
         }
