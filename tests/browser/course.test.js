@@ -189,6 +189,28 @@ test('the embed code button gives an iframe of the current scenario that opens',
   await context.close();
 });
 
+test('the embed code keeps the options the page was opened with', async () => {
+  const { page, errors, context } = await openAt('?preset=kafka-seed&lang=zh&speed=2');
+  await page.click('#embed-code');
+  const code = await page.inputValue('#embed-snippet');
+  assert.match(code, /^<iframe src="http[^"]*\?embed=1&lang=zh&speed=2#s=[A-Za-z0-9_-]+"/);
+  await context.close();
+  const more = await openAt('?lang=en&show=controls,cluster,log&t=5000&speed=0.5&autoplay=1');
+  await more.page.click('#embed-code');
+  const code2 = await more.page.inputValue('#embed-snippet');
+  assert.match(code2, /\?embed=1&lang=en&show=controls,cluster,log&t=5000&speed=0\.5&autoplay=1#s=/);
+  // The iframe opens as asked: the panels, the time and the speed.
+  const src = code2.match(/src="([^"]+)"/)[1];
+  const framed = await openAt(src.slice(URL_BASE.length), { wait: '#timeline', settled: false });
+  await framed.page.waitForFunction(() => document.getElementById('clock').textContent.match(/^(\d+)\.\d+s/)?.[1] >= 5);
+  assert.equal((await framed.page.textContent('#speed-value')).trim(), '0.50×');
+  assert.equal(await framed.page.$('#configure'), null);
+  assert.equal(await framed.page.$('#notice'), null);
+  assert.deepEqual([...errors, ...more.errors, ...framed.errors], []);
+  await more.context.close();
+  await framed.context.close();
+});
+
 test('the example course page embeds two narrated scenarios in Chinese under its CSP', async () => {
   const { page, errors, context } = await openAt('course.html', { wait: 'iframe' });
   const lesson = await (await page.$('#lesson-frame')).contentFrame();

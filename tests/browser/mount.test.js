@@ -109,6 +109,8 @@ test('bad mount options and faults reject with an Error naming the option', asyn
       unknown: await caught(() => mount('second', { colour: 'red' })),
       lang: await caught(() => mount('second', { lang: 'fr' })),
       preset: await caught(() => mount('second', { preset: 'nope' })),
+      show: await caught(() => mount('second', { show: ['cluster', 'bogus'] })),
+      speed: await caught(() => mount('second', { speed: 500 })),
       scenario: await caught(() => mount('second', { scenario: { ...good, producers: [{ rate_per_s: 0 }] } })),
       fault: await caught(() => mounted.fault({ crash: 'b9' })),
       rendered: host.childElementCount,
@@ -118,7 +120,9 @@ test('bad mount options and faults reject with an Error naming the option', asyn
   assert.equal(r.unknown.error, true);
   assert.match(r.unknown.message, /^colour: unknown option/);
   assert.match(r.lang.message, /^lang: /);
-  assert.match(r.preset.message, /^preset: /);
+  assert.match(r.preset.message, /^preset: no preset named "nope"/);
+  assert.match(r.show.message, /^show: no panel named "bogus"/);
+  assert.match(r.speed.message, /^speed: "500" is not a speed from 0\.01 to 100/);
   assert.match(r.scenario.message, /^producers\[0\]\.rate_per_s: /);
   assert.match(r.fault.message, /^faults\[\d+\]\.crash: /);
   assert.equal(r.rendered, 0, 'nothing rendered for a bad call');

@@ -219,3 +219,119 @@ test("the configuration panel offers each system's own client options and applie
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('bad address options name the option and the value, and take their defaults', async () => {
+  const { page, errors, context } = await open(browser, '?preset=nope&show=bogus&t=abc&speed=abc');
+  const notice = await page.textContent('#notice');
+  assert.match(notice, /preset: no preset named "nope" \(the presets: [^)]*mirrored-master-crash[^)]*kafka-seed/);
+  assert.match(notice, /show: no panel named "bogus" \(the panels: controls,cluster,numbers,charts,log,life,config,share\)/);
+  assert.match(notice, /t: "abc" is not a time in milliseconds/);
+  assert.match(notice, /speed: "abc" is not a speed from 0\.01 to 100/);
+  // The defaults: the default scenario, every panel, time zero, 1×.
+  assert.match(await page.textContent('#scenario-title'), /master crashes/);
+  for (const panel of ['#timeline', '[data-report="published"]', '#log', '#configure', '#export']) {
+    assert.ok(await page.$(panel), `${panel} is shown`);
+  }
+  assert.equal((await page.textContent('#speed-value')).trim(), '1.0×');
+  assert.ok((await page.textContent('#clock')).startsWith('0.000s'));
+  await page.screenshot({ path: join(SHOTS, 'bad-options.png') });
+  await context.close();
+
+  const negative = await open(browser, '?t=-5&speed=500');
+  const second = await negative.page.textContent('#notice');
+  assert.match(second, /t: "-5" is not a time/);
+  assert.match(second, /speed: "500" is not a speed from 0\.01 to 100/);
+  assert.equal((await negative.page.textContent('#speed-value')).trim(), '1.0×');
+  await negative.context.close();
+
+  const zh = await open(browser, '?lang=zh&preset=nope');
+  assert.match(await zh.page.textContent('#notice'), /preset：没有名为“nope”的预设（现有预设：/);
+  await zh.context.close();
+
+  const good = await open(browser, '?preset=kafka-seed&t=2000&speed=2');
+  assert.equal(await good.page.$('#notice'), null, 'good options say nothing');
+  await good.context.close();
+  assert.deepEqual([...errors, ...negative.errors, ...zh.errors, ...good.errors], []);
+});
+
+test('the preset picker names the loaded preset while the scenario is it, unchanged', async () => {
+  const picked = (page) => page.$eval('#preset', (s) => s.options[s.selectedIndex].value);
+  const { page, errors, context } = await open(browser, '?preset=kafka-seed');
+  assert.equal(await picked(page), 'kafka-seed');
+  assert.match(await page.$eval('#preset', (s) => s.options[s.selectedIndex].textContent), /^kafka-seed — /);
+  // A share link of an unmodified preset reads back as that preset.
+  const hash = await page.evaluate(() => location.hash);
+  const shared = await open(browser, hash);
+  assert.equal(await picked(shared.page), 'kafka-seed');
+  await shared.context.close();
+  // Changed (a crash clicked in), it is no longer the preset.
+  await seek(page, 3000);
+  await page.click('[data-broker="b1"]');
+  await page.click('#broker-menu #act-crash');
+  await page.waitForFunction(() => document.getElementById('faults').textContent.includes('"crash":"b1"'));
+  assert.equal(await picked(page), '');
+  assert.match(await page.$eval('#preset', (s) => s.options[s.selectedIndex].textContent), /choose a preset/);
+  // Picked again from the list, it is named again.
+  await page.selectOption('#preset', 'partition-ignore');
+  await page.waitForFunction(() => !document.getElementById('faults')?.textContent.includes('"crash":"b1"'));
+  assert.equal(await picked(page), 'partition-ignore');
+  assert.deepEqual([...errors, ...shared.errors], []);
+  await context.close();
+});
+
+test('menu inputs out of range are refused with a message, never cleaned up', async () => {
+  const { page, errors, context } = await open(browser);
+  const faults = () => page.textContent('#faults');
+  await seek(page, 3000);
+  await page.waitForFunction(() => document.getElementById('clock').textContent.startsWith('3.000s'));
+  await page.click('[data-broker="b3"]');
+  for (const bad of ['0', '-5', '99999']) {
+    await page.fill('#broker-menu #pause-secs', bad);
+    await page.click('#broker-menu #act-pause');
+    await page.waitForFunction((bad) => document.getElementById('notice')?.textContent.includes(`Pause for: "${bad}"`), bad);
+    assert.doesNotMatch(await faults(), /"pause"/);
+  }
+  for (const bad of ['', '0']) {
+    await page.fill('#broker-menu #slow-ms', bad);
+    await page.click('#broker-menu #act-slow');
+    await page.waitForFunction((bad) => document.getElementById('notice')?.textContent.includes(`Slow link: "${bad}" is not a delay`), bad);
+    assert.doesNotMatch(await faults(), /slow_link/);
+  }
+  await page.click('#notice button');
+
+  // Nothing partitioned or slowed: a heal is refused, not added.
+  await page.click('#heal');
+  await page.waitForFunction(() => /Nothing to heal/.test(document.getElementById('notice')?.textContent));
+  assert.doesNotMatch(await faults(), /heal/);
+  // An empty cut says why, as an error, and stays in partition mode to pick.
+  await page.click('#partition');
+  await page.click('#cut');
+  await page.waitForFunction(() => /Nothing was cut: a partition needs brokers on both sides/.test(document.getElementById('notice')?.textContent));
+  assert.match(await page.getAttribute('#notice', 'class'), /error/);
+  assert.ok(await page.$('.partition-mode'), 'still in partition mode');
+  // Said beside the Cut button too: the notice may be scrolled away.
+  assert.match(await page.textContent('.partition-mode #cut-refused'), /Nothing was cut/);
+  assert.doesNotMatch(await faults(), /partition/);
+  await page.screenshot({ path: join(SHOTS, 'empty-cut.png') });
+  // With a partition in force, the heal is taken.
+  await page.click('[data-broker="b1"]');
+  await page.click('#cut');
+  await page.waitForFunction(() => document.getElementById('faults').textContent.includes('"partition"'));
+  await page.click('#heal');
+  await page.waitForFunction(() => document.getElementById('faults').textContent.includes('"heal":true'));
+
+  // The seed box: a bad seed is refused and the box shows the seed in use.
+  const seed = await page.inputValue('#seed');
+  for (const bad of ['-1', '1.5', '1e23']) {
+    await page.evaluate((bad) => {
+      const s = document.getElementById('seed');
+      s.value = bad;
+      s.dispatchEvent(new Event('change', { bubbles: true }));
+    }, bad);
+    await page.waitForFunction((bad) => document.getElementById('notice')?.textContent.includes(`Seed: "${bad}" is not a whole number`), bad);
+    assert.equal(await page.inputValue('#seed'), seed);
+  }
+  await page.screenshot({ path: join(SHOTS, 'bad-seed.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -39,7 +39,11 @@ test('a DR preset: sites drawn, a site taken down by clicking, RPO and RTO shown
   await runToEnd(page);
   await page.screenshot({ path: join(SHOTS, 'site-failover.png'), fullPage: true });
   assert.equal(await page.getAttribute('[data-site="dr"]', 'data-active'), 'true', 'the applications failed over to dr');
-  const rto = Number(await page.textContent('[data-report="rto_ms"]'));
+  const rto = Number(await page.textContent('[data-report="rto_ms_raw"]'));
+  // Shown in seconds like "unavailable", not as bare milliseconds.
+  const rtoText = (await page.textContent('[data-report="rto_ms"]')).trim();
+  assert.match(rtoText, /^\d+\.\d s$/);
+  assert.ok(Math.abs(parseFloat(rtoText) - rto / 1000) <= 0.05 + 1e-9, `${rtoText} is ${rto} ms`);
   const rpo = Number(await page.textContent('[data-report="rpo_messages"]'));
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);

@@ -37,7 +37,12 @@ pub fn t(msg: Msg) -> &'static str {
 
 /// A template's `{0}`, `{1}` … filled with `args`.
 pub fn tf(msg: Msg, args: &[&dyn std::fmt::Display]) -> String {
-    let mut out = t(msg).to_owned();
+    tf_in(lang(), msg, args)
+}
+
+/// [`tf`] in a given language (a script's errors are in English).
+pub fn tf_in(lang: Lang, msg: Msg, args: &[&dyn std::fmt::Display]) -> String {
+    let mut out = msg.text(lang).to_owned();
     for (i, a) in args.iter().enumerate() {
         out = out.replace(&format!("{{{i}}}"), &a.to_string());
     }
@@ -67,6 +72,14 @@ catalogue! {
     LangLabel => "language", "语言";
     LinkError => "This link could not be opened ({0}). Showing the default scenario instead.", "无法打开这个链接（{0}）。现在显示的是默认场景。";
     Dismiss => "dismiss the message", "关闭这条消息";
+    // The address's options (`url_options.rs`): each names the option (not translated).
+    ProblemSeparator => "; ", "；";
+    UrlProblems => "This address has options the page cannot use: {0}. The page uses its defaults for them instead.", "这个地址中有页面无法使用的选项：{0}。页面对这些选项改用默认值。";
+    BadLangOption => "lang: \"{0}\" is neither \"en\" nor \"zh\"", "lang：“{0}”既不是 \"en\" 也不是 \"zh\"";
+    BadPresetOption => "preset: no preset named \"{0}\" (the presets: {1})", "preset：没有名为“{0}”的预设（现有预设：{1}）";
+    BadShowOption => "show: no panel named {0} (the panels: {1})", "show：没有名为 {0} 的面板（现有面板：{1}）";
+    BadTimeOption => "t: \"{0}\" is not a time in milliseconds (a whole number, 0 or more)", "t：“{0}”不是以毫秒计的时间（应为 0 或更大的整数）";
+    BadSpeedOption => "speed: \"{0}\" is not a speed from 0.01 to 100", "speed：“{0}”不是 0.01 到 100 之间的速度";
     // Controls.
     Play => "▶ Play", "▶ 播放";
     Pause => "❚❚ Pause", "❚❚ 暂停";
@@ -82,6 +95,7 @@ catalogue! {
     SpeedAria => "speed, on a log scale from 0.01 to 100 times real time", "速度，对数刻度，从实际时间的 0.01 倍到 100 倍";
     Seed => "seed ", "随机种子 ";
     SeedAria => "random seed", "随机种子";
+    BadSeed => "Seed: \"{0}\" is not a whole number from 0 to 18446744073709551615; the run keeps seed {1}.", "随机种子：“{0}”不是 0 到 18446744073709551615 之间的整数；运行继续使用种子 {1}。";
     TimelineAria => "timeline: drag to rewind or jump ahead", "时间轴：拖动以回退或跳到后面";
     ControlsAria => "time controls", "时间控制";
     Replaying => "replaying to {0}…", "正在重放到 {0}…";
@@ -173,7 +187,10 @@ catalogue! {
     NoneYet => "(none yet)", "（尚未选择）";
     Cut => "✂ Cut", "✂ 切断";
     Cancel => "Cancel", "取消";
-    PartitionNeedsBoth => "a partition needs brokers on both sides: pick at least one, not all", "分区两侧都需要有代理：至少选一个，但不能全选";
+    NothingToHeal => "Nothing to heal: no partition or slow link is in force now.", "没有需要恢复的：现在没有生效的分区或慢速链路。";
+    BadPauseLength => "Pause for: \"{0}\" is not a length in seconds from 0.001 to 3600.", "暂停：“{0}”不是 0.001 到 3600 之间的秒数。";
+    BadSlowLatency => "Slow link: \"{0}\" is not a delay in milliseconds from 1 to {1}.", "减慢链路：“{0}”不是 1 到 {1} 之间的毫秒数。";
+    PartitionNeedsBoth => "Nothing was cut: a partition needs brokers on both sides. Click at least one broker for side A, not all of them, then ✂ Cut.", "没有切断：分区两侧都需要有代理。请点击至少一个代理放到 A 侧（不能全选），然后点 ✂ 切断。";
     ActionsOn => "actions on {0}", "对 {0} 的操作";
     Break => "Break {0}", "破坏 {0}";
     Crash => "✖ Crash", "✖ 崩溃";

@@ -280,19 +280,11 @@ fn option_text(value: &JsValue) -> Option<String> {
     value.as_string()
 }
 
-/// The URL quietly ignores what it cannot read; a script is told.
+/// The page falls back to a default for an option it cannot use (and
+/// says so); a script is told, and nothing is rendered.
 fn check(options: &UrlOptions) -> Result<(), JsError> {
-    if let Some(code) = &options.lang
-        && Lang::parse(code).is_none()
-    {
-        return Err(js_error(format!(
-            "lang: \"{code}\" is neither \"en\" nor \"zh\""
-        )));
-    }
-    if let Some(name) = options.preset.as_deref()
-        && brokersim::presets::get(name).is_none()
-    {
-        return Err(js_error(format!("preset: no preset named \"{name}\"")));
+    if let Some(problem) = options.problems.first() {
+        return Err(js_error(problem.text_in(Lang::En)));
     }
     if let Some(name) = options.lesson.as_deref().filter(|l| !l.is_empty())
         && brokersim::lessons::preset_of(name).is_none()

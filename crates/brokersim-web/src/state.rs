@@ -275,6 +275,7 @@ impl Reducible for UiState {
                     }
                 }
                 Action::PartitionApply => {
+                    // A cut with a side empty stays in partition mode, saying why.
                     if let Some(groups) = next.partition.take() {
                         let all = runner.broker_names();
                         let names = |keep: bool| -> Vec<String> {
@@ -287,7 +288,8 @@ impl Reducible for UiState {
                         };
                         let (a, b) = (names(true), names(false));
                         if a.is_empty() || b.is_empty() {
-                            next.notice = Some(Notice::Info(t(Msg::PartitionNeedsBoth).into()));
+                            next.notice = Some(Notice::Error(t(Msg::PartitionNeedsBoth).into()));
+                            next.partition = Some(groups);
                         } else {
                             let fault = FaultSpec {
                                 partition: Some(vec![a, b]),

@@ -124,6 +124,13 @@ impl Network {
         self.slow_links.clear();
     }
 
+    /// Whether a heal would change nothing: no broker (nor the controller)
+    /// cut off from the others and no slowed link.
+    pub fn is_whole(&self) -> bool {
+        self.group.iter().all(|g| *g == self.controller_group)
+            && self.slow_links.values().all(|us| *us == 0)
+    }
+
     pub fn clear_loss(&mut self) {
         self.loss = Ratio::ZERO;
     }
@@ -198,8 +205,19 @@ mod tests {
         assert!(net.can_reach(Addr::Controller, b(1)));
         assert!(!net.can_reach(b(0), Addr::Controller));
         assert_eq!(net.reachable_brokers(BrokerId(1)), 2);
+        assert!(!net.is_whole());
         net.heal();
         assert!(net.can_reach(b(0), b(1)));
+        assert!(net.is_whole());
+        // All brokers in one group cuts nothing; a slowed link needs a heal.
+        net.partition(&[vec![BrokerId(0), BrokerId(1), BrokerId(2)]], None);
+        assert!(net.is_whole());
+        net.slow_link(BrokerId(0), BrokerId(1), 0);
+        assert!(net.is_whole());
+        net.slow_link(BrokerId(0), BrokerId(1), 500);
+        assert!(!net.is_whole());
+        net.heal();
+        assert!(net.is_whole());
     }
 
     #[test]

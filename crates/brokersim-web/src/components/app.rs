@@ -80,13 +80,26 @@ fn initial_state(options: &UrlOptions, mounted: Option<&Mounted>) -> UiState {
             Some(Notice::Error(tf(Msg::LinkError, &[&e]))),
         ),
     };
-    match Runner::new(scenario) {
-        Ok(runner) => UiState::new(runner, notice),
-        Err(e) => {
-            let runner = Runner::new(default_scenario()).expect("the default preset is valid");
-            UiState::new(runner, Some(Notice::Error(tf(Msg::LinkError, &[&e]))))
-        }
-    }
+    let (runner, notice) = match Runner::new(scenario) {
+        Ok(runner) => (runner, notice),
+        Err(e) => (
+            Runner::new(default_scenario()).expect("the default preset is valid"),
+            Some(Notice::Error(tf(Msg::LinkError, &[&e]))),
+        ),
+    };
+    UiState::new(runner, with_url_problems(options, notice))
+}
+
+/// `notice` with what the address's options got wrong before it (the
+/// option, the value and, for a name, the valid ones).
+pub fn with_url_problems(options: &UrlOptions, notice: Option<Notice>) -> Option<Notice> {
+    let Some(problems) = options.problems_text() else {
+        return notice;
+    };
+    Some(Notice::Error(match notice {
+        Some(Notice::Error(text) | Notice::Info(text)) => format!("{problems} {text}"),
+        None => problems,
+    }))
 }
 
 #[component]
@@ -230,7 +243,7 @@ pub fn App(props: &AppProps) -> Html {
                     // which a mounted page does not have.
                     if !options.embed && owns_address {
                         <button id="lessons" onclick={toggle_index}>{ t(Msg::LessonsButton) }</button>
-                        <EmbedCode lesson={options.lesson.clone()} />
+                        <EmbedCode options={options.clone()} />
                         <button id="compare" onclick={open_compare} title={t(Msg::CompareButtonTitle)}>{ t(Msg::CompareButton) }</button>
                     }
                     <LangPicker lang={lang.clone()} owns_address={owns_address} />

@@ -81,6 +81,7 @@ fn initial_state(options: &UrlOptions) -> (UiState, Option<&'static ReadyMade>) 
             (l, r, Some(Notice::Error(tf(Msg::LinkError, &[&e]))))
         }
     };
+    let notice = crate::components::app::with_url_problems(options, notice);
     let mut state = UiState::new(left, notice);
     state.twin = Some(Rc::new(RefCell::new(right)));
     if let Some(log) = options.speed_log {

@@ -41,6 +41,15 @@ fn setting_value(text: &str) -> Option<serde_json::Value> {
     Some(serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.into())))
 }
 
+/// The preset this scenario is, unchanged (a preset loaded by name, from
+/// the picker or from a link of an unmodified preset), if any.
+pub fn preset_of(scenario: &Scenario) -> Option<&'static str> {
+    brokersim::presets::ALL
+        .iter()
+        .find(|p| p.scenario() == *scenario)
+        .map(|p| p.name)
+}
+
 /// A preset's title and description in the page's language, read without
 /// building (and validating) its whole scenario.
 #[derive(serde::Deserialize, Default)]
@@ -155,10 +164,28 @@ pub fn ConfigPanel(props: &Props) -> Html {
             .map(|p| (p.name, Blurb::of(p.json, lang)))
             .collect::<Vec<_>>()
     });
+    // The picker names the scenario's preset while it is one, unchanged;
+    // else it asks to choose one. The effect sets what the user's last pick
+    // left in the box, which the `selected` attributes no longer decide.
+    let current = use_memo(props.generation, {
+        let runner = sim.runner.clone();
+        move |_| preset_of(runner.borrow().scenario())
+    });
+    let picker = use_node_ref();
+    use_effect_with(*current, {
+        let picker = picker.clone();
+        move |current| {
+            if let Some(select) = picker.cast::<web_sys::HtmlSelectElement>() {
+                select.set_value(current.unwrap_or(""));
+            }
+        }
+    });
     let presets = blurbs
         .iter()
         .map(|(name, b)| {
-            html! { <option value={*name}>{ format!("{name} — {}", b.title) }</option> }
+            html! {
+                <option value={*name} selected={*current == Some(*name)}>{ format!("{name} — {}", b.title) }</option>
+            }
         })
         .collect::<Html>();
     let preset_text = blurbs
@@ -198,8 +225,8 @@ pub fn ConfigPanel(props: &Props) -> Html {
         <section class="panel config" aria-label={t(Msg::ConfigAria)}>
             <h2>{ t(Msg::ScenarioTitle) }</h2>
             <label class="row">{ t(Msg::PresetLabel) }
-                <select id="preset" onchange={on_preset} aria-label={t(Msg::PresetAria)}>
-                    <option value="" selected=true disabled=true>{ t(Msg::ChoosePreset) }</option>
+                <select id="preset" ref={picker} onchange={on_preset} aria-label={t(Msg::PresetAria)}>
+                    <option value="" selected={current.is_none()} disabled=true>{ t(Msg::ChoosePreset) }</option>
                     { presets }
                 </select>
             </label>
@@ -231,5 +258,25 @@ pub fn ConfigPanel(props: &Props) -> Html {
             <h3>{ t(Msg::FaultSchedule) }</h3>
             <ol class="faults" id="faults">{ faults }</ol>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::preset_of;
+
+    #[test]
+    fn the_picker_names_a_preset_only_while_the_scenario_is_it_unchanged() {
+        for preset in brokersim::presets::ALL {
+            let scenario = preset.scenario();
+            assert_eq!(preset_of(&scenario), Some(preset.name));
+            // A shared link of it reads back as the same preset.
+            let link = crate::share::encode(&scenario);
+            let back = crate::share::decode(&link).unwrap().unwrap();
+            assert_eq!(preset_of(&back), Some(preset.name));
+            let mut changed = scenario;
+            changed.seed = changed.seed.wrapping_add(1);
+            assert_eq!(preset_of(&changed), None, "{}", preset.name);
+        }
     }
 }

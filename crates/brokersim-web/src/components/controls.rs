@@ -5,7 +5,7 @@ use brokersim::SimTime;
 use yew::prelude::*;
 
 use crate::i18n::{Msg, t, tf};
-use crate::state::{Action, SPEED_MAX_LOG, SPEED_MIN_LOG, use_sim};
+use crate::state::{Action, Notice, SPEED_MAX_LOG, SPEED_MIN_LOG, use_sim};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -17,6 +17,15 @@ pub struct Props {
 fn input_value(e: &Event) -> String {
     e.target_unchecked_into::<web_sys::HtmlInputElement>()
         .value()
+}
+
+/// The seed typed: a whole number from 0 to `u64::MAX`, else refused,
+/// saying what was typed and the seed the run keeps.
+pub fn parse_seed(typed: &str, kept: u64) -> Result<u64, String> {
+    typed
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| tf(Msg::BadSeed, &[&typed.trim(), &kept]))
 }
 
 fn speed_label(log: f64) -> String {
@@ -73,9 +82,20 @@ pub fn Controls(props: &Props) -> Html {
         }
     });
     let d = sim.dispatch.clone();
+    let runner = sim.runner.clone();
     let on_seed = Callback::from(move |e: Event| {
-        if let Ok(seed) = input_value(&e).trim().parse::<u64>() {
-            d.dispatch(Action::SetSeed(seed));
+        let input = e.target_unchecked_into::<web_sys::HtmlInputElement>();
+        let kept = runner.borrow().scenario().seed;
+        // The box shows the seed the run uses: the new one, or the kept one.
+        match parse_seed(&input.value(), kept) {
+            Ok(seed) => {
+                input.set_value(&seed.to_string());
+                d.dispatch(Action::SetSeed(seed));
+            }
+            Err(why) => {
+                input.set_value(&kept.to_string());
+                d.dispatch(Action::Notify(Some(Notice::Error(why))));
+            }
         }
     });
     let status = match (busy, finished, draining) {
@@ -119,5 +139,21 @@ pub fn Controls(props: &Props) -> Html {
                 <span class="phase" id="phase">{ status }</span>
             </div>
         </nav>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_seed;
+
+    #[test]
+    fn a_seed_that_is_not_a_whole_number_is_refused_and_the_old_one_kept() {
+        assert_eq!(parse_seed(" 42 ", 7), Ok(42));
+        assert_eq!(parse_seed("18446744073709551615", 7), Ok(u64::MAX));
+        for bad in ["-1", "1.5", "1e23", "", "abc", "18446744073709551616"] {
+            let why = parse_seed(bad, 7).unwrap_err();
+            assert!(why.starts_with(&format!("Seed: \"{bad}\"")), "{why}");
+            assert!(why.ends_with("the run keeps seed 7."), "{why}");
+        }
     }
 }

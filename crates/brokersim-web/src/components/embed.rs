@@ -1,5 +1,6 @@
 //! "Copy embed code": the `<iframe>` snippet that shows the current
-//! scenario (your actions included), the lesson and the language in a
+//! scenario (your actions included), the lesson, the language and the
+//! options the page was opened with (`show`, `t`, `speed`, `autoplay`) in a
 //! course page, with the embed mode's minimal chrome (`?embed=1`, see
 //! `url_options.rs`). It is copied to the clipboard when the browser allows
 //! it, and shown in a text box to copy by hand either way.
@@ -8,10 +9,12 @@ use yew::prelude::*;
 
 use crate::i18n::{Msg, lang, t};
 use crate::state::use_sim;
+use crate::url_options::UrlOptions;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub lesson: Option<String>,
+    /// The page's options: the embedded copy keeps those it honours.
+    pub options: UrlOptions,
 }
 
 /// The iframe snippet for a page at `base` (the address without query or
@@ -49,14 +52,11 @@ pub fn EmbedCode(props: &Props) -> Html {
     let make = {
         let code = code.clone();
         let runner = sim.runner.clone();
-        let lesson = props.lesson.clone();
+        let options = props.options.clone();
         Callback::from(move |_: MouseEvent| {
             let href = crate::browser::href();
             let base = href.split(['?', '#']).next().unwrap_or_default().to_owned();
-            let mut query = format!("embed=1&lang={}", lang().code());
-            if let Some(l) = lesson.as_deref().filter(|l| !l.is_empty()) {
-                query.push_str(&format!("&lesson={l}"));
-            }
+            let query = options.embed_query(lang());
             let text = snippet(
                 &base,
                 &query,

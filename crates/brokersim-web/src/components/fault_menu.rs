@@ -2,11 +2,15 @@
 //! action becomes a fault in the scenario at the current virtual time, so
 //! the run replays and the link shares it.
 
-use brokersim::scenario::{FaultSpec, SlowLinkSpec};
+use brokersim::scenario::{FaultSpec, MAX_DURATION_MS, MAX_LATENCY_MS, SlowLinkSpec};
 use yew::prelude::*;
 
 use crate::i18n::{Msg, t, tf};
-use crate::state::{Action, Selected, use_sim};
+use crate::state::{Action, Notice, Selected, use_sim};
+
+/// A fault to add when a button is pressed, or why it cannot be (a typed
+/// value out of range, nothing to act on): shown as the page's notice.
+type MakeFault = Box<dyn Fn() -> Result<FaultSpec, String>>;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -33,47 +37,84 @@ fn value_of(id: &str) -> Option<String> {
     }
 }
 
-/// A fault on `name`, made by `set` when its button is pressed (so what the
-/// menu reads, like the pause length, is read then).
-fn fault_on(name: &str, set: fn(&mut FaultSpec, String)) -> Box<dyn Fn() -> Option<FaultSpec>> {
+/// A fault on `name`, made by `set` when its button is pressed.
+fn fault_on(name: &str, set: fn(&mut FaultSpec, String)) -> MakeFault {
     let name = name.to_owned();
     Box::new(move || {
         let mut fault = FaultSpec::default();
         set(&mut fault, name.clone());
-        Some(fault)
+        Ok(fault)
     })
 }
 
-/// The pause length the broker menu asks for, in ms (10 s if unreadable).
-fn pause_ms() -> u64 {
-    let secs = value_of("pause-secs")
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .unwrap_or(10.0);
-    (secs.clamp(0.001, 3_600.0) * 1000.0) as u64
+/// The pause length typed in seconds, in ms: 1 ms to the longest scenario
+/// (an hour). Anything else is refused, saying what was typed.
+pub fn pause_ms(typed: &str) -> Result<u64, String> {
+    let ms = typed
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .map(|secs| (secs * 1000.0).round())
+        .filter(|ms| (1.0..=MAX_DURATION_MS as f64).contains(ms));
+    ms.map(|ms| ms as u64)
+        .ok_or_else(|| tf(Msg::BadPauseLength, &[&typed.trim()]))
+}
+
+/// The slow link's added latency typed in ms: a whole number from 1 (0
+/// would slow nothing) to the core's limit.
+pub fn slow_ms(typed: &str) -> Result<u64, String> {
+    typed
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|ms| (1..=MAX_LATENCY_MS).contains(ms))
+        .ok_or_else(|| tf(Msg::BadSlowLatency, &[&typed.trim(), &MAX_LATENCY_MS]))
 }
 
 #[component]
 pub fn FaultMenu(props: &Props) -> Html {
     let sim = use_sim();
+    let cut_refused = use_state_eq(|| false);
     let brokers: Vec<String> = sim.runner.borrow().broker_names();
-    let inject = |make: Box<dyn Fn() -> Option<FaultSpec>>| {
+    let inject = |make: MakeFault| {
         let d = sim.dispatch.clone();
-        Callback::from(move |_: MouseEvent| {
-            if let Some(fault) = make() {
-                d.dispatch(Action::Inject(fault));
-            }
+        Callback::from(move |_: MouseEvent| match make() {
+            Ok(fault) => d.dispatch(Action::Inject(fault)),
+            Err(why) => d.dispatch(Action::Notify(Some(Notice::Error(why)))),
         })
+    };
+    // A heal with nothing cut or slowed would add a fault that does nothing.
+    let heal = {
+        let runner = sim.runner.clone();
+        inject(Box::new(move || {
+            if runner.borrow().sim().network_is_whole() {
+                Err(t(Msg::NothingToHeal).to_owned())
+            } else {
+                Ok(FaultSpec {
+                    heal: Some(true),
+                    ..FaultSpec::default()
+                })
+            }
+        }))
     };
     let send = |action: fn() -> Action| {
         let d = sim.dispatch.clone();
         Callback::from(move |_: MouseEvent| d.dispatch(action()))
     };
 
+    let start_partition = {
+        let d = sim.dispatch.clone();
+        let cut_refused = cut_refused.clone();
+        Callback::from(move |_: MouseEvent| {
+            cut_refused.set(false);
+            d.dispatch(Action::PartitionStart);
+        })
+    };
     let toolbar = html! {
         <div class="toolbar" role="toolbar" aria-label={t(Msg::NetworkFaults)}>
-            <button id="partition" onclick={send(|| Action::PartitionStart)}
+            <button id="partition" onclick={start_partition}
                 aria-label={t(Msg::PartitionAria)}>{ t(Msg::PartitionButton) }</button>
-            <button id="heal" onclick={inject(Box::new(|| Some(FaultSpec { heal: Some(true), ..FaultSpec::default() })))}
+            <button id="heal" onclick={heal}
                 aria-label={t(Msg::HealAria)}>{ t(Msg::Heal) }</button>
         </div>
     };
@@ -85,12 +126,34 @@ pub fn FaultMenu(props: &Props) -> Html {
             .filter(|(_, a)| **a)
             .map(|(n, _)| n.as_str())
             .collect();
+        let can_cut = !picked.is_empty() && picked.len() < groups.len();
+        // A refused cut says why here too, beside the button (the page's
+        // notice may be scrolled out of view), until the sides are fixed.
+        let cut = {
+            let d = sim.dispatch.clone();
+            let cut_refused = cut_refused.clone();
+            Callback::from(move |_: MouseEvent| {
+                cut_refused.set(!can_cut);
+                d.dispatch(Action::PartitionApply);
+            })
+        };
+        let cancel = {
+            let d = sim.dispatch.clone();
+            let cut_refused = cut_refused.clone();
+            Callback::from(move |_: MouseEvent| {
+                cut_refused.set(false);
+                d.dispatch(Action::Notify(None));
+            })
+        };
         return html! {
             <div class="menu partition-mode" role="dialog" aria-label={t(Msg::PartitionModeAria)}>
                 <p>{ t(Msg::PartitionMode) }</p>
                 <p>{ tf(Msg::SideA, &[&if picked.is_empty() { t(Msg::NoneYet).to_owned() } else { picked.join(", ") }]) }</p>
-                <button class="primary" id="cut" onclick={send(|| Action::PartitionApply)}>{ t(Msg::Cut) }</button>
-                <button onclick={send(|| Action::Notify(None))}>{ t(Msg::Cancel) }</button>
+                if *cut_refused && !can_cut {
+                    <p class="why" id="cut-refused" role="alert">{ t(Msg::PartitionNeedsBoth) }</p>
+                }
+                <button class="primary" id="cut" onclick={cut}>{ t(Msg::Cut) }</button>
+                <button onclick={cancel}>{ t(Msg::Cancel) }</button>
             </div>
         };
     }
@@ -103,12 +166,22 @@ pub fn FaultMenu(props: &Props) -> Html {
                 .cloned()
                 .unwrap_or_else(|| format!("b{}", b + 1));
             let on = |set: fn(&mut FaultSpec, String)| inject(fault_on(&name, set));
+            let pause = {
+                let name = name.clone();
+                inject(Box::new(move || {
+                    Ok(FaultSpec {
+                        pause: Some(name.clone()),
+                        for_ms: Some(pause_ms(&value_of("pause-secs").unwrap_or_default())?),
+                        ..FaultSpec::default()
+                    })
+                }))
+            };
             let slow = {
                 let name = name.clone();
                 inject(Box::new(move || {
-                    let other = value_of("slow-to")?;
-                    let latency_ms = value_of("slow-ms")?.trim().parse::<u64>().ok()?;
-                    Some(FaultSpec {
+                    let other = value_of("slow-to").unwrap_or_default();
+                    let latency_ms = slow_ms(&value_of("slow-ms").unwrap_or_default())?;
+                    Ok(FaultSpec {
                         slow_link: Some(SlowLinkSpec {
                             between: vec![name.clone(), other],
                             latency_ms,
@@ -130,16 +203,13 @@ pub fn FaultMenu(props: &Props) -> Html {
                     <button id="act-restart" onclick={on(|f, n| f.restart = Some(n))} title={t(Msg::RestartTitle)}>{ t(Msg::Restart) }</button>
                     <button id="act-lose-disk" onclick={on(|f, n| f.lose_disk = Some(n))} title={t(Msg::WipeTitle)}>{ t(Msg::WipeDisk) }</button>
                     <span class="inline">
-                        <button id="act-pause" onclick={on(|f, n| {
-                            f.pause = Some(n);
-                            f.for_ms = Some(pause_ms());
-                        })} title={t(Msg::PauseTitle)}>{ t(Msg::PauseFor) }</button>
-                        <input id="pause-secs" type="number" min="0.1" step="0.1" value="10" aria-label={t(Msg::PauseLenAria)} />{ t(Msg::Seconds) }
+                        <button id="act-pause" onclick={pause} title={t(Msg::PauseTitle)}>{ t(Msg::PauseFor) }</button>
+                        <input id="pause-secs" type="number" min="0.001" max="3600" step="0.1" value="10" aria-label={t(Msg::PauseLenAria)} />{ t(Msg::Seconds) }
                     </span>
                     <span class="inline">
                         <button id="act-slow" onclick={slow}>{ t(Msg::SlowLink) }</button>
                         <select id="slow-to" aria-label={t(Msg::SlowToAria)}>{ others }</select>
-                        { t(Msg::By) }<input id="slow-ms" type="number" min="1" value="500" aria-label={t(Msg::SlowMsAria)} />{ t(Msg::Ms) }
+                        { t(Msg::By) }<input id="slow-ms" type="number" min="1" max={MAX_LATENCY_MS.to_string()} value="500" aria-label={t(Msg::SlowMsAria)} />{ t(Msg::Ms) }
                     </span>
                     <button onclick={send(|| Action::Select(None))} aria-label={t(Msg::CloseMenu)}>{ t(Msg::Close) }</button>
                 </div>
@@ -166,7 +236,7 @@ pub fn FaultMenu(props: &Props) -> Html {
 /// the applications at it. Each is a fault at the current virtual time.
 fn site_menu(
     name: &str,
-    inject: &dyn Fn(Box<dyn Fn() -> Option<FaultSpec>>) -> Callback<MouseEvent>,
+    inject: &dyn Fn(MakeFault) -> Callback<MouseEvent>,
     close: Callback<MouseEvent>,
 ) -> Html {
     let on = |set: fn(&mut FaultSpec, String)| inject(fault_on(name, set));
@@ -183,5 +253,33 @@ fn site_menu(
                 title={t(Msg::FailoverSiteHint)}>{ t(Msg::FailoverSiteAction) }</button>
             <button onclick={close} aria-label={t(Msg::CloseMenu)}>{ t(Msg::Close) }</button>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{pause_ms, slow_ms};
+
+    #[test]
+    fn a_pause_length_out_of_range_is_refused_not_clamped() {
+        assert_eq!(pause_ms("4"), Ok(4_000));
+        assert_eq!(pause_ms(" 0.5 "), Ok(500));
+        assert_eq!(pause_ms("3600"), Ok(3_600_000));
+        for bad in ["0", "-5", "99999", "", "abc", "0.0001", "NaN", "inf"] {
+            let why = pause_ms(bad).unwrap_err();
+            assert!(why.starts_with("Pause for: \""), "{bad}: {why}");
+            assert!(why.contains(&format!("\"{bad}\"")), "{bad}: {why}");
+        }
+    }
+
+    #[test]
+    fn a_slow_link_needs_a_delay_of_at_least_one_ms() {
+        assert_eq!(slow_ms("500"), Ok(500));
+        assert_eq!(slow_ms("60000"), Ok(60_000));
+        for bad in ["", "0", "-1", "1.5", "60001", "9999999"] {
+            let why = slow_ms(bad).unwrap_err();
+            assert!(why.starts_with("Slow link: \""), "{bad}: {why}");
+            assert!(why.contains("from 1 to 60000"), "{bad}: {why}");
+        }
     }
 }

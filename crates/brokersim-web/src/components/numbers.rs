@@ -14,6 +14,11 @@ pub struct Props {
     pub frame: u64,
 }
 
+/// A duration in ms as the report shows every one: `10.0 s`.
+pub fn seconds(ms: u64) -> String {
+    tf(Msg::SecondsValue, &[&format!("{:.1}", ms as f64 / 1000.0)])
+}
+
 #[component]
 pub fn Numbers(props: &Props) -> Html {
     let _ = props.frame;
@@ -38,7 +43,7 @@ pub fn Numbers(props: &Props) -> Html {
         report
             .detection_ms
             .iter()
-            .map(|d| tf(Msg::SecondsValue, &[&format!("{:.1}", *d as f64 / 1000.0)]))
+            .map(|d| seconds(*d))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -75,11 +80,11 @@ pub fn Numbers(props: &Props) -> Html {
                 { row("redelivered", Msg::Redelivered, report.redelivered.to_string(), false) }
                 { row("duplicated", Msg::Duplicated, report.duplicated.to_string(), report.duplicated > 0) }
                 { row("lost", Msg::Lost, report.lost.to_string(), report.lost > 0) }
-                { row("unavailable_ms", Msg::Unavailable, tf(Msg::SecondsValue, &[&format!("{:.1}", report.unavailable_ms as f64 / 1000.0)]), false) }
+                { row("unavailable_ms", Msg::Unavailable, seconds(report.unavailable_ms), false) }
                 { row("failovers", Msg::Failovers, report.failovers.to_string(), false) }
                 { row("detection_ms", Msg::Detection, detection, false) }
                 if sites {
-                    { row("rto_ms", Msg::Rto, opt(report.rto_ms), false) }
+                    { row("rto_ms", Msg::Rto, report.rto_ms.map_or_else(|| "—".to_owned(), seconds), false) }
                     { row("rpo_messages", Msg::Rpo, opt(report.rpo_messages), false) }
                 }
             </dl>
@@ -89,11 +94,24 @@ pub fn Numbers(props: &Props) -> Html {
                     { report.detection_ms.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",") }
                 </span>
                 <span data-report="violations_count" hidden=true>{ report.violations.len() }</span>
+                if sites {
+                    <span data-report="rto_ms_raw" hidden=true>{ opt(report.rto_ms) }</span>
+                }
             </p>
             if !report.violations.is_empty() {
                 <h3 class="violations-title">{ tf(Msg::Violations, &[&report.violations.len()]) }</h3>
                 <ul class="violations" id="violations">{ violations }</ul>
             }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_duration_reads_in_seconds() {
+        assert_eq!(super::seconds(10_009), "10.0 s");
+        assert_eq!(super::seconds(0), "0.0 s");
+        assert_eq!(super::seconds(1_260), "1.3 s");
     }
 }

@@ -334,6 +334,12 @@ impl Sim {
         &self.config
     }
 
+    /// Whether the network is whole now: no partition and no slowed link
+    /// in force, so a heal would change nothing.
+    pub fn network_is_whole(&self) -> bool {
+        self.net.is_whole()
+    }
+
     pub fn is_finished(&self) -> bool {
         self.phase == Phase::Done
     }
