@@ -4,6 +4,7 @@
 
 use brokersim::SimTime;
 use brokersim::explain::{violation_detail_in, violation_property_in};
+use brokersim::invariants::{CONFIRMED_SURVIVE, Violation};
 use yew::prelude::*;
 
 use crate::i18n::{Msg, lang, t, tf};
@@ -12,6 +13,24 @@ use crate::state::{Action, use_sim};
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub frame: u64,
+}
+
+/// How many violations the run had. The core lists at most 100 lost
+/// messages one by one and sums up the rest in one line (`… and 600 more
+/// confirmed messages lost`, engine/drain.rs); that line counts for the
+/// messages it stands for, so the count agrees with the `lost` row.
+pub fn violation_count(violations: &[Violation]) -> u64 {
+    violations
+        .iter()
+        .map(|v| {
+            v.detail
+                .strip_prefix("… and ")
+                .and_then(|rest| rest.strip_suffix(" more confirmed messages lost"))
+                .filter(|_| v.property == CONFIRMED_SURVIVE)
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(1)
+        })
+        .sum()
 }
 
 #[component]
@@ -91,9 +110,38 @@ pub fn Numbers(props: &Props) -> Html {
                 <span data-report="violations_count" hidden=true>{ report.violations.len() }</span>
             </p>
             if !report.violations.is_empty() {
-                <h3 class="violations-title">{ tf(Msg::Violations, &[&report.violations.len()]) }</h3>
+                <h3 class="violations-title" id="violations-title">{ tf(Msg::Violations, &[&violation_count(&report.violations)]) }</h3>
                 <ul class="violations" id="violations">{ violations }</ul>
             }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lost(detail: &str) -> Violation {
+        Violation {
+            at_ms: 1,
+            property: CONFIRMED_SURVIVE,
+            detail: detail.to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_summed_up_losses_count_for_the_messages_they_stand_for() {
+        let mut v: Vec<Violation> = (0..100)
+            .map(|i| lost(&format!("confirmed message m{i} lost")))
+            .collect();
+        assert_eq!(violation_count(&v), 100);
+        v.push(lost("… and 600 more confirmed messages lost"));
+        assert_eq!(violation_count(&v), 700);
+        v.push(Violation {
+            at_ms: 2,
+            property: brokersim::invariants::ONE_LEADER_PER_EPOCH,
+            detail: "… and 5 more confirmed messages lost".to_owned(),
+        });
+        assert_eq!(violation_count(&v), 701);
     }
 }
