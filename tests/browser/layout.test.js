@@ -44,13 +44,13 @@ async function onScreen(page, selector) {
 /// `selector` that the layout broke across two lines. An option name's
 /// parts between its `<wbr>`s are separate text nodes, so a name may wrap
 /// at its dots.
-async function brokenWords(page, selector) {
-  return page.evaluate((selector) => {
+async function brokenWords(page, selector, pieces = '[^\\s-]+-?') {
+  return page.evaluate(([selector, pieces]) => {
     const out = [];
     for (const el of document.querySelectorAll(selector)) {
       const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
       for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        for (const m of n.textContent.matchAll(/[^\s-]+-?/g)) {
+        for (const m of n.textContent.matchAll(new RegExp(pieces, 'g'))) {
           const range = document.createRange();
           range.setStart(n, m.index);
           range.setEnd(n, m.index + m[0].length);
@@ -60,7 +60,7 @@ async function brokenWords(page, selector) {
       }
     }
     return out;
-  }, selector);
+  }, [selector, pieces]);
 }
 
 for (const query of ['?preset=mirrored-master-crash', '?preset=dr-primary-site-lost', '?compare=kafka-acks']) {
@@ -145,6 +145,9 @@ test('the report counts every lost message among its violations, and its labels 
   assert.ok(lost > 100, `this run loses more messages than the core lists (${lost})`);
   assert.ok(count >= lost, `"${title}" next to lost ${lost}`);
   assert.deepEqual(await brokenWords(page, '.numbers .num dt, .numbers .num dd'), []);
+  // The detection times wrap after their commas, each "5.0 s" whole.
+  assert.ok((await page.textContent('[data-report="detection_ms"]')).split(',').length >= 3);
+  assert.deepEqual(await brokenWords(page, '[data-report="detection_ms"]', '[^,\\s][^,]*'), []);
 
   await page.click('#configure summary');
   await page.screenshot({ path: join(SHOTS, 'configure.png'), fullPage: true });

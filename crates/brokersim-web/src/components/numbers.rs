@@ -57,7 +57,11 @@ pub fn Numbers(props: &Props) -> Html {
         report
             .detection_ms
             .iter()
-            .map(|d| tf(Msg::SecondsValue, &[&format!("{:.1}", *d as f64 / 1000.0)]))
+            // A value and its unit on one line: the list wraps after commas.
+            .map(|d| {
+                tf(Msg::SecondsValue, &[&format!("{:.1}", *d as f64 / 1000.0)])
+                    .replace(' ', "\u{a0}")
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
