@@ -64,6 +64,26 @@ mod imp {
         let _ = web_sys::Url::revoke_object_url(&url);
     }
 
+    /// Scrolls the page just enough to show `el` (as `scrollIntoView` with
+    /// `block: 'nearest'`), if it is not already on screen. The focus stays
+    /// where it is.
+    pub fn bring_into_view(el: &web_sys::Element) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let height = window
+            .inner_height()
+            .ok()
+            .and_then(|h| h.as_f64())
+            .unwrap_or(0.0);
+        let rect = el.get_bounding_client_rect();
+        if rect.top() < 0.0 || rect.height() > height {
+            el.scroll_into_view_with_bool(true);
+        } else if rect.bottom() > height {
+            el.scroll_into_view_with_bool(false);
+        }
+    }
+
     /// Reads a chosen file as text, then calls `done` with it (or a reason).
     pub fn read_file(file: web_sys::File, done: impl FnOnce(Result<String, String>) + 'static) {
         wasm_bindgen_futures::spawn_local(async move {
@@ -124,6 +144,7 @@ mod imp {
         String::new()
     }
     pub fn download(_name: &str, _mime: &str, _text: &str) {}
+    pub fn bring_into_view(_el: &web_sys::Element) {}
     pub fn read_file(_file: web_sys::File, _done: impl FnOnce(Result<String, String>) + 'static) {}
 }
 

@@ -155,8 +155,8 @@ catalogue! {
     NoReplica => "no replica", "无副本";
     ReplicaOffline => "replica offline", "副本离线";
     Group => "group {0}", "{0} 组";
-    BrokerLabel => "{0}: {1}; {2}; {3}{4}. Click for actions.", "{0}：{1}；{2}；{3}{4}。点击查看操作。";
-    ClientLabel => "{0} ({1}): {2}; {3}{4}. Click for actions.", "{0}（{1}）：{2}；{3}{4}。点击查看操作。";
+    BrokerLabel => "{0}: {1}. Click for actions.", "{0}：{1}。点击查看操作。";
+    ClientLabel => "{0} ({1}): {2}. Click for actions.", "{0}（{1}）：{2}。点击查看操作。";
     Producer => "producer", "生产者";
     Consumer => "consumer", "消费者";
     Unconfirmed => "unconfirmed {0} · queued {1}", "未确认 {0} · 排队 {1}";
@@ -287,6 +287,10 @@ catalogue! {
     SecondsValue => "{0} s", "{0} 秒";
     // Charts.
     ChartsAria => "charts", "图表";
+    ThroughputChartAria => "chart of throughput over time: publishes, confirms and first deliveries per second", "吞吐量随时间变化的图表：每秒的发布数、确认数和首次投递数";
+    LagChartAria => "chart of the replicas' lag over time, in messages", "副本延迟随时间变化的图表（消息数）";
+    LatencyChartAria => "chart of the mean publish-to-confirm latency over time", "从发布到确认的平均延迟随时间变化的图表";
+    ListSep => "; ", "；";
     Throughput => "throughput /s — published {0}, confirmed {1}, delivered {2} (max {3})", "吞吐量（每秒）— 已发布 {0}，已确认 {1}，已投递 {2}（最大 {3}）";
     Lag => "replica lag — {0} messages (max {1})", "副本延迟 — {0} 条消息（最大 {1}）";
     Latency => "publish→confirm latency — {0} ms (max {1})", "发布→确认延迟 — {0} 毫秒（最大 {1}）";

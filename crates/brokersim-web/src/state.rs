@@ -70,6 +70,9 @@ pub struct UiState {
     /// Partition mode: which brokers the user put in group A.
     pub partition: Option<Vec<bool>>,
     pub notice: Option<Notice>,
+    /// Bumped whenever a notice is given (even the same one again): the
+    /// notice bar then scrolls into view.
+    pub notice_seq: u32,
     /// The message whose life is shown.
     pub message: Option<u32>,
     /// Compare mode's right side: it follows `runner` in time and faults
@@ -119,6 +122,7 @@ impl UiState {
             selected: None,
             partition: None,
             notice,
+            notice_seq: 0,
             message: None,
             twin: None,
         }
@@ -141,6 +145,7 @@ impl Reducible for UiState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         next.frame += 1;
+        let notified = matches!(action, Action::Notify(Some(_)));
         let twin_budget_ms = if matches!(action, Action::Tick(_)) {
             FRAME_BUDGET_MS
         } else {
@@ -344,6 +349,9 @@ impl Reducible for UiState {
                     next.notice = Some(Notice::from_error("right side", &e));
                 }
             }
+        }
+        if notified || (next.notice.is_some() && next.notice != self.notice) {
+            next.notice_seq = next.notice_seq.wrapping_add(1);
         }
         Rc::new(next)
     }

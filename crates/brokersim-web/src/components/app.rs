@@ -142,6 +142,24 @@ pub fn App(props: &AppProps) -> Html {
         (!owns_address).then(|| page_ref.clone()),
     );
 
+    // A clicked broker's (client's, site's) menu, or partition mode's,
+    // opens below the cluster: scrolled into view, its buttons all showing.
+    use_effect_with((state.selected.clone(), state.partition.is_some()), {
+        let page_ref = page_ref.clone();
+        move |(selected, partitioning)| {
+            if selected.is_some() || *partitioning {
+                browser::after_paint(move || {
+                    let menu = page_ref
+                        .cast::<web_sys::Element>()
+                        .and_then(|p| p.query_selector(".stage .menu").ok().flatten());
+                    if let Some(menu) = menu {
+                        browser::bring_into_view(&menu);
+                    }
+                });
+            }
+        }
+    });
+
     let generation = state.runner.borrow().generation();
     // Effects run in order: this one first, as soon as the DOM is there.
     use_effect_with((), {
@@ -256,7 +274,7 @@ pub fn App(props: &AppProps) -> Html {
             // Re-mounted when the language changes, so every text redraws.
             <>
             <div key={lang.code()} class="panels">
-            <NoticeBar notice={state.notice.clone()} />
+            <NoticeBar notice={state.notice.clone()} seq={state.notice_seq} />
             if show("controls") {
                 <Controls frame={state.frame} playing={state.playing} speed_log={state.speed_log} />
             }

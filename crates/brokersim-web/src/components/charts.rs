@@ -31,11 +31,11 @@ fn polyline(values: &[f64], max: f64, len: usize, class: &'static str) -> Html {
     html! { <polyline class={class} points={points} /> }
 }
 
-fn chart(title: String, id: &'static str, lines: Html) -> Html {
+fn chart(title: String, id: &'static str, aria: Msg, lines: Html) -> Html {
     html! {
         <figure class="chart" id={id}>
             <figcaption>{ title }</figcaption>
-            <svg viewBox={format!("0 0 {CW} {CH}")} preserveAspectRatio="none" role="img" aria-label={id}>
+            <svg viewBox={format!("0 0 {CW} {CH}")} preserveAspectRatio="none" role="img" aria-label={t(aria)}>
                 <line x1="0" y1={CH.to_string()} x2={CW.to_string()} y2={CH.to_string()} class="axis" />
                 { lines }
             </svg>
@@ -72,11 +72,11 @@ pub fn Charts(props: &Props) -> Html {
     html! {
         <section class="panel charts" aria-label={t(Msg::ChartsAria)}>
             { chart(tf(Msg::Throughput, &[&format!("{:.0}", last(&published)), &format!("{:.0}", last(&confirmed)),
-                    &format!("{:.0}", last(&delivered)), &format!("{top:.0}")]), "chart-throughput",
+                    &format!("{:.0}", last(&delivered)), &format!("{top:.0}")]), "chart-throughput", Msg::ThroughputChartAria,
                 html! { <>{ polyline(&published, top, end, "l-pub") }{ polyline(&confirmed, top, end, "l-conf") }{ polyline(&delivered, top, end, "l-del") }</> }) }
-            { chart(tf(Msg::Lag, &[&format!("{:.0}", last(&lag)), &format!("{lag_top:.0}")]), "chart-lag",
+            { chart(tf(Msg::Lag, &[&format!("{:.0}", last(&lag)), &format!("{lag_top:.0}")]), "chart-lag", Msg::LagChartAria,
                 polyline(&lag, lag_top, end + 1, "l-lag")) }
-            { chart(tf(Msg::Latency, &[&format!("{:.0}", last(&latency)), &format!("{lat_top:.0}")]), "chart-latency",
+            { chart(tf(Msg::Latency, &[&format!("{:.0}", last(&latency)), &format!("{lat_top:.0}")]), "chart-latency", Msg::LatencyChartAria,
                 polyline(&latency, lat_top, end, "l-lat")) }
         </section>
     }

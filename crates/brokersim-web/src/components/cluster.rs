@@ -221,6 +221,17 @@ fn arc(cx: f64, cy: f64, r: f64, frac: f64) -> String {
     format!("M{x0:.1},{y0:.1} A{r:.1},{r:.1} 0 {large} 1 {x1:.1},{y1:.1}")
 }
 
+/// The non-empty parts of an accessible label, with the language's
+/// separator (`; `, `；`) between them and none dangling at the end.
+fn label_list(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(t(Msg::ListSep))
+}
+
 fn group_letter(g: u8) -> char {
     char::from(b'A' + g.min(25))
 }
@@ -421,10 +432,7 @@ pub fn Cluster(props: &Props) -> Html {
                 Msg::BrokerLabel,
                 &[
                     &b.name,
-                    &status_text(word),
-                    &role_line,
-                    &data_line,
-                    &group.as_deref().map(|g| format!("; {g}")).unwrap_or_default(),
+                    &label_list(&[status_text(word), &role_line, &data_line, group.as_deref().unwrap_or("")]),
                 ],
             );
             html! {
@@ -711,12 +719,11 @@ fn client(
             } else {
                 Msg::Consumer
             }),
-            &client_state_text(c.state),
-            &counts,
-            &countdown
-                .as_deref()
-                .map(|t| format!("; {t}"))
-                .unwrap_or_default(),
+            &label_list(&[
+                client_state_text(c.state),
+                &counts,
+                countdown.as_deref().unwrap_or(""),
+            ]),
         ],
     );
     html! {

@@ -265,7 +265,7 @@ pub fn ComparePage() -> Html {
             </header>
             <span class="scenario-title" id="scenario-title">{ pair.left.title_in(*lang).to_owned() }</span>
             <div key={lang.code()} class="panels">
-            <NoticeBar notice={state.notice.clone()} />
+            <NoticeBar notice={state.notice.clone()} seq={state.notice_seq} />
             if show("controls") {
                 <Controls frame={state.frame} playing={state.playing} speed_log={state.speed_log} />
             }

@@ -77,6 +77,14 @@ impl Blurb {
     }
 }
 
+/// An option name that may wrap after its dots, dashes and underscores
+/// (`<wbr>`), never inside a word.
+fn breakable(name: &str) -> Html {
+    name.split_inclusive(['.', '-', '_'])
+        .map(|part| html! { <>{ part }<wbr /></> })
+        .collect()
+}
+
 /// The settings of the draft's system as table rows: each real option's
 /// name, an input, its default and what it does (compare mode reuses them).
 pub fn settings_rows(draft: &UseStateHandle<Scenario>) -> Html {
@@ -104,7 +112,7 @@ pub fn settings_rows(draft: &UseStateHandle<Scenario>) -> Html {
             let list = format!("choices-{}", doc.name);
             html! {
                 <tr>
-                    <th scope="row"><code>{ doc.name }</code></th>
+                    <th scope="row"><code>{ breakable(doc.name) }</code></th>
                     <td>
                         <input value={current} onchange={on} list={list.clone()} placeholder={crate::i18n::doc(doc.default)}
                             aria-label={format!("{} ({} {})", doc.name, t(Msg::DefaultWord), crate::i18n::doc(doc.default))} />

@@ -9,11 +9,30 @@ use crate::state::{Action, Notice, use_sim};
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub notice: Option<Notice>,
+    /// `UiState::notice_seq`: when it moves, the notice is new and scrolls
+    /// into view (an Apply or an import far below the bar would otherwise
+    /// seem to do nothing). Not on the first render: a link's notice is at
+    /// the top already, and a mounted page must not scroll its host page.
+    #[prop_or_default]
+    pub seq: u32,
 }
 
 #[component]
 pub fn NoticeBar(props: &Props) -> Html {
     let sim = use_sim();
+    let bar = use_node_ref();
+    let seen = use_mut_ref(|| props.seq);
+    use_effect_with(props.seq, {
+        let bar = bar.clone();
+        move |seq| {
+            if *seen.borrow() != *seq {
+                *seen.borrow_mut() = *seq;
+                if let Some(el) = bar.cast::<web_sys::Element>() {
+                    crate::browser::bring_into_view(&el);
+                }
+            }
+        }
+    });
     let Some(notice) = &props.notice else {
         return html! {};
     };
@@ -23,7 +42,7 @@ pub fn NoticeBar(props: &Props) -> Html {
     };
     let dismiss = Callback::from(move |_| sim.dispatch.dispatch(Action::Notify(None)));
     html! {
-        <div class={class} role="alert" id="notice">
+        <div class={class} role="alert" id="notice" ref={bar}>
             <span>{ text.clone() }</span>
             <button onclick={dismiss} aria-label={t(Msg::Dismiss)}>{ "✕" }</button>
         </div>

@@ -4,6 +4,7 @@
 
 use brokersim::SimTime;
 use brokersim::explain::{violation_detail_in, violation_property_in};
+use brokersim::invariants::{CONFIRMED_SURVIVE, Violation};
 use yew::prelude::*;
 
 use crate::i18n::{Msg, lang, t, tf};
@@ -17,6 +18,24 @@ pub struct Props {
 /// A duration in ms as the report shows every one: `10.0 s`.
 pub fn seconds(ms: u64) -> String {
     tf(Msg::SecondsValue, &[&format!("{:.1}", ms as f64 / 1000.0)])
+}
+
+/// How many violations the run had. The core lists at most 100 lost
+/// messages one by one and sums up the rest in one line (`… and 600 more
+/// confirmed messages lost`, engine/drain.rs); that line counts for the
+/// messages it stands for, so the count agrees with the `lost` row.
+pub fn violation_count(violations: &[Violation]) -> u64 {
+    violations
+        .iter()
+        .map(|v| {
+            v.detail
+                .strip_prefix("… and ")
+                .and_then(|rest| rest.strip_suffix(" more confirmed messages lost"))
+                .filter(|_| v.property == CONFIRMED_SURVIVE)
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(1)
+        })
+        .sum()
 }
 
 #[component]
@@ -43,7 +62,8 @@ pub fn Numbers(props: &Props) -> Html {
         report
             .detection_ms
             .iter()
-            .map(|d| seconds(*d))
+            // A value and its unit on one line: the list wraps after commas.
+            .map(|d| seconds(*d).replace(' ', "\u{a0}"))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -99,7 +119,7 @@ pub fn Numbers(props: &Props) -> Html {
                 }
             </p>
             if !report.violations.is_empty() {
-                <h3 class="violations-title">{ tf(Msg::Violations, &[&report.violations.len()]) }</h3>
+                <h3 class="violations-title" id="violations-title">{ tf(Msg::Violations, &[&violation_count(&report.violations)]) }</h3>
                 <ul class="violations" id="violations">{ violations }</ul>
             }
         </section>
@@ -108,10 +128,36 @@ pub fn Numbers(props: &Props) -> Html {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn lost(detail: &str) -> Violation {
+        Violation {
+            at_ms: 1,
+            property: CONFIRMED_SURVIVE,
+            detail: detail.to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_summed_up_losses_count_for_the_messages_they_stand_for() {
+        let mut v: Vec<Violation> = (0..100)
+            .map(|i| lost(&format!("confirmed message m{i} lost")))
+            .collect();
+        assert_eq!(violation_count(&v), 100);
+        v.push(lost("… and 600 more confirmed messages lost"));
+        assert_eq!(violation_count(&v), 700);
+        v.push(Violation {
+            at_ms: 2,
+            property: brokersim::invariants::ONE_LEADER_PER_EPOCH,
+            detail: "… and 5 more confirmed messages lost".to_owned(),
+        });
+        assert_eq!(violation_count(&v), 701);
+    }
+
     #[test]
     fn a_duration_reads_in_seconds() {
-        assert_eq!(super::seconds(10_009), "10.0 s");
-        assert_eq!(super::seconds(0), "0.0 s");
-        assert_eq!(super::seconds(1_260), "1.3 s");
+        assert_eq!(seconds(10_009), "10.0 s");
+        assert_eq!(seconds(0), "0.0 s");
+        assert_eq!(seconds(1_260), "1.3 s");
     }
 }

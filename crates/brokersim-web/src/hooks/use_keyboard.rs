@@ -1,7 +1,9 @@
 //! Keyboard shortcuts: space plays or pauses, → steps to the next event,
 //! ← goes back one. Keys typed into a field, or space on a focused button
-//! (which presses it), are left alone; so are keys outside `within` when it
-//! is given (a page mounted into a course page must not take its space bar).
+//! (which presses it), are left alone, except on the time controls' own
+//! buttons: after clicking Step, space still plays rather than stepping
+//! again. Keys outside `within` when it is given are left alone too (a
+//! page mounted into a course page must not take its space bar).
 
 use yew::prelude::*;
 
@@ -12,22 +14,57 @@ use crate::state::UiState;
 #[hook]
 pub fn use_keyboard(dispatch: UseReducerDispatcher<UiState>, within: Option<NodeRef>) {
     use_effect_with((), move |_| {
-        let listener = listen(dispatch, within);
+        let listeners = listen(dispatch, within);
         move || {
-            let _listener = listener;
+            let _listeners = listeners;
         }
     });
+}
+
+/// A space bar on this element is the play/pause key, not a press: a button
+/// of the time controls (`controls.rs`).
+#[cfg(target_arch = "wasm32")]
+fn control_button(target: Option<&web_sys::Element>) -> bool {
+    target.is_some_and(|t| {
+        t.tag_name().eq_ignore_ascii_case("button")
+            && t.closest(".controls").ok().flatten().is_some()
+    })
 }
 
 #[cfg(target_arch = "wasm32")]
 fn listen(
     dispatch: UseReducerDispatcher<UiState>,
     within: Option<NodeRef>,
-) -> Option<gloo_events::EventListener> {
+) -> Option<[gloo_events::EventListener; 2]> {
     use wasm_bindgen::JsCast;
     let document = web_sys::window()?.document()?;
+    // A button is pressed by a space bar's keyup (Firefox) or by its
+    // keydown's default (Chromium): on the time controls, neither.
+    let page = within.clone();
+    let keyup = gloo_events::EventListener::new_with_options(
+        &document,
+        "keyup",
+        gloo_events::EventListenerOptions::enable_prevent_default(),
+        move |event| {
+            let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                return;
+            };
+            let target = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            let inside = match page.as_ref().and_then(NodeRef::get) {
+                Some(page) => target
+                    .as_ref()
+                    .is_some_and(|t| page.contains(Some(t.as_ref()))),
+                None => true,
+            };
+            if inside && event.key() == " " && control_button(target.as_ref()) {
+                event.prevent_default();
+            }
+        },
+    );
     // Not passive (gloo's default): the space bar must not also scroll.
-    Some(gloo_events::EventListener::new_with_options(
+    let keydown = gloo_events::EventListener::new_with_options(
         &document,
         "keydown",
         gloo_events::EventListenerOptions::enable_prevent_default(),
@@ -49,13 +86,14 @@ fn listen(
                 return;
             }
             let tag = target
+                .as_ref()
                 .map(|e| e.tag_name().to_ascii_lowercase())
                 .unwrap_or_default();
             if matches!(tag.as_str(), "input" | "textarea" | "select") {
                 return;
             }
             let action = match event.key().as_str() {
-                " " if tag != "button" => Action::TogglePlay,
+                " " if tag != "button" || control_button(target.as_ref()) => Action::TogglePlay,
                 "ArrowRight" => Action::Step,
                 "ArrowLeft" => Action::Back,
                 _ => return,
@@ -63,7 +101,8 @@ fn listen(
             event.prevent_default();
             dispatch.dispatch(action);
         },
-    ))
+    );
+    Some([keydown, keyup])
 }
 
 #[cfg(not(target_arch = "wasm32"))]
