@@ -11,22 +11,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import {
-  launch, seek, linkData, freshDir, CLI, SHOTS, URL_BASE, englishCatalogue, pageTexts, leftovers,
+  launch, openPage, seek, linkData, freshDir, CLI, SHOTS, URL_BASE, englishCatalogue, pageTexts, leftovers,
 } from './helpers.js';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function openCompare(query, viewport = { width: 1280, height: 720 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(URL_BASE + query);
-  await page.waitForSelector('#side-right [data-broker="b1"]');
-  return { page, errors, context };
+function openCompare(query, viewport = { width: 1280, height: 720 }) {
+  return openPage(browser, query, { viewport, wait: '#side-right [data-broker="b1"]', settled: false });
 }
 
 const status = (page, side, broker) =>

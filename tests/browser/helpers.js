@@ -27,18 +27,27 @@ export async function launch() {
   });
 }
 
-/// A fresh page at `fragment`, collecting console errors and page errors.
-export async function open(browser, fragment = '', viewport = { width: 1280, height: 720 }) {
+/// A fresh page at `query` (an address suffix: `?preset=…`, `#s=…`),
+/// collecting console errors and page errors, once `wait` is drawn and,
+/// when `settled`, the panels below the cluster have joined (they do just
+/// after the first paint; compare mode has no such mark).
+export async function openPage(browser, query, {
+  viewport = { width: 1280, height: 720 }, wait = '[data-broker="b1"]', settled = true,
+} = {}) {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(URL_BASE + fragment);
-  await page.waitForSelector('[data-broker="b1"]');
-  // The panels below the cluster join just after the first paint.
-  await page.waitForSelector('.page[data-settled]');
+  await page.goto(URL_BASE + query);
+  await page.waitForSelector(wait);
+  if (settled) await page.waitForSelector('.page[data-settled]');
   return { page, errors, context };
+}
+
+/// A fresh page at `fragment`, settled.
+export async function open(browser, fragment = '', viewport = { width: 1280, height: 720 }) {
+  return openPage(browser, fragment, { viewport });
 }
 
 /// The link fragment for a scenario object, as the page encodes it.

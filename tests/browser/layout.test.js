@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launch, runToEnd, SHOTS, URL_BASE } from './helpers.js';
+import { launch, openPage, runToEnd, SHOTS } from './helpers.js';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -16,16 +16,8 @@ const PHONE = { width: 390, height: 844 };
 
 /// A fresh page at `query` once its cluster and its lower panels are drawn
 /// (any page: the default, a preset, a comparison, with sites).
-async function openAt(query, viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(URL_BASE + query);
-  await page.waitForSelector('[data-broker]');
-  if (!query.includes('compare=')) await page.waitForSelector('.page[data-settled]');
-  return { page, errors, context };
+function openAt(query, viewport = DESKTOP) {
+  return openPage(browser, query, { viewport, wait: '[data-broker]', settled: !query.includes('compare=') });
 }
 
 /// Whether the element's box lies inside the viewport (vertically and

@@ -160,26 +160,48 @@ pub fn client_tables(draft: &UseStateHandle<Scenario>) -> Html {
     }
 }
 
-fn producer_row(draft: &UseStateHandle<Scenario>, i: usize, kafka: bool) -> Html {
-    let p = &draft.producers[i];
-    let field = |f: fn(&mut ProducerSpec, String)| {
+/// Sets one field of a client's options from an input's text.
+type SetField<T> = fn(&mut T, String);
+
+/// For row `i` of one of the draft's client lists: a maker of callbacks
+/// that set one of its fields from an input, and one that removes it.
+fn row_edits<T: 'static>(
+    draft: &UseStateHandle<Scenario>,
+    i: usize,
+    list: fn(&mut Scenario) -> &mut Vec<T>,
+) -> (
+    impl Fn(SetField<T>) -> Callback<Event>,
+    Callback<MouseEvent>,
+) {
+    let field = {
         let draft = draft.clone();
-        Callback::from(move |e: Event| {
-            let mut s = (*draft).clone();
-            if let Some(p) = s.producers.get_mut(i) {
-                f(p, value(&e));
-            }
-            draft.set(s);
-        })
+        move |f: SetField<T>| {
+            let draft = draft.clone();
+            Callback::from(move |e: Event| {
+                let mut s = (*draft).clone();
+                if let Some(row) = list(&mut s).get_mut(i) {
+                    f(row, value(&e));
+                }
+                draft.set(s);
+            })
+        }
     };
     let remove = {
         let draft = draft.clone();
         Callback::from(move |_: MouseEvent| {
             let mut s = (*draft).clone();
-            s.producers.remove(i);
+            if i < list(&mut s).len() {
+                list(&mut s).remove(i);
+            }
             draft.set(s);
         })
     };
+    (field, remove)
+}
+
+fn producer_row(draft: &UseStateHandle<Scenario>, i: usize, kafka: bool) -> Html {
+    let p = &draft.producers[i];
+    let (field, remove) = row_edits(draft, i, |s| &mut s.producers);
     let name = format!("p{}", i + 1);
     let rate = html! {
         <td><input type="number" min="1" value={p.rate_per_s.to_string()} aria-label="rate_per_s"
@@ -237,24 +259,7 @@ fn producer_row(draft: &UseStateHandle<Scenario>, i: usize, kafka: bool) -> Html
 
 fn consumer_row(draft: &UseStateHandle<Scenario>, i: usize, kafka: bool) -> Html {
     let c = &draft.consumers[i];
-    let field = |f: fn(&mut ConsumerSpec, String)| {
-        let draft = draft.clone();
-        Callback::from(move |e: Event| {
-            let mut s = (*draft).clone();
-            if let Some(c) = s.consumers.get_mut(i) {
-                f(c, value(&e));
-            }
-            draft.set(s);
-        })
-    };
-    let remove = {
-        let draft = draft.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut s = (*draft).clone();
-            s.consumers.remove(i);
-            draft.set(s);
-        })
-    };
+    let (field, remove) = row_edits(draft, i, |s| &mut s.consumers);
     let name = format!("c{}", i + 1);
     let reset = kafka.then(|| {
         html! {
