@@ -11,8 +11,8 @@
 // ('brokersim-first-render', marked by start.js: the first animation frame
 // once the page's markup is in the document) median 218-273 ms over five
 // loads, of which 110-220 ms pass before the wasm starts. The download is
-// over its limit: about 527 KB gzip, while the core alone, built without
-// any page, is already 248 KB (`cargo xtask size` prints both and what the
+// over its limit: about 538 KB gzip, while the core alone, built without
+// any page, is already 250 KB (`cargo xtask size` prints both and what the
 // page's wasm is made of; README, "The browser simulator").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
