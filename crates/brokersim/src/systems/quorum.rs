@@ -222,9 +222,10 @@ impl QuorumEvent {
 /// Messages between the nodes of a quorum queue's cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PeerMsg {
-    /// aten heartbeat; the incarnation shows a restart (the Erlang process
-    /// monitors of the old incarnation fire).
-    Heartbeat { incarnation: u32 },
+    /// aten heartbeat; its sender's incarnation (every packet carries it,
+    /// `Payload::Quorum`) shows a restart (the Erlang process monitors of
+    /// the old incarnation fire).
+    Heartbeat,
     /// Graceful shutdown: the distribution connection closes.
     Leaving,
     RequestVote {
@@ -308,7 +309,7 @@ impl PeerMsg {
 
     pub fn kind(&self) -> &'static str {
         match self {
-            PeerMsg::Heartbeat { .. } => "heartbeat",
+            PeerMsg::Heartbeat => "heartbeat",
             PeerMsg::Leaving => "disconnect",
             PeerMsg::RequestVote { pre_vote: true, .. } => "pre-vote",
             PeerMsg::RequestVote { .. } => "request-vote",
@@ -333,7 +334,7 @@ impl PeerMsg {
     }
 
     pub fn is_heartbeat(&self) -> bool {
-        matches!(self, PeerMsg::Heartbeat { .. })
+        matches!(self, PeerMsg::Heartbeat)
     }
 }
 
@@ -1987,10 +1988,9 @@ impl Quorum {
 
     fn on_heartbeat_timer(&mut self, x: BrokerId, out: &mut Out) {
         out.timer(me(x), self.heartbeat_ms, timer(Timer::Heartbeat));
-        let incarnation = self.nodes[idx(x)].incarnation;
         for p in self.all() {
             if p != x {
-                self.send(x, p, PeerMsg::Heartbeat { incarnation }, out);
+                self.send(x, p, PeerMsg::Heartbeat, out);
             }
         }
     }
@@ -2084,14 +2084,14 @@ impl Quorum {
     }
 
     /// Any packet from `p` (of incarnation `sender`) shows it alive; a
-    /// heartbeat's new incarnation shows that it restarted, which the
+    /// heartbeat from a new incarnation shows that it restarted, which the
     /// Erlang monitors on its old processes report.
     fn heard_from(
         &mut self,
         x: BrokerId,
         p: BrokerId,
-        incarnation: Option<u32>,
         sender: u32,
+        heartbeat: bool,
         out: &mut Out,
     ) {
         let now = out.now;
@@ -2105,9 +2105,9 @@ impl Quorum {
         let partitioned = !peer.connected && peer.declared_down && sender == peer.incarnation;
         peer.connected = true;
         peer.declared_down = false;
-        let restarted = incarnation.is_some_and(|i| i != peer.incarnation && peer.incarnation != 0);
-        if let Some(i) = incarnation {
-            peer.incarnation = i;
+        let restarted = heartbeat && sender != peer.incarnation && peer.incarnation != 0;
+        if heartbeat {
+            peer.incarnation = sender;
         }
         if restarted {
             let was_leader = self.nodes[idx(x)].leader.is_some_and(|(l, _)| l == p);
@@ -2229,10 +2229,6 @@ impl Quorum {
     // ----- packets --------------------------------------------------------------------------
 
     fn on_peer(&mut self, x: BrokerId, p: BrokerId, sender: u32, msg: PeerMsg, out: &mut Out) {
-        let incarnation = match msg {
-            PeerMsg::Heartbeat { incarnation } => Some(incarnation),
-            _ => None,
-        };
         if matches!(msg, PeerMsg::Leaving) {
             let peer = &mut self.node(x).peers[idx(p)];
             peer.alive = false;
@@ -2243,7 +2239,7 @@ impl Quorum {
             self.check_minority(x, out);
             return;
         }
-        self.heard_from(x, p, incarnation, sender, out);
+        self.heard_from(x, p, sender, msg.is_heartbeat(), out);
         if self.nodes[idx(x)].app_paused {
             return;
         }
