@@ -11,7 +11,7 @@
 use crate::Sim;
 use crate::report::Report;
 use crate::rng::SimRng;
-use crate::scenario::{FaultSpec, Scenario, SlowLinkSpec};
+use crate::scenario::{FaultSpec, Scenario, SiteSpec, SlowLinkSpec};
 
 /// The fault kinds a search may draw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,7 +207,7 @@ fn drop_faults_on_lost_sites(scenario: &mut Scenario) {
         if let Some(lost) = &f.lose_site
             && let Some(site) = sites.iter().find(|s| &s.name == lost)
         {
-            gone.extend((1..=site.brokers).map(|i| format!("{}-b{i}", site.name)));
+            gone.extend(site_broker_names(site));
         }
         keep
     });
@@ -216,14 +216,16 @@ fn drop_faults_on_lost_sites(scenario: &mut Scenario) {
 /// Every broker's name as faults name them: `b1` …, or `primary-b1` … with sites.
 fn broker_names(base: &Scenario) -> Vec<String> {
     match &base.sites {
-        Some(sites) => sites
-            .iter()
-            .flat_map(|site| (1..=site.brokers).map(move |i| format!("{}-b{i}", site.name)))
-            .collect(),
+        Some(sites) => sites.iter().flat_map(site_broker_names).collect(),
         None => (1..=base.brokers.unwrap_or(1).max(1))
             .map(|i| format!("b{i}"))
             .collect(),
     }
+}
+
+/// A site's brokers as faults name them: `primary-b1` ….
+fn site_broker_names(site: &SiteSpec) -> impl Iterator<Item = String> + '_ {
+    (1..=site.brokers).map(move |i| format!("{}-b{i}", site.name))
 }
 
 /// Whether a run's report is a counterexample: a confirmed message lost or
