@@ -168,6 +168,15 @@ test('at 1280×720 the report starts on screen; Step stops at the next event of 
   await context.close();
 });
 
+test("a comparison's embed code keeps the options it was opened with", async () => {
+  const { page, errors, context } = await openCompare('?compare=kafka-acks&speed=2&t=5000&lang=en');
+  const embed = await page.inputValue('#compare-embed');
+  assert.match(embed, /^<iframe src="[^"]*\?compare=kafka-acks&embed=1&lang=en&t=5000&speed=2#c=/);
+  assert.match(embed, /width="1200" height="800"/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a compare link round-trips both configurations and the shared faults', async () => {
   const { page, context } = await openCompare('?compare=promote-on-failure');
   await seek(page, 3000);

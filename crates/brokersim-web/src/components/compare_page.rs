@@ -299,7 +299,8 @@ pub fn ComparePage() -> Html {
                 </section>
             }
             if show("share") {
-                <CompareShare encoded={pair.encode()} name={(*picked).unwrap_or("1")} lang={lang.code()} />
+                <CompareShare encoded={pair.encode()} name={(*picked).unwrap_or("1")} lang={lang.code()}
+                    embed_query={options.embed_query(*lang)} />
             }
             </div>
         </div>
@@ -521,7 +522,12 @@ struct ShareProps {
     encoded: String,
     name: &'static str,
     lang: &'static str,
+    /// `UrlOptions::embed_query`: the options an embedded copy keeps.
+    embed_query: String,
 }
+
+/// Two clusters side by side want a wider frame than one.
+const COMPARE_SIZE: (u32, u32) = (1200, 800);
 
 /// The link to this comparison (both configurations and the shared
 /// faults) and the `<iframe>` for a course page.
@@ -533,9 +539,11 @@ fn CompareShare(props: &ShareProps) -> Html {
         "{base}?compare={}&lang={}#{}",
         props.name, props.lang, props.encoded
     );
-    let embed = format!(
-        "<iframe src=\"{base}?compare={}&amp;embed=1&amp;lang={}#{}\" width=\"1200\" height=\"800\" style=\"border:0;max-width:100%\" title=\"brokersim\"></iframe>",
-        props.name, props.lang, props.encoded
+    let embed = crate::components::embed::snippet(
+        base,
+        &format!("compare={}&{}", props.name, props.embed_query),
+        &props.encoded,
+        COMPARE_SIZE,
     );
     html! {
         <section class="panel share compare-share">

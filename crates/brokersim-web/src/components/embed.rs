@@ -19,12 +19,15 @@ pub struct Props {
 
 /// The iframe snippet for a page at `base` (the address without query or
 /// fragment).
-pub fn snippet(base: &str, query: &str, fragment: &str) -> String {
+pub fn snippet(base: &str, query: &str, fragment: &str, (width, height): (u32, u32)) -> String {
     format!(
-        "<iframe src=\"{base}?{query}#{fragment}\" width=\"960\" height=\"680\" \
+        "<iframe src=\"{base}?{query}#{fragment}\" width=\"{width}\" height=\"{height}\" \
          style=\"border:0;max-width:100%\" loading=\"lazy\" title=\"brokersim\"></iframe>"
     )
 }
+
+/// The iframe's size for the simulator page.
+pub const PAGE_SIZE: (u32, u32) = (960, 680);
 
 #[cfg(target_arch = "wasm32")]
 fn copy_to_clipboard(text: &str) {
@@ -61,6 +64,7 @@ pub fn EmbedCode(props: &Props) -> Html {
                 &base,
                 &query,
                 &crate::share::encode(runner.borrow().scenario()),
+                PAGE_SIZE,
             );
             copy_to_clipboard(&text);
             code.set(Some(text));
@@ -88,7 +92,12 @@ pub fn EmbedCode(props: &Props) -> Html {
 mod tests {
     #[test]
     fn the_snippet_is_an_iframe_of_the_embed_mode() {
-        let s = super::snippet("https://x.edu/sim/index.html", "embed=1&lang=zh", "s=abc");
+        let s = super::snippet(
+            "https://x.edu/sim/index.html",
+            "embed=1&lang=zh",
+            "s=abc",
+            super::PAGE_SIZE,
+        );
         assert!(
             s.starts_with("<iframe src=\"https://x.edu/sim/index.html?embed=1&lang=zh#s=abc\"")
         );
