@@ -319,10 +319,8 @@ struct ReportProps {
 /// A report value as the table shows it (the raw value is in `data-raw`).
 fn display(key: &str, raw: &str) -> String {
     let seconds = |ms: &str| {
-        ms.parse::<u64>().map_or_else(
-            |_| "—".to_owned(),
-            |v| tf(Msg::SecondsValue, &[&format!("{:.1}", v as f64 / 1000.0)]),
-        )
+        ms.parse::<u64>()
+            .map_or_else(|_| "—".to_owned(), crate::components::numbers::seconds)
     };
     match key {
         _ if raw.is_empty() => "—".to_owned(),
