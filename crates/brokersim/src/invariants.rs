@@ -18,6 +18,36 @@ pub struct Violation {
     pub detail: String,
 }
 
+/// How the report sums up the confirmed losses past the ones it lists one
+/// by one (engine/drain.rs).
+const MORE_LOST: (&str, &str) = ("… and ", " more confirmed messages lost");
+
+impl Violation {
+    /// The line that stands for `n` more confirmed messages lost.
+    pub fn more_lost(at_ms: u64, n: usize) -> Violation {
+        Violation {
+            at_ms,
+            property: CONFIRMED_SURVIVE,
+            detail: format!("{}{n}{}", MORE_LOST.0, MORE_LOST.1),
+        }
+    }
+
+    /// How many violations this one stands for: the summing-up line of
+    /// [`Violation::more_lost`] counts for the messages it sums up.
+    pub fn count(&self) -> u64 {
+        (self.property == CONFIRMED_SURVIVE)
+            .then(|| {
+                self.detail
+                    .strip_prefix(MORE_LOST.0)?
+                    .strip_suffix(MORE_LOST.1)?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .flatten()
+            .unwrap_or(1)
+    }
+}
+
 pub const ONE_LEADER_PER_EPOCH: &str = "at_most_one_leader_per_epoch";
 pub const EPOCHS_MONOTONIC: &str = "epochs_never_go_backwards";
 pub const CONFIRMED_SURVIVE: &str = "confirmed_messages_are_not_lost";

@@ -4,7 +4,7 @@
 
 use brokersim::SimTime;
 use brokersim::explain::{violation_detail_in, violation_property_in};
-use brokersim::invariants::{CONFIRMED_SURVIVE, Violation};
+use brokersim::invariants::Violation;
 use yew::prelude::*;
 
 use crate::i18n::{Msg, lang, t, tf};
@@ -20,22 +20,11 @@ pub fn seconds(ms: u64) -> String {
     tf(Msg::SecondsValue, &[&format!("{:.1}", ms as f64 / 1000.0)])
 }
 
-/// How many violations the run had. The core lists at most 100 lost
-/// messages one by one and sums up the rest in one line (`… and 600 more
-/// confirmed messages lost`, engine/drain.rs); that line counts for the
-/// messages it stands for, so the count agrees with the `lost` row.
+/// How many violations the run had: the line that sums up the losses past
+/// the first 100 counts for the messages it stands for, so the count agrees
+/// with the `lost` row.
 pub fn violation_count(violations: &[Violation]) -> u64 {
-    violations
-        .iter()
-        .map(|v| {
-            v.detail
-                .strip_prefix("… and ")
-                .and_then(|rest| rest.strip_suffix(" more confirmed messages lost"))
-                .filter(|_| v.property == CONFIRMED_SURVIVE)
-                .and_then(|n| n.parse::<u64>().ok())
-                .unwrap_or(1)
-        })
-        .sum()
+    violations.iter().map(Violation::count).sum()
 }
 
 #[component]
@@ -130,26 +119,22 @@ pub fn Numbers(props: &Props) -> Html {
 mod tests {
     use super::*;
 
-    fn lost(detail: &str) -> Violation {
-        Violation {
-            at_ms: 1,
-            property: CONFIRMED_SURVIVE,
-            detail: detail.to_owned(),
-        }
-    }
-
     #[test]
     fn the_summed_up_losses_count_for_the_messages_they_stand_for() {
-        let mut v: Vec<Violation> = (0..100)
-            .map(|i| lost(&format!("confirmed message m{i} lost")))
-            .collect();
+        let lost = |i| Violation {
+            at_ms: 1,
+            property: brokersim::invariants::CONFIRMED_SURVIVE,
+            detail: format!("confirmed message m{i} lost"),
+        };
+        let mut v: Vec<Violation> = (0..100).map(lost).collect();
         assert_eq!(violation_count(&v), 100);
-        v.push(lost("… and 600 more confirmed messages lost"));
+        v.push(Violation::more_lost(2, 600));
         assert_eq!(violation_count(&v), 700);
+        // Only the losses' own summing-up line counts for more than one.
         v.push(Violation {
             at_ms: 2,
             property: brokersim::invariants::ONE_LEADER_PER_EPOCH,
-            detail: "… and 5 more confirmed messages lost".to_owned(),
+            detail: Violation::more_lost(2, 5).detail,
         });
         assert_eq!(violation_count(&v), 701);
     }

@@ -172,14 +172,10 @@ impl Sim {
             });
         }
         if total > MAX_LISTED_LOSSES {
-            self.invariants.add(Violation {
-                at_ms: self.now.as_ms(),
-                property: invariants::CONFIRMED_SURVIVE,
-                detail: format!(
-                    "… and {} more confirmed messages lost",
-                    total - MAX_LISTED_LOSSES
-                ),
-            });
+            self.invariants.add(Violation::more_lost(
+                self.now.as_ms(),
+                total - MAX_LISTED_LOSSES,
+            ));
         }
     }
 }
