@@ -31,6 +31,30 @@ fn control_button(target: Option<&web_sys::Element>) -> bool {
     })
 }
 
+/// A key event's target element, if the event is the page's to handle:
+/// `Some(None)` when it has no element target, `None` when `within` is
+/// given and the target lies outside it (a host page's own keys).
+#[cfg(target_arch = "wasm32")]
+fn our_target(
+    event: &web_sys::KeyboardEvent,
+    within: &Option<NodeRef>,
+) -> Option<Option<web_sys::Element>> {
+    use wasm_bindgen::JsCast;
+    let target = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    match within.as_ref().and_then(NodeRef::get) {
+        Some(page)
+            if !target
+                .as_ref()
+                .is_some_and(|t| page.contains(Some(t.as_ref()))) =>
+        {
+            None
+        }
+        _ => Some(target),
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 fn listen(
     dispatch: UseReducerDispatcher<UiState>,
@@ -49,16 +73,10 @@ fn listen(
             let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
                 return;
             };
-            let target = event
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-            let inside = match page.as_ref().and_then(NodeRef::get) {
-                Some(page) => target
-                    .as_ref()
-                    .is_some_and(|t| page.contains(Some(t.as_ref()))),
-                None => true,
+            let Some(target) = our_target(event, &page) else {
+                return;
             };
-            if inside && event.key() == " " && control_button(target.as_ref()) {
+            if event.key() == " " && control_button(target.as_ref()) {
                 event.prevent_default();
             }
         },
@@ -75,16 +93,9 @@ fn listen(
             if event.ctrl_key() || event.meta_key() || event.alt_key() {
                 return;
             }
-            let target = event
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-            if let Some(within) = within.as_ref().and_then(NodeRef::get)
-                && !target
-                    .as_ref()
-                    .is_some_and(|t| within.contains(Some(t.as_ref())))
-            {
+            let Some(target) = our_target(event, &within) else {
                 return;
-            }
+            };
             let tag = target
                 .as_ref()
                 .map(|e| e.tag_name().to_ascii_lowercase())
