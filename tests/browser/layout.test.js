@@ -21,15 +21,24 @@ function openAt(query, viewport = DESKTOP) {
 }
 
 /// Whether the element's box lies inside the viewport (vertically and
-/// horizontally).
+/// horizontally); run in the page.
+function inViewport(selector) {
+  const el = document.querySelector(selector);
+  if (!el) return false;
+  const r = el.getBoundingClientRect();
+  return r.height > 0 && r.top >= -0.5 && r.bottom <= window.innerHeight + 0.5
+    && r.left >= 0 && r.right <= window.innerWidth;
+}
+
 async function onScreen(page, selector) {
-  return page.evaluate((selector) => {
-    const el = document.querySelector(selector);
-    if (!el) return false;
-    const r = el.getBoundingClientRect();
-    return r.height > 0 && r.top >= -0.5 && r.bottom <= window.innerHeight + 0.5
-      && r.left >= 0 && r.right <= window.innerWidth;
-  }, selector);
+  return page.evaluate(inViewport, selector);
+}
+
+/// Whether the element is on screen once a smooth or late scroll has had
+/// up to 2 s to bring it there.
+async function settlesOnScreen(page, selector) {
+  await page.waitForFunction(inViewport, selector, { timeout: 2000 }).catch(() => {});
+  return onScreen(page, selector);
 }
 
 /// The words (split at spaces and after dashes) of the text under
@@ -88,12 +97,9 @@ test('at 1280×720 a failed Apply shows its error on screen, and so does a malfo
   await page.click('#apply');
   await page.waitForSelector('#notice');
   assert.match(await page.textContent('#notice'), /min\.insync\.replicas: must be between 1 and 3 replicas, got 5/);
-  await page.waitForFunction(() => {
-    const r = document.getElementById('notice').getBoundingClientRect();
-    return r.top >= 0 && r.bottom <= window.innerHeight;
-  }, null, { timeout: 2000 }).catch(() => {});
+  const applyError = await settlesOnScreen(page, '#notice');
   await page.screenshot({ path: join(SHOTS, 'apply-error.png') });
-  assert.ok(await onScreen(page, '#notice'), 'the error of Apply is within the viewport');
+  assert.ok(applyError, 'the error of Apply is within the viewport');
   // The same error again, after scrolling back down: on screen again.
   await page.click('#notice button');
   await page.locator('#apply').scrollIntoViewIfNeeded();
@@ -117,13 +123,10 @@ test('at 1280×720 a clicked broker\'s menu opens on screen, its Close button in
   const { page, errors, context } = await openAt('');
   await page.click('[data-broker="b3"]');
   await page.waitForSelector('#broker-menu');
-  await page.waitForFunction(() => {
-    const r = document.getElementById('broker-menu').getBoundingClientRect();
-    return r.top >= 0 && r.bottom <= window.innerHeight;
-  }, null, { timeout: 2000 }).catch(() => {});
+  const menu = await settlesOnScreen(page, '#broker-menu');
   await page.screenshot({ path: join(SHOTS, 'broker-menu.png') });
   assert.ok(await onScreen(page, '#broker-menu button[aria-label]:last-child'), 'the Close button is on screen');
-  assert.ok(await onScreen(page, '#broker-menu'), 'the whole menu is on screen');
+  assert.ok(menu, 'the whole menu is on screen');
   assert.deepEqual(errors, []);
   await context.close();
 });
