@@ -33,6 +33,7 @@ pub fn render(sim: &Sim, report: &Report, lang: Lang) -> String {
     header(&mut out, sim, lang);
     events(&mut out, sim.trace(), lang);
     table(&mut out, report, lang);
+    not_delivered(&mut out, report, lang);
     violations(&mut out, &report.violations, lang);
     let _ = writeln!(out, "\ntrace_hash  {}", report.trace_hash);
     out
@@ -163,7 +164,7 @@ fn optional(value: Option<u64>) -> String {
 /// The report's numbers, one per line: field name (as in `--json`), value,
 /// and what it means.
 fn table(out: &mut String, r: &Report, lang: Lang) {
-    let rows: [(&str, String, [&str; 2]); 15] = [
+    let rows: [(&str, String, [&str; 2]); 16] = [
         (
             "published",
             r.published.to_string(),
@@ -218,11 +219,19 @@ fn table(out: &mut String, r: &Report, lang: Lang) {
             ],
         ),
         (
+            "unconsumed",
+            r.unconsumed.to_string(),
+            [
+                "confirmed and still held, but no consumer handled it",
+                "已确认且仍有副本，但没有消费者处理过（未消费）",
+            ],
+        ),
+        (
             "lost",
             r.lost.to_string(),
             [
-                "confirmed, yet never delivered after the drain",
-                "已确认，但排空之后仍从未被投递（丢失）",
+                "confirmed, never handled, and no copy survives",
+                "已确认、从未被处理，且没有任何副本留存（丢失）",
             ],
         ),
         (
@@ -295,6 +304,42 @@ fn table(out: &mut String, r: &Report, lang: Lang) {
             out,
             "  {name:<name_width$}  {value:>value_width$}  {meaning}"
         );
+    }
+}
+
+/// Why the confirmed messages that were never delivered were not: the
+/// unconsumed by reason, the lost one by one with what destroyed them.
+fn not_delivered(out: &mut String, r: &Report, lang: Lang) {
+    if r.unconsumed == 0 && r.lost == 0 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        tr(lang, "Confirmed but not delivered", "已确认但未投递")
+    );
+    for (why, n) in &r.unconsumed_reasons {
+        let why = brokersim::explain::why_unconsumed_in(*why, lang);
+        let _ = match lang {
+            Lang::En => writeln!(out, "  unconsumed  {n}: {why}"),
+            Lang::Zh => writeln!(out, "  未消费  {n} 条：{why}"),
+        };
+    }
+    for lost in r.lost_messages.iter().take(MAX_VIOLATIONS) {
+        let at = brokersim::SimTime::from_ms(lost.at_ms);
+        let cause = brokersim::explain::loss_cause_in(lost.cause, lang);
+        let held = lost.held_by.as_deref().unwrap_or("-");
+        let _ = match lang {
+            Lang::En => writeln!(out, "  lost  #{} at {at} on {held}: {cause}", lost.msg),
+            Lang::Zh => writeln!(out, "  丢失  #{}，{at}，在 {held} 上：{cause}", lost.msg),
+        };
+    }
+    let more = r.lost.saturating_sub(MAX_VIOLATIONS.min(r.lost_messages.len()) as u64);
+    if more > 0 {
+        let _ = match lang {
+            Lang::En => writeln!(out, "  … and {more} more lost (--json lists the first 100)"),
+            Lang::Zh => writeln!(out, "  … 另有 {more} 条丢失（--json 列出前 100 条）"),
+        };
     }
 }
 

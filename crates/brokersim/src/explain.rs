@@ -74,6 +74,52 @@ pub fn violation_property_in(property: &'static str, lang: Lang) -> &'static str
     }
 }
 
+/// Why confirmed messages were never consumed, in `lang`.
+pub fn why_unconsumed_in(why: crate::report::UnconsumedWhy, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => why_unconsumed(why),
+        Lang::Zh => crate::explain_zh::why_unconsumed(why),
+    }
+}
+
+/// What destroyed a lost message's last copy, in `lang`.
+pub fn loss_cause_in(cause: crate::report::LossCause, lang: Lang) -> &'static str {
+    use crate::report::LossCause::*;
+    let drop = |why| match lang {
+        Lang::En => why_dropped(why),
+        Lang::Zh => crate::explain_zh::why_dropped(why),
+    };
+    match cause {
+        ProcessDied => drop(DropWhy::ProcessDied),
+        DiskLost => drop(DropWhy::DiskLost),
+        RejoinedEmpty => drop(DropWhy::RejoinedEmpty),
+        PartitionLoser => drop(DropWhy::PartitionLoser),
+        ConsumerDied => drop(DropWhy::ConsumerDied),
+        Truncated => drop(DropWhy::Truncated),
+        NeverStored => match lang {
+            Lang::En => "it was confirmed, but no broker ever stored it",
+            Lang::Zh => "它被确认了，但没有任何 broker 存储过它",
+        },
+        Unreadable => match lang {
+            Lang::En => {
+                "a broker still holds a copy that no reader can get (beyond the high watermark, or on a replica the queue no longer uses)"
+            }
+            Lang::Zh => "某个 broker 仍持有一份副本，但没有读取者能读到它（在高水位之后，或在队列已不再使用的副本上）",
+        },
+    }
+}
+
+/// Why the final reader found confirmed messages no consumer handled.
+pub(crate) fn why_unconsumed(why: crate::report::UnconsumedWhy) -> &'static str {
+    use crate::report::UnconsumedWhy::*;
+    match why {
+        NoConsumer => "the scenario has no consumer for them",
+        ConsumerStopped => "every consumer had stopped",
+        OffsetPastIt => "the consumer's offset is past them",
+        NotReached => "the consumer had not reached them when the run ended",
+    }
+}
+
 /// The English sentence for one event.
 pub fn explain(event: &Event) -> String {
     match event {
@@ -111,6 +157,26 @@ pub fn explain(event: &Event) -> String {
         }
         Event::FaultPhaseEnded => {
             "faults over: healing everything, restarting every broker and draining the queue".into()
+        }
+        Event::FinalRead {
+            delivered,
+            unconsumed,
+            lost,
+        } => {
+            let held: u64 = unconsumed.iter().map(|(_, n)| n).sum();
+            let why = unconsumed
+                .iter()
+                .map(|(why, n)| format!("{n} because {}", why_unconsumed(*why)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let why = if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({why})")
+            };
+            format!(
+                "the final read (a reader that is not one of the applications reads every queue from its start): of the confirmed messages, {delivered} were delivered, {held} are still held but were never consumed{why}, {lost} are lost (no copy survives)"
+            )
         }
         Event::DrainFinished { clean: true } => {
             "drained: every queue is empty and every client idle".into()

@@ -31,7 +31,7 @@ pub(crate) fn secs(ms: u64) -> String {
     }
 }
 
-fn why_dropped(why: DropWhy) -> &'static str {
+pub(crate) fn why_dropped(why: DropWhy) -> &'static str {
     match why {
         DropWhy::ProcessDied => "它们只存在于一个已经终止的进程的内存中",
         DropWhy::DiskLost => "保存它们的磁盘丢失了",
@@ -39,6 +39,17 @@ fn why_dropped(why: DropWhy) -> &'static str {
         DropWhy::PartitionLoser => "该节点处在网络分区中失败的一方，已被重置",
         DropWhy::ConsumerDied => "一个自动确认（auto-ack）的消费者在缓冲区中持有它们时崩溃了",
         DropWhy::Truncated => "某个副本截断了日志，以便与新领导者的日志一致",
+    }
+}
+
+/// 最终读取发现已确认却无人消费的消息的原因。
+pub(crate) fn why_unconsumed(why: crate::report::UnconsumedWhy) -> &'static str {
+    use crate::report::UnconsumedWhy::*;
+    match why {
+        NoConsumer => "场景中没有消费它们的消费者",
+        ConsumerStopped => "所有消费者都已停止",
+        OffsetPastIt => "消费者的偏移量已越过它们",
+        NotReached => "运行结束时消费者还没读到它们",
     }
 }
 
@@ -79,6 +90,26 @@ pub(crate) fn explain(event: &Event) -> String {
         }
         Event::FaultPhaseEnded => {
             "故障阶段结束：恢复网络、重启所有节点，并把队列中的消息消费完（排空）".into()
+        }
+        Event::FinalRead {
+            delivered,
+            unconsumed,
+            lost,
+        } => {
+            let held: u64 = unconsumed.iter().map(|(_, n)| n).sum();
+            let why = unconsumed
+                .iter()
+                .map(|(why, n)| format!("{n} 条是因为{}", why_unconsumed(*why)))
+                .collect::<Vec<_>>()
+                .join("，");
+            let why = if why.is_empty() {
+                String::new()
+            } else {
+                format!("（{why}）")
+            };
+            format!(
+                "最终读取（一个不属于任何应用的读取者从头读取每个队列）：已确认的消息中，{delivered} 条已投递，{held} 条仍然保存着但从未被消费{why}，{lost} 条丢失（没有任何副本留存）"
+            )
         }
         Event::DrainFinished { clean: true } => {
             "排空完成：所有队列都已清空，所有客户端都已空闲".into()

@@ -1,13 +1,16 @@
 //! The ledger follows every message from its first publish to its last
 //! delivery, the way Jepsen's total-queue checker counts: attempted,
-//! confirmed, rejected, delivered, duplicated, lost. It also tracks which
-//! brokers hold a recoverable copy, so that a lost message can point at the
-//! moment its last copy disappeared.
+//! confirmed, rejected, delivered, duplicated, lost. It also tracks every
+//! copy: which brokers (and ActiveMQ's shared store) hold one, how many
+//! copies each holder keeps, and for each message the last copy destroyed
+//! and why, so that a lost message names the moment and the cause of its
+//! end ("b1 truncated its log to follow the new leader").
 
 use serde::Serialize;
 
 use crate::ids::{BrokerId, MsgId};
 use crate::time::SimTime;
+use crate::trace::DropWhy;
 
 /// Bit of the copy mask that stands for ActiveMQ's shared store.
 pub const SHARED_STORE_BIT: u16 = 1 << 15;
@@ -28,6 +31,48 @@ pub struct MessageLife {
     pub copies: u16,
     /// Set when the last copy vanished before any delivery.
     pub unrecoverable_at: Option<SimTime>,
+    /// The last copy destroyed (not consumed): where and why.
+    pub last_drop: Option<CopyDrop>,
+}
+
+/// A copy destroyed, as the ledger keeps it: two bytes per message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CopyDrop {
+    pub why: DropWhy,
+    /// The holder's bit number (see [`Holder::from_bit`]); [`NO_HOLDER`]
+    /// for a copy no broker held (an auto-ack consumer's buffer).
+    pub holder: u8,
+}
+
+/// [`CopyDrop::holder`] of a copy held by no broker.
+pub const NO_HOLDER: u8 = u8::MAX;
+
+/// Who holds a copy of a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Holder {
+    /// A broker (engine id), in its log, queue or memory.
+    Broker(BrokerId),
+    /// ActiveMQ's shared message store (KahaDB or JDBC).
+    SharedStore,
+}
+
+impl Holder {
+    /// The holder that bit `bit` of a copy mask stands for.
+    pub fn from_bit(bit: u8) -> Option<Holder> {
+        match bit {
+            15 => Some(Holder::SharedStore),
+            0..=14 => Some(Holder::Broker(BrokerId(u16::from(bit)))),
+            _ => None,
+        }
+    }
+
+    /// Every holder in a copy mask, in bit order.
+    pub fn all_in(mask: u16) -> impl Iterator<Item = Holder> {
+        (0..16u8)
+            .filter(move |bit| mask & (1 << bit) != 0)
+            .filter_map(Holder::from_bit)
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -43,6 +88,8 @@ pub struct Ledger {
     /// since the last [`Ledger::take_touched`], so a checkpoint copies only
     /// the chunks that moved (see `engine/checkpoint.rs`).
     touched: Vec<u64>,
+    /// How many messages each holder (bit of the copy mask) keeps a copy of.
+    held: [u32; 16],
 }
 
 /// Messages per chunk in the ledger's change tracking.
@@ -174,27 +221,70 @@ impl Ledger {
     }
 
     pub fn copy_added(&mut self, msg: MsgId, holder: u16) {
-        if let Some(life) = self.life(msg) {
-            life.copies |= holder;
+        let Some(life) = self.life(msg) else { return };
+        let (before, after) = (life.copies, life.copies | holder);
+        life.copies = after;
+        if after != 0 {
+            // A copy came back (a replica fetched it again): not lost after all.
+            life.unrecoverable_at = None;
         }
+        self.count_held(before, after);
     }
 
     /// A copy vanished; if it was the last and nobody ever received the
     /// message, this is the moment it became unrecoverable.
-    pub fn copy_dropped(&mut self, msg: MsgId, holder: u16, at: SimTime) {
-        if let Some(life) = self.life(msg) {
-            life.copies &= !holder;
-            if life.copies == 0 && life.first_delivered_at.is_none() {
-                life.unrecoverable_at = Some(at);
-            }
+    pub fn copy_dropped(&mut self, msg: MsgId, holder: u16, why: DropWhy, at: SimTime) {
+        let Some(life) = self.life(msg) else { return };
+        let before = life.copies;
+        life.copies &= !holder;
+        // A drop of a copy the holder no longer had changes nothing.
+        if before & holder != 0 || holder == 0 {
+            life.last_drop = Some(CopyDrop {
+                why,
+                holder: if holder == 0 {
+                    NO_HOLDER
+                } else {
+                    holder.trailing_zeros() as u8
+                },
+            });
         }
+        if life.copies == 0 && life.first_delivered_at.is_none() {
+            life.unrecoverable_at = Some(at);
+        }
+        let after = life.copies;
+        self.count_held(before, after);
     }
 
     /// A copy removed because a consumer acknowledged the message: not a loss.
     pub fn copy_consumed(&mut self, msg: MsgId, holder: u16) {
-        if let Some(life) = self.life(msg) {
-            life.copies &= !holder;
+        let Some(life) = self.life(msg) else { return };
+        let before = life.copies;
+        life.copies &= !holder;
+        let after = life.copies;
+        self.count_held(before, after);
+    }
+
+    fn count_held(&mut self, before: u16, after: u16) {
+        let mut changed = before ^ after;
+        while changed != 0 {
+            let bit = changed.trailing_zeros() as usize;
+            let held = &mut self.held[bit];
+            *held = if after & (1 << bit) != 0 {
+                *held + 1
+            } else {
+                held.saturating_sub(1)
+            };
+            changed &= changed - 1;
         }
+    }
+
+    /// How many messages each holder keeps a copy of, holders with none
+    /// left out.
+    pub fn held(&self) -> Vec<(Holder, u32)> {
+        (0..16u8)
+            .filter_map(|bit| Some((Holder::from_bit(bit)?, self.held[usize::from(bit)])))
+            .filter(|(_, n)| *n > 0)
+            .collect()
     }
 
     pub fn published(&self) -> u64 {

@@ -79,6 +79,13 @@ pub enum Event {
         latency_ms: u64,
     },
     FaultPhaseEnded,
+    /// After the drain, the final reader's verdict on the confirmed
+    /// messages: delivered, still held but never consumed (by reason), lost.
+    FinalRead {
+        delivered: u64,
+        unconsumed: Vec<(crate::report::UnconsumedWhy, u64)>,
+        lost: u64,
+    },
     DrainFinished {
         clean: bool,
     },

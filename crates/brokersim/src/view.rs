@@ -128,6 +128,40 @@ pub struct View {
     pub system: &'static str,
     /// Disaster-recovery sites (empty without sites).
     pub sites: Vec<SiteView>,
+    /// For each holder, how many messages it keeps a copy of (the copies
+    /// ledger's count, which `Sim::copies` details message by message).
+    pub held: Vec<HeldView>,
+}
+
+/// One copy of a message (see `Sim::copies`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CopyView {
+    pub holder: crate::ledger::Holder,
+    /// The holder's name: `b2`, `dr-b1`, `shared_store`.
+    pub name: String,
+    /// The holder's replica role now, where it has one for the queue.
+    pub role: Option<Role>,
+}
+
+/// Where a message's copies are now, and what destroyed the last one gone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MessageCopies {
+    pub msg: MsgId,
+    /// Copies on brokers and in shared stores.
+    pub stored: Vec<CopyView>,
+    /// Packets carrying it right now: (from, to).
+    pub in_flight: Vec<(Addr, Addr)>,
+    /// The last copy destroyed, and why; `None` if none was.
+    pub last_drop: Option<(crate::trace::DropWhy, Option<String>)>,
+    /// When its last copy vanished before anyone consumed it.
+    pub unrecoverable_at: Option<SimTime>,
+}
+
+/// How many messages a holder keeps a copy of.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HeldView {
+    pub holder: crate::ledger::Holder,
+    pub messages: u32,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -604,6 +604,14 @@ impl KafkaConsumer {
         self.cfg.start_ms
     }
 
+    /// The next offset this consumer will read on `partition`, once known.
+    pub fn read_position(&self, partition: u16) -> Option<u64> {
+        self.cursors
+            .iter()
+            .find(|c| c.partition == partition)
+            .and_then(|c| c.fetch_offset)
+    }
+
     /// Idle once everything committed on its partitions has been handled,
     /// as a recent fetch answer tells (a long poll answers within
     /// `fetch.max.wait.ms`, so an older answer says nothing).

@@ -145,6 +145,15 @@ pub enum AnyConsumer {
 }
 
 impl AnyConsumer {
+    /// Kafka: the next offset the consumer will read on a partition; queue
+    /// consumers have no position.
+    pub fn read_position(&self, partition: u16) -> Option<u64> {
+        match self {
+            AnyConsumer::Queue(_) => None,
+            AnyConsumer::Kafka(c) => c.read_position(partition),
+        }
+    }
+
     pub fn start_ms(&self) -> u64 {
         match self {
             AnyConsumer::Queue(c) => c.start_ms(),

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use super::Sim;
-use crate::ledger::{LEDGER_CHUNK, MessageLife};
+use crate::ledger::{CopyDrop, LEDGER_CHUNK, MessageLife};
 use crate::time::SimTime;
 use crate::trace::TraceEntry;
 
@@ -31,6 +31,7 @@ struct Packed {
     deliveries: u16,
     redeliveries: u16,
     copies: u16,
+    last_drop: Option<CopyDrop>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -58,6 +59,7 @@ impl Packed {
             deliveries: life.deliveries,
             redeliveries: life.redeliveries,
             copies: life.copies,
+            last_drop: life.last_drop,
         })
     }
 
@@ -75,6 +77,7 @@ impl Packed {
             redeliveries: self.redeliveries,
             copies: self.copies,
             unrecoverable_at: at(self.after[3]),
+            last_drop: self.last_drop,
         }
     }
 }

@@ -299,8 +299,8 @@ impl Sim {
                         self.record(offset, event);
                     }
                     Action::CopyAdded { msg, holder } => self.ledger.copy_added(msg, holder),
-                    Action::CopyDropped { msg, holder, .. } => {
-                        self.ledger.copy_dropped(msg, holder, self.now)
+                    Action::CopyDropped { msg, holder, why } => {
+                        self.ledger.copy_dropped(msg, holder, why, self.now)
                     }
                     Action::CopyConsumed { msg, holder } => self.ledger.copy_consumed(msg, holder),
                     Action::Leader {

@@ -133,28 +133,27 @@ impl Sim {
     }
 
     pub(super) fn check_final_invariants(&mut self) {
-        let mut losses = Vec::new();
         for (i, life) in self.ledger.all().iter().enumerate() {
-            let msg = crate::ids::MsgId(i as u32 + 1);
             if life.confirmed_at.is_some() && life.rejected_at.is_some() {
+                let msg = crate::ids::MsgId(i as u32 + 1);
                 self.invariants.add(Violation {
                     at_ms: self.now.as_ms(),
                     property: invariants::CONFIRMED_XOR_REJECTED,
                     detail: format!("message {msg} was both confirmed and rejected"),
                 });
             }
-            if life.confirmed_at.is_some() && life.first_delivered_at.is_none() {
-                losses.push((msg, life.unrecoverable_at.unwrap_or(self.now)));
-            }
         }
-        let total = losses.len();
-        if let Some((first, _)) = losses.first() {
+        let outcome = self.final_read();
+        let losses = &outcome.lost_messages;
+        if let Some(first) = losses.first() {
             // One line in the trace; the report lists the messages one by one.
+            let total = outcome.lost;
             let detail = match losses.last() {
-                Some((last, _)) if total > 1 => {
-                    format!("{total} confirmed messages were lost ({first} … {last})")
+                Some(last) if total > 1 => {
+                    let last = outcome.last_lost.unwrap_or(last.msg);
+                    format!("{total} confirmed messages were lost (#{} … #{last})", first.msg)
                 }
-                _ => format!("confirmed message {first} was lost"),
+                _ => format!("confirmed message #{} was lost", first.msg),
             };
             self.trace.record(
                 self.now,
@@ -164,18 +163,19 @@ impl Sim {
                 },
             );
         }
-        for (msg, at) in losses.iter().take(MAX_LISTED_LOSSES) {
+        for lost in losses.iter().take(MAX_LISTED_LOSSES) {
             self.invariants.add(Violation {
-                at_ms: at.as_ms(),
+                at_ms: lost.at_ms,
                 property: invariants::CONFIRMED_SURVIVE,
-                detail: format!("confirmed message {msg} lost"),
+                detail: format!("confirmed message #{} lost", lost.msg),
             });
         }
-        if total > MAX_LISTED_LOSSES {
+        if outcome.lost as usize > MAX_LISTED_LOSSES {
             self.invariants.add(Violation::more_lost(
                 self.now.as_ms(),
-                total - MAX_LISTED_LOSSES,
+                outcome.lost as usize - MAX_LISTED_LOSSES,
             ));
         }
+        self.outcome = Some(Box::new(outcome));
     }
 }

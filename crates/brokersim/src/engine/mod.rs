@@ -29,6 +29,7 @@ pub mod checkpoint;
 mod dispatch;
 mod drain;
 mod faults;
+mod final_read;
 mod queue;
 mod results;
 mod sites;
@@ -131,6 +132,8 @@ pub struct Sim {
     /// The second action buffer `apply_actions` swaps with `out.actions`.
     spare_actions: Vec<crate::out::Action>,
     stats: Stats,
+    /// The final read's verdict, once the run is finished.
+    outcome: Option<Box<final_read::Outcome>>,
 }
 
 impl Sim {
@@ -245,6 +248,7 @@ impl Sim {
             out: Out::default(),
             spare_actions: Vec::new(),
             stats: Stats::default(),
+            outcome: None,
             config: Arc::new(config),
         };
         // Each replicator publishes into its own site.

@@ -11,16 +11,28 @@ impl Sim {
         let mut rejected = 0;
         let mut delivered = 0;
         let mut duplicated = 0;
-        let mut lost = 0;
+        // Until the final read, a confirmed message counts as lost once its
+        // last copy is gone; nothing counts as unconsumed before the end.
+        let mut lost_so_far = 0;
         for life in self.ledger.all() {
             let is_confirmed = life.confirmed_at.is_some();
             confirmed += u64::from(is_confirmed);
             rejected += u64::from(life.rejected_at.is_some() && !is_confirmed);
             delivered += u64::from(life.deliveries > 0);
             duplicated += u64::from(life.deliveries > 1);
-            let gone = self.phase == Phase::Done || life.unrecoverable_at.is_some();
-            lost += u64::from(is_confirmed && life.deliveries == 0 && gone);
+            lost_so_far += u64::from(
+                is_confirmed
+                    && life.deliveries == 0
+                    && life.copies == 0
+                    && life.unrecoverable_at.is_some(),
+            );
         }
+        let outcome = self.outcome.as_deref().cloned().unwrap_or_else(|| {
+            super::final_read::Outcome {
+                lost: lost_so_far,
+                ..Default::default()
+            }
+        });
         let published = self.ledger.published();
         let mut unavailable_us = self.stats.unavailable_us;
         if !self.stats.writable {
@@ -35,7 +47,8 @@ impl Sim {
             delivered,
             redelivered: u64::from(self.ledger.redelivered),
             duplicated,
-            lost,
+            unconsumed: outcome.unconsumed,
+            lost: outcome.lost,
             unexpected: u64::from(self.ledger.unexpected),
             reordered: u64::from(self.ledger.reordered),
             unavailable_ms: unavailable_us / 1_000,
@@ -44,6 +57,9 @@ impl Sim {
             rto_ms,
             rpo_messages,
             violations: self.invariants.violations.clone(),
+            unconsumed_reasons: outcome.unconsumed_reasons,
+            unconsumed_messages: outcome.unconsumed_messages,
+            lost_messages: outcome.lost_messages,
             trace_hash: self.trace.hash_hex(),
         }
     }
@@ -98,7 +114,67 @@ impl Sim {
             suspicions: self.suspicions(),
             system: self.config.system.name(),
             sites: self.site_views(),
+            held: self
+                .ledger
+                .held()
+                .into_iter()
+                .map(|(holder, messages)| crate::view::HeldView { holder, messages })
+                .collect(),
         }
+    }
+
+    /// Every copy of `msg` that exists now: on which broker (or shared
+    /// store) in which role, in which packets, and what destroyed the last
+    /// copy that went; `None` for a message nobody published.
+    pub fn copies(&self, msg: crate::ids::MsgId) -> Option<crate::view::MessageCopies> {
+        use crate::ledger::{Holder, NO_HOLDER};
+        let life = self.ledger.get(msg)?;
+        let _names = self.naming();
+        let replicas = self.replicas();
+        let name = |h: Holder| match h {
+            Holder::Broker(b) => b.to_string(),
+            Holder::SharedStore => "shared_store".to_string(),
+        };
+        let stored = Holder::all_in(life.copies)
+            .map(|holder| {
+                let mut roles = replicas.iter().filter(|r| Holder::Broker(r.broker) == holder);
+                // A broker with replicas of several partitions has no one role.
+                let role = match (roles.next(), roles.next()) {
+                    (Some(r), None) => Some(r.role),
+                    _ => None,
+                };
+                crate::view::CopyView {
+                    holder,
+                    name: name(holder),
+                    role,
+                }
+            })
+            .collect();
+        let mut in_flight: Vec<(Addr, Addr)> = self
+            .queue
+            .iter()
+            .filter_map(|(_, item)| match item {
+                Item::Packet {
+                    from, to, payload, ..
+                } if payload.message() == Some(msg) => Some((*from, *to)),
+                _ => None,
+            })
+            .collect();
+        in_flight.sort();
+        let last_drop = life.last_drop.map(|d| {
+            let holder = (d.holder != NO_HOLDER)
+                .then(|| Holder::from_bit(d.holder))
+                .flatten()
+                .map(name);
+            (d.why, holder)
+        });
+        Some(crate::view::MessageCopies {
+            msg,
+            stored,
+            in_flight,
+            last_drop,
+            unrecoverable_at: life.unrecoverable_at,
+        })
     }
 }
 

@@ -392,6 +392,33 @@ impl System for ActiveMq {
                 .all(|n| n.master.as_ref().is_none_or(Queue::is_empty))
     }
 
+    fn final_read(&self) -> Vec<super::Retained> {
+        // The master's queue holds the persistent messages it loaded from
+        // the shared store and the non-persistent ones in its memory;
+        // without a master, the store alone survives.
+        let masters: Vec<&Queue> = self
+            .nodes
+            .iter()
+            .filter(|n| n.running)
+            .filter_map(|n| n.master.as_ref())
+            .collect();
+        let mut found: Vec<super::Retained> = if masters.is_empty() {
+            self.store.messages.values().map(|q| q.msg).collect::<Vec<_>>()
+        } else {
+            masters.iter().flat_map(|q| q.messages()).map(|q| q.msg).collect()
+        }
+        .into_iter()
+        .map(|msg| super::Retained {
+            msg,
+            queue: 0,
+            offset: None,
+        })
+        .collect();
+        found.sort_by_key(|r| r.msg);
+        found.dedup();
+        found
+    }
+
     fn replicas(&self) -> Vec<ReplicaView> {
         self.nodes
             .iter()

@@ -41,6 +41,16 @@ pub enum SysTimer {
     Quorum(quorum::Timer),
 }
 
+/// A message the final reader found (see [`System::final_read`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retained {
+    pub msg: MsgId,
+    /// The queue (Kafka: partition) it was read from.
+    pub queue: u16,
+    /// Kafka: its offset in the partition; queues have none.
+    pub offset: Option<u64>,
+}
+
 /// What every simulated design implements.
 pub trait System {
     /// The process on `b` starts (at time 0 or on a restart); its disk is as
@@ -80,6 +90,17 @@ pub trait System {
     }
     /// The longest timeout this design waits on, to size the drain's quiet window.
     fn longest_timeout_ms(&self) -> u64;
+    /// After the drain, what a reader that is not one of the scenario's
+    /// applications finds by reading every queue (partition) from the start
+    /// of what it retains, as Jepsen's total-queue checker does: the
+    /// leader's contents where the queue has one, otherwise what the
+    /// replicas still hold on disk (an operator could recover it). Reading
+    /// changes nothing the applications saw.
+    fn final_read(&self) -> Vec<Retained>;
+    /// Kafka: the consumer group's committed offset on a partition.
+    fn committed_offset(&self, _queue: u16) -> Option<u64> {
+        None
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -2530,6 +2530,31 @@ impl System for Quorum {
             })
     }
 
+    fn final_read(&self) -> Vec<super::Retained> {
+        // The leader's state machine holds what a consumer can still get
+        // (settled messages are gone from it); without a leader, what any
+        // running member has applied.
+        let leaders = self.leader_nodes();
+        let readers: Vec<BrokerId> = if leaders.is_empty() {
+            self.members.clone()
+        } else {
+            leaders
+        };
+        let mut found: Vec<super::Retained> = readers
+            .iter()
+            .filter_map(|b| self.nodes[idx(*b)].member.as_deref())
+            .flat_map(|m| m.machine.queue.messages())
+            .map(|q| super::Retained {
+                msg: q.msg,
+                queue: 0,
+                offset: None,
+            })
+            .collect();
+        found.sort_by_key(|r| r.msg);
+        found.dedup();
+        found
+    }
+
     fn replicas(&self) -> Vec<ReplicaView> {
         let reference = self.committed_reference();
         self.members

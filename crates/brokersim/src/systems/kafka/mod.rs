@@ -616,6 +616,47 @@ impl System for Kafka {
         settled && !self.divergent_follower()
     }
 
+    fn committed_offset(&self, partition: u16) -> Option<u64> {
+        self.controller.offsets.get(&partition).copied()
+    }
+
+    fn final_read(&self) -> Vec<super::Retained> {
+        // A consumer reads a partition from its leader, from the start of
+        // the log up to the high watermark. A partition without a leader
+        // is read from whatever its running replicas hold on disk.
+        let mut found = Vec::new();
+        for state in &self.controller.states {
+            let p = state.partition;
+            let running = |b: &BrokerId| self.brokers[usize::from(b.0)].running;
+            let readers: Vec<(BrokerId, bool)> = match state.leader.filter(running) {
+                Some(leader) => vec![(leader, true)],
+                None => self.replicas_of(p).filter(running).map(|b| (b, false)).collect(),
+            };
+            let mut read = Vec::new();
+            for (b, up_to_hw) in readers {
+                let replica = &self.brokers[usize::from(b.0)].replicas[usize::from(p)];
+                let end = if up_to_hw {
+                    replica.high_watermark.min(replica.log.len() as u64)
+                } else {
+                    replica.log.len() as u64
+                };
+                read.extend(replica.log[..end as usize].iter().enumerate().map(|(offset, r)| {
+                    super::Retained {
+                        msg: r.msg,
+                        queue: p,
+                        offset: Some(offset as u64),
+                    }
+                }));
+            }
+            // A retried batch may stand at two offsets: the first one read
+            // is enough to know the message survives.
+            read.sort_by_key(|r| (r.msg, r.offset));
+            read.dedup_by_key(|r| r.msg);
+            found.extend(read);
+        }
+        found
+    }
+
     fn replicas(&self) -> Vec<ReplicaView> {
         let mut views = Vec::new();
         for (i, broker) in self.brokers.iter().enumerate() {

@@ -353,6 +353,50 @@ impl System for Mirrored {
         }) && self.nodes.iter().all(|n| !n.booting)
     }
 
+    fn final_read(&self) -> Vec<super::Retained> {
+        // Every running master's queue (after a split brain that nobody
+        // resolved there may be several); without one, what the nodes
+        // still hold as mirrors or on disk.
+        let masters: Vec<&MasterState> = self
+            .nodes
+            .iter()
+            .filter(|n| n.running)
+            .filter_map(|n| match &n.role {
+                QueueRole::Master(m) => Some(m.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let mut found: Vec<MsgId> = if masters.is_empty() {
+            self.nodes
+                .iter()
+                .filter(|n| n.running)
+                .flat_map(|n| {
+                    let mirrored: Vec<MsgId> = match &n.role {
+                        QueueRole::Mirror(m) => m.msgs.keys().copied().collect(),
+                        _ => Vec::new(),
+                    };
+                    n.disk.messages.iter().map(|q| q.msg).chain(mirrored)
+                })
+                .collect()
+        } else {
+            masters
+                .iter()
+                .flat_map(|m| m.queue.messages())
+                .map(|q| q.msg)
+                .collect()
+        };
+        found.sort();
+        found.dedup();
+        found
+            .into_iter()
+            .map(|msg| super::Retained {
+                msg,
+                queue: 0,
+                offset: None,
+            })
+            .collect()
+    }
+
     fn replicas(&self) -> Vec<ReplicaView> {
         self.all()
             .filter_map(|b| {
