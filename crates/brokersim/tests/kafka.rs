@@ -3,7 +3,7 @@
 //! truncates, what acks and min.insync.replicas promise).
 
 use brokersim::systems::kafka::{KafkaEvent, ProduceResult};
-use brokersim::{BrokerId, Event, Report, Scenario, Sim, TraceEntry};
+use brokersim::{BrokerId, Event, Report, Scenario, Sim, TraceEntry, presets};
 use serde_json::{Value, json};
 
 fn b(n: u16) -> BrokerId {
@@ -256,6 +256,17 @@ fn with_min_insync_replicas_1_an_isr_of_the_leader_alone_still_acknowledges_and_
     let (report, trace) = isr_shrinks_to_the_leader_then_it_crashes(1);
     assert_eq!(after_append_refusals(&trace), 0);
     assert!(report.lost > 0, "lost {}", report.lost);
+}
+
+#[test]
+fn the_kafka_min_isr_preset_shows_what_its_description_says() {
+    // "the 5 batches already written and waiting for the followers are
+    // answered NotEnoughReplicasAfterAppend … rejected, not lost".
+    let mut sim = Sim::new(presets::get("kafka-min-isr").unwrap().scenario()).unwrap();
+    let report = sim.run_to_end();
+    assert_eq!(after_append_refusals(sim.trace()), 5);
+    assert!(report.rejected > 1000, "rejected {}", report.rejected);
+    assert_eq!(report.lost, 0);
 }
 
 fn unclean(enabled: bool) -> (Report, Vec<TraceEntry>) {

@@ -449,17 +449,22 @@ impl Kafka {
         // leader holds must not be acknowledged.
         let isr_size = l.isr.count_ones();
         let enough_replicas = isr_size >= u32::from(min_isr);
+        let mut traced_offset = None;
         for (offset, w) in answers {
             let result = if enough_replicas {
                 ProduceResult::Ok { offset }
             } else {
-                out.trace(Event::Kafka(KafkaEvent::NotEnoughReplicasAfterAppend {
-                    partition: w.partition,
-                    msg: w.first_msg,
-                    count: w.count,
-                    isr: isr_size,
-                    min_isr,
-                }));
+                // Retries of one batch wait on its offset too: one sentence
+                // for the batch, however many requests are answered.
+                if traced_offset.replace(offset) != Some(offset) {
+                    out.trace(Event::Kafka(KafkaEvent::NotEnoughReplicasAfterAppend {
+                        partition: w.partition,
+                        msg: w.first_msg,
+                        count: w.count,
+                        isr: isr_size,
+                        min_isr,
+                    }));
+                }
                 ProduceResult::NotEnoughReplicasAfterAppend
             };
             out.send(
