@@ -269,6 +269,36 @@ fn the_kafka_min_isr_preset_shows_what_its_description_says() {
     assert_eq!(report.lost, 0);
 }
 
+#[test]
+fn a_batch_answered_not_enough_replicas_after_append_was_written_so_giving_it_up_is_no_refusal() {
+    // Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND: "Messages are written to the
+    // log, but to fewer in-sync replicas than required." With retries=0 the
+    // producer reports the failure at once, yet the records stay in b1's log
+    // and are read: the run counts them indeterminate, not rejected.
+    let (report, trace) = run(|s| {
+        s["producers"][0]["retries"] = json!(0);
+        s["producers"][0]["request_timeout_ms"] = json!(30000);
+        s["producers"][0]["delivery_timeout_ms"] = json!(30000);
+        s["faults"] = json!([
+            { "at_ms": 3000, "crash": "b2" },
+            { "at_ms": 3000, "crash": "b3" },
+            { "at_ms": 20000, "restart": "b2" },
+            { "at_ms": 20000, "restart": "b3" }
+        ]);
+    });
+    let written: u64 = kafka_events(&trace)
+        .iter()
+        .map(|(_, k)| match k {
+            KafkaEvent::NotEnoughReplicasAfterAppend { count, .. } => u64::from(*count),
+            _ => 0,
+        })
+        .sum();
+    assert!(written > 0);
+    assert_eq!(report.indeterminate, written, "{report:?}");
+    assert_eq!(report.delivered, report.confirmed + written);
+    assert_eq!(report.lost, 0);
+}
+
 fn unclean(enabled: bool) -> (Report, Vec<TraceEntry>) {
     slow_follower_then_leader_crash(
         enabled,
