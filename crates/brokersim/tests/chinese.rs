@@ -545,6 +545,13 @@ fn kafka_samples() -> Vec<KafkaEvent> {
             isr: 1,
             min_isr: 2,
         },
+        KafkaEvent::NotEnoughReplicasAfterAppend {
+            partition: 0,
+            msg: MsgId(9),
+            count: 3,
+            isr: 1,
+            min_isr: 2,
+        },
         KafkaEvent::DuplicateDropped {
             partition: 0,
             msg: MsgId(9),
@@ -599,6 +606,7 @@ fn kafka_samples() -> Vec<KafkaEvent> {
         ProduceResult::Duplicate,
         ProduceResult::NotLeader,
         ProduceResult::NotEnoughReplicas,
+        ProduceResult::NotEnoughReplicasAfterAppend,
         ProduceResult::OutOfOrderSequence,
     ] {
         events.push(KafkaEvent::ProduceRetry {

@@ -2,8 +2,8 @@
 //! cluster shows (who leads in which epoch, what a returning leader
 //! truncates, what acks and min.insync.replicas promise).
 
-use brokersim::systems::kafka::KafkaEvent;
-use brokersim::{BrokerId, Event, Report, Scenario, Sim, TraceEntry};
+use brokersim::systems::kafka::{KafkaEvent, ProduceResult};
+use brokersim::{BrokerId, Event, Report, Scenario, Sim, TraceEntry, presets};
 use serde_json::{Value, json};
 
 fn b(n: u16) -> BrokerId {
@@ -164,6 +164,138 @@ fn min_insync_replicas_refuses_writes_when_the_isr_is_too_small() {
         .count();
     assert!(refusals > 0);
     assert!(report.rejected > 100, "rejected {}", report.rejected);
+    assert_eq!(report.lost, 0);
+}
+
+/// Three replicas, acks=all, unclean election allowed: both followers'
+/// links to b1 slow down so they leave the ISR while b1 still waits for
+/// them to fetch the last batches; then b1 crashes and a follower that never
+/// had those batches is elected uncleanly.
+fn isr_shrinks_to_the_leader_then_it_crashes(
+    min_insync_replicas: u16,
+) -> (Report, Vec<TraceEntry>) {
+    run(|s| {
+        s["settings"] = json!({
+            "replication.factor": 3, "min.insync.replicas": min_insync_replicas,
+            "replica.lag.time.max.ms": 4000, "broker.session.timeout.ms": 6000,
+            "unclean.leader.election.enable": true
+        });
+        // The consumer reads only after the failover: what it gets is what the log kept.
+        s["consumers"][0]["start_ms"] = json!(26000);
+        s["faults"] = json!([
+            { "at_ms": 1000, "slow_link": { "between": ["b1", "b2"], "latency_ms": 20000 } },
+            { "at_ms": 1000, "slow_link": { "between": ["b1", "b3"], "latency_ms": 20000 } },
+            { "at_ms": 10000, "crash": "b1" },
+            { "at_ms": 24000, "heal": true },
+            { "at_ms": 25000, "restart": "b1" }
+        ]);
+    })
+}
+
+fn after_append_refusals(trace: &[TraceEntry]) -> usize {
+    kafka_events(trace)
+        .iter()
+        .filter(|(_, k)| matches!(k, KafkaEvent::NotEnoughReplicasAfterAppend { .. }))
+        .count()
+}
+
+#[test]
+fn acks_all_waiting_when_the_isr_shrinks_below_min_insync_replicas_is_answered_not_enough_replicas_after_append()
+ {
+    // kafka.cluster.Partition#checkEnoughReplicasReachOffset (apache/kafka,
+    // called by kafka.server.DelayedProduce#tryComplete): once the high
+    // watermark passes a waiting acks=all request, it succeeds only if the
+    // ISR still has min.insync.replicas members, else the answer is
+    // NOT_ENOUGH_REPLICAS_AFTER_APPEND (a RetriableException). The ISR shrunk
+    // to b1 alone lets the high watermark jump over the batches only b1
+    // holds: they are not acknowledged, so the unclean election loses no
+    // acknowledged record.
+    let (report, trace) = isr_shrinks_to_the_leader_then_it_crashes(2);
+    let after_append = kafka_events(&trace)
+        .into_iter()
+        .filter_map(|(at, k)| match k {
+            KafkaEvent::NotEnoughReplicasAfterAppend { isr, min_isr, .. } => {
+                Some((at, *isr, *min_isr))
+            }
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    assert!(!after_append.is_empty());
+    assert!(
+        after_append
+            .iter()
+            .all(|(at, isr, min_isr)| (5_000..10_000).contains(at) && (*isr, *min_isr) == (1, 2)),
+        "{after_append:?}"
+    );
+    // The producer retries them; the leader then refuses them up front.
+    assert!(kafka_events(&trace).iter().any(|(_, k)| matches!(
+        k,
+        KafkaEvent::ProduceRetry {
+            why: ProduceResult::NotEnoughReplicasAfterAppend,
+            ..
+        }
+    )));
+    assert!(
+        elections(&trace)
+            .iter()
+            .any(|(_, _, broker, _, clean)| *broker != b(1) && !clean)
+    );
+    assert!(
+        truncated(&trace) > 0,
+        "b1 returns and drops what only it had"
+    );
+    assert_eq!(report.lost, 0);
+}
+
+#[test]
+fn with_min_insync_replicas_1_an_isr_of_the_leader_alone_still_acknowledges_and_unclean_election_loses_it()
+ {
+    // Kafka's default min.insync.replicas=1: the same check passes with the
+    // leader alone in the ISR (Partition#checkEnoughReplicasReachOffset),
+    // so what only b1 held was acknowledged and is lost.
+    let (report, trace) = isr_shrinks_to_the_leader_then_it_crashes(1);
+    assert_eq!(after_append_refusals(&trace), 0);
+    assert!(report.lost > 0, "lost {}", report.lost);
+}
+
+#[test]
+fn the_kafka_min_isr_preset_shows_what_its_description_says() {
+    // "the 5 batches already written and waiting for the followers are
+    // answered NotEnoughReplicasAfterAppend … rejected, not lost".
+    let mut sim = Sim::new(presets::get("kafka-min-isr").unwrap().scenario()).unwrap();
+    let report = sim.run_to_end();
+    assert_eq!(after_append_refusals(sim.trace()), 5);
+    assert!(report.rejected > 1000, "rejected {}", report.rejected);
+    assert_eq!(report.lost, 0);
+}
+
+#[test]
+fn a_batch_answered_not_enough_replicas_after_append_was_written_so_giving_it_up_is_no_refusal() {
+    // Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND: "Messages are written to the
+    // log, but to fewer in-sync replicas than required." With retries=0 the
+    // producer reports the failure at once, yet the records stay in b1's log
+    // and are read: the run counts them indeterminate, not rejected.
+    let (report, trace) = run(|s| {
+        s["producers"][0]["retries"] = json!(0);
+        s["producers"][0]["request_timeout_ms"] = json!(30000);
+        s["producers"][0]["delivery_timeout_ms"] = json!(30000);
+        s["faults"] = json!([
+            { "at_ms": 3000, "crash": "b2" },
+            { "at_ms": 3000, "crash": "b3" },
+            { "at_ms": 20000, "restart": "b2" },
+            { "at_ms": 20000, "restart": "b3" }
+        ]);
+    });
+    let written: u64 = kafka_events(&trace)
+        .iter()
+        .map(|(_, k)| match k {
+            KafkaEvent::NotEnoughReplicasAfterAppend { count, .. } => u64::from(*count),
+            _ => 0,
+        })
+        .sum();
+    assert!(written > 0);
+    assert_eq!(report.indeterminate, written, "{report:?}");
+    assert_eq!(report.delivered, report.confirmed + written);
     assert_eq!(report.lost, 0);
 }
 

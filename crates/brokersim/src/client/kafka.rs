@@ -6,8 +6,9 @@
 //!   at most `max.in.flight.requests.per.connection` requests in flight per
 //!   partition, waits for the answer `acks` asks for (none with `acks=0`:
 //!   the send counts as acknowledged at once, as Kafka's callback does),
-//!   retries retriable errors (NotLeaderOrFollower, NotEnoughReplicas, a
-//!   request timed out after `request.timeout.ms`) every
+//!   retries retriable errors (NotLeaderOrFollower, NotEnoughReplicas,
+//!   NotEnoughReplicasAfterAppend, a request timed out after
+//!   `request.timeout.ms`) every
 //!   `retry.backoff.ms` (100 ms), and gives up after `delivery.timeout.ms`.
 //!   With `enable.idempotence` every record carries the producer id and a
 //!   sequence number, so the leader drops a retry of a record it has.
@@ -410,7 +411,10 @@ impl KafkaProducer {
         };
         self.in_flight_per_partition[usize::from(batch.partition)] -= 1;
         batch.in_flight_since = None;
-        batch.only_refused &= refusal.is_some();
+        // NotEnoughReplicasAfterAppend is no refusal: the records were
+        // written, and may be read, like those of a timed-out request.
+        batch.only_refused &=
+            refusal.is_some_and(|why| why != ProduceResult::NotEnoughReplicasAfterAppend);
         batch.retry_at = ctx.out.now.after_ms(RETRY_BACKOFF_MS);
         self.metadata.invalidate();
         let within_time = ctx.out.now.ms_since(batch.created) < self.k.delivery_timeout_ms;

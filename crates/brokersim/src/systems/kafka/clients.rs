@@ -86,6 +86,8 @@ impl Kafka {
                                 client,
                                 corr,
                                 partition: p,
+                                first_msg: msg,
+                                count,
                             },
                         );
                     }
@@ -128,6 +130,8 @@ impl Kafka {
                             client,
                             corr,
                             partition: p,
+                            first_msg: batch.msgs.first().copied().unwrap_or(MsgId(0)),
+                            count: batch.msgs.len() as u32,
                         },
                     );
                 }

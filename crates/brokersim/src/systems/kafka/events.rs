@@ -67,6 +67,15 @@ pub enum KafkaEvent {
         isr: u32,
         min_isr: u16,
     },
+    /// acks=all: the high watermark passed the batch while the ISR was
+    /// smaller than min.insync.replicas; the leader answers with an error.
+    NotEnoughReplicasAfterAppend {
+        partition: u16,
+        msg: MsgId,
+        count: u32,
+        isr: u32,
+        min_isr: u16,
+    },
     ProduceRetry {
         msg: MsgId,
         count: u32,
@@ -232,6 +241,16 @@ pub fn explain(event: &KafkaEvent) -> String {
         } => format!(
             "partition {partition}: message {msg} refused with NotEnoughReplicas: ISR has {isr}, min.insync.replicas is {min_isr}"
         ),
+        KafkaEvent::NotEnoughReplicasAfterAppend {
+            partition,
+            msg,
+            count,
+            isr,
+            min_isr,
+        } => format!(
+            "partition {partition}: {} is written and below the high watermark, but the ISR has {isr}, fewer than min.insync.replicas {min_isr}: answered NotEnoughReplicasAfterAppend, not acknowledged",
+            batch_of(*msg, *count)
+        ),
         KafkaEvent::ProduceRetry {
             msg,
             count,
@@ -244,6 +263,7 @@ pub fn explain(event: &KafkaEvent) -> String {
             match why {
                 ProduceResult::NotLeader => "NotLeaderOrFollower",
                 ProduceResult::NotEnoughReplicas => "NotEnoughReplicas",
+                ProduceResult::NotEnoughReplicasAfterAppend => "NotEnoughReplicasAfterAppend",
                 ProduceResult::OutOfOrderSequence => "OutOfOrderSequence",
                 _ => "request timed out",
             }

@@ -115,6 +115,16 @@ pub fn explain_zh(event: &KafkaEvent) -> String {
         } => format!(
             "分区 {partition}：消息 {msg} 因 NotEnoughReplicas 被拒绝：ISR 中有 {isr} 个副本，而 min.insync.replicas 为 {min_isr}"
         ),
+        KafkaEvent::NotEnoughReplicasAfterAppend {
+            partition,
+            msg,
+            count,
+            isr,
+            min_isr,
+        } => format!(
+            "分区 {partition}：{}已写入并低于高水位，但 ISR 中只有 {isr} 个副本，少于 min.insync.replicas {min_isr}：以 NotEnoughReplicasAfterAppend 应答，不予确认",
+            batch_of(*msg, *count)
+        ),
         KafkaEvent::ProduceRetry {
             msg,
             count,
@@ -127,6 +137,7 @@ pub fn explain_zh(event: &KafkaEvent) -> String {
             match why {
                 ProduceResult::NotLeader => "NotLeaderOrFollower",
                 ProduceResult::NotEnoughReplicas => "NotEnoughReplicas",
+                ProduceResult::NotEnoughReplicasAfterAppend => "NotEnoughReplicasAfterAppend",
                 ProduceResult::OutOfOrderSequence => "OutOfOrderSequence",
                 ProduceResult::Ok { .. } | ProduceResult::Duplicate => "请求超时",
             }

@@ -13,7 +13,8 @@
 //! - Producers: `acks=0` (no answer), `1` (after the leader's append),
 //!   `all` (once the high watermark passes the record; refused with
 //!   NotEnoughReplicas while the ISR is smaller than
-//!   `min.insync.replicas`). The idempotent producer's sequence numbers let
+//!   `min.insync.replicas`, and answered NotEnoughReplicasAfterAppend if
+//!   the ISR is that small when the high watermark passes the record). The idempotent producer's sequence numbers let
 //!   the leader drop a retried duplicate.
 //! - The controller quorum watches broker heartbeats
 //!   (`broker.heartbeat.interval.ms`, fenced after `broker.session.timeout.ms`),
@@ -94,6 +95,9 @@ struct Waiter {
     client: Addr,
     corr: u32,
     partition: u16,
+    /// The batch's first message and size, for the trace.
+    first_msg: MsgId,
+    count: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -101,7 +105,6 @@ struct LeaderState {
     epoch: u32,
     isr: u16,
     followers: BTreeMap<BrokerId, Follower>,
-    /// acks=all produces by offset.
     /// acks=all produces by (last offset, request): two requests may wait
     /// on one offset (a retry of a batch still being replicated).
     waiting: BTreeMap<(u64, u32), Waiter>,

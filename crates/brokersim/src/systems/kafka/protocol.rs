@@ -49,7 +49,12 @@ pub enum ProduceResult {
     /// The idempotent producer's retry of a record already written.
     Duplicate,
     NotLeader,
+    /// Refused before the append: the ISR is smaller than min.insync.replicas.
     NotEnoughReplicas,
+    /// acks=all: the records were appended, but by the time the high
+    /// watermark reached them the ISR was smaller than min.insync.replicas
+    /// (retriable; the records may survive or not).
+    NotEnoughReplicasAfterAppend,
     /// The idempotent producer's sequence number skips ahead: an earlier
     /// record has not been written yet (retriable).
     OutOfOrderSequence,

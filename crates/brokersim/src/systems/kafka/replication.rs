@@ -417,6 +417,7 @@ impl Kafka {
     }
 
     pub(super) fn advance_high_watermark(&mut self, b: BrokerId, p: u16, out: &mut Out) {
+        let min_isr = self.min_isr_all;
         let replica = &mut self.broker(b).replicas[usize::from(p)];
         let log_end = replica.log_end();
         let Role::Leader(l) = &mut replica.role else {
@@ -441,8 +442,31 @@ impl Kafka {
             .iter()
             .filter_map(|key| l.waiting.remove(key).map(|w| (key.0, w)))
             .collect();
+        // Kafka's Partition.checkEnoughReplicasReachOffset: the high
+        // watermark passing a request is not enough, the ISR must still
+        // have min.insync.replicas members. An ISR shrunk to fewer lets the
+        // high watermark jump to the leader's log end, and what only the
+        // leader holds must not be acknowledged.
+        let isr_size = l.isr.count_ones();
+        let enough_replicas = isr_size >= u32::from(min_isr);
+        let mut traced_offset = None;
         for (offset, w) in answers {
-            let result = ProduceResult::Ok { offset };
+            let result = if enough_replicas {
+                ProduceResult::Ok { offset }
+            } else {
+                // Retries of one batch wait on its offset too: one sentence
+                // for the batch, however many requests are answered.
+                if traced_offset.replace(offset) != Some(offset) {
+                    out.trace(Event::Kafka(KafkaEvent::NotEnoughReplicasAfterAppend {
+                        partition: w.partition,
+                        msg: w.first_msg,
+                        count: w.count,
+                        isr: isr_size,
+                        min_isr,
+                    }));
+                }
+                ProduceResult::NotEnoughReplicasAfterAppend
+            };
             out.send(
                 Addr::Broker(b),
                 w.client,
