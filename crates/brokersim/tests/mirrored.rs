@@ -523,7 +523,7 @@ fn autoheal_decides_even_when_one_side_never_saw_the_other_go_down() {
             { "rate_per_s": 20, "connect": ["b1"], "retries": 3, "confirm_timeout_ms": 3000 },
             { "rate_per_s": 20, "connect": ["b3"], "retries": 3, "confirm_timeout_ms": 3000 }
         ]);
-        s["consumers"] = json!([]);
+        s["consumers"][0]["connect"] = json!(["b2"]);
         // Restarting b3 early puts its ticks 600 ms out of step with b1's,
         // so the heal at 14.3 s falls after b1 declared b3 down (14 s) and
         // before b3's own check: b3 hears from b1 again first.
@@ -558,8 +558,7 @@ fn autoheal_decides_even_when_one_side_never_saw_the_other_go_down() {
     assert_eq!(losers, &vec![b(3)]);
     assert_eq!(
         *won_by,
-        Some(WonBy::Nodes {
-            connections: 1,
+        Some(WonBy::Connections {
             winners: 2,
             runner_up: 1
         })
