@@ -440,9 +440,16 @@ fn autoheal_restarts_the_losing_side_as_soon_as_the_partition_heals() {
     );
 }
 
-fn automatic_resolutions(
-    trace: &[TraceEntry],
-) -> Vec<(u64, Vec<BrokerId>, Vec<BrokerId>, Option<WonBy>)> {
+/// One autoheal decision, as the trace records it.
+#[derive(Debug)]
+struct Resolution {
+    at_ms: u64,
+    winners: Vec<BrokerId>,
+    losers: Vec<BrokerId>,
+    won_by: Option<WonBy>,
+}
+
+fn automatic_resolutions(trace: &[TraceEntry]) -> Vec<Resolution> {
     trace
         .iter()
         .filter_map(|e| match &e.event {
@@ -451,7 +458,12 @@ fn automatic_resolutions(
                 losers,
                 automatic: true,
                 won_by,
-            } => Some((e.at.as_ms(), winners.clone(), losers.clone(), *won_by)),
+            } => Some(Resolution {
+                at_ms: e.at.as_ms(),
+                winners: winners.clone(),
+                losers: losers.clone(),
+                won_by: *won_by,
+            }),
             _ => None,
         })
         .collect()
@@ -486,7 +498,12 @@ fn autoheal_keeps_the_side_with_more_client_connections_even_with_fewer_nodes_an
     );
     let resolved = automatic_resolutions(&trace);
     assert_eq!(resolved.len(), 1, "{resolved:?}");
-    let (at, winners, losers, won_by) = &resolved[0];
+    let Resolution {
+        at_ms: at,
+        winners,
+        losers,
+        won_by,
+    } = &resolved[0];
     assert!((25_000..27_000).contains(at), "resolved at {at}");
     assert_eq!(winners, &vec![b(1)]);
     assert_eq!(losers, &vec![b(2), b(3)]);
@@ -553,7 +570,12 @@ fn autoheal_decides_even_when_one_side_never_saw_the_other_go_down() {
     assert!(!declared(3, 1), "b3 never saw b1 go down");
     let resolved = automatic_resolutions(&trace);
     assert_eq!(resolved.len(), 1, "{resolved:?}");
-    let (_, winners, losers, won_by) = &resolved[0];
+    let Resolution {
+        winners,
+        losers,
+        won_by,
+        ..
+    } = &resolved[0];
     assert_eq!(winners, &vec![b(1), b(2)]);
     assert_eq!(losers, &vec![b(3)]);
     assert_eq!(
@@ -594,7 +616,12 @@ fn autoheal_breaks_a_tie_by_node_name_keeping_the_side_that_sorts_last() {
     });
     let resolved = automatic_resolutions(&trace);
     assert_eq!(resolved.len(), 1, "{resolved:?}");
-    let (_, winners, losers, won_by) = &resolved[0];
+    let Resolution {
+        winners,
+        losers,
+        won_by,
+        ..
+    } = &resolved[0];
     assert_eq!(winners, &vec![b(2)]);
     assert_eq!(losers, &vec![b(1)]);
     assert_eq!(

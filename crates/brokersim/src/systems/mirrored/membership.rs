@@ -399,22 +399,15 @@ impl Mirrored {
     /// (Erlang's term order: the side whose names compare greater wins; we
     /// take each side's names in sorted order). Returns the winning side and
     /// the criterion that decided against the runner-up.
-    pub(super) fn make_decision(&self, sides: &[u16]) -> (u16, WonBy) {
+    fn make_decision(&self, sides: &[u16]) -> (u16, WonBy) {
         let rank = |mask: u16| {
             let names: Vec<String> = self.mask_list(mask).iter().map(node_name).collect();
             (self.connections(mask), mask.count_ones(), sorted(names))
         };
         let mut ranked: Vec<_> = sides.iter().map(|s| (rank(*s), *s)).collect();
         ranked.sort();
-        let Some(((connections, nodes, _), winners)) = ranked.pop() else {
-            return (
-                0,
-                WonBy::NodeNames {
-                    connections: 0,
-                    nodes: 0,
-                },
-            );
-        };
+        let ((connections, nodes, _), winners) =
+            ranked.pop().expect("a partition has at least one side");
         let won_by = match ranked.pop() {
             Some(((runner_up, _, _), _)) if runner_up != connections => WonBy::Connections {
                 winners: connections,
