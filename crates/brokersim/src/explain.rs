@@ -5,7 +5,7 @@
 
 use crate::ids::{Addr, BrokerId};
 pub use crate::lang::Lang;
-use crate::trace::{Detector, DropWhy, Event, LinkLoss};
+use crate::trace::{Detector, DropWhy, Event, LinkLoss, WonBy};
 
 /// "b1, b2, b3".
 pub(crate) fn list(brokers: &[BrokerId]) -> String {
@@ -24,6 +24,35 @@ fn detector(by: Detector) -> &'static str {
         Detector::Heartbeat => "heartbeat timeout",
         Detector::BrokerSession => "broker.session.timeout.ms",
         Detector::Aten => "aten, Ra's failure detector,",
+    }
+}
+
+/// Autoheal's reason, as it follows "[b1] kept".
+fn why_won(won_by: WonBy) -> String {
+    match won_by {
+        WonBy::Connections { winners, runner_up } => {
+            format!(" because it had the most client connections ({winners} against {runner_up})")
+        }
+        WonBy::Nodes {
+            connections,
+            winners,
+            runner_up,
+        } => format!(
+            " because, with {} on each side, it had the most nodes ({winners} against {runner_up})",
+            plural_connections(connections)
+        ),
+        WonBy::NodeNames { connections, nodes } => format!(
+            " because, with {} and {nodes} nodes on each side, its node names sort last",
+            plural_connections(connections)
+        ),
+    }
+}
+
+fn plural_connections(n: u32) -> String {
+    if n == 1 {
+        "1 client connection".to_string()
+    } else {
+        format!("{n} client connections")
     }
 }
 
@@ -388,14 +417,16 @@ pub fn explain(event: &Event) -> String {
             winners,
             losers,
             automatic,
+            won_by,
         } => format!(
-            "{}: [{}] kept, [{}] restarted; the losing side's messages are discarded",
+            "{}: [{}] kept{}, [{}] restarted; the losing side's messages are discarded",
             if *automatic {
                 "autoheal resolved the partition"
             } else {
                 "the operator resolved the split brain by restarting the losing side"
             },
             list(winners),
+            won_by.map(why_won).unwrap_or_default(),
             list(losers)
         ),
         Event::Discarded {

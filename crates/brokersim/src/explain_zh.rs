@@ -8,7 +8,7 @@
 
 use crate::explain::list;
 use crate::ids::Addr;
-use crate::trace::{Detector, DropWhy, Event, LinkLoss};
+use crate::trace::{Detector, DropWhy, Event, LinkLoss, WonBy};
 
 /// The failure detector as it reads in "（{detector}：{timeout}）".
 fn detector(by: Detector) -> &'static str {
@@ -19,6 +19,25 @@ fn detector(by: Detector) -> &'static str {
         Detector::Heartbeat => "心跳超时 heartbeat",
         Detector::BrokerSession => "broker.session.timeout.ms",
         Detector::Aten => "Ra 的故障检测器 aten",
+    }
+}
+
+/// Autoheal's reason, as it follows "保留 [b1]".
+fn why_won(won_by: WonBy) -> String {
+    match won_by {
+        WonBy::Connections { winners, runner_up } => {
+            format!("（它的客户端连接最多：{winners} 对 {runner_up}）")
+        }
+        WonBy::Nodes {
+            connections,
+            winners,
+            runner_up,
+        } => format!(
+            "（双方各有 {connections} 个客户端连接，它的节点更多：{winners} 对 {runner_up}）"
+        ),
+        WonBy::NodeNames { connections, nodes } => {
+            format!("（双方各有 {connections} 个客户端连接、{nodes} 个节点，它的节点名排序靠后）")
+        }
     }
 }
 
@@ -304,14 +323,16 @@ pub(crate) fn explain(event: &Event) -> String {
             winners,
             losers,
             automatic,
+            won_by,
         } => format!(
-            "{}：保留 [{}]，重启 [{}]；失败一方的消息被丢弃",
+            "{}：保留 [{}]{}，重启 [{}]；失败一方的消息被丢弃",
             if *automatic {
                 "autoheal 自动解决了网络分区"
             } else {
                 "运维人员重启了失败的一方，解决了脑裂"
             },
             list(winners),
+            won_by.map(why_won).unwrap_or_default(),
             list(losers)
         ),
         Event::Discarded {

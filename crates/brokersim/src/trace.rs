@@ -54,6 +54,23 @@ pub enum DropWhy {
     Truncated,
 }
 
+/// Which of autoheal's criteria decided between the sides of a partition
+/// (`rabbit_autoheal:make_decision` sorts them by client connections, then
+/// node count, then node names). `runner_up` is the best losing side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum WonBy {
+    /// More client connections.
+    Connections { winners: u32, runner_up: u32 },
+    /// As many connections, more nodes.
+    Nodes {
+        connections: u32,
+        winners: u32,
+        runner_up: u32,
+    },
+    /// As many connections and nodes: the side whose node names sort last.
+    NodeNames { connections: u32, nodes: u32 },
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Event {
     // Faults and the world.
@@ -234,6 +251,9 @@ pub enum Event {
         winners: Vec<BrokerId>,
         losers: Vec<BrokerId>,
         automatic: bool,
+        /// Why the winners were kept, where the rule ranks the sides the
+        /// way `rabbit_autoheal:make_decision` does.
+        won_by: Option<WonBy>,
     },
     Discarded {
         broker: BrokerId,

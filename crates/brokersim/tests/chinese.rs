@@ -15,7 +15,7 @@ use brokersim::ids::{Addr, BrokerId, ClientId, Epoch, MsgId};
 use brokersim::invariants::Invariants;
 use brokersim::systems::kafka::{KafkaEvent, ProduceResult};
 use brokersim::systems::quorum::QuorumEvent;
-use brokersim::trace::{Detector, DropWhy, LinkLoss};
+use brokersim::trace::{Detector, DropWhy, LinkLoss, WonBy};
 use brokersim::{Event, Lang, Sim, SimTime, presets};
 
 /// Plain lowercase English words a Chinese sentence may keep: option
@@ -324,11 +324,35 @@ fn samples() -> Vec<Event> {
             winners: vec![b(1), b(2)],
             losers: vec![b(0)],
             automatic: true,
+            won_by: Some(WonBy::Connections {
+                winners: 3,
+                runner_up: 1,
+            }),
+        },
+        Event::PartitionResolved {
+            winners: vec![b(1), b(2)],
+            losers: vec![b(0)],
+            automatic: true,
+            won_by: Some(WonBy::Nodes {
+                connections: 1,
+                winners: 2,
+                runner_up: 1,
+            }),
+        },
+        Event::PartitionResolved {
+            winners: vec![b(1)],
+            losers: vec![b(0)],
+            automatic: true,
+            won_by: Some(WonBy::NodeNames {
+                connections: 0,
+                nodes: 1,
+            }),
         },
         Event::PartitionResolved {
             winners: vec![b(1), b(2)],
             losers: vec![b(0)],
             automatic: false,
+            won_by: None,
         },
         Event::SiteDown {
             site: "primary".into(),

@@ -1,6 +1,7 @@
 //! RabbitMQ classic mirrored queues: scenario tests that read like the
 //! lesson they check, each asserting what a real cluster shows.
 
+use brokersim::trace::WonBy;
 use brokersim::{BrokerId, Event, Report, Scenario, Sim, TraceEntry};
 use serde_json::{Value, json};
 
@@ -436,6 +437,199 @@ fn autoheal_restarts_the_losing_side_as_soon_as_the_partition_heals() {
     assert!(
         report.lost > 0,
         "autoheal still discards the losing side's messages"
+    );
+}
+
+/// One autoheal decision, as the trace records it.
+#[derive(Debug)]
+struct Resolution {
+    at_ms: u64,
+    winners: Vec<BrokerId>,
+    losers: Vec<BrokerId>,
+    won_by: Option<WonBy>,
+}
+
+fn automatic_resolutions(trace: &[TraceEntry]) -> Vec<Resolution> {
+    trace
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::PartitionResolved {
+                winners,
+                losers,
+                automatic: true,
+                won_by,
+            } => Some(Resolution {
+                at_ms: e.at.as_ms(),
+                winners: winners.clone(),
+                losers: losers.clone(),
+                won_by: *won_by,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Source: RabbitMQ's partitions guide (https://www.rabbitmq.com/docs/partitions,
+/// "autoheal": the winning partition is the one with the most client
+/// connections, then the most nodes; the others restart) and
+/// `rabbit_autoheal:make_decision` / `partition_value` in rabbitmq-server
+/// 3.13, which sort on `{connections, nodes}` and nothing else: the epoch
+/// the losing side's promoted master reached does not count.
+#[test]
+fn autoheal_keeps_the_side_with_more_client_connections_even_with_fewer_nodes_and_an_older_epoch() {
+    let (report, trace) = run(|s| {
+        s["settings"]["cluster_partition_handling"] = json!("autoheal");
+        s["duration_ms"] = json!(40000);
+        s["producers"] = json!([
+            { "rate_per_s": 20, "connect": ["b1"], "retries": 3, "confirm_timeout_ms": 3000 },
+            { "rate_per_s": 20, "connect": ["b1"], "retries": 3, "confirm_timeout_ms": 3000 }
+        ]);
+        s["consumers"][0]["connect"] = json!(["b3"]);
+        s["faults"] = json!([
+            { "at_ms": 10000, "partition": [["b1"], ["b2", "b3"]] },
+            { "at_ms": 25000, "heal": true }
+        ]);
+    });
+    // The majority side promoted b2 in a newer epoch than b1's.
+    assert!(
+        find(&trace, |e| matches!(e, Event::Promoted { broker, epoch, .. } if *broker == b(2) && epoch.0 == 2))
+            .len()
+            == 1
+    );
+    let resolved = automatic_resolutions(&trace);
+    assert_eq!(resolved.len(), 1, "{resolved:?}");
+    let Resolution {
+        at_ms: at,
+        winners,
+        losers,
+        won_by,
+    } = &resolved[0];
+    assert!((25_000..27_000).contains(at), "resolved at {at}");
+    assert_eq!(winners, &vec![b(1)]);
+    assert_eq!(losers, &vec![b(2), b(3)]);
+    assert_eq!(
+        *won_by,
+        Some(WonBy::Connections {
+            winners: 2,
+            runner_up: 1
+        })
+    );
+    assert!(
+        find(
+            &trace,
+            |e| matches!(e, Event::Discarded { broker, .. } if *broker == b(1))
+        )
+        .is_empty(),
+        "the winner keeps what it confirmed alone"
+    );
+    assert_eq!(report.lost, 0);
+}
+
+/// Regression: a node that heard from the other side again before its own
+/// `net_ticktime` ran out never saw a `nodedown`, so only the other side
+/// noticed the partition, and no decision was taken. In RabbitMQ one
+/// node's `{inconsistent_database, running_partitioned_network, _}` is
+/// enough: rabbit_node_monitor records the partition and calls
+/// `maybe_autoheal`, and the leader decides for the whole cluster
+/// (`rabbit_autoheal:handle_msg({request_start, _})`, `make_decision`).
+#[test]
+fn autoheal_decides_even_when_one_side_never_saw_the_other_go_down() {
+    let (report, trace) = run(|s| {
+        s["settings"]["cluster_partition_handling"] = json!("autoheal");
+        s["producers"] = json!([
+            { "rate_per_s": 20, "connect": ["b1"], "retries": 3, "confirm_timeout_ms": 3000 },
+            { "rate_per_s": 20, "connect": ["b3"], "retries": 3, "confirm_timeout_ms": 3000 }
+        ]);
+        s["consumers"][0]["connect"] = json!(["b2"]);
+        // Restarting b3 early puts its ticks 600 ms out of step with b1's,
+        // so the heal at 14.3 s falls after b1 declared b3 down (14 s) and
+        // before b3's own check: b3 hears from b1 again first.
+        s["faults"] = json!([
+            { "at_ms": 500, "crash": "b3" },
+            { "at_ms": 600, "restart": "b3" },
+            { "at_ms": 9800, "partition": [["b1", "b2"], ["b3"]] },
+            { "at_ms": 14300, "heal": true }
+        ]);
+    });
+    let declared = |observer: u16, target: u16| {
+        !find(&trace, |e| match e {
+            Event::DeclaredDown {
+                observer: brokersim::Addr::Broker(o),
+                target: brokersim::Addr::Broker(t),
+                ..
+            } => *o == b(observer) && *t == b(target),
+            Event::PeerDisconnected {
+                observer: o,
+                target: t,
+            } => *o == b(observer) && *t == b(target),
+            _ => false,
+        })
+        .is_empty()
+    };
+    assert!(declared(1, 3));
+    assert!(!declared(3, 1), "b3 never saw b1 go down");
+    let resolved = automatic_resolutions(&trace);
+    assert_eq!(resolved.len(), 1, "{resolved:?}");
+    let Resolution {
+        winners,
+        losers,
+        won_by,
+        ..
+    } = &resolved[0];
+    assert_eq!(winners, &vec![b(1), b(2)]);
+    assert_eq!(losers, &vec![b(3)]);
+    assert_eq!(
+        *won_by,
+        Some(WonBy::Connections {
+            winners: 2,
+            runner_up: 1
+        })
+    );
+    assert!(
+        report
+            .violations
+            .iter()
+            .all(|v| v.property != "confirmed_messages_are_not_lost"),
+        "{:?}",
+        report.violations
+    );
+}
+
+/// Source: `rabbit_autoheal:make_decision` sorts `{partition_value(P), P}`
+/// and takes the greatest: with equal connections and node counts the
+/// list of node names decides, and the side whose names compare greater
+/// (b2 over b1) wins.
+#[test]
+fn autoheal_breaks_a_tie_by_node_name_keeping_the_side_that_sorts_last() {
+    let (_, trace) = run(|s| {
+        s["brokers"] = json!(2);
+        s["settings"]["cluster_partition_handling"] = json!("autoheal");
+        s["producers"] = json!([
+            { "rate_per_s": 20, "connect": ["b1"], "retries": 3, "confirm_timeout_ms": 3000 },
+            { "rate_per_s": 20, "connect": ["b2"], "retries": 3, "confirm_timeout_ms": 3000 }
+        ]);
+        s["consumers"] = json!([]);
+        s["faults"] = json!([
+            { "at_ms": 10000, "partition": [["b1"], ["b2"]] },
+            { "at_ms": 20000, "heal": true }
+        ]);
+    });
+    let resolved = automatic_resolutions(&trace);
+    assert_eq!(resolved.len(), 1, "{resolved:?}");
+    let Resolution {
+        winners,
+        losers,
+        won_by,
+        ..
+    } = &resolved[0];
+    assert_eq!(winners, &vec![b(2)]);
+    assert_eq!(losers, &vec![b(1)]);
+    assert_eq!(
+        *won_by,
+        Some(WonBy::NodeNames {
+            connections: 1,
+            nodes: 1
+        })
     );
 }
 

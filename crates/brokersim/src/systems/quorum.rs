@@ -2208,6 +2208,7 @@ impl Quorum {
                 winners,
                 losers: side.clone(),
                 automatic: true,
+                won_by: None,
             });
         }
         self.restart_app(x, out);

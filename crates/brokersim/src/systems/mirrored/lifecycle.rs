@@ -135,6 +135,8 @@ impl Mirrored {
         let node = self.node(b);
         node.booting = true;
         node.app_paused = false;
+        // rabbit_node_monitor starts afresh with the application.
+        node.partitioned_from = 0;
         node.master = None;
         node.local_subs.clear();
         let incarnation = node.incarnation;

@@ -3,6 +3,18 @@
 //! (`autoheal`), and the operator's fix for `ignore`'s split brain.
 
 use super::*;
+use crate::trace::WonBy;
+
+/// The node's name as RabbitMQ compares it: atoms compare as text, so
+/// `b10` sorts before `b2`.
+fn node_name(b: &BrokerId) -> String {
+    format!("b{}", b.0 + 1)
+}
+
+fn sorted(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names
+}
 
 impl Mirrored {
     // ----- membership ------------------------------------------------------------------
@@ -249,7 +261,13 @@ impl Mirrored {
         }
         let restarted = old_incarnation != incarnation;
         {
-            let peer = &mut self.node(x).peers[usize::from(p.0)];
+            let node = self.node(x);
+            if restarted {
+                // A partition with a node that has restarted since is over
+                // (rabbit_node_monitor forgets partitions with nodes gone down).
+                node.partitioned_from &= !broker_bit(p);
+            }
+            let peer = &mut node.peers[usize::from(p.0)];
             peer.up = true;
             peer.incarnation = incarnation;
             peer.declared_down = false;
@@ -257,6 +275,11 @@ impl Mirrored {
         }
         if !restarted && declared_down {
             self.partition_noticed(x, p, out);
+        }
+        // Every node that comes up may be the last one autoheal waits for
+        // (rabbit_node_monitor calls `maybe_autoheal` on `node_up` as well).
+        if self.maybe_autoheal(out) {
+            return;
         }
         if self.nodes[usize::from(x.0)].app_paused {
             return;
@@ -276,55 +299,140 @@ impl Mirrored {
         match self.cfg.cluster_partition_handling {
             PartitionHandling::Ignore => self.node(x).peers[usize::from(p.0)].partitioned = true,
             PartitionHandling::PauseMinority => {}
+            // Mnesia reports `{inconsistent_database,
+            // running_partitioned_network, p}` and rabbit_node_monitor adds
+            // `p` to its partitions; `nodeup` then calls `maybe_autoheal`.
+            // Until autoheal decides, the two sides' queue processes stay
+            // apart, as under `ignore`: Mnesia does not merge them.
             PartitionHandling::Autoheal => {
-                let ours = self.view_mask(x);
-                let theirs = self.nodes[usize::from(x.0)].peers[usize::from(p.0)].view & !ours;
-                if theirs == 0 {
-                    return;
-                }
-                let (winners, losers) = self.pick_winner(x, ours, theirs);
-                if losers & broker_bit(x) != 0 {
-                    let loser_list = self.mask_list(losers);
-                    if loser_list.first() == Some(&x) {
-                        out.trace(Event::PartitionResolved {
-                            winners: self.mask_list(winners),
-                            losers: loser_list,
-                            automatic: true,
-                        });
-                    }
-                    self.restart_app(x, out);
-                }
+                let node = self.node(x);
+                node.partitioned_from |= broker_bit(p);
+                node.peers[usize::from(p.0)].partitioned = true;
             }
         }
     }
 
-    pub(super) fn mask_list(&self, mask: u16) -> Vec<BrokerId> {
-        self.all().filter(|b| mask & broker_bit(*b) != 0).collect()
+    /// Autoheal, as rabbit_node_monitor and rabbit_autoheal run it under
+    /// `cluster_partition_handling: autoheal` (the partitions guide,
+    /// "autoheal"). A node that has recorded a partition and sees every node
+    /// up asks the leader to start (`maybe_autoheal`, `maybe_start`); the
+    /// leader asks every node for its partitions and whom it sees, and
+    /// refuses while any is down (`check_other_nodes`). It then decides once
+    /// for the whole cluster (`make_decision`): whichever side nodes
+    /// noticed the partition from, and even if only one of them saw a
+    /// `nodedown` (the other heard from it again before `net_ticktime`
+    /// ran out), every node outside the winning side restarts and throws
+    /// away what it held, whatever epoch its master reached. The messages
+    /// between leader, winner and losers are instant here. Returns whether
+    /// it decided.
+    fn maybe_autoheal(&mut self, out: &mut Out) -> bool {
+        if self.cfg.cluster_partition_handling != PartitionHandling::Autoheal
+            || self.nodes.iter().all(|n| n.partitioned_from == 0)
+            || !self.all_nodes_up()
+        {
+            return false;
+        }
+        let sides = self.all_partitions();
+        let (winners, won_by) = self.make_decision(&sides);
+        let losers: Vec<BrokerId> = self
+            .all()
+            .filter(|b| winners & broker_bit(*b) == 0)
+            .collect();
+        out.trace(Event::PartitionResolved {
+            winners: self.mask_list(winners),
+            losers: losers.clone(),
+            automatic: true,
+            won_by: Some(won_by),
+        });
+        // The winner forgets the partitions once the losers have stopped;
+        // the losers' node monitors restart with them.
+        for node in &mut self.nodes {
+            node.partitioned_from = 0;
+            for peer in &mut node.peers {
+                peer.partitioned = false;
+            }
+        }
+        for b in losers {
+            self.restart_app(b, out);
+        }
+        true
     }
 
-    /// Autoheal's rule: the side with more client connections wins, then
-    /// the one with more nodes, then the one with the lowest-numbered node.
-    pub(super) fn pick_winner(&self, x: BrokerId, a: u16, b: u16) -> (u16, u16) {
-        let clients = |mask: u16| -> u32 {
-            self.all()
-                .filter(|n| mask & broker_bit(*n) != 0)
-                .map(|n| {
-                    if n == x {
-                        self.nodes[usize::from(x.0)].sessions.count()
-                    } else {
-                        self.nodes[usize::from(x.0)].peers[usize::from(n.0)].clients
-                    }
-                })
-                .sum()
+    /// Every node runs RabbitMQ and sees every other: what autoheal waits
+    /// for (`all_nodes_up`, and `check_other_nodes` on the leader).
+    fn all_nodes_up(&self) -> bool {
+        self.all().all(|x| {
+            let node = &self.nodes[usize::from(x.0)];
+            node.running
+                && !node.app_paused
+                && !node.booting
+                && self
+                    .all()
+                    .all(|p| p == x || node.peers[usize::from(p.0)].up)
+        })
+    }
+
+    /// The sides of the partition, as the leader pieces them together from
+    /// every node's list of nodes it was partitioned from
+    /// (`rabbit_autoheal:all_partitions`): each list splits the side its
+    /// node is on.
+    fn all_partitions(&self) -> Vec<u16> {
+        let everyone = self.all().fold(0, |mask, b| mask | broker_bit(b));
+        let mut sides = vec![everyone];
+        for x in self.all() {
+            let cant_see = self.nodes[usize::from(x.0)].partitioned_from;
+            let Some(i) = sides.iter().position(|s| s & broker_bit(x) != 0) else {
+                continue;
+            };
+            let (seen, unseen) = (sides[i] & !cant_see, sides[i] & cant_see);
+            if seen != 0 && unseen != 0 {
+                sides[i] = seen;
+                sides.push(unseen);
+            }
+        }
+        sides
+    }
+
+    /// `rabbit_autoheal:make_decision`: sides are ranked by their client
+    /// connections (`partition_value` counts `connections_local` on each
+    /// node), then their number of nodes, then their list of node names
+    /// (Erlang's term order: the side whose names compare greater wins; we
+    /// take each side's names in sorted order). Returns the winning side and
+    /// the criterion that decided against the runner-up.
+    fn make_decision(&self, sides: &[u16]) -> (u16, WonBy) {
+        let rank = |mask: u16| {
+            let names: Vec<String> = self.mask_list(mask).iter().map(node_name).collect();
+            (self.connections(mask), mask.count_ones(), sorted(names))
         };
-        let key = |mask: u16| {
-            (
-                clients(mask),
-                mask.count_ones(),
-                std::cmp::Reverse(mask.trailing_zeros()),
-            )
+        let mut ranked: Vec<_> = sides.iter().map(|s| (rank(*s), *s)).collect();
+        ranked.sort();
+        let ((connections, nodes, _), winners) =
+            ranked.pop().expect("a partition has at least one side");
+        let won_by = match ranked.pop() {
+            Some(((runner_up, _, _), _)) if runner_up != connections => WonBy::Connections {
+                winners: connections,
+                runner_up,
+            },
+            Some(((_, runner_up, _), _)) if runner_up != nodes => WonBy::Nodes {
+                connections,
+                winners: nodes,
+                runner_up,
+            },
+            _ => WonBy::NodeNames { connections, nodes },
         };
-        if key(a) >= key(b) { (a, b) } else { (b, a) }
+        (winners, won_by)
+    }
+
+    /// Client connections open on the nodes of `mask`.
+    fn connections(&self, mask: u16) -> u32 {
+        self.mask_list(mask)
+            .iter()
+            .map(|b| self.nodes[usize::from(b.0)].sessions.count())
+            .sum()
+    }
+
+    pub(super) fn mask_list(&self, mask: u16) -> Vec<BrokerId> {
+        self.all().filter(|b| mask & broker_bit(*b) != 0).collect()
     }
 
     /// The losing side of a partition restarts its RabbitMQ application:
@@ -347,8 +455,6 @@ impl Mirrored {
                 let node = &self.nodes[usize::from(x.0)];
                 let tick = PeerMsg::Tick {
                     incarnation: node.incarnation,
-                    view: self.view_mask(x),
-                    clients: node.sessions.count(),
                     app_paused: node.app_paused,
                     ack: self.link_ack(x, p),
                     sent: self.link_sent(x, p),
@@ -431,25 +537,8 @@ impl Mirrored {
                 })
                 .fold(0, |mask, b| mask | broker_bit(b))
         };
-        let clients = |s: &Self, mask: u16| -> u32 {
-            s.all()
-                .filter(|b| mask & broker_bit(*b) != 0)
-                .map(|b| s.nodes[usize::from(b.0)].sessions.count())
-                .sum()
-        };
-        let winner = masters
-            .iter()
-            .copied()
-            .max_by_key(|m| {
-                let mask = side_of(self, *m);
-                (
-                    clients(self, mask),
-                    mask.count_ones(),
-                    std::cmp::Reverse(m.0),
-                )
-            })
-            .unwrap_or(masters[0]);
-        let winners = side_of(self, winner);
+        let sides: Vec<u16> = masters.iter().map(|m| side_of(self, *m)).collect();
+        let (winners, won_by) = self.make_decision(&sides);
         let losers: Vec<BrokerId> = self
             .all()
             .filter(|b| winners & broker_bit(*b) == 0)
@@ -458,6 +547,7 @@ impl Mirrored {
             winners: self.mask_list(winners),
             losers: losers.clone(),
             automatic: false,
+            won_by: Some(won_by),
         });
         for b in self.all() {
             for peer in &mut self.node(b).peers {

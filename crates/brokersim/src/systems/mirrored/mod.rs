@@ -25,8 +25,11 @@
 //!   promotes its own master and accepts writes, and stays that way after the
 //!   network heals until an operator restarts the losing side (at the drain),
 //!   whose messages are discarded; `pause_minority` pauses the nodes that see
-//!   no majority; `autoheal` restarts the losing side (fewer clients, then
-//!   fewer nodes) as soon as the partition is noticed.
+//!   no majority; `autoheal` decides once for the whole cluster as soon as
+//!   every node is back in contact with every other: the side with the most
+//!   client connections wins (then the most nodes, then node names), and
+//!   every other node restarts and discards what it held, whichever epoch
+//!   it reached (`rabbit_autoheal:make_decision`).
 
 use std::collections::BTreeMap;
 
@@ -73,8 +76,6 @@ struct Peer {
     partitioned: bool,
     last_heard: SimTime,
     incarnation: u32,
-    view: u16,
-    clients: u32,
     app_paused: bool,
     /// The newest epoch of the queue the peer knew of when it last said hello.
     max_epoch: Epoch,
@@ -156,6 +157,10 @@ struct Node {
     /// Consumers whose connection is on this node: client → (conn, prefetch, auto_ack).
     local_subs: BTreeMap<Addr, (u32, u32, bool)>,
     disk: Disk,
+    /// Under `autoheal`: the peers this node heard from again after
+    /// declaring them down (rabbit_node_monitor's `partitions`, which Mnesia's
+    /// `running_partitioned_network` event fills), until autoheal decides.
+    partitioned_from: u16,
     /// The connection with each peer (`link.rs`).
     links: Vec<link::Link>,
 }
@@ -241,12 +246,6 @@ impl Mirrored {
     fn in_cluster(&self, x: BrokerId, p: BrokerId) -> bool {
         let peer = &self.nodes[usize::from(x.0)].peers[usize::from(p.0)];
         x == p || (peer.up && !peer.partitioned)
-    }
-
-    fn view_mask(&self, x: BrokerId) -> u16 {
-        self.all()
-            .filter(|p| self.in_cluster(x, *p))
-            .fold(0, |m, p| m | broker_bit(p))
     }
 
     fn epoch_of(&self, b: BrokerId) -> Option<Epoch> {

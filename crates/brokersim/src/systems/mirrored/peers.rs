@@ -12,18 +12,11 @@ impl Mirrored {
         match msg {
             PeerMsg::Tick {
                 incarnation,
-                view,
-                clients,
                 app_paused,
                 ack,
                 sent,
             } => {
-                {
-                    let peer = &mut self.node(x).peers[usize::from(p.0)];
-                    peer.view = view;
-                    peer.clients = clients;
-                    peer.app_paused = app_paused;
-                }
+                self.node(x).peers[usize::from(p.0)].app_paused = app_paused;
                 self.nodeup(x, p, incarnation, out);
                 self.link_acked(x, p, ack);
                 self.link_check_tail(x, p, sent, out);

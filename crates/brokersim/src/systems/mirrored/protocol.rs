@@ -13,12 +13,10 @@ pub struct Member {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PeerMsg {
-    /// Erlang distribution tick, carrying what autoheal and pause_minority
-    /// need to know of the sender.
+    /// Erlang distribution tick, carrying what pause_minority needs to know
+    /// of the sender.
     Tick {
         incarnation: u32,
-        view: u16,
-        clients: u32,
         app_paused: bool,
         /// How far the sender has the receiver's connection to it.
         ack: LinkAck,
