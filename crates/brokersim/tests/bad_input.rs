@@ -626,7 +626,7 @@ fn a_bad_setting_value_is_refused_at_the_setting() {
     );
     refused(
         activemq(),
-        |s| s["settings"] = json!({ "locker": "lease-database-locker" }),
+        |s| s["settings"] = json!({ "locker": "lease-database-locker", "lockKeepAlivePeriod": 0 }),
         "settings.lockKeepAlivePeriod",
     );
     refused(
