@@ -420,8 +420,12 @@ const DOCS_ZH: &[(&str, &str)] = &[
         "从节点尝试获取存储锁的间隔（毫秒）",
     ),
     (
-        "ms; how often the master renews its lease or checks its lock; 0 = never",
-        "毫秒；主节点续约租约或检查锁的间隔；0 表示从不",
+        "ms; how often the master renews its lease (which lasts lockAcquireSleepInterval) or checks its lock; 0 = never",
+        "毫秒；主节点续约租约（租约时长为 lockAcquireSleepInterval）或检查锁的间隔；0 表示从不",
+    ),
+    (
+        "0; 30000 with lease-database-locker",
+        "0；使用 lease-database-locker 时为 30000",
     ),
     (
         "partitions of the topic, each with its own leader and followers",

@@ -80,8 +80,8 @@ const ACTIVEMQ: &[SettingDoc] = &[
     },
     SettingDoc {
         name: "lockKeepAlivePeriod",
-        explain: "ms; how often the master renews its lease or checks its lock; 0 = never",
-        default: "0",
+        explain: "ms; how often the master renews its lease (which lasts lockAcquireSleepInterval) or checks its lock; 0 = never",
+        default: "0; 30000 with lease-database-locker",
         choices: &[],
     },
 ];

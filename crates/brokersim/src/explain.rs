@@ -308,7 +308,9 @@ pub fn explain(event: &Event) -> String {
             "{broker} acquired the shared store's lock: it is now the master and opens its transport connectors"
         ),
         Event::LockLeaseExpired { holder } => {
-            format!("the lock lease of {holder} ran out without renewal (lockKeepAlivePeriod)")
+            format!(
+                "the lock lease of {holder} ran out (it lasts lockAcquireSleepInterval) before its keep-alive renewed it (every lockKeepAlivePeriod)"
+            )
         }
         Event::LockLostShutdown { broker } => format!(
             "{broker} found at its keep-alive that it no longer holds the lock: a master without the lock shuts down"

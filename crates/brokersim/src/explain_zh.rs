@@ -224,7 +224,9 @@ pub(crate) fn explain(event: &Event) -> String {
             "{broker} 获得了共享存储的锁：它现在是主节点（master），并打开它的传输连接器（transport connector）"
         ),
         Event::LockLeaseExpired { holder } => {
-            format!("{holder} 的锁租约到期且没有续约（lockKeepAlivePeriod）")
+            format!(
+                "{holder} 的锁租约（时长为 lockAcquireSleepInterval）在保活续约（每隔 lockKeepAlivePeriod 一次）之前就到期了"
+            )
         }
         Event::LockLostShutdown { broker } => {
             format!("{broker} 在保活检查时发现自己已不再持有锁：没有锁的主节点会自行关闭")

@@ -626,7 +626,7 @@ fn a_bad_setting_value_is_refused_at_the_setting() {
     );
     refused(
         activemq(),
-        |s| s["settings"] = json!({ "locker": "lease-database-locker" }),
+        |s| s["settings"] = json!({ "locker": "lease-database-locker", "lockKeepAlivePeriod": 0 }),
         "settings.lockKeepAlivePeriod",
     );
     refused(
@@ -932,4 +932,53 @@ fn translations_name_a_language_the_page_speaks() {
     assert_eq!(scenario.title_in(Lang::Zh), "主节点崩溃");
     // No Chinese description: the untranslated one.
     assert_eq!(scenario.description_in(Lang::Zh), scenario.description);
+}
+
+fn two_kafka_sites() -> Value {
+    let mut s = two_sites();
+    s["system"] = json!("kafka");
+    s.as_object_mut().unwrap().remove("settings");
+    s
+}
+
+#[test]
+fn bad_mirrormaker_offset_settings_are_refused_naming_the_field() {
+    let valid = |edit: fn(&mut Value)| {
+        let mut s = two_kafka_sites();
+        edit(&mut s);
+        Scenario::from_json(&s.to_string()).unwrap();
+    };
+    valid(|_| {});
+    valid(|s| {
+        s["sites"][1]["sync.group.offsets.enabled"] = json!(true);
+        s["sites"][1]["emit.checkpoints.interval.seconds"] = json!(10);
+        s["sites"][1]["offset.lag.max"] = json!(0);
+    });
+    let m = refused(
+        two_sites(),
+        |s| s["sites"][1]["sync.group.offsets.enabled"] = json!(true),
+        "sites[1].sync.group.offsets.enabled",
+    );
+    assert!(m.contains("kafka"), "{m}");
+    let m = refused(
+        two_kafka_sites(),
+        |s| s["sites"][0]["offset.lag.max"] = json!(10),
+        "sites[0].offset.lag.max",
+    );
+    assert!(m.contains("replicate_from"), "{m}");
+    refused(
+        two_kafka_sites(),
+        |s| s["sites"][1]["emit.checkpoints.interval.seconds"] = json!(0),
+        "sites[1].emit.checkpoints.interval.seconds",
+    );
+    refused(
+        two_kafka_sites(),
+        |s| s["sites"][1]["sync.group.offsets.enabled"] = json!("yes"),
+        "sites[1].sync.group.offsets.enabled",
+    );
+    refused(
+        two_kafka_sites(),
+        |s| s["sites"][1]["offset.lag.max"] = json!(-1),
+        "sites[1].offset.lag.max",
+    );
 }

@@ -330,3 +330,106 @@ fn the_search_draws_no_faults_on_a_site_after_losing_it() {
     }
     assert!(losses > 50, "{losses}");
 }
+
+/// The Kafka DR preset with MirrorMaker 2's settings on the dr site
+/// replaced by `mirror` (an empty object leaves MirrorMaker's defaults).
+fn kafka_dr(mirror: Value) -> Value {
+    let mut s =
+        serde_json::to_value(presets::get("dr-primary-site-lost").unwrap().scenario()).unwrap();
+    let dr = s["sites"][1].as_object_mut().unwrap();
+    dr.remove("sync.group.offsets.enabled");
+    for (key, value) in mirror.as_object().unwrap() {
+        dr.insert(key.clone(), value.clone());
+    }
+    s
+}
+
+/// Where the consumer started reading at dr after the failover at 100 s:
+/// `(offset, from a committed offset)`.
+fn position_at_dr(trace: &[TraceEntry]) -> Option<(u64, bool)> {
+    trace.iter().find_map(|e| match &e.event {
+        Event::Kafka(KafkaEvent::ConsumerPosition {
+            offset, committed, ..
+        }) if e.at.as_ms() > 100_000 => Some((*offset, *committed)),
+        Event::Kafka(KafkaEvent::ConsumerReset { offset, .. }) if e.at.as_ms() > 100_000 => {
+            Some((*offset, false))
+        }
+        _ => None,
+    })
+}
+
+fn checkpoints(trace: &[TraceEntry]) -> Vec<(u64, Vec<(u16, u64)>)> {
+    trace
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::OffsetsCheckpointed { offsets, .. } => Some((e.at.as_ms(), offsets.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn by_default_mirrormaker_writes_no_group_offsets_and_the_consumer_at_dr_starts_at_auto_offset_reset()
+ {
+    // KIP-545 / MirrorCheckpointConfig: sync.group.offsets.enabled defaults
+    // to false, so nothing writes the group's offsets into the target's
+    // __consumer_offsets; the consumer there has no committed offset.
+    let (report, trace, _) = run_json(kafka_dr(json!({})));
+    assert!(checkpoints(&trace).is_empty());
+    // auto.offset.reset=earliest: the whole topic again.
+    assert_eq!(position_at_dr(&trace), Some((0, false)));
+    let (synced, _, _) = run_preset("dr-primary-site-lost");
+    assert!(
+        report.duplicated > synced.duplicated + 1_000,
+        "duplicated {} vs {} with the offsets synced",
+        report.duplicated,
+        synced.duplicated
+    );
+    assert_eq!(report.lost, 0);
+}
+
+#[test]
+fn synced_offsets_are_translated_to_one_past_the_latest_offset_sync_and_the_gap_is_read_again() {
+    // KIP-545: with sync.group.offsets.enabled MirrorCheckpointTask writes
+    // the group's offsets into the target every emit.checkpoints.interval.
+    // seconds; OffsetSyncStore.translateDownstream maps a committed offset
+    // to one past the latest offset sync at or before it, and
+    // MirrorSourceTask emits a sync only every offset.lag.max records.
+    let run = |lag_max: u64| {
+        let (report, trace, _) = run_json(kafka_dr(
+            json!({ "sync.group.offsets.enabled": true, "offset.lag.max": lag_max }),
+        ));
+        (report, checkpoints(&trace), position_at_dr(&trace))
+    };
+    // offset.lag.max 0: a sync for every record, the translation is exact.
+    let (exact, exact_checkpoints, exact_position) = run(0);
+    assert_eq!(exact_checkpoints[0].0, 60_000);
+    let committed = exact_checkpoints[0].1[0].1;
+    assert_eq!(exact_position, Some((committed, true)));
+    // The default 100: syncs at downstream offsets 0, 101, 202, …; the one at
+    // or before the commit is the multiple of 101 below it, plus one.
+    let (coarse, coarse_checkpoints, coarse_position) = run(100);
+    let translated = committed / 101 * 101 + 1;
+    assert!(translated < committed);
+    assert_eq!(coarse_checkpoints[0], (60_000, vec![(0, translated)]));
+    assert_eq!(coarse_position, Some((translated, true)));
+    // The records between the translated offset and the real commit come again.
+    assert_eq!(
+        coarse.duplicated - exact.duplicated,
+        committed - translated,
+        "{coarse:?}"
+    );
+    assert_eq!(coarse.lost, 0);
+}
+
+#[test]
+fn emit_checkpoints_interval_seconds_sets_when_the_offsets_reach_dr() {
+    // MirrorCheckpointConfig.emitCheckpointsInterval (default 60 s).
+    let (_, trace, _) = run_json(kafka_dr(json!({
+        "sync.group.offsets.enabled": true,
+        "emit.checkpoints.interval.seconds": 25
+    })));
+    let at: Vec<u64> = checkpoints(&trace).iter().map(|c| c.0).collect();
+    // Every 25 s until the primary site is lost at 90 s.
+    assert_eq!(at[..3], [25_000, 50_000, 75_000]);
+}

@@ -292,10 +292,12 @@ impl Sim {
             );
         }
         for link in 0..self.sites.links.len() {
-            let source = self.sites.links[link].source;
-            if matches!(self.systems[usize::from(source)], AnySystem::Kafka(_)) {
+            let mirror = self.site(self.sites.links[link].target).mirror;
+            // With sync.group.offsets.enabled false (the default) nothing
+            // writes the group's offsets into the target cluster.
+            if mirror.sync_group_offsets {
                 self.push(
-                    SimTime::from_ms(sites::MM2_CHECKPOINT_INTERVAL_MS),
+                    SimTime::from_ms(mirror.checkpoint_interval_ms),
                     Item::Checkpoint(link as u8),
                 );
             }

@@ -28,9 +28,6 @@ use crate::scenario::config::{
 };
 use crate::systems::System;
 
-/// MirrorMaker 2's `emit.checkpoints.interval.seconds` default.
-pub const MM2_CHECKPOINT_INTERVAL_MS: u64 = 60_000;
-
 /// One replication link: from `source` into `target`, `lag` behind.
 #[derive(Clone, Debug)]
 pub(super) struct ReplicationLink {
@@ -450,11 +447,16 @@ impl Sim {
         }
     }
 
-    /// MirrorMaker 2 translates the consumer group's committed offsets
-    /// into the target site's log and writes them there, every minute.
+    /// MirrorMaker 2 (`sync.group.offsets.enabled`) translates the consumer
+    /// group's committed offsets into the target site's log through its
+    /// offset syncs and writes them there, every
+    /// `emit.checkpoints.interval.seconds`. (The write itself runs every
+    /// `sync.group.offsets.interval.seconds`, 60 s like the checkpoints by
+    /// default; the model makes the two one.)
     pub(super) fn checkpoint(&mut self, link: usize) {
+        let mirror = self.site(self.sites.links[link].target).mirror;
         self.push(
-            self.now.after_ms(MM2_CHECKPOINT_INTERVAL_MS),
+            self.now.after_ms(mirror.checkpoint_interval_ms),
             Item::Checkpoint(link as u8),
         );
         let ReplicationLink {
@@ -466,28 +468,30 @@ impl Sim {
         if self.sites.down[usize::from(source)] || self.sites.lost[usize::from(source)] {
             return;
         }
-        let (AnySystem::Kafka(from), AnySystem::Kafka(_)) = (
+        let (AnySystem::Kafka(from), AnySystem::Kafka(to)) = (
             &self.systems[usize::from(source)],
             &self.systems[usize::from(target)],
         ) else {
             return;
         };
-        let wanted: Vec<(u16, MsgId)> = from
+        let translated: Vec<(u16, u64)> = from
             .committed_offsets()
             .into_iter()
-            .filter_map(|(p, offset)| Some((p, from.message_before(p, offset)?)))
+            .filter_map(|(p, upstream)| {
+                let syncs = to.offset_syncs(from, p, mirror.offset_lag_max);
+                Some((
+                    p,
+                    crate::systems::kafka::translate_downstream(&syncs, upstream)?,
+                ))
+            })
             .collect();
         let AnySystem::Kafka(to) = &mut self.systems[usize::from(target)] else {
             return;
         };
-        let mut written = Vec::new();
-        for (p, msg) in wanted {
-            // Only what has reached the target can be translated.
-            if let Some(offset) = to.offset_after(p, msg) {
-                to.checkpoint_offset(p, offset);
-                written.push((p, offset));
-            }
+        for &(p, offset) in &translated {
+            to.checkpoint_offset(p, offset);
         }
+        let written = translated;
         let base = self.site(target).base;
         self.out.actions.push(Action::TraceAt {
             offset: base,

@@ -38,6 +38,31 @@ pub struct Site {
     /// The site this one receives messages from, and how far behind.
     pub replicate_from: Option<u8>,
     pub lag_ms: u64,
+    /// MirrorMaker 2's consumer-offset settings for the flow into this site.
+    pub mirror: MirrorOffsets,
+}
+
+/// MirrorMaker 2's settings for the consumer group's offsets (KIP-545),
+/// with their real defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MirrorOffsets {
+    /// `sync.group.offsets.enabled`: write the translated offsets into the
+    /// target cluster's group (default false: nothing does).
+    pub sync_group_offsets: bool,
+    /// `emit.checkpoints.interval.seconds` (default 60), in ms.
+    pub checkpoint_interval_ms: u64,
+    /// `offset.lag.max`: records between offset syncs (default 100).
+    pub offset_lag_max: u64,
+}
+
+impl Default for MirrorOffsets {
+    fn default() -> MirrorOffsets {
+        MirrorOffsets {
+            sync_group_offsets: false,
+            checkpoint_interval_ms: 60_000,
+            offset_lag_max: 100,
+        }
+    }
 }
 
 impl Site {

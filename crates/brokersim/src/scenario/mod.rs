@@ -84,6 +84,28 @@ pub struct SiteSpec {
     pub replicate_from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag_ms: Option<u64>,
+    /// MirrorMaker 2 (Kafka): write the translated consumer group offsets
+    /// into this site (default false).
+    #[serde(
+        rename = "sync.group.offsets.enabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sync_group_offsets_enabled: Option<bool>,
+    /// MirrorMaker 2: seconds between checkpoints (default 60).
+    #[serde(
+        rename = "emit.checkpoints.interval.seconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub emit_checkpoints_interval_seconds: Option<u64>,
+    /// MirrorMaker 2: records between offset syncs (default 100).
+    #[serde(
+        rename = "offset.lag.max",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub offset_lag_max: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -53,7 +53,8 @@ pub enum PartitionHandling {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActiveMqSettings {
     pub lock_acquire_sleep_interval_ms: u64,
-    /// `lockKeepAlivePeriod` of the persistence adapter; 0 disables it.
+    /// `lockKeepAlivePeriod` of the persistence adapter; 0 disables it
+    /// (KahaDB's default; the JDBC adapter's is 30 s).
     pub lock_keep_alive_period_ms: u64,
     pub locker: Locker,
 }
@@ -62,8 +63,8 @@ pub struct ActiveMqSettings {
 pub enum Locker {
     /// KahaDB's default: an OS file lock, held for as long as the process lives.
     SharedFile,
-    /// A lease in a database row that the master must renew every
-    /// `lockKeepAlivePeriod`, or lose.
+    /// A lease in a database row, `lockAcquireSleepInterval` long, that the
+    /// master renews every `lockKeepAlivePeriod`, or loses.
     LeaseDatabase,
 }
 
@@ -326,6 +327,13 @@ pub fn parse_activemq(settings: &Settings) -> Result<ActiveMqSettings, ScenarioE
         Some("lease-database-locker") => Locker::LeaseDatabase,
         _ => Locker::SharedFile,
     };
+    // The lease locker goes with the JDBC persistence adapter, whose
+    // lockKeepAlivePeriod defaults to 30 s (JDBCPersistenceAdapter.
+    // DEFAULT_LOCK_KEEP_ALIVE_PERIOD); KahaDB keeps LockableServiceSupport's 0.
+    let default_keep_alive_ms = match locker {
+        Locker::LeaseDatabase => 30_000,
+        Locker::SharedFile => 0,
+    };
     let lock_keep_alive_period_ms = whole_number(
         settings,
         "lockKeepAlivePeriod",
@@ -333,11 +341,11 @@ pub fn parse_activemq(settings: &Settings) -> Result<ActiveMqSettings, ScenarioE
         super::MAX_TIMEOUT_MS,
         "milliseconds",
     )?
-    .unwrap_or(0);
+    .unwrap_or(default_keep_alive_ms);
     if locker == Locker::LeaseDatabase && lock_keep_alive_period_ms == 0 {
         return Err(ScenarioError::new(
             field("lockKeepAlivePeriod"),
-            "the lease-database-locker needs lockKeepAlivePeriod > 0: it is the lease's length",
+            "the lease-database-locker needs lockKeepAlivePeriod > 0: without keep-alives the master never renews its lease (which lasts lockAcquireSleepInterval) and never notices that a slave took it",
         ));
     }
     Ok(ActiveMqSettings {

@@ -60,7 +60,7 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
                 "give either \"brokers\" or \"sites\", not both",
             ));
         }
-        (Some(specs), None) => sites(specs)?,
+        (Some(specs), None) => sites(specs, s.system == "kafka")?,
         (None, None) => {
             return Err(ScenarioError::new(
                 "brokers",
@@ -79,6 +79,7 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
             count: n as u16,
             replicate_from: None,
             lag_ms: 0,
+            mirror: MirrorOffsets::default(),
         }],
     };
     let broker_count: u16 = sites.iter().map(|site| site.count).sum();
@@ -1009,7 +1010,7 @@ fn broker_targets(kind: &FaultKind) -> Vec<(BrokerId, &'static str)> {
 
 /// The scenario's `sites`, checked, with each site's brokers placed after
 /// the previous site's.
-fn sites(specs: &[SiteSpec]) -> Result<Vec<Site>, ScenarioError> {
+fn sites(specs: &[SiteSpec], kafka: bool) -> Result<Vec<Site>, ScenarioError> {
     if !(2..=MAX_SITES).contains(&specs.len()) {
         return Err(ScenarioError::new(
             "sites",
@@ -1084,12 +1085,14 @@ fn sites(specs: &[SiteSpec]) -> Result<Vec<Site>, ScenarioError> {
             ));
         }
         let lag_ms = bounded(&path("lag_ms"), spec.lag_ms, 1_000, 0, MAX_LATENCY_MS)?;
+        let mirror = mirror_offsets(spec, replicate_from.is_some(), kafka, &path)?;
         out.push(Site {
             name: spec.name.clone(),
             base: base as u16,
             count: spec.brokers as u16,
             replicate_from,
             lag_ms,
+            mirror,
         });
         base += spec.brokers;
     }
@@ -1101,3 +1104,63 @@ fn sites(specs: &[SiteSpec]) -> Result<Vec<Site>, ScenarioError> {
     }
     Ok(out)
 }
+
+/// A site's MirrorMaker 2 offset settings: only on a site that replicates
+/// from another, and only between Kafka clusters.
+fn mirror_offsets(
+    spec: &SiteSpec,
+    replicates: bool,
+    kafka: bool,
+    path: &dyn Fn(&str) -> String,
+) -> Result<MirrorOffsets, ScenarioError> {
+    let given = [
+        (
+            "sync.group.offsets.enabled",
+            spec.sync_group_offsets_enabled.is_some(),
+        ),
+        (
+            "emit.checkpoints.interval.seconds",
+            spec.emit_checkpoints_interval_seconds.is_some(),
+        ),
+        ("offset.lag.max", spec.offset_lag_max.is_some()),
+    ];
+    for (name, is_given) in given {
+        if is_given && !kafka {
+            return Err(ScenarioError::new(
+                path(name),
+                format!("{name} is a MirrorMaker 2 setting: it goes with system kafka"),
+            ));
+        }
+        if is_given && !replicates {
+            return Err(ScenarioError::new(
+                path(name),
+                format!("{name} goes with replicate_from: it configures the flow into this site"),
+            ));
+        }
+    }
+    let defaults = MirrorOffsets::default();
+    let interval_s = bounded(
+        &path("emit.checkpoints.interval.seconds"),
+        spec.emit_checkpoints_interval_seconds,
+        defaults.checkpoint_interval_ms / 1_000,
+        1,
+        MAX_TIMEOUT_MS / 1_000,
+    )?;
+    Ok(MirrorOffsets {
+        sync_group_offsets: spec
+            .sync_group_offsets_enabled
+            .unwrap_or(defaults.sync_group_offsets),
+        checkpoint_interval_ms: interval_s * 1_000,
+        offset_lag_max: bounded(
+            &path("offset.lag.max"),
+            spec.offset_lag_max,
+            defaults.offset_lag_max,
+            0,
+            MAX_OFFSET_LAG_MAX,
+        )?,
+    })
+}
+
+/// A limit on `offset.lag.max` (MirrorMaker accepts any long; a larger
+/// value than any run's log means "one sync only").
+const MAX_OFFSET_LAG_MAX: u64 = 1_000_000_000;

@@ -9,10 +9,16 @@
 //! - `locker: shared-file-locker` (KahaDB's default): an OS file lock, held
 //!   for as long as the master process lives and released when it dies.
 //!   A paused master keeps it.
-//! - `locker: lease-database-locker`: a lease the master renews every
-//!   `lockKeepAlivePeriod`; a slave takes the lock once the lease has run
-//!   out. A master that finds at its keep-alive that it lost the lock shuts
-//!   down (the zombie master coming back from a pause).
+//! - `locker: lease-database-locker`: a lease in a database row that lasts
+//!   `lockAcquireSleepInterval` and that the master renews every
+//!   `lockKeepAlivePeriod` (`LeaseDatabaseLocker.keepAlive`, called by
+//!   `LockableServiceSupport.keepLockAlive`); a slave takes the lock once
+//!   the lease has run out. A master that finds at its keep-alive that it
+//!   lost the lock shuts down (the zombie master coming back from a pause).
+//!   Until that keep-alive it goes on serving: with `lockKeepAlivePeriod`
+//!   longer than the lease (the JDBC adapter's 30 s against the locker's
+//!   10 s) the lease runs out with no fault at all, and two masters serve
+//!   between the slave's takeover and the old master's next keep-alive.
 //!
 //! Persistent messages are written to the store before the master sends the
 //! producer its receipt, so they survive the master; non-persistent ones
@@ -123,7 +129,7 @@ impl ActiveMq {
     fn become_master(&mut self, b: BrokerId, out: &mut Out) {
         let incarnation = self.node(b).incarnation;
         self.store.holder = Some((b, incarnation));
-        self.store.lease_until = out.now.after_ms(self.cfg.lock_keep_alive_period_ms);
+        self.renew_lease(out.now);
         self.store.epoch = Epoch(self.store.epoch.0 + 1);
         out.trace(Event::LockAcquired { broker: b });
         out.leader(b, self.store.epoch);
@@ -143,6 +149,13 @@ impl ActiveMq {
                 TimerKind::System(SysTimer::ActiveMq(Timer::KeepAlive)),
             );
         }
+    }
+
+    /// `LeaseDatabaseLocker` writes `now + lockAcquireSleepInterval` as the
+    /// lease's end, both when it takes the lease and at every keep-alive:
+    /// the lease lasts the slaves' polling interval, not the keep-alive's.
+    fn renew_lease(&mut self, now: SimTime) {
+        self.store.lease_until = now.after_ms(self.cfg.lock_acquire_sleep_interval_ms);
     }
 
     fn holds_lock(&self, b: BrokerId) -> bool {
@@ -354,7 +367,7 @@ impl System for ActiveMq {
                     return;
                 }
                 if self.holds_lock(b) {
-                    self.store.lease_until = out.now.after_ms(self.cfg.lock_keep_alive_period_ms);
+                    self.renew_lease(out.now);
                     out.timer(
                         Addr::Broker(b),
                         self.cfg.lock_keep_alive_period_ms,

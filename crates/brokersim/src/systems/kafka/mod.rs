@@ -62,6 +62,7 @@ mod replication;
 
 pub use events::{KafkaEvent, explain};
 pub use events_zh::explain_zh;
+pub use mirror::{OffsetSync, translate_downstream};
 pub use protocol::{FetchResult, KafkaMsg, PartitionState, ProduceResult, Record, ReplicaReply};
 use protocol::{ProduceBatch, ReplicaFetch};
 
