@@ -95,8 +95,12 @@ pub struct BenchArgs {
 /// an invariant, keeping the file's configuration; shrink it to a minimal
 /// schedule and write it as a scenario that `brokersim run` replays.
 ///
+/// Before reporting a counterexample, `check` replays it with no faults
+/// (and no packet loss): if it still fails, the simulator is at fault, not
+/// the configuration, and it says so.
+///
 /// Exit status: 1 when a counterexample was found, 0 when none was, 2 for
-/// bad input.
+/// bad input, 3 when the counterexample fails without its faults too.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Scenario file whose configuration is checked (its faults are replaced).

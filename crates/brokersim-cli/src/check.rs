@@ -18,10 +18,21 @@ use crate::input;
 /// Seeds per round: large enough to keep every core busy.
 const ROUND: u64 = 256;
 
+/// What the search found.
+enum Found {
+    Nothing,
+    /// A fault schedule that breaks the configuration.
+    Counterexample,
+    /// The shrunk counterexample fails without its faults too: the
+    /// simulator is wrong, not the configuration.
+    SimulatorBug,
+}
+
 pub fn run(args: &CheckArgs) -> ExitCode {
     match check(args) {
-        Ok(true) => ExitCode::from(1),
-        Ok(false) => ExitCode::SUCCESS,
+        Ok(Found::Counterexample) => ExitCode::from(1),
+        Ok(Found::SimulatorBug) => ExitCode::from(3),
+        Ok(Found::Nothing) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             e.exit_code()
@@ -45,8 +56,7 @@ fn kinds(names: &[String]) -> CliResult<Vec<FaultKindChoice>> {
         .collect()
 }
 
-/// Returns whether a counterexample was found.
-fn check(args: &CheckArgs) -> CliResult<bool> {
+fn check(args: &CheckArgs) -> CliResult<Found> {
     let base = input::load_file(&args.file)?;
     let kinds = kinds(&args.faults)?;
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u64);
@@ -60,13 +70,23 @@ fn check(args: &CheckArgs) -> CliResult<bool> {
                 scenario.faults.len()
             );
             let (small, small_report) = search::shrink(&scenario, report);
+            // Replayed without its faults first: a configuration is only
+            // blamed for what its faults do.
+            if let Some(calm) = search::fails_without_faults(&small) {
+                eprintln!(
+                    "the simulator is at fault, not the configuration: the same scenario with no faults at all fails too ({}). Please report it with this scenario:",
+                    what_failed(&calm)
+                );
+                write_counterexample(args, &small, seed)?;
+                return Ok(Found::SimulatorBug);
+            }
             eprintln!(
                 "counterexample: {} fault(s), {}",
                 small.faults.len(),
                 what_failed(&small_report)
             );
             write_counterexample(args, &small, seed)?;
-            return Ok(true);
+            return Ok(Found::Counterexample);
         }
         next = end;
         eprintln!(
@@ -75,7 +95,7 @@ fn check(args: &CheckArgs) -> CliResult<bool> {
         );
     }
     eprintln!("no counterexample in {} schedules", args.seeds);
-    Ok(false)
+    Ok(Found::Nothing)
 }
 
 /// Runs one round of seeds on every core; the failure with the lowest seed.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// A minimal valid scenario: the base that each bad-input test breaks in one place.
 const GOOD: &str = r#"{"version":1,"duration_ms":5000,"system":"rabbitmq-mirrored","brokers":3,"settings":{"ha-mode":"all"},"producers":[{"rate_per_s":10}],"consumers":[{}]}"#;
 
-const REPORT_FIELDS: [&str; 17] = [
+const REPORT_FIELDS: [&str; 21] = [
     "published",
     "confirmed",
     "rejected",
@@ -17,6 +17,7 @@ const REPORT_FIELDS: [&str; 17] = [
     "delivered",
     "redelivered",
     "duplicated",
+    "unconsumed",
     "lost",
     "unexpected",
     "reordered",
@@ -26,6 +27,9 @@ const REPORT_FIELDS: [&str; 17] = [
     "rto_ms",
     "rpo_messages",
     "violations",
+    "unconsumed_reasons",
+    "unconsumed_messages",
+    "lost_messages",
     "trace_hash",
 ];
 
@@ -500,6 +504,77 @@ fn check_finds_nothing_in_a_configuration_without_faults_that_matter() {
     let output = brokersim(&["check", path_str(&file), "--seeds", "8", "--faults", "heal"]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     assert!(stdout(&output).is_empty());
+}
+
+/// The configuration the issue "Lost means gone" found blamed for the
+/// simulator's own bug: Kafka with 3 replicas, `acks=all`,
+/// `min.insync.replicas=2` and a manual-ack consumer with the default
+/// `auto.offset.reset`.
+const SAFE_KAFKA: &str = r#"{"version":1,"duration_ms":10000,"system":"kafka","brokers":3,
+    "settings":{"replication.factor":3,"min.insync.replicas":2},
+    "producers":[{"rate_per_s":20,"acks":"all"}],
+    "consumers":[{"ack":"manual"}]}"#;
+
+#[test]
+fn check_finds_nothing_in_a_thousand_schedules_against_a_safe_kafka_configuration() {
+    let dir = TempDir::new("check-kafka");
+    let file = dir.file("safe.json", SAFE_KAFKA);
+    let output = brokersim(&["check", path_str(&file), "--seeds", "1000"]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no counterexample in 1000 schedules"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_producer_with_no_consumer_loses_nothing_its_messages_are_unconsumed() {
+    for system in ["rabbitmq-mirrored", "rabbitmq-quorum", "activemq", "kafka"] {
+        let dir = TempDir::new("no-consumer");
+        let scenario = good_with(r#""consumers":[{}]"#, r#""consumers":[]"#)
+            .replace("rabbitmq-mirrored", system)
+            .replace(r#""settings":{"ha-mode":"all"},"#, "");
+        let file = dir.file("scenario.json", &scenario);
+        let report = run_json(&["run", path_str(&file), "--json"]);
+        assert!(report["confirmed"].as_u64().unwrap() > 0, "{system}: {report}");
+        assert_eq!(report["lost"], 0, "{system}: {report}");
+        assert_eq!(report["unconsumed"], report["confirmed"], "{system}: {report}");
+        assert_eq!(
+            report["unconsumed_reasons"]["no_consumer"], report["confirmed"],
+            "{system}: {report}"
+        );
+        assert_eq!(report["violations"], serde_json::json!([]), "{system}");
+    }
+}
+
+#[test]
+fn run_json_lists_each_lost_message_with_what_destroyed_its_last_copy() {
+    // An auto-ack consumer that crashes loses what it had been handed, and
+    // what the broker goes on sending it until it notices: RabbitMQ
+    // removes the queue's copy as it sends an auto-ack delivery.
+    let dir = TempDir::new("lost-cause");
+    let scenario = LOSSY.replace(
+        r#""consumers":[{"ack":"auto","process_ms":200}]}"#,
+        r#""consumers":[{"ack":"auto","process_ms":200,"prefetch":50}],
+            "faults":[{"at_ms":3000,"crash":"c1"}]}"#,
+    );
+    let file = dir.file("scenario.json", &scenario);
+    let report = run_json(&["run", path_str(&file), "--json"]);
+    let lost = report["lost_messages"].as_array().unwrap();
+    assert!(!lost.is_empty(), "{report}");
+    assert_eq!(lost.len() as u64, report["lost"].as_u64().unwrap().min(100));
+    for m in lost {
+        let cause = m["cause"].as_str().unwrap();
+        assert!(["consumer_died", "delivery_lost"].contains(&cause), "{m}");
+        assert!(m["at_ms"].as_u64().is_some_and(|t| (3000..8000).contains(&t)), "{m}");
+    }
+    assert_eq!(lost[0]["cause"], "consumer_died", "{report}");
+    let text = stdout(&brokersim(&["run", path_str(&file)]));
+    assert!(
+        text.contains("an auto-ack consumer died with them in its buffer"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -255,13 +255,44 @@ impl Ledger {
         self.count_held(before, after);
     }
 
-    /// A copy removed because a consumer acknowledged the message: not a loss.
-    pub fn copy_consumed(&mut self, msg: MsgId, holder: u16) {
+    /// A copy removed because the message went to a consumer (an ack, or
+    /// an auto-ack delivery sent): not a loss in itself. But if the
+    /// consumer already lost it (see [`Ledger::delivery_lost`]), the last
+    /// copy going is the moment the message became unrecoverable.
+    pub fn copy_consumed(&mut self, msg: MsgId, holder: u16, at: SimTime) {
         let Some(life) = self.life(msg) else { return };
         let before = life.copies;
         life.copies &= !holder;
+        let consumer_lost_it = matches!(
+            life.last_drop,
+            Some(CopyDrop {
+                why: DropWhy::DeliveryLost | DropWhy::ConsumerDied,
+                ..
+            })
+        );
+        if life.copies == 0 && life.first_delivered_at.is_none() && consumer_lost_it {
+            life.unrecoverable_at = Some(at);
+        }
         let after = life.copies;
         self.count_held(before, after);
+    }
+
+    /// A packet carrying `msg` to a consumer reached nobody. An auto-ack
+    /// queue forgot the message as it sent it: if no broker holds a copy
+    /// any more (a mirror may still, for a moment), that packet was the
+    /// last one.
+    pub fn delivery_lost(&mut self, msg: MsgId, at: SimTime) {
+        let Some(life) = self.life(msg) else { return };
+        if life.first_delivered_at.is_some() {
+            return;
+        }
+        life.last_drop = Some(CopyDrop {
+            why: DropWhy::DeliveryLost,
+            holder: NO_HOLDER,
+        });
+        if life.copies == 0 {
+            life.unrecoverable_at = Some(at);
+        }
     }
 
     fn count_held(&mut self, before: u16, after: u16) {

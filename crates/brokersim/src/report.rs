@@ -94,6 +94,8 @@ pub enum LossCause {
     ConsumerDied,
     /// A replica truncated its log to follow a new leader.
     Truncated,
+    /// An auto-ack delivery never reached its consumer.
+    DeliveryLost,
     /// Confirmed, but no broker ever stored it (Kafka `acks=0`).
     NeverStored,
     /// A broker still holds a copy that no reader can get: beyond its
@@ -121,6 +123,7 @@ impl From<DropWhy> for LossCause {
             DropWhy::PartitionLoser => LossCause::PartitionLoser,
             DropWhy::ConsumerDied => LossCause::ConsumerDied,
             DropWhy::Truncated => LossCause::Truncated,
+            DropWhy::DeliveryLost => LossCause::DeliveryLost,
         }
     }
 }

@@ -234,6 +234,22 @@ pub fn fails(report: &Report) -> bool {
     report.lost > 0 || !report.violations.is_empty()
 }
 
+/// The same scenario with no faults at all, run: a fault-free run that
+/// still fails blames the simulator, not the configuration (a real broker
+/// without faults keeps every confirmed message). `None` if it passes.
+pub fn fails_without_faults(scenario: &Scenario) -> Option<Report> {
+    run(&without_faults(scenario)).filter(fails)
+}
+
+/// `scenario` with no faults and no packet loss (the search draws loss as
+/// a fault, and a lossy network is one).
+pub fn without_faults(scenario: &Scenario) -> Scenario {
+    let mut calm = scenario.clone();
+    calm.faults.clear();
+    calm.network.loss = None;
+    calm
+}
+
 /// Runs a scenario; `None` if it is not a valid scenario.
 pub fn run(scenario: &Scenario) -> Option<Report> {
     Sim::new(scenario.clone())

@@ -52,6 +52,9 @@ pub enum DropWhy {
     ConsumerDied,
     /// Kafka: a replica truncated its log to the new leader's.
     Truncated,
+    /// An auto-ack delivery that reached no consumer (it crashed, or the
+    /// network dropped it): the queue forgot the message as it sent it.
+    DeliveryLost,
 }
 
 /// Which of autoheal's criteria decided between the sides of a partition

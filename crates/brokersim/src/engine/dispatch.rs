@@ -51,6 +51,7 @@ impl Sim {
 
     pub(super) fn deliver(&mut self, from: Addr, to: Addr, sent_at: SimTime, payload: Payload) {
         if !self.net.can_reach(from, to) {
+            self.packet_vanished(&payload);
             return;
         }
         match to {
@@ -107,10 +108,20 @@ impl Sim {
                 }
             }
             Addr::Producer(_) | Addr::Consumer(_) => {
+                let crashed = match to {
+                    Addr::Producer(p) => self.producers[usize::from(p.0)].crashed(),
+                    Addr::Consumer(c) => self.consumers[usize::from(c.0)].crashed(),
+                    Addr::Broker(_) | Addr::Controller => false,
+                };
+                if crashed {
+                    self.packet_vanished(&payload);
+                    return;
+                }
                 if let Addr::Broker(b) = from
                     && !self.client_hears(to, b)
                 {
                     // A connection to a site the client was moved away from.
+                    self.packet_vanished(&payload);
                     return;
                 }
                 let from = self.localize(from);
@@ -119,6 +130,14 @@ impl Sim {
                     ClientRef::Consumer(c) => c.on_packet(from, payload, ctx),
                 });
             }
+        }
+    }
+
+    /// A packet reached nobody. A delivery may have carried the last copy
+    /// of its message (see `Ledger::delivery_lost`).
+    fn packet_vanished(&mut self, payload: &Payload) {
+        if let Payload::Deliver { msg, .. } = payload {
+            self.ledger.delivery_lost(*msg, self.now);
         }
     }
 
@@ -275,6 +294,8 @@ impl Sim {
                                     payload,
                                 },
                             );
+                        } else {
+                            self.packet_vanished(&payload);
                         }
                     }
                     Action::Timer {
@@ -302,7 +323,9 @@ impl Sim {
                     Action::CopyDropped { msg, holder, why } => {
                         self.ledger.copy_dropped(msg, holder, why, self.now)
                     }
-                    Action::CopyConsumed { msg, holder } => self.ledger.copy_consumed(msg, holder),
+                    Action::CopyConsumed { msg, holder } => {
+                        self.ledger.copy_consumed(msg, holder, self.now)
+                    }
                     Action::Leader {
                         queue,
                         broker,
