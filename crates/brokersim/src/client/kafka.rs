@@ -868,12 +868,10 @@ impl KafkaConsumer {
                 self.metadata.answer(*leaders);
                 self.fetch_all(ctx);
             }
-            KafkaMsg::GroupAssigned { .. } if from == Addr::Controller => {
-                if !self.assigned {
-                    self.assigned = true;
-                    self.asked_join_at = None;
-                    self.join_or_locate(ctx);
-                }
+            KafkaMsg::GroupAssigned { .. } if from == Addr::Controller && !self.assigned => {
+                self.assigned = true;
+                self.asked_join_at = None;
+                self.join_or_locate(ctx);
             }
             KafkaMsg::OffsetFetchResponse { partition, offset } if from == Addr::Controller => {
                 let Some(i) = self.cursor(partition) else {

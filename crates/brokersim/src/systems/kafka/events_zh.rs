@@ -183,7 +183,7 @@ pub fn explain_zh(event: &KafkaEvent) -> String {
             members,
             waited_ms,
         } => format!(
-            "组协调器等待成员加入 {waited_ms} ms 后完成了该组的第一次再均衡（group.initial.rebalance.delay.ms，KIP-134）：第 {generation} 代把分区分配给 {}",
+            "组协调器等待成员加入 {waited_ms} 毫秒后完成了该组的第一次再均衡（group.initial.rebalance.delay.ms，KIP-134）：第 {generation} 代把分区分配给 {}",
             super::events::consumers(members)
         ),
         KafkaEvent::ConsumerDiverged {
