@@ -482,7 +482,7 @@ fn a_new_group_is_assigned_after_group_initial_rebalance_delay_ms() {
     };
     assert_eq!(waited_ms, 3000);
     assert!(at >= 3000, "assigned at {at}");
-    let first_delivery = common_first_delivery(&trace);
+    let first_delivery = first_delivery_at(&trace);
     assert!(first_delivery > at, "nothing is read before the assignment");
 
     let (_, trace) = defaults_only(1, |s| {
@@ -524,7 +524,7 @@ fn with_earliest_a_new_group_reads_everything() {
     }
 }
 
-fn common_first_delivery(trace: &[TraceEntry]) -> u64 {
+fn first_delivery_at(trace: &[TraceEntry]) -> u64 {
     trace
         .iter()
         .find(|e| matches!(e.event, Event::Delivered { .. }))

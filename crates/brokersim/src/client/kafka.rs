@@ -721,11 +721,12 @@ impl KafkaConsumer {
     /// committed offset, then (without one) for the leader's log end.
     fn join_or_locate(&mut self, ctx: &mut ClientCtx) {
         let now = ctx.out.now;
-        let unanswered = |at: Option<SimTime>| {
+        // Never asked, or no answer within the request timeout.
+        let ask_due = |at: Option<SimTime>| {
             at.is_none_or(|at| now.ms_since(at) >= CONSUMER_REQUEST_TIMEOUT_MS)
         };
         if !self.assigned {
-            if unanswered(self.asked_join_at) {
+            if ask_due(self.asked_join_at) {
                 self.asked_join_at = Some(now);
                 ctx.out.send(
                     self.me(),
@@ -741,10 +742,10 @@ impl KafkaConsumer {
                 continue;
             }
             if c.needs_log_end {
-                if unanswered(c.asked_log_end_at) {
+                if ask_due(c.asked_log_end_at) {
                     self.ask_log_end(i, ctx);
                 }
-            } else if unanswered(c.asked_offset_at) {
+            } else if ask_due(c.asked_offset_at) {
                 c.asked_offset_at = Some(now);
                 let partition = c.partition;
                 ctx.out.send(
