@@ -407,6 +407,10 @@ const DOCS_ZH: &[(&str, &str)] = &[
         "跟随者的拉取请求在领导者处等待新数据的最长时间",
     ),
     (
+        "how long the group coordinator waits for more consumers before a new group's first assignment",
+        "组协调器在新消费组第一次分配分区之前等待更多消费者加入的时间",
+    ),
+    (
         "how often a broker heartbeats the KRaft controller",
         "代理向 KRaft 控制器发送心跳的间隔",
     ),

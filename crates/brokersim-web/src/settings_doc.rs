@@ -135,6 +135,12 @@ const KAFKA: &[SettingDoc] = &[
         default: "500",
         choices: &[],
     },
+    SettingDoc {
+        name: "group.initial.rebalance.delay.ms",
+        explain: "how long the group coordinator waits for more consumers before a new group's first assignment",
+        default: "3000",
+        choices: &[],
+    },
 ];
 
 const QUORUM: &[SettingDoc] = &[

@@ -603,12 +603,26 @@ fn kafka_samples() -> Vec<KafkaEvent> {
             partition: 0,
             offset: 0,
             earliest: true,
+            unread: 0,
         },
         KafkaEvent::ConsumerReset {
             consumer: c,
             partition: 0,
             offset: 88,
             earliest: false,
+            unread: 0,
+        },
+        KafkaEvent::ConsumerReset {
+            consumer: c,
+            partition: 0,
+            offset: 137,
+            earliest: false,
+            unread: 137,
+        },
+        KafkaEvent::GroupRebalanced {
+            generation: 1,
+            members: vec![c, ClientId(1)],
+            waited_ms: 3000,
         },
         KafkaEvent::ConsumerDiverged {
             consumer: c,

@@ -503,10 +503,164 @@ fn auto_offset_reset_latest_skips_what_was_written_before_the_consumer_started()
             ..
         }
     )));
+    // 50 msg/s for the 5 s before it starts and the 3 s the new group
+    // waits for members (group.initial.rebalance.delay.ms).
     assert!(
-        (200..=260).contains(&(report.published - report.delivered)),
-        "{report:?}"
+        (400..=460).contains(&(report.published - report.delivered)),
+        "{:?}",
+        (report.published, report.delivered)
     );
+}
+
+/// The scenario of the bug report: 3 brokers, one producer at 100 msg/s
+/// for 10 s, one consumer with every default (`auto.offset.reset=latest`).
+fn defaults_only(seed: u64, patch: impl FnOnce(&mut Value)) -> (Report, Vec<TraceEntry>) {
+    run(|s| {
+        s["seed"] = json!(seed);
+        s["duration_ms"] = json!(10000);
+        s["settings"] = json!({});
+        s["producers"] = json!([{ "rate_per_s": 100 }]);
+        s["consumers"] = json!([{}]);
+        patch(s);
+    })
+}
+
+/// When the group coordinator completed the first rebalance, and how long it waited.
+fn rebalances(trace: &[TraceEntry]) -> Vec<(u64, u64)> {
+    kafka_events(trace)
+        .into_iter()
+        .filter_map(|(at, k)| match k {
+            KafkaEvent::GroupRebalanced { waited_ms, .. } => Some((at, *waited_ms)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The positions `auto.offset.reset` gave: (at, offset, earliest, unread).
+fn resets(trace: &[TraceEntry]) -> Vec<(u64, u64, bool, u64)> {
+    kafka_events(trace)
+        .into_iter()
+        .filter_map(|(at, k)| match k {
+            KafkaEvent::ConsumerReset {
+                offset,
+                earliest,
+                unread,
+                ..
+            } => Some((at, *offset, *earliest, *unread)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Distinct messages first published before `at`.
+fn published_before(trace: &[TraceEntry], at: u64) -> u64 {
+    trace
+        .iter()
+        .filter(|e| e.at.as_ms() < at && matches!(e.event, Event::Published { attempt: 1, .. }))
+        .count() as u64
+}
+
+#[test]
+fn with_latest_a_consumer_starts_at_the_log_end_when_assigned_and_reads_everything_after() {
+    // auto.offset.reset docs (consumer configs): "latest: automatically reset
+    // the offset to the latest offset" when there is no initial offset; the
+    // client resets after the assignment (SubscriptionState INITIALIZING →
+    // OffsetFetcher.resetPositionsIfNeeded, ListOffsets LATEST), and the
+    // broker answers the high watermark to a read_uncommitted consumer
+    // (Partition.fetchOffsetForTimestamp). The position is taken once: the
+    // consumer then reads every record after it, whatever the seed. With no
+    // initial delay the assignment can come before the consumer knows the
+    // partition's leader: it asks again (resetPositionsIfNeeded on each poll).
+    for (delay_ms, seed) in [3000, 0]
+        .into_iter()
+        .flat_map(|d| (0..60).map(move |s| (d, s)))
+    {
+        let (report, trace) = defaults_only(seed, |s| {
+            s["settings"]["group.initial.rebalance.delay.ms"] = json!(delay_ms)
+        });
+        let run = format!("delay {delay_ms}, seed {seed}");
+        let [(assigned_at, _)] = rebalances(&trace)[..] else {
+            panic!("{run}: one first rebalance")
+        };
+        let [(reset_at, start, false, unread)] = resets(&trace)[..] else {
+            panic!("{run}: one latest position {:?}", resets(&trace))
+        };
+        assert!(
+            reset_at - assigned_at <= 200,
+            "{run}: the position is taken when the assignment completes, at {assigned_at}, not at {reset_at}"
+        );
+        assert_eq!(unread, start, "{run}");
+        assert!(
+            (published_before(&trace, assigned_at)..=published_before(&trace, reset_at + 1))
+                .contains(&start),
+            "{run}: start {start} is what was published before the assignment"
+        );
+        assert_eq!(report.delivered, report.published - start, "{run}");
+        assert_eq!(report.duplicated, 0, "{run}");
+        if delay_ms > 0 {
+            assert!(start > 0, "{run}");
+        }
+    }
+}
+
+#[test]
+fn a_new_group_is_assigned_after_group_initial_rebalance_delay_ms() {
+    // KIP-134 and the broker's group.initial.rebalance.delay.ms docs
+    // (default 3000): the coordinator waits that long for more consumers to
+    // join a new group before the first rebalance (GroupMetadataManager.prepareRebalance).
+    let (_, trace) = defaults_only(1, |_| {});
+    let [(at, waited_ms)] = rebalances(&trace)[..] else {
+        panic!("one first rebalance")
+    };
+    assert_eq!(waited_ms, 3000);
+    assert!(at >= 3000, "assigned at {at}");
+    let first_delivery = first_delivery_at(&trace);
+    assert!(first_delivery > at, "nothing is read before the assignment");
+
+    let (_, trace) = defaults_only(1, |s| {
+        s["settings"]["group.initial.rebalance.delay.ms"] = json!(0)
+    });
+    let [(at, waited_ms)] = rebalances(&trace)[..] else {
+        panic!("one first rebalance")
+    };
+    assert_eq!(waited_ms, 0);
+    assert!(at < 100, "assigned at once: {at}");
+}
+
+#[test]
+fn a_consumer_joining_during_the_initial_delay_extends_it_once_more() {
+    // GroupMetadataManager.tryCompleteInitialRebalanceElseSchedule (and the
+    // older InitialDelayedJoin): a member added during the delay sets
+    // newMemberAdded, and the coordinator waits another
+    // group.initial.rebalance.delay.ms, within the rebalance timeout.
+    let (_, trace) = defaults_only(1, |s| {
+        s["consumers"] = json!([{}, { "start_ms": 2000 }]);
+    });
+    let [(at, waited_ms)] = rebalances(&trace)[..] else {
+        panic!("one first rebalance")
+    };
+    assert_eq!(waited_ms, 6000);
+    assert!(at >= 6000, "assigned at {at}");
+}
+
+#[test]
+fn with_earliest_a_new_group_reads_everything() {
+    // auto.offset.reset docs: "earliest: automatically reset the offset to
+    // the earliest offset".
+    for seed in 0..10 {
+        let (report, trace) = defaults_only(seed, |s| {
+            s["consumers"] = json!([{ "auto_offset_reset": "earliest" }]);
+        });
+        assert_eq!(resets(&trace).iter().map(|r| r.1).collect::<Vec<_>>(), [0]);
+        assert_eq!(report.delivered, report.published, "seed {seed}");
+    }
+}
+
+fn first_delivery_at(trace: &[TraceEntry]) -> u64 {
+    trace
+        .iter()
+        .find(|e| matches!(e.event, Event::Delivered { .. }))
+        .map_or(u64::MAX, |e| e.at.as_ms())
 }
 
 #[test]
@@ -533,6 +687,14 @@ fn kafka_settings_are_checked_with_their_real_names() {
     );
     bad(json!({ "ha-mode": "all" }), "settings.ha-mode");
     bad(json!({ "partitions": 0 }), "settings.partitions");
+    bad(
+        json!({ "group.initial.rebalance.delay.ms": -1 }),
+        "settings.group.initial.rebalance.delay.ms",
+    );
+    bad(
+        json!({ "group.initial.rebalance.delay.ms": "3000" }),
+        "settings.group.initial.rebalance.delay.ms",
+    );
     bad(
         json!({ "broker.session.timeout.ms": 1000, "broker.heartbeat.interval.ms": 2000 }),
         "settings.broker.session.timeout.ms",

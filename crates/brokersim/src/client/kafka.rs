@@ -12,10 +12,12 @@
 //!   `retry.backoff.ms` (100 ms), and gives up after `delivery.timeout.ms`.
 //!   With `enable.idempotence` every record carries the producer id and a
 //!   sequence number, so the leader drops a retry of a record it has.
-//! - The consumer belongs to one group; partitions are assigned by range
-//!   (partition p to consumer p mod n) and not rebalanced. It starts from the
-//!   group's committed offset, or from `auto.offset.reset` without one;
-//!   fetches from the leader what lies below the high watermark, handles each
+//! - The consumer joins one group; partitions are assigned by range
+//!   (partition p to consumer p mod n) and not rebalanced. Once the group
+//!   coordinator completes the assignment, it takes its position: the
+//!   group's committed offset, or by `auto.offset.reset` without one (`latest`
+//!   asks the leader with ListOffsets, which answers the high watermark).
+//!   It fetches from the leader what lies below the high watermark, handles each
 //!   record for `process_ms`, and commits: after every record (`ack:
 //!   manual`, commitSync) or every `auto.commit.interval.ms` (`ack: auto`).
 
@@ -538,12 +540,33 @@ struct Cursor {
     processed: u64,
     committed: u64,
     asked_offset_at: Option<SimTime>,
+    /// No committed offset and `latest`: the position waits for the
+    /// leader's answer to ListOffsets.
+    needs_log_end: bool,
+    asked_log_end_at: Option<SimTime>,
     fetching: Option<(u32, SimTime)>,
     /// The leader epoch of the last record fetched (KIP-320).
     last_epoch: Option<u32>,
     /// The partition's high watermark at the last fetch answer, and when
     /// that answer came.
     high_watermark: Option<(u64, SimTime)>,
+}
+
+impl Cursor {
+    fn new(partition: u16) -> Cursor {
+        Cursor {
+            partition,
+            fetch_offset: None,
+            processed: 0,
+            committed: 0,
+            asked_offset_at: None,
+            needs_log_end: false,
+            asked_log_end_at: None,
+            fetching: None,
+            last_epoch: None,
+            high_watermark: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -553,6 +576,9 @@ pub struct KafkaConsumer {
     k: KafkaConsumerConfig,
     metadata: Metadata,
     cursors: Vec<Cursor>,
+    /// The group coordinator has answered the join with an assignment.
+    assigned: bool,
+    asked_join_at: Option<SimTime>,
     /// Fetched, not handled yet: (partition, offset, message).
     handling: Handling<(u16, u64, MsgId)>,
     corr: u32,
@@ -576,21 +602,14 @@ impl KafkaConsumer {
         let bootstrap = cfg.connection.policy.brokers().to_vec();
         let cursors = (0..partitions)
             .filter(|p| p % consumers.max(1) == id.0)
-            .map(|partition| Cursor {
-                partition,
-                fetch_offset: None,
-                processed: 0,
-                committed: 0,
-                asked_offset_at: None,
-                fetching: None,
-                last_epoch: None,
-                high_watermark: None,
-            })
+            .map(Cursor::new)
             .collect();
         KafkaConsumer {
             id,
             metadata: Metadata::new(bootstrap, partitions),
             cursors,
+            assigned: false,
+            asked_join_at: None,
             handling: Handling::new(cfg.process_ms),
             corr: 0,
             last_auto_commit: SimTime::ZERO,
@@ -643,6 +662,8 @@ impl KafkaConsumer {
                 .and_then(|c| self.metadata.leaders[usize::from(c.partition)]),
             state: if self.crashed {
                 ClientState::Crashed
+            } else if !self.assigned {
+                ClientState::Connecting
             } else {
                 ClientState::Fetching
             },
@@ -687,28 +708,15 @@ impl KafkaConsumer {
             CONSUMER_REQUEST_TIMEOUT_MS.min(self.cfg.connection.connect_timeout_ms),
             ctx,
         );
-        for i in 0..self.cursors.len() {
-            let c = &mut self.cursors[i];
+        for c in &mut self.cursors {
             if c.fetching
                 .is_some_and(|(_, at)| now.ms_since(at) >= CONSUMER_REQUEST_TIMEOUT_MS)
             {
                 c.fetching = None;
                 self.metadata.invalidate();
             }
-            let c = &mut self.cursors[i];
-            if c.fetch_offset.is_none()
-                && c.asked_offset_at
-                    .is_none_or(|at| now.ms_since(at) >= CONSUMER_REQUEST_TIMEOUT_MS)
-            {
-                c.asked_offset_at = Some(now);
-                let partition = c.partition;
-                ctx.out.send(
-                    self.me(),
-                    Addr::Controller,
-                    Payload::Kafka(KafkaMsg::OffsetFetch { partition }),
-                );
-            }
         }
+        self.join_or_locate(ctx);
         if self.k.auto_commit
             && now.ms_since(self.last_auto_commit) >= self.k.auto_commit_interval_ms
         {
@@ -718,6 +726,64 @@ impl KafkaConsumer {
             }
         }
         self.fetch_all(ctx);
+    }
+
+    /// Until the group coordinator assigns the partitions the consumer has
+    /// no position; afterwards each partition without one asks for its
+    /// committed offset, then (without one) for the leader's log end.
+    fn join_or_locate(&mut self, ctx: &mut ClientCtx) {
+        let now = ctx.out.now;
+        // Never asked, or no answer within the request timeout.
+        let ask_due = |at: Option<SimTime>| {
+            at.is_none_or(|at| now.ms_since(at) >= CONSUMER_REQUEST_TIMEOUT_MS)
+        };
+        if !self.assigned {
+            if ask_due(self.asked_join_at) {
+                self.asked_join_at = Some(now);
+                ctx.out.send(
+                    self.me(),
+                    Addr::Controller,
+                    Payload::Kafka(KafkaMsg::JoinGroup),
+                );
+            }
+            return;
+        }
+        for i in 0..self.cursors.len() {
+            let c = &mut self.cursors[i];
+            if c.fetch_offset.is_some() {
+                continue;
+            }
+            if c.needs_log_end {
+                if ask_due(c.asked_log_end_at) {
+                    self.ask_log_end(i, ctx);
+                }
+            } else if ask_due(c.asked_offset_at) {
+                c.asked_offset_at = Some(now);
+                let partition = c.partition;
+                ctx.out.send(
+                    self.me(),
+                    Addr::Controller,
+                    Payload::Kafka(KafkaMsg::OffsetFetch { partition }),
+                );
+            }
+        }
+    }
+
+    /// ListOffsets(LATEST) to the partition's leader, once it is known
+    /// (otherwise the next housekeeping tick tries again, as the client's
+    /// `resetPositionsIfNeeded` does on each poll).
+    fn ask_log_end(&mut self, i: usize, ctx: &mut ClientCtx) {
+        let partition = self.cursors[i].partition;
+        if let Some(leader) = self.metadata.leaders[usize::from(partition)] {
+            self.cursors[i].asked_log_end_at = Some(ctx.out.now);
+            ctx.out.send(
+                self.me(),
+                Addr::Broker(leader),
+                Payload::Kafka(KafkaMsg::ListOffsets { partition }),
+            );
+        } else {
+            self.metadata.invalidate();
+        }
     }
 
     fn commit(&mut self, i: usize, ctx: &mut ClientCtx) {
@@ -772,40 +838,31 @@ impl KafkaConsumer {
         c.processed = offset;
         c.committed = offset;
         c.asked_offset_at = None;
+        c.needs_log_end = false;
+        c.asked_log_end_at = None;
     }
 
-    fn reset(&mut self, i: usize, log_end: Option<u64>, ctx: &mut ClientCtx) {
-        let partition = self.cursors[i].partition;
-        let earliest = self.k.reset_earliest;
-        match (earliest, log_end) {
-            (true, _) => {
-                self.start_at(i, 0);
-                ctx.out.trace(Event::Kafka(KafkaEvent::ConsumerReset {
-                    consumer: self.id,
-                    partition,
-                    offset: 0,
-                    earliest,
-                }));
-            }
-            (false, Some(end)) => {
-                self.start_at(i, end);
-                ctx.out.trace(Event::Kafka(KafkaEvent::ConsumerReset {
-                    consumer: self.id,
-                    partition,
-                    offset: end,
-                    earliest,
-                }));
-            }
-            (false, None) => {
-                // Ask the leader where the log ends.
-                if let Some(leader) = self.metadata.leaders[usize::from(partition)] {
-                    ctx.out.send(
-                        self.me(),
-                        Addr::Broker(leader),
-                        Payload::Kafka(KafkaMsg::ListOffsets { partition }),
-                    );
-                }
-            }
+    /// Takes the position `auto.offset.reset` gives; `unread` records
+    /// before it are left behind.
+    fn start_reset(&mut self, i: usize, offset: u64, unread: u64, ctx: &mut ClientCtx) {
+        self.start_at(i, offset);
+        ctx.out.trace(Event::Kafka(KafkaEvent::ConsumerReset {
+            consumer: self.id,
+            partition: self.cursors[i].partition,
+            offset,
+            earliest: self.k.reset_earliest,
+            unread,
+        }));
+    }
+
+    /// No committed offset: `earliest` starts at the log start at once;
+    /// `latest` asks the leader where the log ends.
+    fn reset(&mut self, i: usize, ctx: &mut ClientCtx) {
+        if self.k.reset_earliest {
+            self.start_reset(i, 0, 0, ctx);
+        } else {
+            self.cursors[i].needs_log_end = true;
+            self.ask_log_end(i, ctx);
         }
     }
 
@@ -824,11 +881,17 @@ impl KafkaConsumer {
                 self.metadata.answer(*leaders);
                 self.fetch_all(ctx);
             }
+            KafkaMsg::GroupAssigned { .. } if from == Addr::Controller && !self.assigned => {
+                self.assigned = true;
+                self.asked_join_at = None;
+                self.join_or_locate(ctx);
+            }
             KafkaMsg::OffsetFetchResponse { partition, offset } if from == Addr::Controller => {
                 let Some(i) = self.cursor(partition) else {
                     return;
                 };
-                if self.cursors[i].fetch_offset.is_some() {
+                let c = &self.cursors[i];
+                if c.fetch_offset.is_some() || c.needs_log_end {
                     return;
                 }
                 match offset {
@@ -842,21 +905,28 @@ impl KafkaConsumer {
                             committed: true,
                         }));
                     }
-                    None => self.reset(i, None, ctx),
+                    None => self.reset(i, ctx),
                 }
                 self.fetch_all(ctx);
             }
-            KafkaMsg::ListOffsetsResponse {
-                partition,
-                end: Some(end),
-            } => {
+            KafkaMsg::ListOffsetsResponse { partition, end } => {
                 let Some(i) = self.cursor(partition) else {
                     return;
                 };
-                if self.cursors[i].fetch_offset.is_none() {
-                    self.reset(i, Some(end), ctx);
-                    self.fetch_all(ctx);
+                if !self.cursors[i].needs_log_end {
+                    return;
                 }
+                match end {
+                    // Everything below the log end was written before the
+                    // consumer arrived: it never reads it.
+                    Some(end) => self.start_reset(i, end, end, ctx),
+                    None => {
+                        // Not the leader any more: ask again after a metadata refresh.
+                        self.cursors[i].asked_log_end_at = None;
+                        self.metadata.invalidate();
+                    }
+                }
+                self.fetch_all(ctx);
             }
             KafkaMsg::FetchResponse {
                 partition,
@@ -909,10 +979,11 @@ impl KafkaConsumer {
                 }));
             }
             FetchResult::OutOfRange { log_end } => {
-                // The log was truncated under our position.
-                self.cursors[i].fetch_offset = None;
+                // The log was truncated under our position: auto.offset.reset
+                // again, to the log end the answer carries or the start.
                 self.handling.retain_waiting(|(p, _, _)| *p != partition);
-                self.reset(i, Some(log_end), ctx);
+                let offset = if self.k.reset_earliest { 0 } else { log_end };
+                self.start_reset(i, offset, 0, ctx);
             }
         }
         self.fetch_all(ctx);
@@ -941,17 +1012,10 @@ impl KafkaConsumer {
     pub fn crash(&mut self) {
         self.crashed = true;
         self.handling.drop_all();
+        self.assigned = false;
+        self.asked_join_at = None;
         for c in &mut self.cursors {
-            *c = Cursor {
-                partition: c.partition,
-                fetch_offset: None,
-                processed: 0,
-                committed: 0,
-                asked_offset_at: None,
-                fetching: None,
-                last_epoch: None,
-                high_watermark: None,
-            };
+            *c = Cursor::new(c.partition);
         }
     }
 

@@ -79,6 +79,9 @@ pub struct KafkaSettings {
     pub broker_heartbeat_interval_ms: u64,
     pub broker_session_timeout_ms: u64,
     pub replica_fetch_wait_max_ms: u64,
+    /// `group.initial.rebalance.delay.ms`: how long the group coordinator
+    /// waits for more members before a new group's first assignment (KIP-134).
+    pub group_initial_rebalance_delay_ms: u64,
 }
 
 /// RabbitMQ quorum queue arguments and node settings.
@@ -113,6 +116,7 @@ const KAFKA_KEYS: &[&str] = &[
     "broker.heartbeat.interval.ms",
     "broker.session.timeout.ms",
     "replica.fetch.wait.max.ms",
+    "group.initial.rebalance.delay.ms",
 ];
 const QUORUM_KEYS: &[&str] = &[
     "x-quorum-initial-group-size",
@@ -430,6 +434,14 @@ pub fn parse_kafka(settings: &Settings, brokers: u16) -> Result<KafkaSettings, S
             "milliseconds",
         )?
         .unwrap_or(500),
+        group_initial_rebalance_delay_ms: whole_number(
+            settings,
+            "group.initial.rebalance.delay.ms",
+            0,
+            super::MAX_TIMEOUT_MS,
+            "milliseconds",
+        )?
+        .unwrap_or(3_000),
     })
 }
 

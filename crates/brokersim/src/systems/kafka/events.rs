@@ -99,6 +99,16 @@ pub enum KafkaEvent {
         partition: u16,
         offset: u64,
         earliest: bool,
+        /// Records before `offset` the consumer starts without reading
+        /// (a first position taken with `latest`).
+        unread: u64,
+    },
+    /// The group coordinator completed the group's first rebalance after
+    /// `group.initial.rebalance.delay.ms` (and any extensions).
+    GroupRebalanced {
+        generation: u32,
+        members: Vec<ClientId>,
+        waited_ms: u64,
     },
     ConsumerDiverged {
         consumer: ClientId,
@@ -131,6 +141,15 @@ fn batch_of(first: MsgId, count: u32) -> String {
     } else {
         format!("the batch of {count} messages from {first}")
     }
+}
+
+/// "c1, c2".
+pub(super) fn consumers(members: &[ClientId]) -> String {
+    members
+        .iter()
+        .map(|c| Addr::Consumer(*c).to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn explain(event: &KafkaEvent) -> String {
@@ -300,11 +319,32 @@ pub fn explain(event: &KafkaEvent) -> String {
             consumer,
             partition,
             offset,
+            earliest: false,
+            unread: unread @ 1..,
+        } => format!(
+            "c{} starts partition {partition} at offset {offset} (auto.offset.reset=latest): {unread} earlier record{} stay{} unconsumed",
+            u32::from(consumer.0) + 1,
+            if *unread == 1 { "" } else { "s" },
+            if *unread == 1 { "s" } else { "" }
+        ),
+        KafkaEvent::ConsumerReset {
+            consumer,
+            partition,
+            offset,
             earliest,
+            ..
         } => format!(
             "c{}: no usable offset for partition {partition}; auto.offset.reset={} moves it to {offset}",
             u32::from(consumer.0) + 1,
             if *earliest { "earliest" } else { "latest" }
+        ),
+        KafkaEvent::GroupRebalanced {
+            generation,
+            members,
+            waited_ms,
+        } => format!(
+            "the group coordinator completes the group's first rebalance after waiting {waited_ms} ms for members (group.initial.rebalance.delay.ms, KIP-134): generation {generation} assigns the partitions to {}",
+            consumers(members)
         ),
         KafkaEvent::ConsumerDiverged {
             consumer,

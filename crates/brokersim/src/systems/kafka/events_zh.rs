@@ -172,11 +172,30 @@ pub fn explain_zh(event: &KafkaEvent) -> String {
             consumer,
             partition,
             offset,
+            earliest: false,
+            unread: unread @ 1..,
+        } => format!(
+            "{} 从位移 {offset} 开始消费分区 {partition}（auto.offset.reset=latest）：之前的 {unread} 条记录不会被消费",
+            consumer_name(consumer)
+        ),
+        KafkaEvent::ConsumerReset {
+            consumer,
+            partition,
+            offset,
             earliest,
+            ..
         } => format!(
             "{}：分区 {partition} 没有可用的位移；auto.offset.reset={} 把它移到位移 {offset}",
             consumer_name(consumer),
             if *earliest { "earliest" } else { "latest" }
+        ),
+        KafkaEvent::GroupRebalanced {
+            generation,
+            members,
+            waited_ms,
+        } => format!(
+            "组协调器等待成员加入 {waited_ms} 毫秒后完成了该组的第一次再均衡（group.initial.rebalance.delay.ms，KIP-134）：第 {generation} 代把分区分配给 {}",
+            super::events::consumers(members)
         ),
         KafkaEvent::ConsumerDiverged {
             consumer,

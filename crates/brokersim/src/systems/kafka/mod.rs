@@ -26,12 +26,15 @@
 //!   (KIP-320) and it truncates: a returning old leader loses the suffix that
 //!   only it had. That truncation is how acknowledged messages disappear.
 //! - Consumer group offsets live with the group coordinator, which here sits
-//!   with the controller quorum.
+//!   with the controller quorum. A new group's first assignment waits
+//!   `group.initial.rebalance.delay.ms` for more members (KIP-134); each
+//!   member that joins meanwhile extends the wait by another delay, within
+//!   the rebalance timeout (`max.poll.interval.ms`).
 //!
 //! The log is treated as durable across a crash (Kafka recovers it from the
 //! page cache and disk); what a crash loses is the process state.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -51,11 +54,15 @@ use crate::wire::Payload;
 const REPLICA_SOCKET_TIMEOUT_MS: u64 = 30_000;
 /// How many records one fetch response carries at most.
 const MAX_FETCH_RECORDS: usize = 500;
+/// The consumer's `max.poll.interval.ms`, which the classic protocol uses as
+/// the rebalance timeout: it bounds how far joins extend the initial delay.
+const REBALANCE_TIMEOUT_MS: u64 = 300_000;
 
 mod clients;
 mod controller;
 mod events;
 mod events_zh;
+mod group;
 mod mirror;
 mod protocol;
 mod replication;
@@ -82,6 +89,10 @@ pub enum Timer {
     RefetchDue { partition: u16, corr: u32 },
     /// The controller checks broker sessions.
     SessionCheck,
+    /// The group coordinator's initial rebalance delay ran out
+    /// (`InitialDelayedJoin`): the delay just waited, and how much of the
+    /// rebalance timeout is left for extensions.
+    InitialRebalance { delay_ms: u64, remaining_ms: u64 },
 }
 
 #[derive(Clone, Debug)]
@@ -222,6 +233,24 @@ struct Controller {
     states: Vec<PartitionState>,
     /// Committed consumer offsets, by partition (one consumer group).
     offsets: BTreeMap<u16, u64>,
+    group: Group,
+}
+
+/// The one consumer group, as its coordinator holds it (classic protocol).
+#[derive(Clone, Debug, Default)]
+struct Group {
+    members: BTreeSet<ClientId>,
+    /// 0 until the first rebalance completes.
+    generation: u32,
+    /// The first rebalance is waiting out the initial delay.
+    initial: Option<InitialRebalance>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct InitialRebalance {
+    first_join: SimTime,
+    /// A member joined since the delay was last armed (`newMemberAdded`).
+    new_member_added: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -324,6 +353,7 @@ impl Kafka {
                 ],
                 states,
                 offsets: BTreeMap::new(),
+                group: Group::default(),
             },
             cfg,
             heartbeat_interval_ms,
@@ -513,7 +543,7 @@ impl System for Kafka {
                     self.fetch_from_leader(b, partition, out);
                 }
             }
-            Timer::SessionCheck => {}
+            Timer::SessionCheck | Timer::InitialRebalance { .. } => {}
         }
     }
 
@@ -549,13 +579,19 @@ impl System for Kafka {
             (Addr::Consumer(_), KafkaMsg::OffsetCommit { partition, offset }) => {
                 self.controller.offsets.insert(partition, offset);
             }
+            (Addr::Consumer(c), KafkaMsg::JoinGroup) => self.on_join_group(c, out),
             _ => {}
         }
     }
 
     fn controller_timer(&mut self, timer: SysTimer, out: &mut Out) {
-        if timer != SysTimer::Kafka(Timer::SessionCheck) {
-            return;
+        match timer {
+            SysTimer::Kafka(Timer::SessionCheck) => {}
+            SysTimer::Kafka(Timer::InitialRebalance {
+                delay_ms,
+                remaining_ms,
+            }) => return self.on_initial_rebalance_due(delay_ms, remaining_ms, out),
+            _ => return,
         }
         out.timer(
             Addr::Controller,

@@ -120,6 +120,14 @@ pub enum KafkaMsg {
         end: Option<u64>,
     },
     // Consumers and the group coordinator.
+    /// A consumer asks to join the group (JoinGroup).
+    JoinGroup,
+    /// The coordinator's answer once the rebalance completes: JoinGroup and
+    /// SyncGroup in one round trip, since every member computes the same
+    /// range assignment from its index.
+    GroupAssigned {
+        generation: u32,
+    },
     OffsetFetch {
         partition: u16,
     },
@@ -194,7 +202,9 @@ impl KafkaMsg {
             | KafkaMsg::OffsetCommit { .. } => "offsets",
             KafkaMsg::ReplicaFetch { .. } | KafkaMsg::ReplicaFetchResponse { .. } => "replicate",
             KafkaMsg::BrokerHeartbeat { .. } => "heartbeat",
-            KafkaMsg::AlterPartition { .. }
+            KafkaMsg::JoinGroup
+            | KafkaMsg::GroupAssigned { .. }
+            | KafkaMsg::AlterPartition { .. }
             | KafkaMsg::States { .. }
             | KafkaMsg::ControlledShutdown => "membership",
         }
