@@ -74,6 +74,9 @@ fn why_dropped(why: DropWhy) -> &'static str {
         DropWhy::PartitionLoser => "the node was on the losing side of the partition and was reset",
         DropWhy::ConsumerDied => "an auto-ack consumer died with them in its buffer",
         DropWhy::Truncated => "a replica truncated its log to match the new leader's",
+        DropWhy::DeliveryLimit => {
+            "it came back more often than delivery-limit allows and the queue dropped it"
+        }
         DropWhy::DeliveryLost => {
             "it was on its way to an auto-ack consumer that never got it (the queue forgets an auto-ack delivery as it sends it)"
         }
@@ -129,6 +132,7 @@ pub fn loss_cause_in(cause: crate::report::LossCause, lang: Lang) -> &'static st
         ConsumerDied => drop(DropWhy::ConsumerDied),
         Truncated => drop(DropWhy::Truncated),
         DeliveryLost => drop(DropWhy::DeliveryLost),
+        DeliveryLimit => drop(DropWhy::DeliveryLimit),
         NeverStored => match lang {
             Lang::En => "it was confirmed, but no broker ever stored it",
             Lang::Zh => "它被确认了，但没有任何 broker 存储过它",

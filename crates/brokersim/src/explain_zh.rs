@@ -58,6 +58,7 @@ pub(crate) fn why_dropped(why: DropWhy) -> &'static str {
         DropWhy::PartitionLoser => "该节点处在网络分区中失败的一方，已被重置",
         DropWhy::ConsumerDied => "一个自动确认（auto-ack）的消费者在缓冲区中持有它们时崩溃了",
         DropWhy::Truncated => "某个副本截断了日志，以便与新领导者的日志一致",
+        DropWhy::DeliveryLimit => "它被退回的次数超过了 delivery-limit 的上限，队列丢弃了它",
         DropWhy::DeliveryLost => "它正发往一个自动确认的消费者，对方却没有收到（队列在发出自动确认的投递时就删除了它）",
     }
 }

@@ -96,6 +96,8 @@ pub enum LossCause {
     Truncated,
     /// An auto-ack delivery never reached its consumer.
     DeliveryLost,
+    /// Returned more often than `delivery-limit`: dropped.
+    DeliveryLimit,
     /// Confirmed, but no broker ever stored it (Kafka `acks=0`).
     NeverStored,
     /// A broker still holds a copy that no reader can get: beyond its
@@ -124,6 +126,7 @@ impl From<DropWhy> for LossCause {
             DropWhy::ConsumerDied => LossCause::ConsumerDied,
             DropWhy::Truncated => LossCause::Truncated,
             DropWhy::DeliveryLost => LossCause::DeliveryLost,
+            DropWhy::DeliveryLimit => LossCause::DeliveryLimit,
         }
     }
 }

@@ -55,6 +55,9 @@ pub enum DropWhy {
     /// An auto-ack delivery that reached no consumer (it crashed, or the
     /// network dropped it): the queue forgot the message as it sent it.
     DeliveryLost,
+    /// Returned more often than the queue's `delivery-limit`: dropped (or
+    /// dead-lettered, which the simulator does not follow).
+    DeliveryLimit,
 }
 
 /// Which of autoheal's criteria decided between the sides of a partition

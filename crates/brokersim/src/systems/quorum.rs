@@ -523,7 +523,6 @@ impl Machine {
             let count = *count;
             if limit.is_some_and(|l| count > l) && self.queue.remove_ready(msg).is_some() {
                 self.returns.remove(&msg);
-                fx.consumed.push(msg);
                 fx.dropped.push((msg, count));
             }
         }
@@ -1008,6 +1007,9 @@ impl Quorum {
     fn effects(&mut self, b: BrokerId, leader: bool, fx: &Effects, out: &mut Out) {
         for msg in &fx.consumed {
             out.copy_consumed(*msg, broker_bit(b));
+        }
+        for (msg, _) in &fx.dropped {
+            out.copy_dropped(*msg, broker_bit(b), DropWhy::DeliveryLimit);
         }
         if !leader {
             return;

@@ -41,6 +41,7 @@ pub fn run(scenario: &brokersim::Scenario) -> Result<Run, String> {
 pub fn check(run: &Run, promises: Promises) -> Result<(), String> {
     violations(run, promises)?;
     accounting(run)?;
+    copies_agree_with_the_final_read(run)?;
     nothing_unexpected(run)?;
     confirmed_xor_rejected(run)?;
     one_leader_per_epoch(run, promises)?;
@@ -72,6 +73,49 @@ fn violations(run: &Run, promises: Promises) -> Result<(), String> {
     }
     if promises.no_loss && run.report.lost > 0 {
         return Err(format!("{} confirmed messages lost", run.report.lost));
+    }
+    Ok(())
+}
+
+/// Two independent counts of what survives agree: the copies ledger
+/// (every copy created and destroyed as the run went) and the final read
+/// (what a reader finds in every queue after the drain). A message the
+/// reader found still has a copy in the ledger; a lost one has none left
+/// that nobody could read, and names what destroyed its last copy.
+fn copies_agree_with_the_final_read(run: &Run) -> Result<(), String> {
+    use brokersim::report::LossCause;
+    let Report {
+        unconsumed_messages,
+        lost_messages,
+        ..
+    } = &run.report;
+    for m in unconsumed_messages {
+        let copies = run.sim.copies(brokersim::MsgId(m.msg));
+        if copies.is_none_or(|c| c.stored.is_empty()) {
+            return Err(format!(
+                "the final read found message #{} but the ledger has no copy of it",
+                m.msg
+            ));
+        }
+    }
+    let acks_0 = run
+        .sim
+        .scenario()
+        .producers
+        .iter()
+        .any(|p| p.acks.as_deref() == Some("0"));
+    for m in lost_messages {
+        let unexplained = match m.cause {
+            LossCause::Unreadable => true,
+            LossCause::NeverStored => !acks_0,
+            _ => false,
+        };
+        if unexplained {
+            return Err(format!(
+                "lost message #{} has no cause the ledger can name ({:?}, held by {:?})",
+                m.msg, m.cause, m.held_by
+            ));
+        }
     }
     Ok(())
 }
