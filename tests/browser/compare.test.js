@@ -61,7 +61,7 @@ function cliReport(scenario) {
   const out = {
     published: s(r.published), confirmed: s(r.confirmed), rejected: s(r.rejected),
     indeterminate: s(r.indeterminate), delivered: s(r.delivered), redelivered: s(r.redelivered),
-    duplicated: s(r.duplicated), lost: s(r.lost), unavailable_ms: s(r.unavailable_ms),
+    duplicated: s(r.duplicated), unconsumed: s(r.unconsumed), lost: s(r.lost), unavailable_ms: s(r.unavailable_ms),
     failovers: s(r.failovers), detection_ms: r.detection_ms.join(','),
     violations: s(r.violations.length), trace_hash: r.trace_hash,
   };

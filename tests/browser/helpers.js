@@ -83,7 +83,7 @@ export async function pageReport(page) {
     return {
       published: n('published'), confirmed: n('confirmed'), rejected: n('rejected'),
       indeterminate: n('indeterminate'), delivered: n('delivered'), redelivered: n('redelivered'),
-      duplicated: n('duplicated'), lost: n('lost'), unavailable_ms: n('unavailable_ms_raw'),
+      duplicated: n('duplicated'), unconsumed: n('unconsumed'), lost: n('lost'), unavailable_ms: n('unavailable_ms_raw'),
       failovers: n('failovers'),
       detection_ms: v('detection_ms_raw') === '' ? [] : v('detection_ms_raw').split(',').map(Number),
       violations: n('violations_count'), trace_hash: v('trace_hash'),

@@ -69,7 +69,7 @@ test('crashing the leader by clicking it: detection, failover, and the CLI agree
   const expected = {
     published: cli.published, confirmed: cli.confirmed, rejected: cli.rejected,
     indeterminate: cli.indeterminate, delivered: cli.delivered, redelivered: cli.redelivered,
-    duplicated: cli.duplicated, lost: cli.lost, unavailable_ms: cli.unavailable_ms,
+    duplicated: cli.duplicated, unconsumed: cli.unconsumed, lost: cli.lost, unavailable_ms: cli.unavailable_ms,
     failovers: cli.failovers, detection_ms: cli.detection_ms,
     violations: cli.violations.length, trace_hash: cli.trace_hash,
   };

@@ -325,6 +325,13 @@ fn not_delivered(out: &mut String, r: &Report, lang: Lang) {
             Lang::Zh => writeln!(out, "  未消费  {n} 条：{why}"),
         };
     }
+    for (cause, n) in &r.lost_causes {
+        let cause = brokersim::explain::loss_cause_in(*cause, lang);
+        let _ = match lang {
+            Lang::En => writeln!(out, "  lost  {n}: {cause}"),
+            Lang::Zh => writeln!(out, "  丢失  {n} 条：{cause}"),
+        };
+    }
     for lost in r.lost_messages.iter().take(MAX_VIOLATIONS) {
         let at = brokersim::SimTime::from_ms(lost.at_ms);
         let cause = brokersim::explain::loss_cause_in(lost.cause, lang);

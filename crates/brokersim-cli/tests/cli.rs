@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// A minimal valid scenario: the base that each bad-input test breaks in one place.
 const GOOD: &str = r#"{"version":1,"duration_ms":5000,"system":"rabbitmq-mirrored","brokers":3,"settings":{"ha-mode":"all"},"producers":[{"rate_per_s":10}],"consumers":[{}]}"#;
 
-const REPORT_FIELDS: [&str; 21] = [
+const REPORT_FIELDS: [&str; 22] = [
     "published",
     "confirmed",
     "rejected",
@@ -29,6 +29,7 @@ const REPORT_FIELDS: [&str; 21] = [
     "violations",
     "unconsumed_reasons",
     "unconsumed_messages",
+    "lost_causes",
     "lost_messages",
     "trace_hash",
 ];

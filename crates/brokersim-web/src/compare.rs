@@ -358,6 +358,13 @@ pub fn report_rows(left: &Report, right: &Report, sites: bool) -> Vec<ReportRow>
         n(right.duplicated),
         true,
     );
+    row(
+        "unconsumed",
+        Msg::Unconsumed,
+        n(left.unconsumed),
+        n(right.unconsumed),
+        false,
+    );
     row("lost", Msg::Lost, n(left.lost), n(right.lost), true);
     row(
         "unavailable_ms",

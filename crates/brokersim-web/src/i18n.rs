@@ -275,7 +275,11 @@ catalogue! {
     Delivered => "delivered", "已投递";
     Redelivered => "redelivered", "重新投递";
     Duplicated => "duplicated", "重复";
+    Unconsumed => "unconsumed", "未消费";
     Lost => "lost", "丢失";
+    NotDelivered => "Confirmed, never handled by a consumer — the final read after the drain found:", "已确认却从未被消费者处理的消息——排空之后的最终读取发现：";
+    UnconsumedBecause => "{0} still held, never consumed: {1}", "{0} 条仍有副本但从未被消费：{1}";
+    LostBecause => "{0} lost, no copy left: {1}", "{0} 条丢失，没有副本留存：{1}";
     Unavailable => "unavailable", "不可用";
     Failovers => "failovers", "故障转移";
     Detection => "detection", "检测用时";

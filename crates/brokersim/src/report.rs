@@ -47,6 +47,8 @@ pub struct Report {
     pub unconsumed_reasons: std::collections::BTreeMap<UnconsumedWhy, u64>,
     /// The first [`MAX_LISTED`] unconsumed messages, each with its reason.
     pub unconsumed_messages: Vec<UnconsumedMessage>,
+    /// How many lost messages for each cause.
+    pub lost_causes: std::collections::BTreeMap<LossCause, u64>,
     /// The first [`MAX_LISTED`] lost messages, each with what destroyed its
     /// last copy.
     pub lost_messages: Vec<LostMessage>,
@@ -79,7 +81,7 @@ pub struct UnconsumedMessage {
 }
 
 /// What destroyed the last copy of a lost message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LossCause {
     /// It lived only in the memory of a process that died.

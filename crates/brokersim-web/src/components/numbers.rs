@@ -3,7 +3,9 @@
 //! the moment each happened.
 
 use brokersim::SimTime;
-use brokersim::explain::{violation_detail_in, violation_property_in};
+use brokersim::explain::{
+    loss_cause_in, violation_detail_in, violation_property_in, why_unconsumed_in,
+};
 use brokersim::invariants::Violation;
 use yew::prelude::*;
 
@@ -77,6 +79,20 @@ pub fn Numbers(props: &Props) -> Html {
             }
         })
         .collect::<Html>();
+    // Why the confirmed messages no consumer handled were not: the final
+    // read's reasons, then what destroyed the lost ones.
+    let not_delivered = report
+        .unconsumed_reasons
+        .iter()
+        .map(|(why, n)| {
+            let text = tf(Msg::UnconsumedBecause, &[n, &why_unconsumed_in(*why, lang())]);
+            html! { <li class="unconsumed">{ text }</li> }
+        })
+        .chain(report.lost_causes.iter().map(|(cause, n)| {
+            let text = tf(Msg::LostBecause, &[n, &loss_cause_in(*cause, lang())]);
+            html! { <li class="lost">{ text }</li> }
+        }))
+        .collect::<Html>();
     html! {
         <section class="panel numbers" aria-label={t(Msg::NumbersAria)}>
             <h2>{ if finished { t(Msg::ReportFinal) } else { t(Msg::ReportSoFar) } }</h2>
@@ -88,6 +104,7 @@ pub fn Numbers(props: &Props) -> Html {
                 { row("delivered", Msg::Delivered, report.delivered.to_string(), false) }
                 { row("redelivered", Msg::Redelivered, report.redelivered.to_string(), false) }
                 { row("duplicated", Msg::Duplicated, report.duplicated.to_string(), report.duplicated > 0) }
+                { row("unconsumed", Msg::Unconsumed, report.unconsumed.to_string(), false) }
                 { row("lost", Msg::Lost, report.lost.to_string(), report.lost > 0) }
                 { row("unavailable_ms", Msg::Unavailable, seconds(report.unavailable_ms), false) }
                 { row("failovers", Msg::Failovers, report.failovers.to_string(), false) }
@@ -107,6 +124,10 @@ pub fn Numbers(props: &Props) -> Html {
                     <span data-report="rto_ms_raw" hidden=true>{ opt(report.rto_ms) }</span>
                 }
             </p>
+            if finished && (report.unconsumed > 0 || report.lost > 0) {
+                <p class="not-delivered-title">{ t(Msg::NotDelivered) }</p>
+                <ul class="not-delivered" id="not-delivered">{ not_delivered }</ul>
+            }
             if !report.violations.is_empty() {
                 <h3 class="violations-title" id="violations-title">{ tf(Msg::Violations, &[&violation_count(&report.violations)]) }</h3>
                 <ul class="violations" id="violations">{ violations }</ul>

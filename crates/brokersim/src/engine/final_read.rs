@@ -25,6 +25,7 @@ pub struct Outcome {
     pub unconsumed: u64,
     pub lost: u64,
     pub unconsumed_reasons: std::collections::BTreeMap<UnconsumedWhy, u64>,
+    pub lost_causes: std::collections::BTreeMap<LossCause, u64>,
     pub unconsumed_messages: Vec<UnconsumedMessage>,
     pub lost_messages: Vec<LostMessage>,
     /// The highest-numbered lost message (the lists stop at the first few).
@@ -69,8 +70,9 @@ impl Sim {
                 None => {
                     outcome.lost += 1;
                     outcome.last_lost = Some(msg);
+                    let lost = self.loss_of(msg, life);
+                    *outcome.lost_causes.entry(lost.cause).or_default() += 1;
                     if outcome.lost_messages.len() < MAX_LISTED {
-                        let lost = self.loss_of(msg, life);
                         outcome.lost_messages.push(lost);
                     }
                 }

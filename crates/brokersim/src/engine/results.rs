@@ -59,6 +59,7 @@ impl Sim {
             violations: self.invariants.violations.clone(),
             unconsumed_reasons: outcome.unconsumed_reasons,
             unconsumed_messages: outcome.unconsumed_messages,
+            lost_causes: outcome.lost_causes,
             lost_messages: outcome.lost_messages,
             trace_hash: self.trace.hash_hex(),
         }

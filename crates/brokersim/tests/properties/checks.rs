@@ -124,18 +124,25 @@ fn copies_agree_with_the_final_read(run: &Run) -> Result<(), String> {
 fn accounting(run: &Run) -> Result<(), String> {
     let r = &run.report;
     let lives = run.sim.ledger().all();
-    let lost = lives
+    // Every confirmed message nobody handled is unconsumed or lost, and
+    // one the ledger knows has no copy left cannot be unconsumed.
+    let undelivered = lives
         .iter()
         .filter(|l| l.confirmed_at.is_some() && l.deliveries == 0)
         .count() as u64;
+    let no_copy = lives
+        .iter()
+        .filter(|l| l.confirmed_at.is_some() && l.deliveries == 0 && l.copies == 0)
+        .count() as u64;
     let delivered = lives.iter().filter(|l| l.deliveries > 0).count() as u64;
     if r.published != lives.len() as u64
-        || r.lost != lost
+        || r.unconsumed + r.lost != undelivered
+        || r.lost < no_copy
         || r.delivered != delivered
         || r.confirmed + r.rejected + r.indeterminate != r.published
     {
         return Err(format!(
-            "the report does not add up: {r:?} vs the ledger's lost {lost}, delivered {delivered}"
+            "the report does not add up: {r:?} vs the ledger's {undelivered} confirmed and never delivered ({no_copy} with no copy left), delivered {delivered}"
         ));
     }
     Ok(())
