@@ -833,3 +833,53 @@ fn kafka_runs_are_deterministic() {
     assert_eq!(hash(3), hash(3));
     assert_ne!(hash(3), hash(4));
 }
+
+/// Regression (found by the copies-ledger cross-check): a follower whose
+/// last leader epoch the new leader never had kept that epoch's first
+/// record, because it truncated to where the leader's next epoch starts.
+/// KIP-279 ("Fix log divergence between leader and follower after fast
+/// leader fail over"): the leader answers the largest epoch it knows at or
+/// below the follower's (`LeaderEpochFileCache.endOffsetFor`), and the
+/// follower truncates to the smaller of the leader's end offset and its own
+/// end of that epoch.
+#[test]
+fn a_follower_truncates_the_whole_epoch_its_new_leader_never_had() {
+    let scenario = json!({"version": 1, "seed": 1, "duration_ms": 20000, "system": "kafka", "brokers": 4,
+        "settings": {"broker.session.timeout.ms": 6000, "min.insync.replicas": 1, "partitions": 2,
+            "replica.lag.time.max.ms": 7882, "replication.factor": 3, "unclean.leader.election.enable": false},
+        "network": {"loss": "1/17"},
+        "producers": [{"rate_per_s": 40, "acks": "1", "request_timeout_ms": 3000}],
+        "consumers": [{"ack": "manual", "process_ms": 2, "auto_offset_reset": "earliest"}],
+        "faults": [{"at_ms": 342, "restart": "b1"}, {"at_ms": 549, "heal": true},
+            {"at_ms": 5237, "slow_link": {"between": ["b1", "b3"], "latency_ms": 2748}},
+            {"at_ms": 7556, "partition": [["b1", "b3"], ["b2", "b4"]]}, {"at_ms": 9290, "crash": "b2"},
+            {"at_ms": 14077, "partition": [["b2", "b3"], ["b1", "b4"]]}, {"at_ms": 15190, "stop": "b2"},
+            {"at_ms": 15945, "restart": "c1"}]});
+    let mut sim = Sim::new(Scenario::from_json(&scenario.to_string()).unwrap()).unwrap();
+    let report = sim.run_to_end();
+    // b1 led epoch 3 from offset 143 in the minority; b3 led epoch 4 from
+    // 144 without it. b1 must drop offset 143 too.
+    let b1_truncations: Vec<u64> = sim
+        .trace()
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Kafka(KafkaEvent::Truncated {
+                partition: 0,
+                broker,
+                to_offset,
+                ..
+            }) if *broker == b(1) => Some(*to_offset),
+            _ => None,
+        })
+        .collect();
+    assert!(b1_truncations.contains(&143), "{b1_truncations:?}");
+    // No copy survives that no reader can get: every replica agrees.
+    assert!(
+        report
+            .lost_messages
+            .iter()
+            .all(|m| m.cause == brokersim::report::LossCause::Truncated),
+        "{:?}",
+        report.lost_messages
+    );
+}

@@ -170,6 +170,17 @@ impl Replica {
         self.log.last().map_or(0, |r| r.epoch)
     }
 
+    /// The largest epoch this log holds records of at or below `epoch`
+    /// (0 for none), as `LeaderEpochFileCache.endOffsetFor` answers.
+    fn latest_epoch_at_most(&self, epoch: u32) -> u32 {
+        self.epoch_starts
+            .iter()
+            .map(|(e, _)| *e)
+            .filter(|e| *e <= epoch)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// KIP-101/320: where the log of `epoch` ends here, as the next epoch's
     /// first offset (or the log end for the newest epoch).
     fn end_of_epoch(&self, epoch: u32) -> u64 {

@@ -169,8 +169,13 @@ pub enum KafkaMsg {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplicaReply {
     NotLeader,
-    /// The follower's log diverges from the leader's after `end`: truncate to it.
+    /// The follower's log diverges from the leader's (KIP-320's
+    /// `divergingEpoch`): `epoch` is the largest epoch the leader knows at
+    /// or below the follower's last one, and `end` where it ends on the
+    /// leader. The follower truncates to the smaller of `end` and where
+    /// that epoch ends in its own log (KIP-279).
     Diverging {
+        epoch: u32,
         end: u64,
     },
     Records {

@@ -200,6 +200,7 @@ impl Kafka {
         } = fetch;
         let now = out.now;
         let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let known_epoch = replica.latest_epoch_at_most(last_epoch);
         let end_of_theirs = replica.end_of_epoch(last_epoch);
         let log_end = replica.log_end();
         let reply = |out: &mut Out, reply: ReplicaReply| {
@@ -216,7 +217,13 @@ impl Kafka {
             return;
         };
         if offset > end_of_theirs {
-            reply(out, ReplicaReply::Diverging { end: end_of_theirs });
+            reply(
+                out,
+                ReplicaReply::Diverging {
+                    epoch: known_epoch,
+                    end: end_of_theirs,
+                },
+            );
             return;
         }
         if let Some(f) = l.followers.get_mut(&from) {
@@ -380,7 +387,11 @@ impl Kafka {
         }
         match reply {
             ReplicaReply::NotLeader => {} // wait for the controller's news; RefetchDue retries
-            ReplicaReply::Diverging { end } => {
+            ReplicaReply::Diverging { epoch, end } => {
+                // A follower whose last epoch the leader never had may hold
+                // records of that epoch below the leader's answer: they go
+                // too (KIP-279; before it, such logs silently diverged).
+                let end = end.min(replica.end_of_epoch(epoch));
                 let dropped = replica.truncate(end);
                 if !dropped.is_empty() {
                     out.trace(Event::Kafka(KafkaEvent::Truncated {
