@@ -53,6 +53,12 @@ pub struct RunArgs {
     /// report field names and the JSON report stay as they are.
     #[arg(long, value_name = "LANG", default_value = "en")]
     pub lang: Lang,
+    /// After the run, print message N's copies instead of the summary:
+    /// where each copy is (broker or shared store, in which role), what is
+    /// in flight, what destroyed the last copy that went (the copies
+    /// ledger); with --json, as one JSON object.
+    #[arg(long, value_name = "N")]
+    pub copies: Option<u32>,
 }
 
 /// Check a scenario file without running it.

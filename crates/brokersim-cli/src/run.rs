@@ -36,6 +36,20 @@ pub fn run(args: &RunArgs) -> CliResult {
     if let Some((path, file)) = trace_file {
         write_trace(path, file, &sim, args.lang)?;
     }
+    if let Some(n) = args.copies {
+        let Some(copies) = sim.copies(brokersim::MsgId(n)) else {
+            return Err(CliError::BadInput(format!(
+                "--copies: message #{n} was never published ({} were)",
+                report.published
+            )));
+        };
+        let text = if args.json {
+            output::json_line(serde_json::to_string_pretty(&copies))?
+        } else {
+            summary::copies(&sim, &copies, args.lang)
+        };
+        return output::print(&text);
+    }
     let text = if args.json {
         output::json_line(serde_json::to_string_pretty(&report))?
     } else {

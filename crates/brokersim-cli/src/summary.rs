@@ -15,6 +15,8 @@ use brokersim::{Event, Lang, Report, Sim, TraceEntry};
 const MAX_EVENT_LINES: usize = 200;
 /// Violations listed before the rest are only counted.
 const MAX_VIOLATIONS: usize = 20;
+/// Lost messages listed one by one under their causes (`--json` has more).
+const MAX_LOST_LINES: usize = 5;
 /// Entries of a list-valued report field shown in the table.
 const MAX_LIST_ITEMS: usize = 8;
 
@@ -332,21 +334,96 @@ fn not_delivered(out: &mut String, r: &Report, lang: Lang) {
             Lang::Zh => writeln!(out, "  丢失  {n} 条：{cause}"),
         };
     }
-    for lost in r.lost_messages.iter().take(MAX_VIOLATIONS) {
+    for lost in r.lost_messages.iter().take(MAX_LOST_LINES) {
         let at = brokersim::SimTime::from_ms(lost.at_ms);
         let cause = brokersim::explain::loss_cause_in(lost.cause, lang);
         let held = lost.held_by.as_deref().unwrap_or("-");
         let _ = match lang {
-            Lang::En => writeln!(out, "  lost  #{} at {at} on {held}: {cause}", lost.msg),
-            Lang::Zh => writeln!(out, "  丢失  #{}，{at}，在 {held} 上：{cause}", lost.msg),
+            Lang::En => writeln!(out, "    #{} at {at}, last copy on {held}", lost.msg),
+            Lang::Zh => writeln!(out, "    #{}，{at}，最后一份副本在 {held} 上", lost.msg),
         };
     }
-    let more = r.lost.saturating_sub(MAX_VIOLATIONS.min(r.lost_messages.len()) as u64);
+    let more = r.lost.saturating_sub(MAX_LOST_LINES.min(r.lost_messages.len()) as u64);
     if more > 0 {
         let _ = match lang {
             Lang::En => writeln!(out, "  … and {more} more lost (--json lists the first 100)"),
             Lang::Zh => writeln!(out, "  … 另有 {more} 条丢失（--json 列出前 100 条）"),
         };
+    }
+}
+
+/// One message's copies and life, for `run --copies N`.
+pub fn copies(sim: &Sim, copies: &brokersim::view::MessageCopies, lang: Lang) -> String {
+    let mut out = String::new();
+    let msg = copies.msg;
+    let time = |t: Option<brokersim::SimTime>| t.map_or_else(|| "-".to_string(), |t| t.to_string());
+    if let Some(life) = sim.ledger().get(msg) {
+        let _ = match lang {
+            Lang::En => writeln!(
+                out,
+                "message {msg}: producer p{}'s message {}\n  published {}, confirmed {}, first delivered {}, deliveries {}",
+                life.producer + 1,
+                life.producer_seq,
+                life.published_at,
+                time(life.confirmed_at),
+                time(life.first_delivered_at),
+                life.deliveries
+            ),
+            Lang::Zh => writeln!(
+                out,
+                "消息 {msg}：生产者 p{} 的第 {} 条消息\n  发布于 {}，确认于 {}，首次投递于 {}，共投递 {} 次",
+                life.producer + 1,
+                life.producer_seq,
+                life.published_at,
+                time(life.confirmed_at),
+                time(life.first_delivered_at),
+                life.deliveries
+            ),
+        };
+    }
+    let stored = copies
+        .stored
+        .iter()
+        .map(|c| match c.role {
+            Some(role) => format!("{} ({})", c.name, role_name(role)),
+            None => c.name.clone(),
+        })
+        .collect::<Vec<_>>();
+    let stored = if stored.is_empty() { "-".to_string() } else { stored.join(", ") };
+    let _ = writeln!(out, "  {}  {stored}", tr(lang, "copies now", "现有副本"));
+    let _names = sim.naming();
+    let flying = copies
+        .in_flight
+        .iter()
+        .map(|(from, to)| format!("{from} → {to}"))
+        .collect::<Vec<_>>();
+    let flying = if flying.is_empty() { "-".to_string() } else { flying.join(", ") };
+    let _ = writeln!(out, "  {}  {flying}", tr(lang, "in flight", "传输中"));
+    if let Some((why, holder)) = &copies.last_drop {
+        let cause = brokersim::explain::loss_cause_in((*why).into(), lang);
+        let holder = holder.as_deref().unwrap_or("-");
+        let _ = match lang {
+            Lang::En => writeln!(out, "  last copy destroyed  on {holder}: {cause}"),
+            Lang::Zh => writeln!(out, "  最近被销毁的副本  在 {holder} 上：{cause}"),
+        };
+    }
+    if let Some(at) = copies.unrecoverable_at {
+        let _ = match lang {
+            Lang::En => writeln!(out, "  no copy left since {at}"),
+            Lang::Zh => writeln!(out, "  自 {at} 起没有任何副本留存"),
+        };
+    }
+    out
+}
+
+/// A replica role as scenarios and `--json` name it.
+fn role_name(role: brokersim::view::Role) -> &'static str {
+    use brokersim::view::Role;
+    match role {
+        Role::Master => "master",
+        Role::Mirror => "mirror",
+        Role::Slave => "slave",
+        Role::PausedMinority => "paused_minority",
     }
 }
 
