@@ -400,7 +400,7 @@ pub fn copies(sim: &Sim, copies: &brokersim::view::MessageCopies, lang: Lang) ->
     let flying = if flying.is_empty() { "-".to_string() } else { flying.join(", ") };
     let _ = writeln!(out, "  {}  {flying}", tr(lang, "in flight", "传输中"));
     if let Some((why, holder)) = &copies.last_drop {
-        let cause = brokersim::explain::loss_cause_in((*why).into(), lang);
+        let cause = brokersim::explain::loss_cause_in(*why, lang);
         let holder = holder.as_deref().unwrap_or("-");
         let _ = match lang {
             Lang::En => writeln!(out, "  last copy destroyed  on {holder}: {cause}"),

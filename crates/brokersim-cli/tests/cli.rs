@@ -579,6 +579,38 @@ fn run_json_lists_each_lost_message_with_what_destroyed_its_last_copy() {
 }
 
 #[test]
+fn run_copies_tells_where_a_message_is_and_what_destroyed_its_last_copy() {
+    let dir = TempDir::new("copies");
+    let scenario = LOSSY.replace(
+        r#""consumers":[{"ack":"auto","process_ms":200}]}"#,
+        r#""consumers":[{"ack":"auto","process_ms":200,"prefetch":50}],
+            "faults":[{"at_ms":3000,"crash":"c1"}]}"#,
+    );
+    let file = dir.file("scenario.json", &scenario);
+    let report = run_json(&["run", path_str(&file), "--json"]);
+    let lost = report["lost_messages"][0]["msg"].as_u64().unwrap().to_string();
+    let copies = run_json(&["run", path_str(&file), "--json", "--copies", &lost]);
+    assert_eq!(copies["stored"], serde_json::json!([]), "{copies}");
+    assert_eq!(copies["last_drop"][0], "consumer_died", "{copies}");
+    let text = stdout(&brokersim(&["run", path_str(&file), "--copies", &lost]));
+    assert!(text.contains("an auto-ack consumer died with them in its buffer"), "{text}");
+    // A message still queued at the end: no consumer on a 2-node mirrored queue.
+    let idle = dir.file("idle.json", &LOSSY.replace(r#"[{"ack":"auto","process_ms":200}]"#, "[]"));
+    let copies = run_json(&["run", path_str(&idle), "--json", "--copies", "1"]);
+    let names: Vec<&str> = copies["stored"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["b1", "b2"], "{copies}");
+    assert_eq!(copies["stored"][0]["role"], "master", "{copies}");
+    assert_eq!(copies["stored"][1]["role"], "mirror", "{copies}");
+    let output = brokersim(&["run", path_str(&idle), "--copies", "100000"]);
+    assert_bad_input(&output, "--copies");
+}
+
+#[test]
 fn check_refuses_an_unknown_fault_kind() {
     let dir = TempDir::new("check-bad");
     let file = dir.file("lossy.json", LOSSY);

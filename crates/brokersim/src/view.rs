@@ -152,7 +152,7 @@ pub struct MessageCopies {
     /// Packets carrying it right now: (from, to).
     pub in_flight: Vec<(Addr, Addr)>,
     /// The last copy destroyed, and why; `None` if none was.
-    pub last_drop: Option<(crate::trace::DropWhy, Option<String>)>,
+    pub last_drop: Option<(crate::report::LossCause, Option<String>)>,
     /// When its last copy vanished before anyone consumed it.
     pub unrecoverable_at: Option<SimTime>,
 }

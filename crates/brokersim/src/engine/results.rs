@@ -167,7 +167,7 @@ impl Sim {
                 .then(|| Holder::from_bit(d.holder))
                 .flatten()
                 .map(name);
-            (d.why, holder)
+            (d.why.into(), holder)
         });
         Some(crate::view::MessageCopies {
             msg,
