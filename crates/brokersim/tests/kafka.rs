@@ -883,3 +883,39 @@ fn a_follower_truncates_the_whole_epoch_its_new_leader_never_had() {
         report.lost_messages
     );
 }
+
+/// Regression (found by the copies-ledger cross-check): b3, paused, wakes
+/// to lead epoch 2 for a moment and appends a record at offset 17; the new
+/// leader b1 never had epoch 2 and its epoch 3 starts at 92, beyond b3's
+/// log end, so the old check saw no divergence and b3 kept a record the
+/// leader does not have. Kafka's `Partition.fetchRecords` also calls it
+/// diverging when the leader's largest epoch at or below the follower's
+/// last fetched epoch is an older one (KIP-320); b3 truncates to 17.
+#[test]
+fn a_follower_whose_last_epoch_the_leader_never_had_truncates_even_below_the_leaders_epoch_start()
+{
+    let scenario = json!({"version": 1, "seed": 0, "duration_ms": 20000, "system": "kafka", "brokers": 3,
+        "settings": {"broker.session.timeout.ms": 6000, "min.insync.replicas": 1, "partitions": 2,
+            "replica.lag.time.max.ms": 5780, "replication.factor": 3, "unclean.leader.election.enable": false},
+        "producers": [{"rate_per_s": 40, "acks": "1", "request_timeout_ms": 3000}],
+        "consumers": [{"ack": "manual", "process_ms": 2, "auto_offset_reset": "earliest"}],
+        "faults": [{"at_ms": 824, "pause": "b3", "for_ms": 5406}, {"at_ms": 4581, "restart": "b2"}]});
+    let mut sim = Sim::new(Scenario::from_json(&scenario.to_string()).unwrap()).unwrap();
+    let report = sim.run_to_end();
+    let b3_truncated = sim.trace().iter().any(|e| {
+        matches!(
+            &e.event,
+            Event::Kafka(KafkaEvent::Truncated { partition: 1, broker, to_offset: 17, .. })
+                if *broker == b(3)
+        )
+    });
+    assert!(b3_truncated, "b3 kept its epoch-2 record");
+    assert!(
+        report
+            .lost_messages
+            .iter()
+            .all(|m| m.cause != brokersim::report::LossCause::Unreadable),
+        "{:?}",
+        report.lost_messages
+    );
+}

@@ -216,7 +216,10 @@ impl Kafka {
             reply(out, ReplicaReply::NotLeader);
             return;
         };
-        if offset > end_of_theirs {
+        // Diverging as `Partition.fetchRecords` judges it: the leader never
+        // had the follower's last epoch, or that epoch ends here before the
+        // follower's log does.
+        if known_epoch < last_epoch || offset > end_of_theirs {
             reply(
                 out,
                 ReplicaReply::Diverging {
