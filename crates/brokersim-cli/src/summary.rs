@@ -343,7 +343,9 @@ fn not_delivered(out: &mut String, r: &Report, lang: Lang) {
             Lang::Zh => writeln!(out, "    #{}，{at}，最后一份副本在 {held} 上", lost.msg),
         };
     }
-    let more = r.lost.saturating_sub(MAX_LOST_LINES.min(r.lost_messages.len()) as u64);
+    let more = r
+        .lost
+        .saturating_sub(MAX_LOST_LINES.min(r.lost_messages.len()) as u64);
     if more > 0 {
         let _ = match lang {
             Lang::En => writeln!(out, "  … and {more} more lost (--json lists the first 100)"),
@@ -358,28 +360,20 @@ pub fn copies(sim: &Sim, copies: &brokersim::view::MessageCopies, lang: Lang) ->
     let msg = copies.msg;
     let time = |t: Option<brokersim::SimTime>| t.map_or_else(|| "-".to_string(), |t| t.to_string());
     if let Some(life) = sim.ledger().get(msg) {
-        let _ = match lang {
-            Lang::En => writeln!(
-                out,
-                "message {msg}: producer p{}'s message {}\n  published {}, confirmed {}, first delivered {}, deliveries {}",
-                life.producer + 1,
-                life.producer_seq,
-                life.published_at,
-                time(life.confirmed_at),
-                time(life.first_delivered_at),
-                life.deliveries
-            ),
-            Lang::Zh => writeln!(
-                out,
-                "消息 {msg}：生产者 p{} 的第 {} 条消息\n  发布于 {}，确认于 {}，首次投递于 {}，共投递 {} 次",
-                life.producer + 1,
-                life.producer_seq,
-                life.published_at,
-                time(life.confirmed_at),
-                time(life.first_delivered_at),
-                life.deliveries
-            ),
-        };
+        let format = tr(
+            lang,
+            "message {msg}: producer p{p}'s message {seq}\n  published {pub}, confirmed {conf}, first delivered {first}, deliveries {n}",
+            "消息 {msg}：生产者 p{p} 的第 {seq} 条消息\n  发布于 {pub}，确认于 {conf}，首次投递于 {first}，共投递 {n} 次",
+        );
+        let line = format
+            .replace("{msg}", &msg.to_string())
+            .replace("{p}", &(life.producer + 1).to_string())
+            .replace("{seq}", &life.producer_seq.to_string())
+            .replace("{pub}", &life.published_at.to_string())
+            .replace("{conf}", &time(life.confirmed_at))
+            .replace("{first}", &time(life.first_delivered_at))
+            .replace("{n}", &life.deliveries.to_string());
+        let _ = writeln!(out, "{line}");
     }
     let stored = copies
         .stored
@@ -389,7 +383,11 @@ pub fn copies(sim: &Sim, copies: &brokersim::view::MessageCopies, lang: Lang) ->
             None => c.name.clone(),
         })
         .collect::<Vec<_>>();
-    let stored = if stored.is_empty() { "-".to_string() } else { stored.join(", ") };
+    let stored = if stored.is_empty() {
+        "-".to_string()
+    } else {
+        stored.join(", ")
+    };
     let _ = writeln!(out, "  {}  {stored}", tr(lang, "copies now", "现有副本"));
     let _names = sim.naming();
     let flying = copies
@@ -397,7 +395,11 @@ pub fn copies(sim: &Sim, copies: &brokersim::view::MessageCopies, lang: Lang) ->
         .iter()
         .map(|(from, to)| format!("{from} → {to}"))
         .collect::<Vec<_>>();
-    let flying = if flying.is_empty() { "-".to_string() } else { flying.join(", ") };
+    let flying = if flying.is_empty() {
+        "-".to_string()
+    } else {
+        flying.join(", ")
+    };
     let _ = writeln!(out, "  {}  {flying}", tr(lang, "in flight", "传输中"));
     if let Some((why, holder)) = &copies.last_drop {
         let cause = brokersim::explain::loss_cause_in(*why, lang);

@@ -538,9 +538,15 @@ fn a_producer_with_no_consumer_loses_nothing_its_messages_are_unconsumed() {
             .replace(r#""settings":{"ha-mode":"all"},"#, "");
         let file = dir.file("scenario.json", &scenario);
         let report = run_json(&["run", path_str(&file), "--json"]);
-        assert!(report["confirmed"].as_u64().unwrap() > 0, "{system}: {report}");
+        assert!(
+            report["confirmed"].as_u64().unwrap() > 0,
+            "{system}: {report}"
+        );
         assert_eq!(report["lost"], 0, "{system}: {report}");
-        assert_eq!(report["unconsumed"], report["confirmed"], "{system}: {report}");
+        assert_eq!(
+            report["unconsumed"], report["confirmed"],
+            "{system}: {report}"
+        );
         assert_eq!(
             report["unconsumed_reasons"]["no_consumer"], report["confirmed"],
             "{system}: {report}"
@@ -549,17 +555,22 @@ fn a_producer_with_no_consumer_loses_nothing_its_messages_are_unconsumed() {
     }
 }
 
+/// `LOSSY` with its auto-ack consumer crashing at 3 s, 50 messages in hand.
+fn auto_ack_consumer_crash() -> String {
+    LOSSY.replace(
+        r#""consumers":[{"ack":"auto","process_ms":200}]}"#,
+        r#""consumers":[{"ack":"auto","process_ms":200,"prefetch":50}],
+            "faults":[{"at_ms":3000,"crash":"c1"}]}"#,
+    )
+}
+
 #[test]
 fn run_json_lists_each_lost_message_with_what_destroyed_its_last_copy() {
     // An auto-ack consumer that crashes loses what it had been handed, and
     // what the broker goes on sending it until it notices: RabbitMQ
     // removes the queue's copy as it sends an auto-ack delivery.
     let dir = TempDir::new("lost-cause");
-    let scenario = LOSSY.replace(
-        r#""consumers":[{"ack":"auto","process_ms":200}]}"#,
-        r#""consumers":[{"ack":"auto","process_ms":200,"prefetch":50}],
-            "faults":[{"at_ms":3000,"crash":"c1"}]}"#,
-    );
+    let scenario = auto_ack_consumer_crash();
     let file = dir.file("scenario.json", &scenario);
     let report = run_json(&["run", path_str(&file), "--json"]);
     let lost = report["lost_messages"].as_array().unwrap();
@@ -568,7 +579,12 @@ fn run_json_lists_each_lost_message_with_what_destroyed_its_last_copy() {
     for m in lost {
         let cause = m["cause"].as_str().unwrap();
         assert!(["consumer_died", "delivery_lost"].contains(&cause), "{m}");
-        assert!(m["at_ms"].as_u64().is_some_and(|t| (3000..8000).contains(&t)), "{m}");
+        assert!(
+            m["at_ms"]
+                .as_u64()
+                .is_some_and(|t| (3000..8000).contains(&t)),
+            "{m}"
+        );
     }
     assert_eq!(lost[0]["cause"], "consumer_died", "{report}");
     let text = stdout(&brokersim(&["run", path_str(&file)]));
@@ -581,21 +597,26 @@ fn run_json_lists_each_lost_message_with_what_destroyed_its_last_copy() {
 #[test]
 fn run_copies_tells_where_a_message_is_and_what_destroyed_its_last_copy() {
     let dir = TempDir::new("copies");
-    let scenario = LOSSY.replace(
-        r#""consumers":[{"ack":"auto","process_ms":200}]}"#,
-        r#""consumers":[{"ack":"auto","process_ms":200,"prefetch":50}],
-            "faults":[{"at_ms":3000,"crash":"c1"}]}"#,
-    );
+    let scenario = auto_ack_consumer_crash();
     let file = dir.file("scenario.json", &scenario);
     let report = run_json(&["run", path_str(&file), "--json"]);
-    let lost = report["lost_messages"][0]["msg"].as_u64().unwrap().to_string();
+    let lost = report["lost_messages"][0]["msg"]
+        .as_u64()
+        .unwrap()
+        .to_string();
     let copies = run_json(&["run", path_str(&file), "--json", "--copies", &lost]);
     assert_eq!(copies["stored"], serde_json::json!([]), "{copies}");
     assert_eq!(copies["last_drop"][0], "consumer_died", "{copies}");
     let text = stdout(&brokersim(&["run", path_str(&file), "--copies", &lost]));
-    assert!(text.contains("an auto-ack consumer died with them in its buffer"), "{text}");
+    assert!(
+        text.contains("an auto-ack consumer died with them in its buffer"),
+        "{text}"
+    );
     // A message still queued at the end: no consumer on a 2-node mirrored queue.
-    let idle = dir.file("idle.json", &LOSSY.replace(r#"[{"ack":"auto","process_ms":200}]"#, "[]"));
+    let idle = dir.file(
+        "idle.json",
+        &LOSSY.replace(r#"[{"ack":"auto","process_ms":200}]"#, "[]"),
+    );
     let copies = run_json(&["run", path_str(&idle), "--json", "--copies", "1"]);
     let names: Vec<&str> = copies["stored"]
         .as_array()

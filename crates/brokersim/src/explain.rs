@@ -141,7 +141,9 @@ pub fn loss_cause_in(cause: crate::report::LossCause, lang: Lang) -> &'static st
             Lang::En => {
                 "a broker still holds a copy that no reader can get (beyond the high watermark, or on a replica the queue no longer uses)"
             }
-            Lang::Zh => "某个 broker 仍持有一份副本，但没有读取者能读到它（在高水位之后，或在队列已不再使用的副本上）",
+            Lang::Zh => {
+                "某个 broker 仍持有一份副本，但没有读取者能读到它（在高水位之后，或在队列已不再使用的副本上）"
+            }
         },
     }
 }

@@ -59,7 +59,9 @@ pub(crate) fn why_dropped(why: DropWhy) -> &'static str {
         DropWhy::ConsumerDied => "一个自动确认（auto-ack）的消费者在缓冲区中持有它们时崩溃了",
         DropWhy::Truncated => "某个副本截断了日志，以便与新领导者的日志一致",
         DropWhy::DeliveryLimit => "它被退回的次数超过了 delivery-limit 的上限，队列丢弃了它",
-        DropWhy::DeliveryLost => "它正发往一个自动确认的消费者，对方却没有收到（队列在发出自动确认的投递时就删除了它）",
+        DropWhy::DeliveryLost => {
+            "它正发往一个自动确认的消费者，对方却没有收到（队列在发出自动确认的投递时就删除了它）"
+        }
     }
 }
 

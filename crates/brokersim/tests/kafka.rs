@@ -892,8 +892,7 @@ fn a_follower_truncates_the_whole_epoch_its_new_leader_never_had() {
 /// diverging when the leader's largest epoch at or below the follower's
 /// last fetched epoch is an older one (KIP-320); b3 truncates to 17.
 #[test]
-fn a_follower_whose_last_epoch_the_leader_never_had_truncates_even_below_the_leaders_epoch_start()
-{
+fn a_follower_whose_last_epoch_the_leader_never_had_truncates_even_below_the_leaders_epoch_start() {
     let scenario = json!({"version": 1, "seed": 0, "duration_ms": 20000, "system": "kafka", "brokers": 3,
         "settings": {"broker.session.timeout.ms": 6000, "min.insync.replicas": 1, "partitions": 2,
             "replica.lag.time.max.ms": 5780, "replication.factor": 3, "unclean.leader.election.enable": false},

@@ -85,7 +85,10 @@ pub fn Numbers(props: &Props) -> Html {
         .unconsumed_reasons
         .iter()
         .map(|(why, n)| {
-            let text = tf(Msg::UnconsumedBecause, &[n, &why_unconsumed_in(*why, lang())]);
+            let text = tf(
+                Msg::UnconsumedBecause,
+                &[n, &why_unconsumed_in(*why, lang())],
+            );
             html! { <li class="unconsumed">{ text }</li> }
         })
         .chain(report.lost_causes.iter().map(|(cause, n)| {

@@ -151,7 +151,10 @@ impl Sim {
             let detail = match losses.last() {
                 Some(last) if total > 1 => {
                     let last = outcome.last_lost.unwrap_or(last.msg);
-                    format!("{total} confirmed messages were lost (#{} … #{last})", first.msg)
+                    format!(
+                        "{total} confirmed messages were lost (#{} … #{last})",
+                        first.msg
+                    )
                 }
                 _ => format!("confirmed message #{} was lost", first.msg),
             };

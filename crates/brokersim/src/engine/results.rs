@@ -27,12 +27,14 @@ impl Sim {
                     && life.unrecoverable_at.is_some(),
             );
         }
-        let outcome = self.outcome.as_deref().cloned().unwrap_or_else(|| {
-            super::final_read::Outcome {
-                lost: lost_so_far,
-                ..Default::default()
-            }
-        });
+        let outcome =
+            self.outcome
+                .as_deref()
+                .cloned()
+                .unwrap_or_else(|| super::final_read::Outcome {
+                    lost: lost_so_far,
+                    ..Default::default()
+                });
         let published = self.ledger.published();
         let mut unavailable_us = self.stats.unavailable_us;
         if !self.stats.writable {
@@ -138,7 +140,9 @@ impl Sim {
         };
         let stored = Holder::all_in(life.copies)
             .map(|holder| {
-                let mut roles = replicas.iter().filter(|r| Holder::Broker(r.broker) == holder);
+                let mut roles = replicas
+                    .iter()
+                    .filter(|r| Holder::Broker(r.broker) == holder);
                 // A broker with replicas of several partitions has no one role.
                 let role = match (roles.next(), roles.next()) {
                     (Some(r), None) => Some(r.role),

@@ -416,9 +416,17 @@ impl System for ActiveMq {
             .filter_map(|n| n.master.as_ref())
             .collect();
         let mut found: Vec<super::Retained> = if masters.is_empty() {
-            self.store.messages.values().map(|q| q.msg).collect::<Vec<_>>()
+            self.store
+                .messages
+                .values()
+                .map(|q| q.msg)
+                .collect::<Vec<_>>()
         } else {
-            masters.iter().flat_map(|q| q.messages()).map(|q| q.msg).collect()
+            masters
+                .iter()
+                .flat_map(|q| q.messages())
+                .map(|q| q.msg)
+                .collect()
         }
         .into_iter()
         .map(|msg| super::Retained {

@@ -681,7 +681,11 @@ impl System for Kafka {
             let running = |b: &BrokerId| self.brokers[usize::from(b.0)].running;
             let readers: Vec<(BrokerId, bool)> = match state.leader.filter(running) {
                 Some(leader) => vec![(leader, true)],
-                None => self.replicas_of(p).filter(running).map(|b| (b, false)).collect(),
+                None => self
+                    .replicas_of(p)
+                    .filter(running)
+                    .map(|b| (b, false))
+                    .collect(),
             };
             let mut read = Vec::new();
             for (b, up_to_hw) in readers {
@@ -691,13 +695,16 @@ impl System for Kafka {
                 } else {
                     replica.log.len() as u64
                 };
-                read.extend(replica.log[..end as usize].iter().enumerate().map(|(offset, r)| {
-                    super::Retained {
-                        msg: r.msg,
-                        queue: p,
-                        offset: Some(offset as u64),
-                    }
-                }));
+                read.extend(
+                    replica.log[..end as usize]
+                        .iter()
+                        .enumerate()
+                        .map(|(offset, r)| super::Retained {
+                            msg: r.msg,
+                            queue: p,
+                            offset: Some(offset as u64),
+                        }),
+                );
             }
             // A retried batch may stand at two offsets: the first one read
             // is enough to know the message survives.
