@@ -336,7 +336,6 @@ fn not_delivered(out: &mut String, r: &Report, lang: Lang) {
     }
     for lost in r.lost_messages.iter().take(MAX_LOST_LINES) {
         let at = brokersim::SimTime::from_ms(lost.at_ms);
-        let cause = brokersim::explain::loss_cause_in(lost.cause, lang);
         let held = lost.held_by.as_deref().unwrap_or("-");
         let _ = match lang {
             Lang::En => writeln!(out, "    #{} at {at}, last copy on {held}", lost.msg),
