@@ -33,6 +33,34 @@ fn every_preset_has_a_title_and_a_description_and_ends() {
     }
 }
 
+/// Every lost message of every preset names what destroyed its last copy
+/// (`never_stored` and `unreadable` would mean the copies ledger missed a
+/// copy's end: a stale auto-ack delivery once did), and every confirmed
+/// message is delivered, unconsumed or lost.
+#[test]
+fn every_preset_accounts_for_each_confirmed_message() {
+    use brokersim::report::LossCause;
+    for preset in presets::ALL {
+        let (report, _) = run(preset.name);
+        let unexplained: u64 = [LossCause::NeverStored, LossCause::Unreadable]
+            .iter()
+            .filter_map(|c| report.lost_causes.get(c))
+            .sum();
+        assert_eq!(unexplained, 0, "{}: {:?}", preset.name, report.lost_causes);
+        assert_eq!(
+            report.lost_causes.values().sum::<u64>(),
+            report.lost,
+            "{}",
+            preset.name
+        );
+        assert!(
+            report.delivered + report.unconsumed + report.lost >= report.confirmed,
+            "{}: {report:?}",
+            preset.name
+        );
+    }
+}
+
 #[test]
 fn mirrored_master_crash_loses_nothing_and_fails_over_once() {
     let (report, trace) = run("mirrored-master-crash");

@@ -100,17 +100,20 @@ impl Consumer {
             LinkChange::Lost => self.on_link_lost(ctx),
             LinkChange::None => {}
         }
-        if let (
-            true,
-            Payload::Deliver {
-                conn,
-                msg,
-                redelivered,
-            },
-        ) = (mine, payload)
+        if let Payload::Deliver {
+            conn,
+            msg,
+            redelivered,
+        } = payload
         {
-            let me = self.me();
-            self.handling.receive((msg, redelivered, conn), me, ctx.out);
+            if mine {
+                let me = self.me();
+                self.handling.receive((msg, redelivered, conn), me, ctx.out);
+            } else {
+                // A delivery on a connection this consumer no longer has
+                // (it restarted): nobody will handle it.
+                ctx.ledger.delivery_lost(msg, ctx.out.now);
+            }
         }
     }
 
