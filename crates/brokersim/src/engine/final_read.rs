@@ -32,6 +32,12 @@ pub struct Outcome {
     pub last_lost: Option<u32>,
 }
 
+/// A site's application consumers, as the final read judges them.
+struct SiteReaders {
+    consumers: Vec<usize>,
+    stopped: bool,
+}
+
 /// Where the final reader found a message.
 #[derive(Clone, Copy)]
 struct Found {
@@ -45,6 +51,7 @@ impl Sim {
     /// message into unconsumed or lost.
     pub(super) fn final_read(&mut self) -> Outcome {
         let found = self.read_everything();
+        let readers = self.readers_by_site();
         let mut outcome = Outcome::default();
         let mut delivered = 0u64;
         for (i, life) in self.ledger.all().iter().enumerate() {
@@ -58,7 +65,7 @@ impl Sim {
             let msg = (i + 1) as u32;
             match found[i] {
                 Some(at) => {
-                    let why = self.why_unconsumed(at);
+                    let why = self.why_unconsumed(at, &readers[usize::from(at.site)]);
                     *outcome.unconsumed_reasons.entry(why).or_default() += 1;
                     outcome.unconsumed += 1;
                     if outcome.unconsumed_messages.len() < MAX_LISTED {
@@ -115,10 +122,27 @@ impl Sim {
         found
     }
 
-    fn why_unconsumed(&self, at: Found) -> UnconsumedWhy {
-        let consumers: Vec<usize> = (0..self.consumers.len())
-            .filter(|c| self.consumer_site(*c) == at.site)
-            .collect();
+    /// For each site, the consumers pointed at it and whether every one
+    /// of them has stopped (crashed, or gave up reconnecting).
+    fn readers_by_site(&self) -> Vec<SiteReaders> {
+        (0..self.systems.len())
+            .map(|site| {
+                let consumers: Vec<usize> = (0..self.consumers.len())
+                    .filter(|c| usize::from(self.consumer_site(*c)) == site)
+                    .collect();
+                let stopped = consumers.iter().all(|c| {
+                    matches!(
+                        self.consumers[*c].view(self.now).state,
+                        ClientState::Crashed | ClientState::GaveUp
+                    )
+                });
+                SiteReaders { consumers, stopped }
+            })
+            .collect()
+    }
+
+    fn why_unconsumed(&self, at: Found, readers: &SiteReaders) -> UnconsumedWhy {
+        let consumers = &readers.consumers;
         if consumers.is_empty() {
             return UnconsumedWhy::NoConsumer;
         }
@@ -133,13 +157,7 @@ impl Sim {
                 return UnconsumedWhy::OffsetPastIt;
             }
         }
-        let stopped = consumers.iter().all(|c| {
-            matches!(
-                self.consumers[*c].view(self.now).state,
-                ClientState::Crashed | ClientState::GaveUp
-            )
-        });
-        if stopped {
+        if readers.stopped {
             UnconsumedWhy::ConsumerStopped
         } else {
             UnconsumedWhy::NotReached

@@ -415,7 +415,7 @@ impl System for ActiveMq {
             .filter(|n| n.running)
             .filter_map(|n| n.master.as_ref())
             .collect();
-        let mut found: Vec<super::Retained> = if masters.is_empty() {
+        super::Retained::from_queue(if masters.is_empty() {
             self.store
                 .messages
                 .values()
@@ -427,17 +427,7 @@ impl System for ActiveMq {
                 .flat_map(|q| q.messages())
                 .map(|q| q.msg)
                 .collect()
-        }
-        .into_iter()
-        .map(|msg| super::Retained {
-            msg,
-            queue: 0,
-            offset: None,
         })
-        .collect();
-        found.sort_by_key(|r| r.msg);
-        found.dedup();
-        found
     }
 
     fn replicas(&self) -> Vec<ReplicaView> {

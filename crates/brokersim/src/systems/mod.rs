@@ -51,6 +51,23 @@ pub struct Retained {
     pub offset: Option<u64>,
 }
 
+impl Retained {
+    /// What a reader finds in a queue without offsets (every queue but
+    /// Kafka's): each message once, in id order.
+    pub fn from_queue(msgs: impl IntoIterator<Item = MsgId>) -> Vec<Retained> {
+        let mut msgs: Vec<MsgId> = msgs.into_iter().collect();
+        msgs.sort();
+        msgs.dedup();
+        msgs.into_iter()
+            .map(|msg| Retained {
+                msg,
+                queue: 0,
+                offset: None,
+            })
+            .collect()
+    }
+}
+
 /// What every simulated design implements.
 pub trait System {
     /// The process on `b` starts (at time 0 or on a restart); its disk is as

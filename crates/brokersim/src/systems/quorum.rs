@@ -2543,19 +2543,13 @@ impl System for Quorum {
         } else {
             leaders
         };
-        let mut found: Vec<super::Retained> = readers
-            .iter()
-            .filter_map(|b| self.nodes[idx(*b)].member.as_deref())
-            .flat_map(|m| m.machine.queue.messages())
-            .map(|q| super::Retained {
-                msg: q.msg,
-                queue: 0,
-                offset: None,
-            })
-            .collect();
-        found.sort_by_key(|r| r.msg);
-        found.dedup();
-        found
+        super::Retained::from_queue(
+            readers
+                .iter()
+                .filter_map(|b| self.nodes[idx(*b)].member.as_deref())
+                .flat_map(|m| m.machine.queue.messages())
+                .map(|q| q.msg),
+        )
     }
 
     fn replicas(&self) -> Vec<ReplicaView> {

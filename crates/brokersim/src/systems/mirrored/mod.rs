@@ -365,7 +365,7 @@ impl System for Mirrored {
                 _ => None,
             })
             .collect();
-        let mut found: Vec<MsgId> = if masters.is_empty() {
+        let found: Vec<MsgId> = if masters.is_empty() {
             self.nodes
                 .iter()
                 .filter(|n| n.running)
@@ -384,16 +384,7 @@ impl System for Mirrored {
                 .map(|q| q.msg)
                 .collect()
         };
-        found.sort();
-        found.dedup();
-        found
-            .into_iter()
-            .map(|msg| super::Retained {
-                msg,
-                queue: 0,
-                offset: None,
-            })
-            .collect()
+        super::Retained::from_queue(found)
     }
 
     fn replicas(&self) -> Vec<ReplicaView> {
