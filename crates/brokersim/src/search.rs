@@ -367,5 +367,31 @@ mod tests {
         let (small, small_report) = shrink(&s, report);
         assert_eq!(small.faults, vec![crash]);
         assert!(fails(&small_report));
+        // Without its faults the configuration keeps everything: the
+        // counterexample blames the configuration, not the simulator.
+        assert_eq!(fails_without_faults(&small), None);
+    }
+
+    #[test]
+    fn a_calm_replay_drops_the_faults_and_the_packet_loss_and_nothing_else() {
+        let mut s = base();
+        s.network.loss = Some("1/10".into());
+        s.faults = vec![FaultSpec {
+            at_ms: 5_000,
+            crash: Some("b1".into()),
+            ..FaultSpec::default()
+        }];
+        let calm = without_faults(&s);
+        assert!(calm.faults.is_empty());
+        assert_eq!(calm.network.loss, None);
+        let mut back = calm.clone();
+        back.faults = s.faults.clone();
+        back.network.loss = s.network.loss.clone();
+        assert_eq!(back, s, "only the faults and the loss differ");
+        assert_eq!(
+            fails_without_faults(&s),
+            None,
+            "this configuration is safe without faults"
+        );
     }
 }
