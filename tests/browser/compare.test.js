@@ -85,12 +85,17 @@ test('a ready-made comparison: one timeline moves both sides, a clicked fault ha
   await page.waitForFunction(() => !document.getElementById('clock').textContent.startsWith('0.000s'));
   await page.keyboard.press('Space');
   // Scrub: the preset crashes b1 at 10 s, on both sides.
+  // (The clock may show the moment a frame before the clusters are drawn.)
+  const bothAre = (want) => page.waitForFunction((w) => ['left', 'right'].every((s) =>
+    document.querySelector(`#side-${s} [data-broker="b1"]`).dataset.status === w), want);
   await seek(page, 12000);
   await atClock(page, '12.000s');
+  await bothAre('crashed');
   assert.equal(await status(page, 'left', 'b1'), 'crashed');
   assert.equal(await status(page, 'right', 'b1'), 'crashed');
   await seek(page, 5000);
   await atClock(page, '5.000s');
+  await bothAre('up');
   assert.equal(await status(page, 'left', 'b1'), 'up');
   assert.equal(await status(page, 'right', 'b1'), 'up');
 
