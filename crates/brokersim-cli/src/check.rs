@@ -132,12 +132,18 @@ fn round(
         .min_by_key(|(seed, _, _)| *seed)
 }
 
+fn english(v: &brokersim::invariants::Violation) -> String {
+    brokersim::voice::say(&brokersim::voice::violation(v), brokersim::Lang::En)
+}
+
 fn what_failed(report: &Report) -> String {
     match report.violations.first() {
-        Some(v) if report.lost > 0 => {
-            format!("{} confirmed message(s) lost; {}", report.lost, v.detail)
-        }
-        Some(v) => format!("{}: {}", v.property, v.detail),
+        Some(v) if report.lost > 0 => format!(
+            "{} confirmed message(s) lost; {}",
+            report.lost,
+            english(&v.violation)
+        ),
+        Some(v) => format!("{}: {}", v.property, english(&v.violation)),
         None => format!("{} confirmed message(s) lost", report.lost),
     }
 }

@@ -79,7 +79,7 @@ fn write_trace(path: &Path, file: File, sim: &Sim, lang: Lang) -> CliResult {
         })
         .map_err(|e| failed(e.into()))?;
         out.write_all(b",\"text\":").map_err(failed)?;
-        let text = entry.text_in(lang);
+        let text = brokersim::voice::sentence(entry, sim.names(), lang);
         serde_json::to_writer(&mut out, &text).map_err(|e| failed(e.into()))?;
         out.write_all(b"}\n").map_err(failed)?;
     }

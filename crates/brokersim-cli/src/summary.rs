@@ -8,8 +8,9 @@
 
 use std::fmt::Write;
 
-use brokersim::invariants::Violation;
-use brokersim::{Event, Lang, Report, Sim, TraceEntry};
+use brokersim::invariants::Found;
+use brokersim::naming::Names;
+use brokersim::{Event, Lang, Report, Sim, TraceEntry, voice};
 
 /// Key trace events listed before the rest are only counted.
 const MAX_EVENT_LINES: usize = 200;
@@ -30,13 +31,12 @@ fn tr(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
 
 pub fn render(sim: &Sim, report: &Report, lang: Lang) -> String {
     // Brokers print by their site's names (`primary-b1`) in runs with sites.
-    let _names = sim.naming();
     let mut out = String::new();
     header(&mut out, sim, lang);
-    events(&mut out, sim.trace(), lang);
+    events(&mut out, sim, lang);
     table(&mut out, report, lang);
     not_delivered(&mut out, report, lang);
-    violations(&mut out, &report.violations, lang);
+    violations(&mut out, &report.violations, sim.names(), lang);
     let _ = writeln!(out, "\ntrace_hash  {}", report.trace_hash);
     out
 }
@@ -95,7 +95,8 @@ impl MessageEvents {
     }
 }
 
-fn events(out: &mut String, trace: &[TraceEntry], lang: Lang) {
+fn events(out: &mut String, sim: &Sim, lang: Lang) {
+    let trace = sim.trace();
     let mut counts = MessageEvents::default();
     let key: Vec<&TraceEntry> = trace
         .iter()
@@ -113,7 +114,7 @@ fn events(out: &mut String, trace: &[TraceEntry], lang: Lang) {
             out,
             "  {:>width$}  {}",
             entry.at.to_string(),
-            entry.text_in(lang)
+            voice::sentence(entry, sim.names(), lang)
         );
     }
     let more = key.len() - shown.len();
@@ -321,14 +322,14 @@ fn not_delivered(out: &mut String, r: &Report, lang: Lang) {
         tr(lang, "Confirmed but not delivered", "已确认但未投递")
     );
     for (why, n) in &r.unconsumed_reasons {
-        let why = brokersim::explain::why_unconsumed_in(*why, lang);
+        let why = voice::say(&voice::unconsumed_why(*why), lang);
         let _ = match lang {
             Lang::En => writeln!(out, "  unconsumed  {n}: {why}"),
             Lang::Zh => writeln!(out, "  未消费  {n} 条：{why}"),
         };
     }
     for (cause, n) in &r.lost_causes {
-        let cause = brokersim::explain::loss_cause_in(*cause, lang);
+        let cause = voice::say(&voice::loss_cause(*cause), lang);
         let _ = match lang {
             Lang::En => writeln!(out, "  lost  {n}: {cause}"),
             Lang::Zh => writeln!(out, "  丢失  {n} 条：{cause}"),
@@ -401,7 +402,7 @@ pub fn copies(sim: &Sim, copies: &brokersim::view::MessageCopies, lang: Lang) ->
     };
     let _ = writeln!(out, "  {}  {flying}", tr(lang, "in flight", "传输中"));
     if let Some((why, holder)) = &copies.last_drop {
-        let cause = brokersim::explain::loss_cause_in(*why, lang);
+        let cause = voice::say(&voice::loss_cause(*why), lang);
         let holder = holder.as_deref().unwrap_or("-");
         let _ = match lang {
             Lang::En => writeln!(out, "  last copy destroyed  on {holder}: {cause}"),
@@ -428,7 +429,7 @@ fn role_name(role: brokersim::view::Role) -> &'static str {
     }
 }
 
-fn violations(out: &mut String, violations: &[Violation], lang: Lang) {
+fn violations(out: &mut String, violations: &[Found], names: Option<&Names>, lang: Lang) {
     if violations.is_empty() {
         let _ = writeln!(out, "\n{}", tr(lang, "Violations: none", "违反不变式：无"));
         return;
@@ -440,7 +441,11 @@ fn violations(out: &mut String, violations: &[Violation], lang: Lang) {
     };
     for v in violations.iter().take(MAX_VIOLATIONS) {
         let at = brokersim::SimTime::from_ms(v.at_ms);
-        let detail = brokersim::explain::violation_detail_in(&v.detail, lang);
+        let detail = voice::render(
+            &voice::violation(&v.violation),
+            lang,
+            voice::Naming::new(names, 0),
+        );
         let _ = writeln!(out, "  {at}  {}: {detail}", v.property);
     }
     if count > MAX_VIOLATIONS {

@@ -44,7 +44,8 @@ fn digest(mut sim: Sim, until_ms: u64) -> u64 {
     let view = sim.view();
     let mut n = (view.brokers.len() + view.in_flight.len() + view.replicas.len()) as u64;
     for entry in sim.trace() {
-        n += (entry.text_in(Lang::En).len() + entry.text_in(Lang::Zh).len()) as u64;
+        n += (brokersim::voice::sentence(entry, None, Lang::En).len()
+            + brokersim::voice::sentence(entry, None, Lang::Zh).len()) as u64;
     }
     let report = sim.run_to_end();
     n + report.published + report.lost

@@ -8,43 +8,97 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::ids::{BrokerId, Epoch};
+use crate::ids::{BrokerId, Epoch, MsgId};
 use crate::time::SimTime;
 
+/// A broken property, with the facts that show it. Typed, so that every
+/// reader (the report, the trace's sentence in any language, the page's
+/// badges, the tests) takes the facts from fields, never from prose.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Violation {
-    pub at_ms: u64,
-    pub property: &'static str,
-    pub detail: String,
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Violation {
+    /// The trace's one line for the whole run's losses: `count` confirmed
+    /// messages, `first` … `last`, have no copy left.
+    LostInRun {
+        count: u64,
+        first: MsgId,
+        last: MsgId,
+    },
+    /// One confirmed message has no copy left (the report lists each).
+    ConfirmedLost {
+        msg: MsgId,
+    },
+    /// The report's summing-up line for the losses past the ones it lists.
+    MoreLost {
+        count: u64,
+    },
+    ConfirmedAndRejected {
+        msg: MsgId,
+    },
+    DeliveredUnpublished {
+        msg: MsgId,
+    },
+    /// Two brokers led the same queue (Kafka: partition) in one epoch.
+    SplitBrain {
+        first: BrokerId,
+        second: BrokerId,
+        epoch: Epoch,
+    },
+    /// A broker led in an epoch older than one it had led before.
+    EpochWentBack {
+        broker: BrokerId,
+        from: Epoch,
+        to: Epoch,
+        /// The Kafka partition, when it is not the first.
+        partition: Option<u16>,
+    },
 }
 
-/// How the report sums up the confirmed losses past the ones it lists one
-/// by one (engine/drain.rs).
-const MORE_LOST: (&str, &str) = ("… and ", " more confirmed messages lost");
-
 impl Violation {
-    /// The line that stands for `n` more confirmed messages lost.
-    pub fn more_lost(at_ms: u64, n: usize) -> Violation {
-        Violation {
-            at_ms,
-            property: CONFIRMED_SURVIVE,
-            detail: format!("{}{n}{}", MORE_LOST.0, MORE_LOST.1),
+    /// The property it breaks, by its stable name.
+    pub fn property(&self) -> &'static str {
+        match self {
+            Violation::LostInRun { .. }
+            | Violation::ConfirmedLost { .. }
+            | Violation::MoreLost { .. } => CONFIRMED_SURVIVE,
+            Violation::ConfirmedAndRejected { .. } => CONFIRMED_XOR_REJECTED,
+            Violation::DeliveredUnpublished { .. } => NOTHING_UNEXPECTED,
+            Violation::SplitBrain { .. } => ONE_LEADER_PER_EPOCH,
+            Violation::EpochWentBack { .. } => EPOCHS_MONOTONIC,
         }
     }
 
-    /// How many violations this one stands for: the summing-up line of
-    /// [`Violation::more_lost`] counts for the messages it sums up.
+    /// How many violations this one stands for: the summing-up line counts
+    /// for the messages it sums up.
     pub fn count(&self) -> u64 {
-        (self.property == CONFIRMED_SURVIVE)
-            .then(|| {
-                self.detail
-                    .strip_prefix(MORE_LOST.0)?
-                    .strip_suffix(MORE_LOST.1)?
-                    .parse::<u64>()
-                    .ok()
-            })
-            .flatten()
-            .unwrap_or(1)
+        match self {
+            Violation::MoreLost { count } => *count,
+            _ => 1,
+        }
+    }
+}
+
+/// A violation and when it was found: one line of the report's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Found {
+    pub at_ms: u64,
+    /// The property's stable name (also `violation.property()`).
+    pub property: &'static str,
+    #[serde(flatten)]
+    pub violation: Violation,
+}
+
+impl Found {
+    pub fn new(at_ms: u64, violation: Violation) -> Found {
+        Found {
+            at_ms,
+            property: violation.property(),
+            violation,
+        }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.violation.count()
     }
 }
 
@@ -59,7 +113,7 @@ pub struct Invariants {
     /// Per queue (Kafka: partition), who led each epoch.
     leader_of_epoch: BTreeMap<(u16, Epoch), BrokerId>,
     last_epoch: BTreeMap<(u16, BrokerId), Epoch>,
-    pub violations: Vec<Violation>,
+    pub violations: Vec<Found>,
 }
 
 impl Invariants {
@@ -73,19 +127,12 @@ impl Invariants {
         epoch: Epoch,
     ) -> Option<Violation> {
         let mut found = None;
-        let of_queue = if queue == 0 {
-            String::new()
-        } else {
-            format!(" (partition {queue})")
-        };
         match self.leader_of_epoch.get(&(queue, epoch)) {
             Some(other) if *other != broker => {
-                found = Some(Violation {
-                    at_ms: at.as_ms(),
-                    property: ONE_LEADER_PER_EPOCH,
-                    detail: format!(
-                        "{other} and {broker} both lead the queue in epoch {epoch}: split brain"
-                    ),
+                found = Some(Violation::SplitBrain {
+                    first: *other,
+                    second: broker,
+                    epoch,
                 });
             }
             Some(_) => {}
@@ -97,22 +144,23 @@ impl Invariants {
             && *last > epoch
             && found.is_none()
         {
-            found = Some(Violation {
-                at_ms: at.as_ms(),
-                property: EPOCHS_MONOTONIC,
-                detail: format!("{broker} went from epoch {last} back to epoch {epoch}{of_queue}"),
+            found = Some(Violation::EpochWentBack {
+                broker,
+                from: *last,
+                to: epoch,
+                partition: (queue != 0).then_some(queue),
             });
         }
         let entry = self.last_epoch.entry((queue, broker)).or_insert(epoch);
         *entry = (*entry).max(epoch);
         if let Some(v) = &found {
-            self.violations.push(v.clone());
+            self.violations.push(Found::new(at.as_ms(), v.clone()));
         }
         found
     }
 
-    pub fn add(&mut self, v: Violation) {
-        self.violations.push(v);
+    pub fn add(&mut self, at_ms: u64, v: Violation) {
+        self.violations.push(Found::new(at_ms, v));
     }
 }
 
@@ -130,8 +178,15 @@ mod tests {
         let v = inv
             .leader(SimTime::from_ms(5), 0, BrokerId(2), Epoch(1))
             .unwrap();
-        assert_eq!(v.property, ONE_LEADER_PER_EPOCH);
-        assert!(v.detail.contains("b1 and b3"));
+        assert_eq!(v.property(), ONE_LEADER_PER_EPOCH);
+        assert_eq!(
+            v,
+            Violation::SplitBrain {
+                first: BrokerId(0),
+                second: BrokerId(2),
+                epoch: Epoch(1)
+            }
+        );
     }
 
     #[test]
@@ -142,6 +197,6 @@ mod tests {
         assert!(v.is_none());
         inv.leader_of_epoch.clear();
         let v = inv.leader(SimTime::ZERO, 0, BrokerId(0), Epoch(2)).unwrap();
-        assert_eq!(v.property, EPOCHS_MONOTONIC);
+        assert_eq!(v.property(), EPOCHS_MONOTONIC);
     }
 }

@@ -15,8 +15,7 @@
 
 pub mod client;
 mod engine;
-pub mod explain;
-mod explain_zh;
+mod explain;
 pub mod ids;
 pub mod invariants;
 pub mod json;
@@ -35,6 +34,7 @@ pub mod systems;
 pub mod time;
 pub mod trace;
 pub mod view;
+pub mod voice;
 pub mod wire;
 
 pub use engine::checkpoint::Checkpoint;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 /// Every broker's name, in order, and the names of the replicators that
 /// sit after the applications' producers.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Names {
     pub brokers: Vec<String>,
     /// Producers numbered below this are the applications' (`p1` …).

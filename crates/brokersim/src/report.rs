@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::invariants::Violation;
+use crate::invariants::Found;
 use crate::trace::DropWhy;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -42,7 +42,7 @@ pub struct Report {
     pub rto_ms: Option<u64>,
     /// Confirmed messages that never reached the surviving site; `null` without sites.
     pub rpo_messages: Option<u64>,
-    pub violations: Vec<Violation>,
+    pub violations: Vec<Found>,
     /// How many unconsumed messages for each reason.
     pub unconsumed_reasons: std::collections::BTreeMap<UnconsumedWhy, u64>,
     /// The first [`MAX_LISTED`] unconsumed messages, each with its reason.

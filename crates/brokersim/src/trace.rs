@@ -1,6 +1,6 @@
 //! The trace: what happened, as typed events (not strings), with their
-//! virtual time. `explain` turns one into the sentence a student reads; the
-//! CLI and the page share it. The trace hash folds every event into a stable
+//! virtual time. `voice::sentence` turns one into the sentence a student
+//! reads; the CLI and the page share it. The trace hash folds every event into a stable
 //! 64-bit FNV-1a over a platform-independent encoding, so the same scenario
 //! and seed give the same hash natively and in wasm.
 
@@ -310,10 +310,143 @@ pub enum Event {
     },
 
     // Invariants.
-    Violation {
-        property: &'static str,
-        detail: String,
-    },
+    Violation(crate::invariants::Violation),
+}
+
+/// What kind of thing an event is: the one definition the engine (which
+/// events can change who may accept writes), the page's log filters and
+/// the tests share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// One message's progress: published, confirmed, refused, delivered,
+    /// copied to another site.
+    Message,
+    /// Something done to the world: a crash, a pause, a partition, the
+    /// fault phase's end and the drain.
+    Fault,
+    /// A failure detector's verdict, or contact regained.
+    Detection,
+    /// Who leads, who replicates, what the brokers keep or throw away.
+    Leadership,
+    /// A client's connection, its retries and its position.
+    Client,
+    /// A whole site, its replication and its failover.
+    Site,
+    /// A broken invariant.
+    Violation,
+}
+
+impl Event {
+    /// What kind of thing this event is. No wildcard arm: a new event
+    /// must say what it is.
+    pub fn category(&self) -> Category {
+        use Category::*;
+        match self {
+            Event::Published { .. }
+            | Event::Confirmed { .. }
+            | Event::Nacked { .. }
+            | Event::ConfirmTimedOut { .. }
+            | Event::Unsent { .. }
+            | Event::Delivered { .. }
+            | Event::Replicated { .. } => Message,
+            Event::Crashed(_)
+            | Event::CrashedWithDisk(_)
+            | Event::Stopped(_)
+            | Event::Restarted(_)
+            | Event::Paused { .. }
+            | Event::Resumed(_)
+            | Event::DiskLost(_)
+            | Event::Partitioned { .. }
+            | Event::Healed
+            | Event::LinkSlowed { .. }
+            | Event::FaultPhaseEnded
+            | Event::FinalRead { .. }
+            | Event::DrainFinished { .. } => Fault,
+            Event::DeclaredDown { .. }
+            | Event::BackInContact { .. }
+            | Event::PeerDisconnected { .. }
+            | Event::PartitionNoticed { .. } => Detection,
+            Event::Connected { .. }
+            | Event::ConnectFailed { .. }
+            | Event::ConnectionLost { .. }
+            | Event::ReconnectIn { .. }
+            | Event::GaveUp { .. } => Client,
+            Event::LockAcquired { .. }
+            | Event::LockLeaseExpired { .. }
+            | Event::LockLostShutdown { .. }
+            | Event::StoreLoaded { .. }
+            | Event::TransientLost { .. }
+            | Event::QueueCreated { .. }
+            | Event::MirrorJoined { .. }
+            | Event::MirrorSynced { .. }
+            | Event::MirrorDropped { .. }
+            | Event::Promoted { .. }
+            | Event::PromotionRefused { .. }
+            | Event::MasterRecovered { .. }
+            | Event::Requeued { .. }
+            | Event::PausedMinority { .. }
+            | Event::ResumedMajority { .. }
+            | Event::PartitionResolved { .. }
+            | Event::Discarded { .. }
+            | Event::SplitBrain { .. } => Leadership,
+            Event::Quorum(e) => quorum_category(e),
+            Event::Kafka(e) => kafka_category(e),
+            Event::SiteDown { .. }
+            | Event::SiteUp { .. }
+            | Event::SiteLost { .. }
+            | Event::FailedOver { .. }
+            | Event::ReplicationStalled { .. }
+            | Event::OffsetsCheckpointed { .. } => Site,
+            Event::Violation(_) => Violation,
+        }
+    }
+
+    /// One message's progress (see [`Category::Message`]).
+    pub fn is_message(&self) -> bool {
+        self.category() == Category::Message
+    }
+}
+
+fn quorum_category(event: &crate::systems::quorum::QuorumEvent) -> Category {
+    use crate::systems::quorum::QuorumEvent as Q;
+    match event {
+        Q::Declared { .. }
+        | Q::ElectionStarted { .. }
+        | Q::LeaderElected { .. }
+        | Q::SteppedDown { .. }
+        | Q::Truncated { .. }
+        | Q::Recovered { .. }
+        | Q::CaughtUp { .. }
+        | Q::NoQuorum { .. }
+        | Q::DeliveryLimit { .. } => Category::Leadership,
+    }
+}
+
+fn kafka_category(event: &crate::systems::kafka::KafkaEvent) -> Category {
+    use crate::systems::kafka::KafkaEvent as K;
+    match event {
+        K::Fenced { .. } | K::Unfenced { .. } => Category::Detection,
+        K::TopicCreated { .. }
+        | K::LeaderElected { .. }
+        | K::Offline { .. }
+        | K::IsrShrunk { .. }
+        | K::IsrExpanded { .. }
+        | K::AlterRefused { .. }
+        | K::BecameLeader { .. }
+        | K::SteppedDown { .. }
+        | K::Truncated { .. }
+        | K::NotEnoughReplicas { .. }
+        | K::NotEnoughReplicasAfterAppend { .. }
+        | K::DuplicateDropped { .. } => Category::Leadership,
+        K::ProduceRetry { .. }
+        | K::ConsumerPosition { .. }
+        | K::ConsumerReset { .. }
+        | K::GroupRebalanced { .. }
+        | K::ConsumerDiverged { .. }
+        | K::DeliveryTimedOut { .. }
+        | K::RetriesExhausted { .. } => Category::Client,
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -323,21 +456,6 @@ pub struct TraceEntry {
     /// cluster records its brokers as `b1` … (see `naming`); 0 otherwise.
     pub offset: u16,
     pub event: Event,
-}
-
-impl TraceEntry {
-    /// The sentence a student reads (inside the run's `naming` scope for
-    /// runs with sites: `Sim::naming`).
-    pub fn text(&self) -> String {
-        crate::naming::at_offset(self.offset, || crate::explain::explain(&self.event))
-    }
-
-    /// The same sentence in `lang`.
-    pub fn text_in(&self, lang: crate::lang::Lang) -> String {
-        crate::naming::at_offset(self.offset, || {
-            crate::explain::explain_in(&self.event, lang)
-        })
-    }
 }
 
 impl Serialize for TraceEntry {

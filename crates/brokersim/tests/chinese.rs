@@ -10,12 +10,12 @@
 
 use std::collections::BTreeMap;
 
-use brokersim::explain::{explain, explain_in, violation_detail_in};
 use brokersim::ids::{Addr, BrokerId, ClientId, Epoch, MsgId};
-use brokersim::invariants::Invariants;
+use brokersim::invariants::{Invariants, Violation};
 use brokersim::systems::kafka::{KafkaEvent, ProduceResult};
 use brokersim::systems::quorum::QuorumEvent;
 use brokersim::trace::{Detector, DropWhy, LinkLoss, WonBy};
+use brokersim::voice;
 use brokersim::{Event, Lang, Sim, SimTime, presets};
 
 /// Plain lowercase English words a Chinese sentence may keep: option
@@ -127,12 +127,10 @@ fn every_preset_trace_reads_in_chinese() {
     for preset in presets::ALL {
         let mut sim = Sim::new(preset.scenario()).unwrap();
         sim.run_to_end();
-        // Brokers print by their site's names in the DR presets.
-        let _names = sim.naming();
         for entry in sim.trace() {
-            let english = entry.text();
-            let chinese = entry.text_in(Lang::Zh);
-            assert_eq!(entry.text_in(Lang::En), english, "{}", preset.name);
+            // Brokers print by their site's names in the DR presets.
+            let english = voice::sentence(entry, sim.names(), Lang::En);
+            let chinese = voice::sentence(entry, sim.names(), Lang::Zh);
             *seen.entry(kind(&entry.event)).or_default() += 1;
             if let Some(why) = fault(&english, &chinese) {
                 faults.push(format!(
@@ -383,10 +381,11 @@ fn samples() -> Vec<Event> {
         Event::SplitBrain {
             leaders: vec![b(0), b(1)],
         },
-        Event::Violation {
-            property: brokersim::invariants::CONFIRMED_SURVIVE,
-            detail: "3 confirmed messages were lost (#4 … #9)".into(),
-        },
+        Event::Violation(Violation::LostInRun {
+            count: 3,
+            first: MsgId(4),
+            last: MsgId(9),
+        }),
     ];
     for by in [
         Detector::NetTicktime,
@@ -658,14 +657,17 @@ fn kafka_samples() -> Vec<KafkaEvent> {
     events
 }
 
+fn say(event: &Event, lang: Lang) -> String {
+    voice::event_sentence(event, voice::Naming::default(), lang)
+}
+
 #[test]
 fn every_variant_and_branch_reads_in_chinese() {
     let faults: Vec<String> = samples()
         .iter()
         .filter_map(|event| {
-            let english = explain(event);
-            let chinese = explain_in(event, Lang::Zh);
-            assert_eq!(explain_in(event, Lang::En), english);
+            let english = say(event, Lang::En);
+            let chinese = say(event, Lang::Zh);
             fault(&english, &chinese).map(|why| format!("{why}\n  en: {english}\n  zh: {chinese}"))
         })
         .collect();
@@ -681,7 +683,7 @@ fn the_same_event_reads_the_same_in_both_languages_where_it_names_things() {
         synced: false,
         lost_with_old_master: 212,
     };
-    let chinese = explain_in(&event, Lang::Zh);
+    let chinese = say(&event, Lang::Zh);
     for kept in ["b2", "2", "212", "ha-promote-on-failure: always"] {
         assert!(chinese.contains(kept), "{chinese}");
     }
@@ -691,15 +693,15 @@ fn the_same_event_reads_the_same_in_both_languages_where_it_names_things() {
         isr: 1,
         min_isr: 2,
     });
-    let chinese = explain_in(&event, Lang::Zh);
+    let chinese = say(&event, Lang::Zh);
     for kept in ["#9", "NotEnoughReplicas", "min.insync.replicas"] {
         assert!(chinese.contains(kept), "{chinese}");
     }
 }
 
 #[test]
-fn the_invariant_checks_details_read_in_chinese() {
-    // The details the checks really write, not copies of them.
+fn every_violation_reads_in_chinese() {
+    // The violations the checks really find, and a sample of the others.
     let mut invariants = Invariants::default();
     let at = SimTime::from_ms(1);
     assert!(invariants.leader(at, 0, BrokerId(0), Epoch(2)).is_none());
@@ -708,17 +710,23 @@ fn the_invariant_checks_details_read_in_chinese() {
     let backwards = invariants.leader(at, 1, BrokerId(2), Epoch(1)).unwrap();
     assert!(invariants.leader(at, 0, BrokerId(2), Epoch(5)).is_none());
     let backwards_q0 = invariants.leader(at, 0, BrokerId(2), Epoch(4)).unwrap();
-    for violation in [split, backwards, backwards_q0] {
-        let chinese = violation_detail_in(&violation.detail, Lang::Zh);
-        assert_eq!(
-            violation_detail_in(&violation.detail, Lang::En),
-            violation.detail
-        );
-        assert!(
-            fault(&violation.detail, &chinese).is_none(),
-            "{} → {chinese}",
-            violation.detail
-        );
+    let others = [
+        Violation::LostInRun {
+            count: 1,
+            first: MsgId(4),
+            last: MsgId(4),
+        },
+        Violation::ConfirmedLost { msg: MsgId(4) },
+        Violation::MoreLost { count: 12 },
+        Violation::ConfirmedAndRejected { msg: MsgId(4) },
+        Violation::DeliveredUnpublished { msg: MsgId(4) },
+    ];
+    for violation in [split, backwards, backwards_q0].into_iter().chain(others) {
+        let english = voice::say(&voice::violation(&violation), Lang::En);
+        let chinese = voice::say(&voice::violation(&violation), Lang::Zh);
+        assert!(fault(&english, &chinese).is_none(), "{english} → {chinese}");
+        let name = voice::say(&voice::property(&violation), Lang::Zh);
+        assert!(has_chinese(&name), "{name}");
     }
 }
 

@@ -2,14 +2,17 @@
 //! behind, site outages, failover, and the RPO and RTO the report computes.
 
 use brokersim::systems::kafka::KafkaEvent;
-use brokersim::{Event, Report, Scenario, Sim, TraceEntry, presets};
+use brokersim::{Event, Lang, Report, Scenario, Sim, TraceEntry, presets, voice};
 use serde_json::{Value, json};
 
 fn run_scenario(scenario: Scenario) -> (Report, Vec<TraceEntry>, Vec<String>) {
     let mut sim = Sim::new(scenario).unwrap();
     let report = sim.run_to_end();
-    let _names = sim.naming();
-    let text = sim.trace().iter().map(TraceEntry::text).collect();
+    let text = sim
+        .trace()
+        .iter()
+        .map(|e| voice::sentence(e, sim.names(), Lang::En))
+        .collect();
     (report, sim.trace().to_vec(), text)
 }
 
@@ -218,8 +221,8 @@ fn without_producers_the_applications_still_start_at_the_first_site() {
 fn the_brokers_of_a_site_lost_for_good_are_not_said_to_keep_their_disks() {
     let mut sim = Sim::new(presets::get("dr-primary-site-lost").unwrap().scenario()).unwrap();
     sim.run_to_end();
-    let _names = sim.naming();
     let trace = sim.trace();
+    let text = |e: &TraceEntry, lang| voice::sentence(e, sim.names(), lang);
     let lost_at = trace
         .iter()
         .find(|e| matches!(e.event, Event::SiteLost { .. }))
@@ -229,7 +232,7 @@ fn the_brokers_of_a_site_lost_for_good_are_not_said_to_keep_their_disks() {
     let crashed: Vec<String> = at_loss
         .iter()
         .filter(|e| matches!(e.event, Event::CrashedWithDisk(_)))
-        .map(|e| e.text())
+        .map(|e| text(e, Lang::En))
         .collect();
     assert_eq!(crashed.len(), 3, "{crashed:?}");
     assert!(crashed[0].starts_with("primary-b1 crashed and its disk went with it"));
@@ -237,12 +240,9 @@ fn the_brokers_of_a_site_lost_for_good_are_not_said_to_keep_their_disks() {
         assert!(
             !matches!(entry.event, Event::Crashed(_)),
             "{}",
-            entry.text()
+            text(entry, Lang::En)
         );
-        let (en, zh) = (
-            entry.text_in(brokersim::explain::Lang::En),
-            entry.text_in(brokersim::explain::Lang::Zh),
-        );
+        let (en, zh) = (text(entry, Lang::En), text(entry, Lang::Zh));
         assert!(!en.contains("disk survives"), "{en}");
         assert!(!zh.contains("已写入磁盘的内容得以保留"), "{zh}");
     }

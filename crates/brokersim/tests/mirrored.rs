@@ -223,7 +223,7 @@ fn an_unsynchronised_mirror_promoted_loses_what_only_the_master_held() {
     // The trace says why.
     let lines: Vec<String> = trace
         .iter()
-        .map(|e| brokersim::explain::explain(&e.event))
+        .map(|e| brokersim::voice::sentence(e, None, brokersim::Lang::En))
         .collect();
     assert!(
         lines.iter().any(

@@ -48,7 +48,13 @@ fn story(trace: &[TraceEntry]) -> String {
                     | Event::Unsent { .. }
             )
         })
-        .map(|e| format!("{:>10} {}\n", e.at, brokersim::explain::explain(&e.event)))
+        .map(|e| {
+            format!(
+                "{:>10} {}\n",
+                e.at,
+                brokersim::voice::sentence(e, None, brokersim::Lang::En)
+            )
+        })
         .collect()
 }
 
@@ -559,7 +565,13 @@ fn partitions_noticed(trace: &[TraceEntry]) -> Vec<String> {
     trace
         .iter()
         .filter(|e| matches!(e.event, Event::PartitionNoticed { .. }))
-        .map(|e| format!("{} {}", e.at, brokersim::explain::explain(&e.event)))
+        .map(|e| {
+            format!(
+                "{} {}",
+                e.at,
+                brokersim::voice::sentence(e, None, brokersim::Lang::En)
+            )
+        })
         .collect()
 }
 

@@ -298,7 +298,7 @@ fn losing_its_disk_restarts_a_broker_empty() {
     let trace = sim.trace();
     let at_2000: Vec<&Event> = trace
         .iter()
-        .filter(|e| e.at.as_ms() == 2000 && !is_message_event(&e.event))
+        .filter(|e| e.at.as_ms() == 2000 && !e.event.is_message())
         .map(|e| &e.event)
         .collect();
     assert_eq!(
@@ -320,8 +320,8 @@ fn losing_its_disk_restarts_a_broker_empty() {
     // No sentence of the wiped broker's story, in either language, claims
     // that what it had written to disk survived.
     for entry in trace.iter().filter(|e| e.at.as_ms() == 2000) {
-        for lang in [brokersim::explain::Lang::En, brokersim::explain::Lang::Zh] {
-            let text = entry.text_in(lang);
+        for lang in [brokersim::Lang::En, brokersim::Lang::Zh] {
+            let text = brokersim::voice::sentence(entry, None, lang);
             assert!(
                 !text.contains("disk survives") && !text.contains("已写入磁盘的内容得以保留"),
                 "{text}"
@@ -344,7 +344,7 @@ fn a_mirror_that_loses_its_disk_rejoins_as_an_empty_mirror_and_nothing_is_lost()
     let trace = sim.trace();
     let order: Vec<&Event> = trace
         .iter()
-        .filter(|e| e.at.as_ms() == 2000 && !is_message_event(&e.event))
+        .filter(|e| e.at.as_ms() == 2000 && !e.event.is_message())
         .map(|e| &e.event)
         .collect();
     assert_eq!(
@@ -497,7 +497,7 @@ fn the_drain_restarts_crashed_brokers_and_heals_partitions_and_a_safe_cluster_lo
     let trace = sim.trace();
     let drain: Vec<(u64, &Event)> = trace
         .iter()
-        .filter(|e| e.at.as_ms() == 6000 && !is_message_event(&e.event))
+        .filter(|e| e.at.as_ms() == 6000 && !e.event.is_message())
         .map(|e| (e.at.as_ms(), &e.event))
         .collect();
     assert_eq!(

@@ -312,11 +312,11 @@ impl Sim {
                         kind,
                     } => self.schedule_timer(owner, after_us, jitter_us, kind, site),
                     Action::Trace(event) => {
-                        topology_changed |= !is_message_event(&event);
+                        topology_changed |= !event.is_message();
                         self.record(0, event);
                     }
                     Action::TraceAt { offset, event } => {
-                        topology_changed |= !is_message_event(&event);
+                        topology_changed |= !event.is_message();
                         self.record(offset, event);
                     }
                     Action::CopyAdded { msg, holder } => self.ledger.copy_added(msg, holder),
@@ -332,13 +332,7 @@ impl Sim {
                         epoch,
                     } => {
                         if let Some(v) = self.invariants.leader(self.now, queue, broker, epoch) {
-                            self.trace.record(
-                                self.now,
-                                Event::Violation {
-                                    property: v.property,
-                                    detail: v.detail,
-                                },
-                            );
+                            self.trace.record(self.now, Event::Violation(v));
                         }
                     }
                     Action::Halt { broker } => {
@@ -396,11 +390,10 @@ impl Sim {
             Event::Kafka(k) if k.is_failover() => self.stats.failovers += 1,
             Event::LockAcquired { .. } if self.now > SimTime::ZERO => self.stats.failovers += 1,
             Event::Delivered { msg, .. } if self.ledger.get(*msg).is_none() => {
-                self.invariants.add(Violation {
-                    at_ms: self.now.as_ms(),
-                    property: invariants::NOTHING_UNEXPECTED,
-                    detail: format!("message {msg} was delivered but never published"),
-                });
+                self.invariants.add(
+                    self.now.as_ms(),
+                    Violation::DeliveredUnpublished { msg: *msg },
+                );
             }
             _ => {}
         }
@@ -460,20 +453,6 @@ impl Sim {
             self.trace.record(since, Event::SplitBrain { leaders });
         }
     }
-}
-
-/// Per-message events do not change who leads.
-fn is_message_event(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::Published { .. }
-            | Event::Confirmed { .. }
-            | Event::Nacked { .. }
-            | Event::ConfirmTimedOut { .. }
-            | Event::Unsent { .. }
-            | Event::Delivered { .. }
-            | Event::Replicated { .. }
-    )
 }
 
 /// The client a step is for.

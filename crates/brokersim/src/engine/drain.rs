@@ -136,11 +136,8 @@ impl Sim {
         for (i, life) in self.ledger.all().iter().enumerate() {
             if life.confirmed_at.is_some() && life.rejected_at.is_some() {
                 let msg = crate::ids::MsgId(i as u32 + 1);
-                self.invariants.add(Violation {
-                    at_ms: self.now.as_ms(),
-                    property: invariants::CONFIRMED_XOR_REJECTED,
-                    detail: format!("message {msg} was both confirmed and rejected"),
-                });
+                self.invariants
+                    .add(self.now.as_ms(), Violation::ConfirmedAndRejected { msg });
             }
         }
         let outcome = self.final_read();
@@ -148,36 +145,34 @@ impl Sim {
         if let Some(first) = losses.first() {
             // One line in the trace; the report lists the messages one by one.
             let total = outcome.lost;
-            let detail = match losses.last() {
-                Some(last) if total > 1 => {
-                    let last = outcome.last_lost.unwrap_or(last.msg);
-                    format!(
-                        "{total} confirmed messages were lost (#{} … #{last})",
-                        first.msg
-                    )
-                }
-                _ => format!("confirmed message #{} was lost", first.msg),
+            let last = match losses.last() {
+                Some(last) if total > 1 => outcome.last_lost.unwrap_or(last.msg),
+                _ => first.msg,
             };
             self.trace.record(
                 self.now,
-                Event::Violation {
-                    property: invariants::CONFIRMED_SURVIVE,
-                    detail,
-                },
+                Event::Violation(Violation::LostInRun {
+                    count: total,
+                    first: crate::ids::MsgId(first.msg),
+                    last: crate::ids::MsgId(last),
+                }),
             );
         }
         for lost in losses.iter().take(MAX_LISTED_LOSSES) {
-            self.invariants.add(Violation {
-                at_ms: lost.at_ms,
-                property: invariants::CONFIRMED_SURVIVE,
-                detail: format!("confirmed message #{} lost", lost.msg),
-            });
+            self.invariants.add(
+                lost.at_ms,
+                Violation::ConfirmedLost {
+                    msg: crate::ids::MsgId(lost.msg),
+                },
+            );
         }
         if outcome.lost as usize > MAX_LISTED_LOSSES {
-            self.invariants.add(Violation::more_lost(
+            self.invariants.add(
                 self.now.as_ms(),
-                outcome.lost as usize - MAX_LISTED_LOSSES,
-            ));
+                Violation::MoreLost {
+                    count: outcome.lost - MAX_LISTED_LOSSES as u64,
+                },
+            );
         }
         self.outcome = Some(Box::new(outcome));
     }

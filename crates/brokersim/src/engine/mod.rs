@@ -11,7 +11,7 @@ use crate::client::{
     Producer,
 };
 use crate::ids::{Addr, BrokerId, ClientId};
-use crate::invariants::{self, Invariants, Violation};
+use crate::invariants::{Invariants, Violation};
 use crate::ledger::Ledger;
 use crate::net::Network;
 use crate::out::{Action, Out, TimerKind};

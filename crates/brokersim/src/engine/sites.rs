@@ -184,6 +184,12 @@ impl Sim {
         crate::naming::scope(self.names.as_ref())
     }
 
+    /// The run's names (runs with sites), for rendering its trace:
+    /// `voice::sentence(entry, sim.names(), lang)`.
+    pub fn names(&self) -> Option<&crate::naming::Names> {
+        self.names.as_deref()
+    }
+
     pub(super) fn site(&self, site: u8) -> &Site {
         &self.config.sites[usize::from(site)]
     }

@@ -87,30 +87,17 @@ pub fn first_after<'a>(
         })
 }
 
-/// Per-message events (publish, confirm, delivery) are left out of stories.
-pub fn is_message_event(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::Published { .. }
-            | Event::Confirmed { .. }
-            | Event::Nacked { .. }
-            | Event::ConfirmTimedOut { .. }
-            | Event::Unsent { .. }
-            | Event::Delivered { .. }
-    )
-}
-
 /// The run as a student reads it (without per-message events), for
 /// assertion messages.
 pub fn story(trace: &[TraceEntry]) -> String {
     trace
         .iter()
-        .filter(|e| !is_message_event(&e.event))
+        .filter(|e| !e.event.is_message())
         .map(|e| {
             format!(
                 "{:>10} {}\n",
                 e.at.to_string(),
-                brokersim::explain::explain(&e.event)
+                brokersim::voice::sentence(e, None, brokersim::Lang::En)
             )
         })
         .collect()

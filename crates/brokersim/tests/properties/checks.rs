@@ -5,11 +5,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use brokersim::invariants::{CONFIRMED_SURVIVE, ONE_LEADER_PER_EPOCH};
+use brokersim::invariants::{CONFIRMED_SURVIVE, Violation};
 use brokersim::systems::kafka::KafkaEvent;
 use brokersim::systems::quorum::QuorumEvent;
 use brokersim::view::BrokerStatus;
-use brokersim::{BrokerId, DRAIN_LIMIT_MS, Event, Report, Sim};
+use brokersim::{BrokerId, DRAIN_LIMIT_MS, Event, Lang, Report, Sim, voice};
 
 /// What a configuration promises beyond what every run keeps.
 #[derive(Clone, Copy, Debug, Default)]
@@ -60,14 +60,16 @@ fn violations(run: &Run, promises: Promises) -> Result<(), String> {
         .violations
         .iter()
         .filter(|v| v.property != CONFIRMED_SURVIVE || promises.no_loss)
-        .filter(|v| !(v.property == ONE_LEADER_PER_EPOCH && promises.split_brain_allowed))
+        .filter(|v| {
+            !(matches!(v.violation, Violation::SplitBrain { .. }) && promises.split_brain_allowed)
+        })
         .collect();
     if let Some(v) = unexpected.first() {
         return Err(format!(
             "violation {} at {} ms: {} ({} in all)",
             v.property,
             v.at_ms,
-            v.detail,
+            voice::say(&voice::violation(&v.violation), Lang::En),
             unexpected.len()
         ));
     }

@@ -1,0 +1,221 @@
+//! Every sentence the core says, one key a line: `Key => "English", "中文";`.
+//!
+//! The macro makes [`Key`] and both languages' templates from the same
+//! line, so a key without its Chinese does not compile. Names, ids, numbers
+//! and real option names (`ha-promote-on-failure`, `acks=all`,
+//! `net_ticktime`) stay as the product spells them in every language; the
+//! Chinese words follow the seed article (镜像队列, 故障转移, 心跳, 复制,
+//! 副本, 灾备). Template syntax: see the module above.
+//!
+//! The page fetches one language's column as data (`cargo xtask dist`
+//! writes it, see docs/ARCHITECTURE.md), so keep one entry a line.
+
+use crate::lang::Lang;
+
+macro_rules! catalogue {
+    ($($key:ident => $en:literal, $zh:literal;)*) => {
+        /// A sentence or a part of one, in no language.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Key { $($key),* }
+
+        impl Key {
+            /// Every key, in catalogue order (the order of a fetched
+            /// language's table).
+            pub const ALL: &'static [Key] = &[$(Key::$key),*];
+
+            /// The template in `lang`.
+            pub fn template(self, lang: Lang) -> &'static str {
+                match lang {
+                    Lang::En => match self { $(Key::$key => $en),* },
+                    Lang::Zh => match self { $(Key::$key => $zh),* },
+                }
+            }
+
+            /// The key's name, as a fetched table names it.
+            pub fn name(self) -> &'static str {
+                match self { $(Key::$key => stringify!($key)),* }
+            }
+        }
+    };
+}
+
+catalogue! {
+    // Pieces shared by many sentences.
+    Nothing => "", "";
+    ListSep => ", ", "，";
+    RetryYes => "; the producer will retry", "；生产者将会重试";
+
+    // Faults and the world.
+    Crashed => "{broker} crashed: its process died; what it had written to disk survives, its memory does not", "{broker} 崩溃：进程终止；已写入磁盘的内容得以保留，内存中的内容全部丢失";
+    ClientCrashed => "{client} crashed", "{client} 崩溃";
+    CrashedWithDisk => "{broker} crashed and its disk went with it: neither what it had written to disk nor its memory survives", "{broker} 崩溃，磁盘也随之丢失：已写入磁盘的内容和内存中的内容都没有保留下来";
+    Stopped => "{broker} shut down gracefully, telling its peers and clients", "{broker} 正常关闭，并通知了其他节点和它的客户端";
+    ClientStopped => "{client} closed its connection cleanly", "{client} 正常关闭了它的连接";
+    Restarted => "{who} started", "{who} 已启动";
+    Paused => "{broker} froze for {for} (a long GC pause): alive but silent", "{broker} 冻结了 {for}（一次长时间的 GC 停顿）：进程仍然存活，但没有任何响应";
+    Resumed => "{broker} resumed as if nothing had happened, and reads what piled up meanwhile", "{broker} 恢复运行，仿佛什么都没有发生，并开始读取这段时间积压的内容";
+    DiskLost => "{broker} lost its disk: it will restart empty", "{broker} 丢失了磁盘：它重启时将是空的";
+    Partitioned => "the network split into {groups}", "网络被分区为 {groups}";
+    PartitionGroup => "[{brokers}]", "[{brokers}]";
+    PartitionGroupSep => " | ", " | ";
+    Healed => "the network healed: every broker can reach every other again", "网络已恢复：所有节点之间又能互相连通";
+    LinkSlowed => "the link between {a} and {b} slowed by {latency} ms", "{a} 与 {b} 之间的链路延迟增加了 {latency} 毫秒";
+    FaultPhaseEnded => "faults over: healing everything, restarting every broker and draining the queue", "故障阶段结束：恢复网络、重启所有节点，并把队列中的消息消费完（排空）";
+    FinalRead => "the final read (a reader that is not one of the applications reads every queue from its start): of the confirmed messages, {delivered} were delivered, {held} are still held but were never consumed{why}, {lost} are lost (no copy survives)", "最终读取（一个不属于任何应用的读取者从头读取每个队列）：已确认的消息中，{delivered} 条已投递，{held} 条仍然保存着但从未被消费{why}，{lost} 条丢失（没有任何副本留存）";
+    FinalReadReasons => " ({reasons})", "（{reasons}）";
+    FinalReadReason => "{count} because {why}", "{count} 条是因为{why}";
+    DrainClean => "drained: every queue is empty and every client idle", "排空完成：所有队列都已清空，所有客户端都已空闲";
+    DrainStuck => "the drain ended with messages still in a queue (nothing more was happening)", "排空结束时队列中仍有消息（已经没有任何进展）";
+
+    // Failure detection.
+    DeclaredDown => "{observer}: {target} silent for {silent} ({detector} {timeout}): declared down", "{observer}：{target} 已沉默 {silent}（{detector}：{timeout}），判定其宕机";
+    DetectorNetTicktime => "net_ticktime", "net_ticktime";
+    DetectorAmqpHeartbeat => "AMQP heartbeat", "AMQP 心跳";
+    DetectorInactivityMonitor => "maxInactivityDuration", "maxInactivityDuration";
+    DetectorHeartbeat => "heartbeat timeout", "心跳超时 heartbeat";
+    DetectorBrokerSession => "broker.session.timeout.ms", "broker.session.timeout.ms";
+    DetectorAten => "aten, Ra's failure detector,", "Ra 的故障检测器 aten";
+    BackInContact => "{observer} hears from {target} again", "{observer} 重新收到了 {target} 的消息";
+    PeerDisconnected => "{target} closed its connection to {observer} (it had declared {observer} down): {observer} now counts {target} as down", "{target} 关闭了与 {observer} 的连接（它已判定 {observer} 宕机）：{observer} 现在也把 {target} 视为宕机";
+
+    // Clients.
+    Connected => "{client} connected to {broker}", "{client} 已连接到 {broker}";
+    ConnectRefused => "{client} could not connect to {broker}: connection refused (nothing listening)", "{client} 无法连接到 {broker}：连接被拒绝（没有进程在监听）";
+    ConnectTimedOut => "{client} gave up connecting to {broker}: no answer before the connect timeout", "{client} 放弃连接 {broker}：在连接超时之前没有收到任何应答";
+    ConnectionLost => "{client} lost its connection to {broker}", "{client} 与 {broker} 的连接已断开";
+    ConnectionClosedByBroker => "{broker} closed the connection of {client}", "{broker} 关闭了 {client} 的连接";
+    ConnectionReset => "{client}'s connection to {broker} was reset: {broker} restarted and no longer knows it", "{client} 到 {broker} 的连接被重置：{broker} 已经重启，不再认识这个连接";
+    ReconnectIn => "{client} will try to reconnect in {delay} (attempt {attempt})", "{client} 将在 {delay}后尝试重连（第 {attempt} 次尝试）";
+    GaveUp => "{client} gave up reconnecting after {attempts} failed attempts", "{client} 连续 {attempts} 次重连失败后放弃";
+    Published => "{producer} published message {msg}", "{producer} 发布了消息 {msg}";
+    Republished => "{producer} published message {msg} again (attempt {attempt}): a possible duplicate", "{producer} 再次发布消息 {msg}（第 {attempt} 次尝试）：可能产生重复";
+    Confirmed => "message {msg} confirmed to its producer", "消息 {msg} 已向其生产者确认";
+    Nacked => "message {msg} refused by the broker{retry}", "消息 {msg} 被 broker 拒绝（nack）{retry}";
+    ConfirmTimedOut => "no confirm for message {msg} in time: its fate is unknown{retry}", "消息 {msg} 没有及时得到确认：它的结果未知{retry}";
+    Unsent => "message {msg} could not be sent: no connection{retry}", "消息 {msg} 无法发送：没有可用的连接{retry}";
+    Delivered => "{consumer} handled message {msg}", "{consumer} 处理了消息 {msg}";
+    Redelivered => "{consumer} handled message {msg} (marked redelivered)", "{consumer} 处理了消息 {msg}（带有 redelivered 标记）";
+
+    // ActiveMQ's shared store.
+    LockAcquired => "{broker} acquired the shared store's lock: it is now the master and opens its transport connectors", "{broker} 获得了共享存储的锁：它现在是主节点（master），并打开它的传输连接器（transport connector）";
+    LockLeaseExpired => "the lock lease of {holder} ran out (it lasts lockAcquireSleepInterval) before its keep-alive renewed it (every lockKeepAlivePeriod)", "{holder} 的锁租约（时长为 lockAcquireSleepInterval）在保活续约（每隔 lockKeepAlivePeriod 一次）之前就到期了";
+    LockLostShutdown => "{broker} found at its keep-alive that it no longer holds the lock: a master without the lock shuts down", "{broker} 在保活检查时发现自己已不再持有锁：没有锁的主节点会自行关闭";
+    StoreLoaded => "{broker} loaded {messages|1 persistent message|# persistent messages} from the shared store", "{broker} 从共享存储加载了 {messages} 条持久化消息";
+    TransientLost => "{messages|1 non-persistent message|# non-persistent messages} died with {broker}'s memory", "{messages} 条非持久化消息随 {broker} 的内存一起丢失";
+    TransientInBuffers => "{broker}'s memory held {delivered|1 non-persistent message|# non-persistent messages} already pushed to consumers: they live on only in the consumers' buffers, nothing can redeliver them", "{broker} 的内存中有 {delivered} 条已推送给消费者的非持久化消息：它们只存在于消费者的缓冲区中，无法再被重新投递";
+    TransientLostAndInBuffers => "{messages|1 non-persistent message|# non-persistent messages} died with {broker}'s memory; {delivered} more, already pushed to consumers, live on only in their buffers", "{messages} 条非持久化消息随 {broker} 的内存一起丢失；另有 {delivered} 条已推送给消费者，只存在于消费者的缓冲区中";
+
+    // RabbitMQ mirrored queues.
+    QueueCreatedMirrored => "queue q declared with its master on {master} and mirrors on {mirrors}", "已声明镜像队列 q：主队列（master）在 {master} 上，镜像（mirror）在 {mirrors} 上";
+    QueueCreatedUnmirrored => "queue q declared on {master}, not mirrored (no ha-mode policy): it lives on {master} alone", "在 {master} 上声明了队列 q，没有镜像（没有 ha-mode 策略）：它只存在于 {master} 上";
+    MirrorJoinedSynced => "{broker} joined as a synchronised mirror", "{broker} 作为已同步的镜像加入";
+    MirrorJoinedEmpty => "{broker} joined as a new mirror, empty: it lacks the {missing|1 message|# messages} already queued and is unsynchronised until they are consumed (ha-sync-mode: manual)", "{broker} 作为新的镜像加入，但它是空的：它缺少队列中已有的 {missing} 条消息，在这些消息被消费完之前一直处于未同步状态（ha-sync-mode: manual）";
+    MirrorSynced => "mirror on {broker} is now synchronised: the messages it never saw have all been consumed", "{broker} 上的镜像现已同步：它从未收到的消息都已被消费";
+    MirrorDropped => "{master} dropped {mirror} from the queue's mirrors; confirms no longer wait for it", "{master} 把 {mirror} 从队列的镜像中移除；发布确认不再等待它";
+    PromotedSynced => "mirror on {broker} promoted to master (epoch {epoch}); it had every message", "{broker} 上的镜像被提升为主节点（epoch {epoch}）；它拥有全部消息";
+    PromotedUnsynced => "mirror on {broker} promoted to master (epoch {epoch}) although unsynchronised (ha-promote-on-failure: always): {lost|1 message|# messages} that only the old master held are lost", "{broker} 上的镜像尚未同步，却被提升为主节点（epoch {epoch}）（ha-promote-on-failure: always）：只有旧主节点持有的 {lost} 条消息丢失了";
+    PromotionRefused => "{broker} will not promote an unsynchronised mirror ({option} when-synced): the queue is unavailable until its master returns", "{broker} 不会提升未同步的镜像（{option} when-synced）：在主节点恢复之前，该队列不可用";
+    MasterRecovered => "{broker} came back as master (epoch {epoch}) and recovered {messages|1 persistent message|# persistent messages} from its disk", "{broker} 作为主节点恢复（epoch {epoch}），并从磁盘恢复了 {messages} 条持久化消息";
+    Requeued => "{broker} requeued {messages|1 message|# messages} delivered but not acknowledged, marked redelivered: consumers will see them again", "{broker} 把 {messages} 条已投递但未确认（ack）的消息重新入队，并标记为 redelivered：消费者会再次收到它们";
+    PausedMinority => "{broker} sees only {reachable} of {cluster} nodes, a minority: it pauses itself (pause_minority)", "{broker} 在 {cluster} 个节点中只能看到 {reachable} 个，属于少数派：它暂停自己（pause_minority）";
+    ResumedMajority => "{broker} sees a majority again and resumes", "{broker} 重新看到了多数派，恢复运行";
+    PartitionNoticed => "{broker} hears from {other} again, which it had declared down: there was a partition", "{broker} 重新收到了它曾判定宕机的 {other} 的消息：刚才发生过网络分区";
+    PartitionResolved => "{how}: [{winners}] kept{why}, [{losers}] restarted; the losing side's messages are discarded", "{how}：保留 [{winners}]{why}，重启 [{losers}]；失败一方的消息被丢弃";
+    AutohealResolved => "autoheal resolved the partition", "autoheal 自动解决了网络分区";
+    OperatorResolved => "the operator resolved the split brain by restarting the losing side", "运维人员重启了失败的一方，解决了脑裂";
+    WonByConnections => " because it had the most client connections ({winners} against {runner_up})", "（它的客户端连接最多：{winners} 对 {runner_up}）";
+    WonByNodes => " because, with {connections|1 client connection|# client connections} on each side, it had the most nodes ({winners} against {runner_up})", "（双方各有 {connections} 个客户端连接，它的节点更多：{winners} 对 {runner_up}）";
+    WonByNodeNames => " because, with {connections|1 client connection|# client connections} and {nodes} nodes on each side, its node names sort last", "（双方各有 {connections} 个客户端连接、{nodes} 个节点，它的节点名排序靠后）";
+    Discarded => "{broker} discarded {messages|1 message|# messages}: {why}", "{broker} 丢弃了 {messages} 条消息：{why}";
+
+    // Why copies were destroyed (trace sentences and the report's causes).
+    DropProcessDied => "they lived only in the memory of a process that died", "它们只存在于一个已经终止的进程的内存中";
+    DropDiskLost => "the disk holding them was lost", "保存它们的磁盘丢失了";
+    DropRejoinedEmpty => "a node rejoining as a mirror starts empty and throws its old contents away", "节点以镜像身份重新加入时从空开始，会丢弃原有的内容";
+    DropPartitionLoser => "the node was on the losing side of the partition and was reset", "该节点处在网络分区中失败的一方，已被重置";
+    DropConsumerDied => "an auto-ack consumer died with them in its buffer", "一个自动确认（auto-ack）的消费者在缓冲区中持有它们时崩溃了";
+    DropTruncated => "a replica truncated its log to match the new leader's", "某个副本截断了日志，以便与新领导者的日志一致";
+    DropDeliveryLimit => "it came back more often than delivery-limit allows and the queue dropped it", "它被退回的次数超过了 delivery-limit 的上限，队列丢弃了它";
+    DropDeliveryLost => "it was on its way to an auto-ack consumer that never got it (the queue forgets an auto-ack delivery as it sends it)", "它正发往一个自动确认的消费者，对方却没有收到（队列在发出自动确认的投递时就删除了它）";
+    LossNeverStored => "it was confirmed, but no broker ever stored it", "它被确认了，但没有任何 broker 存储过它";
+    LossUnreadable => "a broker still holds a copy that no reader can get (beyond the high watermark, or on a replica the queue no longer uses)", "某个 broker 仍持有一份副本，但没有读取者能读到它（在高水位之后，或在队列已不再使用的副本上）";
+
+    // Why the final read found confirmed messages nobody consumed.
+    UnconsumedNoConsumer => "the scenario has no consumer for them", "场景中没有消费它们的消费者";
+    UnconsumedConsumerStopped => "every consumer had stopped", "所有消费者都已停止";
+    UnconsumedOffsetPastIt => "the consumer's offset is past them", "消费者的偏移量已越过它们";
+    UnconsumedNotReached => "the consumer had not reached them when the run ended", "运行结束时消费者还没读到它们";
+
+    // Disaster recovery.
+    SiteDown => "site {site} went down: every broker there stopped at once, and nobody was told", "站点 {site} 宕机：那里的所有节点同时停止，而且没有通知任何人";
+    SiteUp => "site {site} is back: its brokers start again", "站点 {site} 已恢复：它的节点重新启动";
+    SiteLost => "site {site} is lost for good: its brokers and their disks will never return", "站点 {site} 永久丢失：它的节点和磁盘再也不会回来";
+    FailedOver => "failover: the applications are restarted against site {site}", "故障转移：应用程序改为连接站点 {site} 并重新启动";
+    Replicated => "{by} copied {msg} to its site", "{by} 把消息 {msg} 复制到了它所在的站点";
+    ReplicationStalled => "{by} cannot reach its source site: {waiting|1 message|# messages} not yet copied wait there until it returns", "{by} 无法连接到源站点：尚未复制的 {waiting} 条消息只能在那里等待，直到源站点恢复";
+    OffsetsCheckpointed => "{by} checkpoints the consumer group's offsets into its site: {offsets}", "{by} 把消费者组的位移（offset）写入其站点的检查点：{offsets}";
+    OffsetAt => "partition {partition} at offset {offset}", "分区 {partition} 位于位移 {offset}";
+    NoOffsetsYet => "none committed yet", "尚未提交任何位移";
+    SplitBrain => "split brain: {leaders} each lead the queue and accept writes; one side's work will be thrown away", "脑裂：{leaders} 各自领导该队列并接受写入；其中一方的工作将被丢弃";
+
+    // Invariants: the trace's line, each property's name, each breach.
+    Violation => "VIOLATION: {detail}", "违反不变式：{detail}";
+    PropertyOneLeaderPerEpoch => "at_most_one_leader_per_epoch", "每个 epoch 至多一个领导者";
+    PropertyEpochsMonotonic => "epochs_never_go_backwards", "epoch 从不倒退";
+    PropertyConfirmedSurvive => "confirmed_messages_are_not_lost", "已确认的消息不丢失";
+    PropertyNothingUnexpected => "nothing_delivered_that_was_never_published", "不投递从未发布过的消息";
+    PropertyConfirmedXorRejected => "no_publish_both_confirmed_and_rejected", "一次发布不会既被确认又被拒绝";
+    ViolationLostInRun => "confirmed message {first} was lost", "已确认的消息 {first} 丢失了";
+    ViolationManyLostInRun => "{count} confirmed messages were lost ({first} … {last})", "{count} 条已确认的消息丢失了（{first} … {last}）";
+    ViolationConfirmedLost => "confirmed message {msg} lost", "已确认的消息 {msg} 丢失";
+    ViolationMoreLost => "… and {count} more confirmed messages lost", "……另有 {count} 条已确认的消息丢失";
+    ViolationConfirmedAndRejected => "message {msg} was both confirmed and rejected", "消息 {msg} 既被确认又被拒绝";
+    ViolationDeliveredUnpublished => "message {msg} was delivered but never published", "消息 {msg} 被投递了，却从未被发布过";
+    ViolationSplitBrain => "{first} and {second} both lead the queue in epoch {epoch}: split brain", "{first} 和 {second} 在 epoch {epoch} 中同时领导该队列：脑裂";
+    ViolationEpochWentBack => "{broker} went from epoch {from} back to epoch {to}", "{broker} 从 epoch {from} 倒退回了 epoch {to}";
+    ViolationEpochWentBackIn => "{broker} went from epoch {from} back to epoch {to} (partition {partition})", "{broker} 从 epoch {from} 倒退回了 epoch {to}（分区 {partition}）";
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The argument names a template uses: `{name}` and `{name|…|…}`.
+    fn arguments(template: &str) -> BTreeSet<&str> {
+        template
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split('}').next())
+            .map(|spec| spec.split('|').next().unwrap_or(spec))
+            .collect()
+    }
+
+    #[test]
+    fn both_languages_of_every_key_use_the_same_arguments() {
+        for key in Key::ALL {
+            assert_eq!(
+                arguments(key.template(Lang::En)),
+                arguments(key.template(Lang::Zh)),
+                "{key:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_key_reads_in_chinese_except_names_the_product_spells_one_way() {
+        let same_in_both = [
+            Key::Nothing,
+            Key::PartitionGroup,
+            Key::PartitionGroupSep,
+            Key::DetectorNetTicktime,
+            Key::DetectorInactivityMonitor,
+            Key::DetectorBrokerSession,
+        ];
+        for key in Key::ALL {
+            let (en, zh) = (key.template(Lang::En), key.template(Lang::Zh));
+            assert_eq!(en == zh, same_in_both.contains(key), "{key:?}: {zh}");
+        }
+    }
+}

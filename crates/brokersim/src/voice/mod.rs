@@ -1,0 +1,192 @@
+//! One voice for every sentence the simulator says, in every language.
+//!
+//! A sentence is built in two steps that never mix:
+//!
+//! 1. **What to say** is language-free: [`phrase`](crate::voice::phrase)
+//!    turns a trace event (or a violation, a cause, a reason) into a
+//!    [`Phrase`], a catalogue [`Key`] and its named arguments (brokers,
+//!    counts, durations, other phrases). Nothing there knows a word of any
+//!    language.
+//! 2. **How to say it** is data: the [`catalogue`] holds every key's
+//!    English and Chinese template on one line, and [`render`] fills the
+//!    template of the chosen language. Broker names come from an explicit
+//!    [`Naming`], never from ambient state.
+//!
+//! Templates name their arguments, `{broker}`, and pluralise English
+//! counts inline, `{messages|1 message|# messages}` (`#` is the number).
+//! A test checks that both languages of a key use the same arguments, so a
+//! translation cannot drop or invent one. To add a language, see
+//! docs/ARCHITECTURE.md, "Adding a language".
+
+mod catalogue;
+mod events;
+mod render;
+
+pub use catalogue::Key;
+pub use events::{detector, drop_why, loss_cause, phrase, property, unconsumed_why, violation};
+pub use render::{Naming, render, render_with};
+
+use crate::ids::{Addr, BrokerId, Epoch, MsgId};
+
+/// What to say: a catalogue key and its named arguments, in no language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phrase {
+    pub key: Key,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+/// One argument of a phrase. How each reads is up to the language
+/// (durations are "3 s" or "3 秒", lists are joined by each language's
+/// separator), except `Code`: option names and values stay as the product
+/// spells them in every language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Arg {
+    Broker(BrokerId),
+    Addr(Addr),
+    /// "b1, b2, b3".
+    Brokers(Vec<BrokerId>),
+    Msg(MsgId),
+    Epoch(Epoch),
+    Num(u64),
+    /// A duration in milliseconds, read in seconds.
+    Secs(u64),
+    /// An option name or value, the same in every language.
+    Code(&'static str),
+    /// A name the scenario chose (a site's), the same in every language.
+    Name(String),
+    /// A phrase inside a phrase: a reason, a detector's name.
+    Phrase(Box<Phrase>),
+    /// Phrases joined by the language's list separator (`Key::ListSep`) or
+    /// another key's text.
+    Join(Vec<Phrase>, Key),
+}
+
+impl Phrase {
+    pub fn new(key: Key) -> Phrase {
+        Phrase {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// The phrase with one more argument.
+    pub fn with(mut self, name: &'static str, arg: impl Into<Arg>) -> Phrase {
+        self.args.push((name, arg.into()));
+        self
+    }
+
+    pub(crate) fn arg(&self, name: &str) -> Option<&Arg> {
+        self.args.iter().find(|(n, _)| *n == name).map(|(_, a)| a)
+    }
+}
+
+impl From<BrokerId> for Arg {
+    fn from(b: BrokerId) -> Arg {
+        Arg::Broker(b)
+    }
+}
+
+impl From<Addr> for Arg {
+    fn from(a: Addr) -> Arg {
+        Arg::Addr(a)
+    }
+}
+
+impl From<MsgId> for Arg {
+    fn from(m: MsgId) -> Arg {
+        Arg::Msg(m)
+    }
+}
+
+impl From<Epoch> for Arg {
+    fn from(e: Epoch) -> Arg {
+        Arg::Epoch(e)
+    }
+}
+
+impl From<u64> for Arg {
+    fn from(n: u64) -> Arg {
+        Arg::Num(n)
+    }
+}
+
+impl From<u32> for Arg {
+    fn from(n: u32) -> Arg {
+        Arg::Num(u64::from(n))
+    }
+}
+
+impl From<u16> for Arg {
+    fn from(n: u16) -> Arg {
+        Arg::Num(u64::from(n))
+    }
+}
+
+impl From<usize> for Arg {
+    fn from(n: usize) -> Arg {
+        Arg::Num(n as u64)
+    }
+}
+
+impl From<Phrase> for Arg {
+    fn from(p: Phrase) -> Arg {
+        Arg::Phrase(Box::new(p))
+    }
+}
+
+impl From<&[BrokerId]> for Arg {
+    fn from(list: &[BrokerId]) -> Arg {
+        Arg::Brokers(list.to_vec())
+    }
+}
+
+impl From<&Vec<BrokerId>> for Arg {
+    fn from(list: &Vec<BrokerId>) -> Arg {
+        Arg::Brokers(list.clone())
+    }
+}
+
+/// The sentence a student reads for one trace entry, in `lang`, with the
+/// run's names (`Sim::names`; `None` for runs without sites).
+pub fn sentence(
+    entry: &crate::trace::TraceEntry,
+    names: Option<&crate::naming::Names>,
+    lang: crate::lang::Lang,
+) -> String {
+    event_sentence(&entry.event, Naming::new(names, entry.offset), lang)
+}
+
+/// The sentence for one event, its ids named by `naming`.
+pub fn event_sentence(
+    event: &crate::trace::Event,
+    naming: Naming<'_>,
+    lang: crate::lang::Lang,
+) -> String {
+    match event {
+        // Until their systems speak through the catalogue too.
+        crate::trace::Event::Quorum(_) | crate::trace::Event::Kafka(_) => {
+            let names = naming.names.map(|n| std::sync::Arc::new(n.clone()));
+            let _scope = crate::naming::scope(names.as_ref());
+            crate::naming::at_offset(naming.offset, || legacy(event, lang))
+        }
+        event => render(&phrase(event), lang, naming),
+    }
+}
+
+fn legacy(event: &crate::trace::Event, lang: crate::lang::Lang) -> String {
+    use crate::lang::Lang;
+    use crate::trace::Event;
+    match (event, lang) {
+        (Event::Quorum(e), Lang::En) => crate::systems::quorum::explain(e),
+        (Event::Quorum(e), Lang::Zh) => crate::systems::quorum_zh::explain(e),
+        (Event::Kafka(e), Lang::En) => crate::systems::kafka::explain(e),
+        (Event::Kafka(e), Lang::Zh) => crate::systems::kafka::explain_zh(e),
+        _ => String::new(),
+    }
+}
+
+/// A phrase in `lang` with ids printed plainly (`b1`, `p1`): for texts
+/// outside a run's trace, such as a report's causes and reasons.
+pub fn say(phrase: &Phrase, lang: crate::lang::Lang) -> String {
+    render(phrase, lang, Naming::default())
+}

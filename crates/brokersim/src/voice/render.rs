@@ -1,0 +1,198 @@
+//! How to say a phrase: fill the chosen language's template with the
+//! phrase's arguments. Names come from an explicit [`Naming`] (the run's
+//! site names and the offset of the cluster whose ids these are), so
+//! rendering reads no ambient state.
+
+use std::fmt::Write;
+
+use super::{Arg, Key, Phrase};
+use crate::ids::{Addr, BrokerId};
+use crate::lang::Lang;
+use crate::naming::Names;
+
+/// Whose names the ids print with: the run's names (runs with sites) and
+/// the offset of the site whose ids a phrase holds. The default prints
+/// brokers as `b1` …, producers as `p1` ….
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Naming<'a> {
+    pub names: Option<&'a Names>,
+    pub offset: u16,
+}
+
+impl<'a> Naming<'a> {
+    pub fn new(names: Option<&'a Names>, offset: u16) -> Naming<'a> {
+        Naming { names, offset }
+    }
+
+    pub fn broker(&self, b: BrokerId) -> String {
+        self.names
+            .and_then(|n| n.brokers.get(usize::from(self.offset + b.0)))
+            .cloned()
+            .unwrap_or_else(|| format!("b{}", u32::from(b.0) + 1))
+    }
+
+    pub fn addr(&self, a: Addr) -> String {
+        match a {
+            Addr::Broker(b) => self.broker(b),
+            Addr::Producer(p) => self
+                .names
+                .filter(|n| p.0 >= n.app_producers)
+                .and_then(|n| n.replicators.get(usize::from(p.0 - n.app_producers)))
+                .cloned()
+                .unwrap_or_else(|| format!("p{}", u32::from(p.0) + 1)),
+            Addr::Consumer(c) => format!("c{}", u32::from(c.0) + 1),
+            Addr::Controller => "controller".to_string(),
+        }
+    }
+}
+
+/// The phrase in `lang`, from the built-in catalogue.
+pub fn render(phrase: &Phrase, lang: Lang, naming: Naming<'_>) -> String {
+    render_with(phrase, &|key| key.template(lang), lang, naming)
+}
+
+/// The phrase with templates from `templates` (a catalogue the page
+/// fetched for one language, for example).
+pub fn render_with<'t>(
+    phrase: &Phrase,
+    templates: &dyn Fn(Key) -> &'t str,
+    lang: Lang,
+    naming: Naming<'_>,
+) -> String {
+    let mut out = String::new();
+    write_phrase(&mut out, phrase, templates, lang, naming);
+    out
+}
+
+fn write_phrase<'t>(
+    out: &mut String,
+    phrase: &Phrase,
+    templates: &dyn Fn(Key) -> &'t str,
+    lang: Lang,
+    naming: Naming<'_>,
+) {
+    let template = templates(phrase.key);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            return;
+        };
+        let spec = &after[..close];
+        rest = &after[close + 1..];
+        let mut parts = spec.split('|');
+        let name = parts.next().unwrap_or_default();
+        let forms: Vec<&str> = parts.collect();
+        match phrase.arg(name) {
+            Some(arg) => write_arg(out, arg, &forms, templates, lang, naming),
+            None => {
+                debug_assert!(false, "{:?} has no argument {name}", phrase.key);
+                let _ = write!(out, "{{{spec}}}");
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
+fn write_arg<'t>(
+    out: &mut String,
+    arg: &Arg,
+    forms: &[&str],
+    templates: &dyn Fn(Key) -> &'t str,
+    lang: Lang,
+    naming: Naming<'_>,
+) {
+    match arg {
+        Arg::Num(n) => match forms {
+            [one, other] => {
+                let form = if *n == 1 { one } else { other };
+                out.push_str(&form.replace('#', &n.to_string()));
+            }
+            _ => {
+                let _ = write!(out, "{n}");
+            }
+        },
+        Arg::Broker(b) => out.push_str(&naming.broker(*b)),
+        Arg::Addr(a) => out.push_str(&naming.addr(*a)),
+        Arg::Brokers(list) => {
+            let names: Vec<String> = list.iter().map(|b| naming.broker(*b)).collect();
+            out.push_str(&names.join(", "));
+        }
+        Arg::Msg(m) => {
+            let _ = write!(out, "{m}");
+        }
+        Arg::Epoch(e) => {
+            let _ = write!(out, "{e}");
+        }
+        Arg::Secs(ms) => out.push_str(&secs(*ms, lang)),
+        Arg::Code(code) => out.push_str(code),
+        Arg::Name(name) => out.push_str(name),
+        Arg::Phrase(p) => write_phrase(out, p, templates, lang, naming),
+        Arg::Join(items, separator) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(templates(*separator));
+                }
+                write_phrase(out, item, templates, lang, naming);
+            }
+        }
+    }
+}
+
+/// "3 s", "1.500 s" ("3 秒", "1.500 秒"): whole seconds plainly,
+/// otherwise to the millisecond.
+pub fn secs(ms: u64, lang: Lang) -> String {
+    let unit = match lang {
+        Lang::En => "s",
+        Lang::Zh => "秒",
+    };
+    if ms.is_multiple_of(1_000) {
+        format!("{} {unit}", ms / 1_000)
+    } else {
+        format!("{}.{:03} {unit}", ms / 1_000, ms % 1_000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::ClientId;
+
+    #[test]
+    fn counts_take_the_english_form_that_fits_and_durations_their_unit() {
+        let p = Phrase::new(Key::Discarded)
+            .with("broker", BrokerId(1))
+            .with("messages", 1u32)
+            .with("why", Phrase::new(Key::DropDiskLost));
+        assert_eq!(
+            render(&p, Lang::En, Naming::default()),
+            "b2 discarded 1 message: the disk holding them was lost"
+        );
+        let p = Phrase::new(Key::Discarded)
+            .with("broker", BrokerId(1))
+            .with("messages", 3u32)
+            .with("why", Phrase::new(Key::DropDiskLost));
+        assert_eq!(
+            render(&p, Lang::Zh, Naming::default()),
+            "b2 丢弃了 3 条消息：保存它们的磁盘丢失了"
+        );
+        assert_eq!(secs(1_500, Lang::En), "1.500 s");
+        assert_eq!(secs(3_000, Lang::Zh), "3 秒");
+    }
+
+    #[test]
+    fn names_come_from_the_naming_given_not_from_ambient_state() {
+        let names = Names {
+            brokers: vec!["primary-b1".into(), "dr-b1".into()],
+            app_producers: 1,
+            replicators: vec!["shovel".into()],
+        };
+        let dr = Naming::new(Some(&names), 1);
+        assert_eq!(dr.broker(BrokerId(0)), "dr-b1");
+        assert_eq!(dr.addr(Addr::Producer(ClientId(1))), "shovel");
+        assert_eq!(dr.addr(Addr::Producer(ClientId(0))), "p1");
+        assert_eq!(Naming::default().broker(BrokerId(0)), "b1");
+    }
+}
