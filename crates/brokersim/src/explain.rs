@@ -451,7 +451,7 @@ pub fn explain(event: &Event) -> String {
             why_dropped(*why)
         ),
         Event::Quorum(e) => crate::systems::quorum::explain(e),
-        Event::Kafka(e) => crate::systems::kafka::explain(e),
+        Event::Kafka(e) => crate::systems::kafka::events_en::explain(e),
         Event::SiteDown { site } => format!(
             "site {site} went down: every broker there stopped at once, and nobody was told"
         ),
