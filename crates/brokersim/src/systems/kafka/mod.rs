@@ -731,3 +731,6 @@ impl System for Kafka {
         self.session_timeout_ms + self.cfg.replica_lag_time_max_ms
     }
 }
+
+#[cfg(test)]
+mod harness;
