@@ -170,6 +170,15 @@ impl Replica {
     }
 
     fn append(&mut self, record: Record) -> u64 {
+        // Only the leader of an epoch writes records of it, and a replica
+        // takes records only after the leader-epoch divergence check
+        // (KIP-101): a log's epochs never go back.
+        debug_assert!(
+            self.last_epoch() <= record.epoch,
+            "epoch {} appended after epoch {}",
+            record.epoch,
+            self.last_epoch()
+        );
         let offset = self.log_end();
         if self
             .epoch_starts

@@ -20,6 +20,9 @@ impl Kafka {
     pub(super) fn apply_state(&mut self, b: BrokerId, state: PartitionState, out: &mut Out) {
         let p = state.partition;
         let replica = &mut self.broker(b).replicas[usize::from(p)];
+        // Leader epochs never go back on a broker: a state older than the
+        // role's epoch falls through to the arm that ignores it
+        // (`Partition.makeLeader` / `makeFollower` do the same).
         match (&mut replica.role, state.leader) {
             (Role::Leader(l), Some(leader)) if leader == b && l.epoch == state.epoch => {
                 // Our own ISR change, confirmed.
@@ -62,6 +65,12 @@ impl Kafka {
             })
             .collect();
         let replica = &mut self.broker(b).replicas[usize::from(p)];
+        debug_assert!(
+            role_epoch(&replica.role) <= state.epoch,
+            "{b} would lead epoch {} after {}",
+            state.epoch,
+            role_epoch(&replica.role)
+        );
         if replica
             .epoch_starts
             .last()
@@ -100,6 +109,11 @@ impl Kafka {
         out: &mut Out,
     ) {
         let replica = &mut self.broker(b).replicas[usize::from(p)];
+        debug_assert!(
+            role_epoch(&replica.role) <= epoch,
+            "{b} would follow epoch {epoch} after {}",
+            role_epoch(&replica.role)
+        );
         let was_leader = matches!(replica.role, Role::Leader(_));
         if let Role::Leader(l) = &replica.role {
             // Produces waiting for the high watermark will never see it here.
@@ -450,6 +464,18 @@ impl Kafka {
         if hw <= replica.high_watermark {
             return;
         }
+        // `Partition.maybeIncrementLeaderHW`: the high watermark moves only
+        // forward on a leader, and never past the smallest log end of the
+        // ISR (the leader's own included).
+        debug_assert!(hw > replica.high_watermark && hw <= log_end);
+        debug_assert!(bits(l.isr).all(|m| {
+            let end = if m == b {
+                log_end
+            } else {
+                l.followers.get(&m).map_or(0, |f| f.log_end)
+            };
+            hw <= end
+        }));
         replica.high_watermark = hw;
         let done: Vec<(u64, u32)> = l.waiting.range(..(hw, 0)).map(|(key, _)| *key).collect();
         let answers: Vec<(u64, Waiter)> = done
