@@ -270,7 +270,7 @@ pub enum Event {
     /// RabbitMQ quorum queues (Raft).
     Quorum(crate::systems::quorum::QuorumEvent),
     /// Kafka partitions, the controller and Kafka clients.
-    Kafka(crate::systems::kafka::KafkaEvent),
+    Kafka(crate::systems::kafka::events::KafkaEvent),
 
     /// Several brokers lead the queue and accept writes at once.
     // Disaster recovery.

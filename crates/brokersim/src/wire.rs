@@ -78,7 +78,7 @@ pub enum Payload {
         msg: crate::systems::quorum::PeerMsg,
     },
     /// Kafka: every request and response (clients, brokers, controller).
-    Kafka(crate::systems::kafka::KafkaMsg),
+    Kafka(crate::systems::kafka::protocol::KafkaMsg),
 }
 
 impl Payload {

@@ -31,7 +31,8 @@ use crate::out::TimerKind;
 use crate::scenario::config::{
     Acks, ConsumerConfig, KafkaConsumerConfig, KafkaProducerConfig, ProducerConfig,
 };
-use crate::systems::kafka::{FetchResult, KafkaEvent, KafkaMsg, ProduceResult};
+use crate::systems::kafka::events::KafkaEvent;
+use crate::systems::kafka::protocol::{FetchResult, KafkaMsg, ProduceResult};
 use crate::time::SimTime;
 use crate::trace::Event;
 use crate::view::{ClientState, ClientView};

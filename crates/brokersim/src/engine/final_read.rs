@@ -21,19 +21,6 @@ use crate::report::{LossCause, LostMessage, MAX_LISTED, UnconsumedMessage, Uncon
 use crate::systems::Retained;
 use crate::view::ClientState;
 
-/// What the final read decided, kept with the finished run.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Outcome {
-    pub unconsumed: u64,
-    pub lost: u64,
-    pub unconsumed_reasons: std::collections::BTreeMap<UnconsumedWhy, u64>,
-    pub lost_causes: std::collections::BTreeMap<LossCause, u64>,
-    pub unconsumed_messages: Vec<UnconsumedMessage>,
-    pub lost_messages: Vec<LostMessage>,
-    /// The highest-numbered lost message (the lists stop at the first few).
-    pub last_lost: Option<u32>,
-}
-
 /// A site's application consumers, as the final read judges them.
 struct SiteReaders {
     consumers: Vec<usize>,

@@ -24,12 +24,16 @@ use crate::time::SimTime;
 use crate::trace::{Detector, Event, Trace, TraceEntry};
 use crate::view::{BrokerStatus, BrokerView, PacketView, View};
 use crate::wire::Payload;
+use item::Item;
+use outcome::Outcome;
 
 pub mod checkpoint;
 mod dispatch;
 mod drain;
 mod faults;
 mod final_read;
+mod item;
+mod outcome;
 mod queue;
 mod results;
 mod sites;
@@ -42,34 +46,6 @@ const DRAIN_CHECK_MS: u64 = 1_000;
 const MAX_QUEUED: usize = 4_000_000;
 /// Lost messages listed one by one in the report's violations.
 const MAX_LISTED_LOSSES: usize = 100;
-
-#[derive(Clone, Debug)]
-enum Item {
-    Packet {
-        from: Addr,
-        to: Addr,
-        sent_at: SimTime,
-        payload: Payload,
-    },
-    Timer {
-        owner: Addr,
-        incarnation: u32,
-        kind: TimerKind,
-        /// The site whose controller owns the timer (owner `Controller`).
-        site: u8,
-    },
-    Fault(u32),
-    /// A replication link may have messages due.
-    Replicate(u8),
-    /// MirrorMaker 2's offset checkpoint on a link.
-    Checkpoint(u8),
-    Resume {
-        broker: BrokerId,
-        incarnation: u32,
-    },
-    EndFaultPhase,
-    DrainCheck,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -133,7 +109,7 @@ pub struct Sim {
     spare_actions: Vec<crate::out::Action>,
     stats: Stats,
     /// The final read's verdict, once the run is finished.
-    outcome: Option<Box<final_read::Outcome>>,
+    outcome: Option<Box<Outcome>>,
 }
 
 impl Sim {

@@ -27,14 +27,14 @@ impl Sim {
                     && life.unrecoverable_at.is_some(),
             );
         }
-        let outcome =
-            self.outcome
-                .as_deref()
-                .cloned()
-                .unwrap_or_else(|| super::final_read::Outcome {
-                    lost: lost_so_far,
-                    ..Default::default()
-                });
+        let outcome = self
+            .outcome
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(|| super::outcome::Outcome {
+                lost: lost_so_far,
+                ..Default::default()
+            });
         let published = self.ledger.published();
         let mut unavailable_us = self.stats.unavailable_us;
         if !self.stats.writable {

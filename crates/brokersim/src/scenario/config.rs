@@ -165,13 +165,8 @@ pub struct ClientConnection {
     pub heartbeat: Heartbeat,
 }
 
-/// Kafka's producer `acks`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub enum Acks {
-    None,
-    Leader,
-    All,
-}
+/// Kafka's producer `acks`: wire vocabulary, defined with Kafka's protocol.
+pub use crate::systems::kafka::protocol::Acks;
 
 #[derive(Clone, Debug)]
 pub struct KafkaProducerConfig {

@@ -88,7 +88,8 @@ pub fn path_at(text: &str, line: usize, column: usize) -> String {
     path
 }
 
-#[cfg(all(test, feature = "field-paths"))]
+#[cfg(test)]
+#[cfg(feature = "field-paths")]
 mod tests {
     use super::path_at;
     use crate::scenario::{Scenario, ScenarioError};

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::ScenarioError;
+use super::error::ScenarioError;
+use super::limits::{MAX_BROKERS, MAX_TIMEOUT_MS};
 use crate::ids::BrokerId;
 
 /// RabbitMQ classic mirrored queue policy and node settings.
@@ -236,14 +237,8 @@ pub fn parse_mirrored(
             Some(HaMode::All)
         }
         Some("exactly") => {
-            let count = whole_number(
-                settings,
-                "ha-params",
-                1,
-                u64::from(super::MAX_BROKERS),
-                "copies",
-            )?
-            .ok_or_else(|| {
+            let count = whole_number(settings, "ha-params", 1, u64::from(MAX_BROKERS), "copies")?
+                .ok_or_else(|| {
                 ScenarioError::new(
                     field("ha-params"),
                     "ha-mode \"exactly\" needs ha-params: the number of copies, master included",
@@ -312,7 +307,7 @@ fn parse_node_list(
         let name = item.as_str().ok_or_else(|| {
             ScenarioError::new(&path, format!("expected a broker name, got {item}"))
         })?;
-        let broker = super::validate::broker_by_name(broker_names, name, &path)?;
+        let broker = broker_by_name(broker_names, name, &path)?;
         if nodes.contains(&broker) {
             return Err(ScenarioError::new(path, format!("{name} is listed twice")));
         }
@@ -342,7 +337,7 @@ pub fn parse_activemq(settings: &Settings) -> Result<ActiveMqSettings, ScenarioE
         settings,
         "lockKeepAlivePeriod",
         0,
-        super::MAX_TIMEOUT_MS,
+        MAX_TIMEOUT_MS,
         "milliseconds",
     )?
     .unwrap_or(default_keep_alive_ms);
@@ -357,7 +352,7 @@ pub fn parse_activemq(settings: &Settings) -> Result<ActiveMqSettings, ScenarioE
             settings,
             "lockAcquireSleepInterval",
             1,
-            super::MAX_TIMEOUT_MS,
+            MAX_TIMEOUT_MS,
             "milliseconds",
         )?
         .unwrap_or(10_000),
@@ -392,7 +387,7 @@ pub fn parse_kafka(settings: &Settings, brokers: u16) -> Result<KafkaSettings, S
         settings,
         "broker.heartbeat.interval.ms",
         1,
-        super::MAX_TIMEOUT_MS,
+        MAX_TIMEOUT_MS,
         "milliseconds",
     )?
     .unwrap_or(2_000);
@@ -400,7 +395,7 @@ pub fn parse_kafka(settings: &Settings, brokers: u16) -> Result<KafkaSettings, S
         settings,
         "broker.session.timeout.ms",
         1,
-        super::MAX_TIMEOUT_MS,
+        MAX_TIMEOUT_MS,
         "milliseconds",
     )?
     .unwrap_or(9_000);
@@ -420,7 +415,7 @@ pub fn parse_kafka(settings: &Settings, brokers: u16) -> Result<KafkaSettings, S
             settings,
             "replica.lag.time.max.ms",
             1,
-            super::MAX_TIMEOUT_MS,
+            MAX_TIMEOUT_MS,
             "milliseconds",
         )?
         .unwrap_or(30_000),
@@ -438,7 +433,7 @@ pub fn parse_kafka(settings: &Settings, brokers: u16) -> Result<KafkaSettings, S
             settings,
             "group.initial.rebalance.delay.ms",
             0,
-            super::MAX_TIMEOUT_MS,
+            MAX_TIMEOUT_MS,
             "milliseconds",
         )?
         .unwrap_or(3_000),
@@ -471,4 +466,27 @@ pub fn parse_quorum(settings: &Settings, brokers: u16) -> Result<QuorumSettings,
         net_ticktime_s: whole_number(settings, "net_ticktime", 1, 3_600, "seconds")?.unwrap_or(60),
         cluster_partition_handling,
     })
+}
+
+/// The broker named `name` (`b2`, or `primary-b2` with sites), or an error
+/// at `path` listing the names there are.
+pub(crate) fn broker_by_name(
+    names: &[String],
+    name: &str,
+    path: &str,
+) -> Result<BrokerId, ScenarioError> {
+    names
+        .iter()
+        .position(|n| n == name)
+        .map(|i| BrokerId(i as u16))
+        .ok_or_else(|| {
+            ScenarioError::new(
+                path,
+                format!(
+                    "unknown broker \"{name}\" (brokers are {}..{})",
+                    names.first().map_or("b1", String::as_str),
+                    names.last().map_or("b1", String::as_str)
+                ),
+            )
+        })
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::config::*;
 use super::failover_uri::parse_failover_uri;
-use super::settings;
+use super::settings::{self, broker_by_name};
 use super::*;
 use crate::ids::{Addr, BrokerId, ClientId};
 use crate::rng::Ratio;
@@ -242,27 +242,6 @@ fn check_heartbeat(h: &HeartbeatSpec) -> Result<Heartbeat, ScenarioError> {
         interval_ms: h.interval_ms,
         timeout_ms: h.timeout_ms,
     })
-}
-
-pub(crate) fn broker_by_name(
-    names: &[String],
-    name: &str,
-    path: &str,
-) -> Result<BrokerId, ScenarioError> {
-    names
-        .iter()
-        .position(|n| n == name)
-        .map(|i| BrokerId(i as u16))
-        .ok_or_else(|| {
-            ScenarioError::new(
-                path,
-                format!(
-                    "unknown broker \"{name}\" (brokers are {}..{})",
-                    names.first().map_or("b1", String::as_str),
-                    names.last().map_or("b1", String::as_str)
-                ),
-            )
-        })
 }
 
 fn bounded(

@@ -37,7 +37,7 @@ pub enum SysTimer {
     },
     Mirrored(mirrored::Timer),
     ActiveMq(activemq::Timer),
-    Kafka(kafka::Timer),
+    Kafka(kafka::protocol::Timer),
     Quorum(quorum::Timer),
 }
 

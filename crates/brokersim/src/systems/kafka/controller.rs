@@ -41,6 +41,8 @@ impl Kafka {
         }
         new.leader = leader;
         new.epoch += 1;
+        // Every leader change bumps the epoch: epochs never go back or repeat.
+        debug_assert!(new.epoch > state.epoch);
         match leader {
             Some(b) => {
                 if !clean {
@@ -150,6 +152,133 @@ impl Kafka {
             .filter(|(_, c)| c.fenced)
             .fold(0u16, |m, (i, _)| m | (1 << i));
         state.isr = (isr & !fenced) | broker_bit(b);
+        // The leader is always in its ISR, and no fenced broker is.
+        debug_assert!(state.isr & broker_bit(b) != 0 && state.isr & fenced == 0);
         self.controller_send_states(out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The controller's election and ISR rules, one handler call at a time
+    //! (`QuorumController` / `ReplicationControlManager` and
+    //! `PartitionChangeBuilder` in apache/kafka's metadata module are the
+    //! model).
+
+    use super::super::harness::*;
+    use super::*;
+    use crate::out::Action;
+
+    fn leader_actions(out: &Out) -> Vec<(BrokerId, Epoch)> {
+        out.actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Leader { broker, epoch, .. } => Some((*broker, *epoch)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `PartitionChangeBuilder` (clean election): fencing the leader elects
+    /// the first live ISR member and bumps the leader epoch by one;
+    /// KIP-841 takes the fenced broker out of the ISR.
+    #[test]
+    fn fencing_the_leader_elects_from_the_isr_in_the_next_epoch() {
+        let mut k = cluster(serde_json::json!({}));
+        let mut out = at(1);
+        k.fence(b(1), &mut out);
+        let s = k.controller.states[0];
+        assert_eq!((s.leader, s.epoch), (Some(b(2)), 2));
+        assert_eq!(members(s.isr), vec![b(2), b(3)]);
+        assert_eq!(leader_actions(&out), vec![(b(2), Epoch(2))]);
+        assert!(events(&out).iter().any(|e| matches!(
+            e,
+            KafkaEvent::LeaderElected { broker, epoch: 2, clean: true, .. } if *broker == b(2)
+        )));
+        // The new state goes to every broker still unfenced.
+        let told: Vec<Addr> = sent(&out)
+            .into_iter()
+            .filter(|(_, _, m)| matches!(m, KafkaMsg::States { .. }))
+            .map(|(_, to, _)| to)
+            .collect();
+        assert_eq!(told, vec![Addr::Broker(b(2)), Addr::Broker(b(3))]);
+    }
+
+    /// KIP-841: a fenced broker leaves every ISR except one it is the last
+    /// member of; with `unclean.leader.election.enable=false` (the
+    /// default) a partition whose ISR has no live member goes offline
+    /// instead of electing an out-of-sync replica.
+    #[test]
+    fn without_unclean_election_a_partition_with_no_live_isr_member_goes_offline() {
+        let mut k = cluster(serde_json::json!({}));
+        k.controller.states[0].isr = broker_bit(b(1));
+        let mut out = at(1);
+        k.fence(b(1), &mut out);
+        let s = k.controller.states[0];
+        assert_eq!(s.leader, None);
+        assert_eq!(s.epoch, 2, "going offline is a leader change too");
+        assert_eq!(members(s.isr), vec![b(1)], "the last member stays");
+        assert!(leader_actions(&out).is_empty());
+        assert!(matches!(
+            events(&out)[..],
+            [KafkaEvent::Fenced { .. }, KafkaEvent::Offline { .. }]
+        ));
+    }
+
+    /// Kafka's docs for `unclean.leader.election.enable`: an out-of-sync
+    /// replica may be elected, as the only member of the new ISR.
+    #[test]
+    fn unclean_election_makes_an_out_of_sync_replica_the_whole_isr() {
+        let mut k = cluster(serde_json::json!({ "unclean.leader.election.enable": true }));
+        k.controller.states[0].isr = broker_bit(b(1));
+        let mut out = at(1);
+        k.fence(b(1), &mut out);
+        let s = k.controller.states[0];
+        assert_eq!((s.leader, s.epoch), (Some(b(2)), 2));
+        assert_eq!(members(s.isr), vec![b(2)]);
+        assert!(
+            events(&out)
+                .iter()
+                .any(|e| matches!(e, KafkaEvent::LeaderElected { clean: false, .. }))
+        );
+    }
+
+    /// KIP-497 (`AlterPartition`): the controller refuses an ISR change
+    /// from a broker that no longer leads, or leads in another epoch, and
+    /// answers with the current state; the ISR does not change.
+    #[test]
+    fn an_isr_change_from_a_stale_leader_epoch_is_refused() {
+        let mut k = cluster(serde_json::json!({}));
+        k.fence(b(1), &mut at(1));
+        let before = k.controller.states[0];
+
+        let mut out = at(2);
+        k.controller_alter(b(1), 0, 1, broker_bit(b(1)), &mut out);
+        assert_eq!(k.controller.states[0], before);
+        assert!(matches!(
+            events(&out)[..],
+            [KafkaEvent::AlterRefused { stale_epoch: 1, .. }]
+        ));
+        assert!(matches!(
+            sent(&out)[..],
+            [(Addr::Controller, to, KafkaMsg::States { .. })] if to == Addr::Broker(b(1))
+        ));
+
+        let mut out = at(3);
+        k.controller_alter(b(2), 0, 1, broker_bit(b(2)), &mut out);
+        assert_eq!(k.controller.states[0], before, "b2 leads epoch 2, not 1");
+    }
+
+    /// `ReplicationControlManager` validates AlterPartition: a fenced
+    /// broker cannot join the ISR, and the leader is always in it.
+    #[test]
+    fn an_accepted_isr_change_keeps_the_leader_and_no_fenced_broker() {
+        let mut k = cluster(serde_json::json!({}));
+        k.fence(b(3), &mut at(1));
+        let mut out = at(2);
+        k.controller_alter(b(1), 0, 1, broker_bit(b(2)) | broker_bit(b(3)), &mut out);
+        let s = k.controller.states[0];
+        assert_eq!(members(s.isr), vec![b(1), b(2)]);
+        assert_eq!(s.epoch, 1, "an ISR change is not a leader change");
     }
 }

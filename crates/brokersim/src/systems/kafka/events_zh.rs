@@ -4,7 +4,10 @@
 //! error names (`NotEnoughReplicas`) stay as Kafka spells them. No wildcard
 //! arm: a new `KafkaEvent` without its Chinese sentence does not compile.
 
-use super::*;
+use super::events::KafkaEvent;
+use super::events_en::{consumers, list};
+use super::protocol::ProduceResult;
+use crate::ids::{ClientId, MsgId};
 
 /// "消息 #5" or "从 #5 起的一批 12 条消息".
 fn batch_of(first: MsgId, count: u32) -> String {
@@ -195,7 +198,7 @@ pub fn explain_zh(event: &KafkaEvent) -> String {
             waited_ms,
         } => format!(
             "组协调器等待成员加入 {waited_ms} 毫秒后完成了该组的第一次再均衡（group.initial.rebalance.delay.ms，KIP-134）：第 {generation} 代把分区分配给 {}",
-            super::events::consumers(members)
+            consumers(members)
         ),
         KafkaEvent::ConsumerDiverged {
             consumer,

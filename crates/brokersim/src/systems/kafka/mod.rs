@@ -36,14 +36,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-
 use super::{SysTimer, System};
-use crate::explain::list;
 use crate::ids::{Addr, BrokerId, ClientId, Epoch, MsgId};
 use crate::ledger::broker_bit;
 use crate::out::{Out, TimerKind};
-use crate::scenario::config::{Acks, Config};
+use crate::scenario::config::Config;
 use crate::scenario::settings::KafkaSettings;
 use crate::time::SimTime;
 use crate::trace::{Detector, DropWhy, Event};
@@ -60,40 +57,22 @@ const REBALANCE_TIMEOUT_MS: u64 = 300_000;
 
 mod clients;
 mod controller;
-mod events;
-mod events_zh;
+pub mod events;
+pub mod events_en;
+pub mod events_zh;
 mod group;
 mod mirror;
-mod protocol;
+pub mod protocol;
 mod replication;
 
-pub use events::{KafkaEvent, explain};
+pub use events::KafkaEvent;
+pub use events_en::explain;
 pub use events_zh::explain_zh;
 pub use mirror::{OffsetSync, translate_downstream};
-pub use protocol::{FetchResult, KafkaMsg, PartitionState, ProduceResult, Record, ReplicaReply};
+pub use protocol::{
+    Acks, FetchResult, KafkaMsg, PartitionState, ProduceResult, Record, ReplicaReply, Timer,
+};
 use protocol::{ProduceBatch, ReplicaFetch};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Timer {
-    /// A broker's heartbeat to the controller.
-    Heartbeat,
-    /// The leader checks which followers lag (every half of replica.lag.time.max.ms).
-    IsrCheck(u16),
-    /// A parked fetch waited replica.fetch.wait.max.ms: answer it empty.
-    FetchWait {
-        partition: u16,
-        from: Addr,
-        corr: u32,
-    },
-    /// A follower's fetch got no answer: send it again.
-    RefetchDue { partition: u16, corr: u32 },
-    /// The controller checks broker sessions.
-    SessionCheck,
-    /// The group coordinator's initial rebalance delay ran out
-    /// (`InitialDelayedJoin`): the delay just waited, and how much of the
-    /// rebalance timeout is left for extensions.
-    InitialRebalance { delay_ms: u64, remaining_ms: u64 },
-}
 
 #[derive(Clone, Debug)]
 struct Follower {
@@ -191,6 +170,15 @@ impl Replica {
     }
 
     fn append(&mut self, record: Record) -> u64 {
+        // Only the leader of an epoch writes records of it, and a replica
+        // takes records only after the leader-epoch divergence check
+        // (KIP-101): a log's epochs never go back.
+        debug_assert!(
+            self.last_epoch() <= record.epoch,
+            "epoch {} appended after epoch {}",
+            record.epoch,
+            self.last_epoch()
+        );
         let offset = self.log_end();
         if self
             .epoch_starts
@@ -752,3 +740,6 @@ impl System for Kafka {
         self.session_timeout_ms + self.cfg.replica_lag_time_max_ms
     }
 }
+
+#[cfg(test)]
+mod harness;

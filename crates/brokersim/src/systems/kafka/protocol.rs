@@ -1,6 +1,42 @@
-//! What travels between Kafka's clients, brokers and controller.
+//! What travels between Kafka's clients, brokers and controller, and the
+//! timers a broker or the controller sets: vocabulary only. It imports
+//! nothing from behaviour (only ids and serde), so the shared layer
+//! (`wire.rs`, `out.rs`) can name Kafka's messages without reaching into
+//! the replication code.
 
-use super::*;
+use serde::Serialize;
+
+use crate::ids::{Addr, BrokerId, MsgId};
+
+/// Kafka's producer `acks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Acks {
+    None,
+    Leader,
+    All,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// A broker's heartbeat to the controller.
+    Heartbeat,
+    /// The leader checks which followers lag (every half of replica.lag.time.max.ms).
+    IsrCheck(u16),
+    /// A parked fetch waited replica.fetch.wait.max.ms: answer it empty.
+    FetchWait {
+        partition: u16,
+        from: Addr,
+        corr: u32,
+    },
+    /// A follower's fetch got no answer: send it again.
+    RefetchDue { partition: u16, corr: u32 },
+    /// The controller checks broker sessions.
+    SessionCheck,
+    /// The group coordinator's initial rebalance delay ran out
+    /// (`InitialDelayedJoin`): the delay just waited, and how much of the
+    /// rebalance timeout is left for extensions.
+    InitialRebalance { delay_ms: u64, remaining_ms: u64 },
+}
 
 /// One record of a partition's log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

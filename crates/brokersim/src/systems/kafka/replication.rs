@@ -20,6 +20,9 @@ impl Kafka {
     pub(super) fn apply_state(&mut self, b: BrokerId, state: PartitionState, out: &mut Out) {
         let p = state.partition;
         let replica = &mut self.broker(b).replicas[usize::from(p)];
+        // Leader epochs never go back on a broker: a state older than the
+        // role's epoch falls through to the arm that ignores it
+        // (`Partition.makeLeader` / `makeFollower` do the same).
         match (&mut replica.role, state.leader) {
             (Role::Leader(l), Some(leader)) if leader == b && l.epoch == state.epoch => {
                 // Our own ISR change, confirmed.
@@ -62,6 +65,12 @@ impl Kafka {
             })
             .collect();
         let replica = &mut self.broker(b).replicas[usize::from(p)];
+        debug_assert!(
+            role_epoch(&replica.role) <= state.epoch,
+            "{b} would lead epoch {} after {}",
+            state.epoch,
+            role_epoch(&replica.role)
+        );
         if replica
             .epoch_starts
             .last()
@@ -100,6 +109,11 @@ impl Kafka {
         out: &mut Out,
     ) {
         let replica = &mut self.broker(b).replicas[usize::from(p)];
+        debug_assert!(
+            role_epoch(&replica.role) <= epoch,
+            "{b} would follow epoch {epoch} after {}",
+            role_epoch(&replica.role)
+        );
         let was_leader = matches!(replica.role, Role::Leader(_));
         if let Role::Leader(l) = &replica.role {
             // Produces waiting for the high watermark will never see it here.
@@ -450,6 +464,18 @@ impl Kafka {
         if hw <= replica.high_watermark {
             return;
         }
+        // `Partition.maybeIncrementLeaderHW`: the high watermark moves only
+        // forward on a leader, and never past the smallest log end of the
+        // ISR (the leader's own included).
+        debug_assert!(hw > replica.high_watermark && hw <= log_end);
+        debug_assert!(bits(l.isr).all(|m| {
+            let end = if m == b {
+                log_end
+            } else {
+                l.followers.get(&m).map_or(0, |f| f.log_end)
+            };
+            hw <= end
+        }));
         replica.high_watermark = hw;
         let done: Vec<(u64, u32)> = l.waiting.range(..(hw, 0)).map(|(key, _)| *key).collect();
         let answers: Vec<(u64, Waiter)> = done
@@ -540,5 +566,316 @@ impl Kafka {
                 isr,
             }),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The leader's high-watermark and ISR rules and the follower's
+    //! truncation, one handler call at a time (`kafka.cluster.Partition`
+    //! and `kafka.server.ReplicaManager` in apache/kafka are the model).
+
+    use super::super::harness::*;
+    use super::*;
+
+    /// A leader b1 in epoch 1 holding `n` records (msgs 1..=n) written
+    /// with acks=1; its followers have fetched nothing yet.
+    fn with_records(settings: serde_json::Value, n: u32) -> Kafka {
+        let mut k = cluster(settings);
+        let msgs: Vec<u32> = (1..=n).collect();
+        k.produce(b(1), Acks::Leader, 1, &msgs, &mut at(1));
+        k
+    }
+
+    /// `Partition.maybeIncrementLeaderHW`: the high watermark is the
+    /// smallest log end offset among the ISR's members (the leader's own
+    /// included); one follower ahead is not enough.
+    #[test]
+    fn the_high_watermark_is_the_smallest_log_end_of_the_isr() {
+        let mut k = with_records(serde_json::json!({}), 3);
+        assert_eq!(k.replica(b(1)).log_end(), 3);
+        assert_eq!(k.replica(b(1)).high_watermark, 0);
+
+        k.follower_fetch(b(1), b(2), 3, &mut at(2));
+        assert_eq!(k.replica(b(1)).high_watermark, 0, "b3 has nothing yet");
+
+        k.follower_fetch(b(1), b(3), 2, &mut at(3));
+        assert_eq!(k.replica(b(1)).high_watermark, 2, "b3's log end");
+
+        k.follower_fetch(b(1), b(3), 3, &mut at(4));
+        assert_eq!(k.replica(b(1)).high_watermark, 3);
+    }
+
+    /// `Partition.maybeIncrementLeaderHW` only ever moves the leader's
+    /// high watermark forward: a follower reporting a smaller log end
+    /// (a late fetch) leaves it where it is.
+    #[test]
+    fn the_high_watermark_never_goes_back_on_the_leader() {
+        let mut k = with_records(serde_json::json!({}), 3);
+        k.follower_fetch(b(1), b(2), 3, &mut at(2));
+        k.follower_fetch(b(1), b(3), 3, &mut at(3));
+        assert_eq!(k.replica(b(1)).high_watermark, 3);
+
+        k.follower_fetch(b(1), b(3), 1, &mut at(4));
+        assert_eq!(k.replica(b(1)).high_watermark, 3);
+        assert_eq!(k.leader_state(b(1)).followers[&b(3)].log_end, 1);
+    }
+
+    /// Kafka's docs (`acks=all`: "the leader will wait for the full set of
+    /// in-sync replicas to acknowledge the record") and `DelayedProduce`
+    /// in `ReplicaManager`: the answer waits until the high watermark
+    /// passes the batch's last offset, and says where the batch begins.
+    #[test]
+    fn acks_all_is_answered_only_when_the_high_watermark_passes_the_batch() {
+        let mut k = cluster(serde_json::json!({ "min.insync.replicas": 2 }));
+        let mut out = at(1);
+        k.produce(b(1), Acks::All, 9, &[1, 2], &mut out);
+        assert_eq!(produce_answers(&out), vec![], "appended, not yet answered");
+        assert_eq!(k.replica(b(1)).log_end(), 2);
+
+        let mut out = at(2);
+        k.follower_fetch(b(1), b(2), 2, &mut out);
+        k.follower_fetch(b(1), b(3), 1, &mut out);
+        assert_eq!(k.replica(b(1)).high_watermark, 1);
+        assert_eq!(produce_answers(&out), vec![], "the batch ends at offset 1");
+
+        let mut out = at(3);
+        k.follower_fetch(b(1), b(3), 2, &mut out);
+        assert_eq!(
+            produce_answers(&out),
+            vec![(9, ProduceResult::Ok { offset: 1 })]
+        );
+        assert!(k.leader_state(b(1)).waiting.is_empty());
+    }
+
+    /// Kafka's docs for `min.insync.replicas` and
+    /// `Partition.appendRecordsToLeader`: with acks=all and an ISR smaller
+    /// than `min.insync.replicas` the leader refuses with
+    /// NOT_ENOUGH_REPLICAS before appending; acks=1 is still written.
+    #[test]
+    fn acks_all_is_refused_with_not_enough_replicas_while_the_isr_is_too_small() {
+        let mut k = cluster(serde_json::json!({ "min.insync.replicas": 2 }));
+        k.push_state(b(1), state(Some(b(1)), 1, &[b(1)]), &mut at(1));
+        assert_eq!(k.leader_state(b(1)).isr, broker_bit(b(1)));
+
+        let mut out = at(2);
+        k.produce(b(1), Acks::All, 4, &[1], &mut out);
+        assert_eq!(
+            produce_answers(&out),
+            vec![(4, ProduceResult::NotEnoughReplicas)]
+        );
+        assert_eq!(k.replica(b(1)).log_end(), 0, "nothing appended");
+        assert!(matches!(
+            events(&out)[..],
+            [KafkaEvent::NotEnoughReplicas {
+                isr: 1,
+                min_isr: 2,
+                ..
+            }]
+        ));
+
+        let mut out = at(3);
+        k.produce(b(1), Acks::Leader, 5, &[2], &mut out);
+        assert_eq!(
+            produce_answers(&out),
+            vec![(5, ProduceResult::Ok { offset: 0 })]
+        );
+    }
+
+    /// `Partition.checkEnoughReplicasReachOffset`: a batch appended while
+    /// the ISR was large enough, whose high watermark is reached only after
+    /// the ISR shrank below `min.insync.replicas`, is answered
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, not acknowledged.
+    #[test]
+    fn a_shrunk_isr_answers_waiting_acks_all_with_not_enough_replicas_after_append() {
+        let mut k = cluster(serde_json::json!({ "min.insync.replicas": 2 }));
+        k.produce(b(1), Acks::All, 4, &[1], &mut at(1));
+
+        let mut out = at(2);
+        k.push_state(b(1), state(Some(b(1)), 1, &[b(1)]), &mut out);
+        assert_eq!(k.replica(b(1)).high_watermark, 1, "the ISR is b1 alone");
+        assert_eq!(
+            produce_answers(&out),
+            vec![(4, ProduceResult::NotEnoughReplicasAfterAppend)]
+        );
+    }
+
+    /// Kafka's docs for `replica.lag.time.max.ms` and
+    /// `Partition.maybeShrinkIsr` / `getOutOfSyncReplicas`: a follower
+    /// that has not caught up to the leader's log end for longer than
+    /// `replica.lag.time.max.ms` leaves the ISR, through an AlterPartition
+    /// to the controller in the leader's epoch. Fetching without catching
+    /// up does not keep it in.
+    #[test]
+    fn a_follower_not_caught_up_for_replica_lag_time_max_ms_leaves_the_isr() {
+        let mut k = with_records(serde_json::json!({}), 3);
+        // b2 keeps up; b3 keeps fetching but stays one record behind.
+        k.follower_fetch(b(1), b(2), 3, &mut at(9_000));
+        k.follower_fetch(b(1), b(3), 2, &mut at(9_000));
+
+        let mut out = at(10_000);
+        k.on_isr_check(b(1), 0, &mut out);
+        assert_eq!(alters(&out), vec![], "exactly the lag time is not over it");
+
+        let mut out = at(10_001);
+        k.on_isr_check(b(1), 0, &mut out);
+        assert_eq!(
+            alters(&out),
+            vec![(Addr::Broker(b(1)), 1, vec![b(1), b(2)])]
+        );
+        assert!(matches!(
+            events(&out)[..],
+            [KafkaEvent::IsrShrunk { removed, .. }] if *removed == b(3)
+        ));
+        // The leader's ISR changes only when the controller confirms it
+        // (KIP-497), and one change is in flight at a time.
+        let l = k.leader_state(b(1));
+        assert!(l.altering);
+        assert_eq!(members(l.isr), vec![b(1), b(2), b(3)]);
+        let mut out = at(20_000);
+        k.on_isr_check(b(1), 0, &mut out);
+        assert_eq!(alters(&out), vec![]);
+
+        k.push_state(b(1), state(Some(b(1)), 1, &[b(1), b(2)]), &mut at(20_001));
+        let l = k.leader_state(b(1));
+        assert!(!l.altering);
+        assert_eq!(members(l.isr), vec![b(1), b(2)]);
+        assert_eq!(
+            k.replica(b(1)).high_watermark,
+            3,
+            "b3 no longer holds it back"
+        );
+    }
+
+    /// `Partition.maybeExpandIsr` / `isFollowerInSync`: a follower out of
+    /// the ISR is proposed back only once caught up. Kafka's bar is the
+    /// leader's high watermark; this model asks for the leader's log end,
+    /// which is at least the high watermark, so it never readmits earlier.
+    #[test]
+    fn a_follower_rejoins_the_isr_only_once_caught_up() {
+        let mut k = with_records(serde_json::json!({}), 3);
+        k.follower_fetch(b(1), b(2), 3, &mut at(2));
+        k.push_state(b(1), state(Some(b(1)), 1, &[b(1), b(2)]), &mut at(3));
+        assert_eq!(k.replica(b(1)).high_watermark, 3);
+
+        let mut out = at(4);
+        k.follower_fetch(b(1), b(3), 2, &mut out);
+        assert_eq!(alters(&out), vec![], "one record short");
+
+        let mut out = at(5);
+        k.follower_fetch(b(1), b(3), 3, &mut out);
+        assert_eq!(
+            alters(&out),
+            vec![(Addr::Broker(b(1)), 1, vec![b(1), b(2), b(3)])]
+        );
+        assert!(matches!(
+            events(&out)[..],
+            [KafkaEvent::IsrExpanded { added, .. }] if *added == b(3)
+        ));
+    }
+
+    /// KIP-101 / KIP-320 and `Partition.fetchRecords`: a follower whose log
+    /// holds records of an epoch past where that epoch ends on the leader
+    /// is told it diverges, and truncates to that end. The records below
+    /// the high watermark it had learned were in every ISR member's log,
+    /// so after a clean election they are never among those dropped.
+    #[test]
+    fn a_returning_leader_truncates_only_what_the_new_leader_never_had() {
+        let mut k = with_records(serde_json::json!({}), 2);
+        k.follower_fetch(b(1), b(2), 2, &mut at(2));
+        k.follower_fetch(b(1), b(3), 2, &mut at(2));
+        // The followers' copies, as their fetch answers would bring them.
+        for f in [b(2), b(3)] {
+            let records = k.replica(b(1)).log.clone();
+            let r = &mut k.brokers[usize::from(f.0)].replicas[0];
+            for rec in records {
+                r.append(rec);
+            }
+            r.high_watermark = 2;
+        }
+        k.produce(b(1), Acks::Leader, 2, &[3, 4], &mut at(3));
+        assert_eq!(k.replica(b(1)).high_watermark, 2);
+
+        // b1 is cut off; the controller elects b2 in epoch 2, which writes on.
+        k.push_state(b(2), state(Some(b(2)), 2, &[b(2), b(3)]), &mut at(4));
+        k.produce(b(2), Acks::Leader, 1, &[5], &mut at(5));
+        assert_eq!(k.replica(b(2)).log_end(), 3);
+
+        // b1 learns it follows b2 and fetches from its log end in epoch 1.
+        let mut out = at(6);
+        k.push_state(b(1), state(Some(b(2)), 2, &[b(2), b(3)]), &mut out);
+        let fetch = sent(&out)
+            .into_iter()
+            .find_map(|(_, to, m)| (to == Addr::Broker(b(2))).then(|| m.clone()))
+            .expect("b1 fetches from b2");
+        assert!(matches!(
+            fetch,
+            KafkaMsg::ReplicaFetch {
+                offset: 4,
+                last_epoch: 1,
+                ..
+            }
+        ));
+        let mut out = at(7);
+        k.deliver(b(2), Addr::Broker(b(1)), fetch, &mut out);
+        let reply = sent(&out)
+            .into_iter()
+            .find_map(|(_, _, m)| match m {
+                KafkaMsg::ReplicaFetchResponse { reply, corr, .. } => {
+                    Some((*corr, (**reply).clone()))
+                }
+                _ => None,
+            })
+            .expect("b2 answers");
+        assert_eq!(reply.1, ReplicaReply::Diverging { epoch: 1, end: 2 });
+
+        let hw_before = k.replica(b(1)).high_watermark;
+        let mut out = at(8);
+        let response = KafkaMsg::ReplicaFetchResponse {
+            partition: 0,
+            corr: reply.0,
+            reply: Box::new(reply.1),
+        };
+        k.deliver(b(1), Addr::Broker(b(2)), response, &mut out);
+        let r = k.replica(b(1));
+        assert_eq!(r.log_end(), 2, "msgs 3 and 4 go");
+        assert!(
+            r.log_end() >= hw_before,
+            "nothing below the HW it had learned"
+        );
+        assert_eq!(
+            r.log.iter().map(|r| r.msg).collect::<Vec<_>>(),
+            vec![MsgId(1), MsgId(2)]
+        );
+        assert!(matches!(
+            events(&out)[..],
+            [KafkaEvent::Truncated {
+                to_offset: 2,
+                removed: 2,
+                ..
+            }]
+        ));
+    }
+
+    /// `Partition.makeLeader` / `makeFollower` ignore a request whose
+    /// leader epoch is older than the one the replica already has: leader
+    /// epochs never go back on a broker.
+    #[test]
+    fn a_stale_partition_state_does_not_move_a_replica_back_an_epoch() {
+        let mut k = cluster(serde_json::json!({}));
+        k.push_state(b(2), state(Some(b(3)), 3, &[b(2), b(3)]), &mut at(1));
+        assert!(matches!(
+            k.replica(b(2)).role,
+            Role::Follower { epoch: 3, leader, .. } if leader == b(3)
+        ));
+
+        let mut out = at(2);
+        k.push_state(b(2), state(Some(b(2)), 2, &[b(2)]), &mut out);
+        assert!(matches!(
+            k.replica(b(2)).role,
+            Role::Follower { epoch: 3, .. }
+        ));
+        assert!(events(&out).is_empty());
+        assert!(sent(&out).is_empty());
     }
 }
