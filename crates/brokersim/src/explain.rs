@@ -1,7 +1,7 @@
 //! One sentence per trace event, for students: what happened and why, with
 //! the real option that decided it. The CLI and the page share this.
 //! `explain_in` gives the sentence in any [`Lang`]; the Chinese ones live in
-//! `explain_zh.rs` (and `kafka/events_zh.rs`, `quorum_zh.rs`).
+//! `explain_zh.rs` (and `kafka/events_zh.rs`, `quorum/events_zh.rs`).
 
 use crate::ids::{Addr, BrokerId};
 pub use crate::lang::Lang;
@@ -450,7 +450,7 @@ pub fn explain(event: &Event) -> String {
             plural(*messages),
             why_dropped(*why)
         ),
-        Event::Quorum(e) => crate::systems::quorum::explain(e),
+        Event::Quorum(e) => crate::systems::quorum::events_en::explain(e),
         Event::Kafka(e) => crate::systems::kafka::explain(e),
         Event::SiteDown { site } => format!(
             "site {site} went down: every broker there stopped at once, and nobody was told"

@@ -346,7 +346,7 @@ pub(crate) fn explain(event: &Event) -> String {
             messages,
             why,
         } => format!("{broker} 丢弃了 {messages} 条消息：{}", why_dropped(*why)),
-        Event::Quorum(e) => crate::systems::quorum_zh::explain(e),
+        Event::Quorum(e) => crate::systems::quorum::events_zh::explain(e),
         Event::Kafka(e) => crate::systems::kafka::explain_zh(e),
         Event::SiteDown { site } => {
             format!("站点 {site} 宕机：那里的所有节点同时停止，而且没有通知任何人")
