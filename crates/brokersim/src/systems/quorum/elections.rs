@@ -256,6 +256,7 @@ impl Quorum {
         out: &mut Out,
     ) {
         let node = &mut self.nodes[idx(b)];
+        debug_assert!(term >= node.disk.term, "terms never go back");
         if term > node.disk.term {
             node.disk.term = term;
             node.disk.voted_for = None;

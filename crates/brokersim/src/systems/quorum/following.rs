@@ -116,6 +116,15 @@ impl Quorum {
 
     /// Discards the log from `from` on: entries that never committed.
     pub(super) fn truncate(&mut self, b: BrokerId, from: u64, out: &mut Out) {
+        // Raft's safety (§5.4): a committed or applied entry is never removed.
+        debug_assert!(
+            from > self.nodes[idx(b)].disk.applied,
+            "truncating applied entries"
+        );
+        debug_assert!(
+            self.member(b).is_none_or(|m| from > m.commit),
+            "truncating committed entries"
+        );
         let removed = self.node(b).disk.log.split_off((from - 1) as usize);
         let mut messages = BTreeSet::new();
         for entry in &removed {
@@ -148,11 +157,17 @@ impl Quorum {
                 .any(|e| matches!(e.command, Command::Enqueue { q, .. } if q.msg == msg))
     }
 
+    /// The commit index only advances (a smaller one from a lagging
+    /// packet changes nothing).
     pub(super) fn follow_commit(&mut self, b: BrokerId, commit: u64, out: &mut Out) {
+        let last = self.nodes[idx(b)].disk.last_index();
         let Some(m) = self.member_mut(b) else {
             return;
         };
         if commit > m.commit {
+            // The leader's commit index, capped at what matched: never past
+            // this member's log.
+            debug_assert!(commit <= last, "committing past the log");
             m.commit = commit;
             self.apply_committed(b, out);
         }

@@ -90,6 +90,9 @@ impl Quorum {
             }
         }
         if new_commit > m.commit {
+            // Figure 8 (§5.4.2): only an entry of the leader's own term is
+            // committed by counting replicas; earlier ones commit with it.
+            debug_assert_eq!(node.disk.term_at(new_commit), term);
             if let Some(m) = self.member_mut(b) {
                 m.commit = new_commit;
             }

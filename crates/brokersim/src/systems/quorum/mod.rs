@@ -58,6 +58,8 @@ mod membership;
 mod packets;
 pub mod protocol;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 
@@ -72,7 +74,7 @@ use super::{SysTimer, System};
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
 use crate::ledger::broker_bit;
 use crate::out::{Action, Out, TimerKind};
-use crate::scenario::config::Config;
+use crate::scenario::config::{Config, Heartbeat};
 use crate::scenario::settings::{PartitionHandling, QuorumSettings};
 use crate::time::SimTime;
 use crate::trace::{Detector, DropWhy, Event};
@@ -127,28 +129,33 @@ fn idx(b: BrokerId) -> usize {
 
 impl Quorum {
     pub fn new(cfg: QuorumSettings, config: &Config) -> Quorum {
-        let n = usize::from(config.broker_count);
-        let (heartbeat_ms, poll_ms, aten_timeout_ms, net_timeout_ms, detector) =
-            match config.heartbeat {
-                Some(h) => (
-                    h.interval_ms.max(1),
-                    h.interval_ms.max(1),
-                    h.timeout_ms.max(1),
-                    h.timeout_ms.max(1),
-                    Detector::Heartbeat,
-                ),
-                // aten's accrual detector, with heartbeats every 100 ms, is
-                // past its 0.99 threshold after about a poll interval of
-                // silence: modelled as one second without a heartbeat.
-                None => (
-                    ATEN_HEARTBEAT_MS,
-                    ATEN_POLL_MS,
-                    ATEN_POLL_MS,
-                    cfg.net_ticktime_s.saturating_mul(1_000).max(1),
-                    Detector::Aten,
-                ),
-            };
-        let group = usize::from(cfg.initial_group_size.clamp(1, config.broker_count.max(1)));
+        Quorum::build(cfg, config.broker_count, config.heartbeat)
+    }
+
+    /// `new` from the two values of the scenario it reads (the unit tests
+    /// build a cluster without a whole `Config`).
+    fn build(cfg: QuorumSettings, broker_count: u16, heartbeat: Option<Heartbeat>) -> Quorum {
+        let n = usize::from(broker_count);
+        let (heartbeat_ms, poll_ms, aten_timeout_ms, net_timeout_ms, detector) = match heartbeat {
+            Some(h) => (
+                h.interval_ms.max(1),
+                h.interval_ms.max(1),
+                h.timeout_ms.max(1),
+                h.timeout_ms.max(1),
+                Detector::Heartbeat,
+            ),
+            // aten's accrual detector, with heartbeats every 100 ms, is
+            // past its 0.99 threshold after about a poll interval of
+            // silence: modelled as one second without a heartbeat.
+            None => (
+                ATEN_HEARTBEAT_MS,
+                ATEN_POLL_MS,
+                ATEN_POLL_MS,
+                cfg.net_ticktime_s.saturating_mul(1_000).max(1),
+                Detector::Aten,
+            ),
+        };
+        let group = usize::from(cfg.initial_group_size.clamp(1, broker_count.max(1)));
         let members: Vec<BrokerId> = (0..group as u16).map(BrokerId).collect();
         let mut nodes = vec![
             Node {
@@ -169,12 +176,12 @@ impl Quorum {
             aten_timeout_ms,
             net_timeout_ms,
             detector,
-            client_detector: if config.heartbeat.is_some() {
+            client_detector: if heartbeat.is_some() {
                 Detector::Heartbeat
             } else {
                 Detector::AmqpHeartbeat
             },
-            overridden: config.heartbeat.is_some(),
+            overridden: heartbeat.is_some(),
             fx: Effects::default(),
         }
     }
