@@ -8,15 +8,17 @@ impl Quorum {
     /// The leader this node would route to, if it is reachable.
     pub(super) fn route(&self, x: BrokerId) -> Option<BrokerId> {
         let node = &self.nodes[idx(x)];
-        node.leader
+        node.process
+            .leader
             .map(|(l, _)| l)
-            .filter(|l| *l != x && node.peers[idx(*l)].alive)
+            .filter(|l| *l != x && node.process.peers[idx(*l)].alive)
     }
 
     pub(super) fn on_client(&mut self, x: BrokerId, client: Addr, payload: Payload, out: &mut Out) {
-        let listening = !self.nodes[idx(x)].app_paused;
+        let listening = !self.nodes[idx(x)].process.app_paused;
         let Some(conn) = self
             .node(x)
+            .process
             .sessions
             .admit(x, client, &payload, listening, out)
         else {
@@ -30,17 +32,18 @@ impl Quorum {
                 prefetch, auto_ack, ..
             } => {
                 self.node(x)
+                    .process
                     .local_subs
                     .insert(client, (conn, prefetch, auto_ack));
                 self.subscribe_from(x, client, conn, prefetch, auto_ack, out);
             }
             Payload::Ack { msg, .. } => {
-                self.node(x).handed.remove(&(client, conn, msg));
+                self.node(x).process.handed.remove(&(client, conn, msg));
                 let origin = self.origin(x, client, conn);
                 self.submit(x, Command::Settle { origin, msg }, out);
             }
             Payload::Close { .. } => {
-                self.node(x).sessions.close(client, conn);
+                self.node(x).process.sessions.close(client, conn);
                 self.client_gone(x, client, conn, out);
             }
             _ => {}
@@ -73,7 +76,7 @@ impl Quorum {
         confirm: bool,
         out: &mut Out,
     ) {
-        if self.nodes[idx(x)].pending.len() >= MAX_PENDING {
+        if self.nodes[idx(x)].process.pending.len() >= MAX_PENDING {
             // Flow control, bounded: refuse rather than grow without limit.
             if confirm {
                 out.send(me(x), client, Payload::Nack { conn, msg });
@@ -102,7 +105,7 @@ impl Quorum {
             sent_to: None,
             command,
         };
-        self.node(x).pending.insert(origin.corr, pending);
+        self.node(x).process.pending.insert(origin.corr, pending);
         self.flush(x, out);
     }
 
@@ -113,7 +116,7 @@ impl Quorum {
             return Some((x, node.disk.term));
         }
         let l = self.route(x)?;
-        node.leader.filter(|(known, _)| *known == l)
+        node.process.leader.filter(|(known, _)| *known == l)
     }
 
     /// Sends, in their order, the pending commands the current leader has
@@ -127,6 +130,7 @@ impl Quorum {
         let now = out.now;
         let due: Vec<Command> = self
             .node(x)
+            .process
             .pending
             .values_mut()
             .filter(|p| p.sent_to != Some(target))
@@ -153,12 +157,13 @@ impl Quorum {
         let now = out.now;
         let node = self.node(x);
         let from = node
+            .process
             .pending
             .iter()
             .find(|(_, p)| all || now.ms_since(p.sent_at) >= RESEND_MS)
             .map(|(corr, _)| *corr);
         if let Some(from) = from {
-            for (_, p) in node.pending.range_mut(from..) {
+            for (_, p) in node.process.pending.range_mut(from..) {
                 p.sent_to = None;
             }
         }
@@ -198,6 +203,7 @@ impl Quorum {
     /// already has changes nothing).
     pub(super) fn resubscribe(&mut self, x: BrokerId, out: &mut Out) {
         let subs: Vec<(Addr, (u32, u32, bool))> = self.nodes[idx(x)]
+            .process
             .local_subs
             .iter()
             .map(|(c, s)| (*c, *s))
@@ -212,14 +218,17 @@ impl Quorum {
     pub(super) fn client_gone(&mut self, x: BrokerId, client: Addr, conn: u32, out: &mut Out) {
         let node = self.node(x);
         if node
+            .process
             .local_subs
             .get(&client)
             .is_some_and(|(c, _, _)| *c == conn)
         {
-            node.local_subs.remove(&client);
+            node.process.local_subs.remove(&client);
         }
-        node.handed.retain(|(c, cc, _)| (*c, *cc) != (client, conn));
-        node.pending.retain(|_, p| {
+        node.process
+            .handed
+            .retain(|(c, cc, _)| (*c, *cc) != (client, conn));
+        node.process.pending.retain(|_, p| {
             p.command
                 .origin()
                 .is_none_or(|o| (o.client, o.conn) != (client, conn))

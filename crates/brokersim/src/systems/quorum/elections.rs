@@ -40,14 +40,16 @@ impl Quorum {
 
     pub(super) fn on_election_timeout(&mut self, b: BrokerId, generation: u32, out: &mut Out) {
         let node = &self.nodes[idx(b)];
-        let Some(m) = node.member.as_deref() else {
+        let Some(m) = node.process.member.as_deref() else {
             return;
         };
         if m.election_generation != generation || m.role == RaftRole::Leader || node.disk.wiped {
             return;
         }
         // A follower whose leader's node is still alive keeps following.
-        let leader_alive = m.leader.is_some_and(|l| l != b && node.peers[idx(l)].alive);
+        let leader_alive = m
+            .leader
+            .is_some_and(|l| l != b && node.process.peers[idx(l)].alive);
         if m.role == RaftRole::Follower && leader_alive {
             return;
         }
@@ -131,7 +133,7 @@ impl Quorum {
             self.become_follower(b, term, None, out);
         }
         let node = &self.nodes[idx(b)];
-        let Some(m) = node.member.as_deref() else {
+        let Some(m) = node.process.member.as_deref() else {
             return;
         };
         let disk = &node.disk;
@@ -142,7 +144,7 @@ impl Quorum {
             // the candidate itself, which has evidently lost its leadership).
             let has_leader = match m.leader {
                 Some(l) if l == b => m.role == RaftRole::Leader,
-                Some(l) => l != candidate && node.peers[idx(l)].alive,
+                Some(l) => l != candidate && node.process.peers[idx(l)].alive,
                 None => false,
             };
             term > disk.term && up_to_date && !has_leader && !disk.wiped
@@ -209,7 +211,7 @@ impl Quorum {
         let node = &mut self.nodes[idx(b)];
         let term = node.disk.term;
         let last = node.disk.last_index();
-        let Some(m) = node.member.as_deref_mut() else {
+        let Some(m) = node.process.member.as_deref_mut() else {
             return;
         };
         m.role = RaftRole::Leader;
@@ -222,7 +224,7 @@ impl Quorum {
         m.in_flight.clear();
         m.no_quorum_reported = false;
         let votes = m.votes.count_ones();
-        node.leader = Some((b, term));
+        node.process.leader = Some((b, term));
         out.leader(b, Epoch(term));
         out.trace(Event::Quorum(QuorumEvent::LeaderElected {
             broker: b,
@@ -238,7 +240,7 @@ impl Quorum {
         self.append(b, Command::Noop, out);
         // Consumers whose node this leader already counts as down.
         for p in self.all() {
-            if p != b && !self.nodes[idx(b)].peers[idx(p)].alive {
+            if p != b && !self.nodes[idx(b)].process.peers[idx(p)].alive {
                 self.consumers_gone_via(b, p, out);
             }
         }
@@ -262,7 +264,7 @@ impl Quorum {
             node.disk.voted_for = None;
         }
         let last = node.disk.last_index();
-        let Some(m) = node.member.as_deref_mut() else {
+        let Some(m) = node.process.member.as_deref_mut() else {
             return;
         };
         if m.role == RaftRole::Leader {
@@ -277,9 +279,9 @@ impl Quorum {
         m.votes = 0;
         m.leader = leader;
         if let Some(l) = leader {
-            node.leader = Some((l, term));
-        } else if node.leader.is_some_and(|(l, _)| l == b) {
-            node.leader = None;
+            node.process.leader = Some((l, term));
+        } else if node.process.leader.is_some_and(|(l, _)| l == b) {
+            node.process.leader = None;
         }
     }
 }

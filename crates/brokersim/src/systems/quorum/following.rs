@@ -27,16 +27,16 @@ impl Quorum {
             return;
         }
         let new_leader = self.member(b).is_none_or(|m| m.leader != Some(leader))
-            || self.nodes[idx(b)].leader != Some((leader, term));
+            || self.nodes[idx(b)].process.leader != Some((leader, term));
         if term > my_term || self.member(b).is_some_and(|m| m.role != RaftRole::Follower) {
             self.become_follower(b, term, Some(leader), out);
         }
         {
             let node = self.node(b);
-            node.leader = Some((leader, term));
+            node.process.leader = Some((leader, term));
             // A leader of this term exists: no other candidate can win it.
             node.disk.voted_for.get_or_insert(leader);
-            if let Some(m) = node.member.as_deref_mut() {
+            if let Some(m) = node.process.member.as_deref_mut() {
                 m.leader = Some(leader);
             }
         }
@@ -65,7 +65,12 @@ impl Quorum {
     pub(super) fn mismatch(&self, b: BrokerId, prev_index: u64, prev_term: u32) -> Option<u64> {
         let node = &self.nodes[idx(b)];
         let disk = &node.disk;
-        let commit = node.member.as_deref().map(|m| m.commit).unwrap_or(0);
+        let commit = node
+            .process
+            .member
+            .as_deref()
+            .map(|m| m.commit)
+            .unwrap_or(0);
         if prev_index > disk.last_index() {
             return Some(disk.last_index());
         }
@@ -150,7 +155,11 @@ impl Quorum {
     pub(super) fn still_holds(&self, b: BrokerId, msg: MsgId) -> bool {
         let node = &self.nodes[idx(b)];
         let applied = node.disk.applied as usize;
-        let in_machine = node.member.as_deref().is_some_and(|m| m.machine.holds(msg));
+        let in_machine = node
+            .process
+            .member
+            .as_deref()
+            .is_some_and(|m| m.machine.holds(msg));
         in_machine
             || node.disk.log[applied.min(node.disk.log.len())..]
                 .iter()
@@ -176,7 +185,7 @@ impl Quorum {
     pub(super) fn check_caught_up(&mut self, b: BrokerId, leader_commit: u64, out: &mut Out) {
         let node = &mut self.nodes[idx(b)];
         let last = node.disk.last_index();
-        let Some(m) = node.member.as_deref_mut() else {
+        let Some(m) = node.process.member.as_deref_mut() else {
             return;
         };
         if last < leader_commit {
@@ -215,6 +224,7 @@ impl Quorum {
     pub(super) fn promoted(&mut self, x: BrokerId, leader: BrokerId, term: u32) {
         let node = self.node(x);
         let follows = node
+            .process
             .member
             .as_deref()
             .is_some_and(|m| m.leader == Some(leader));

@@ -8,7 +8,7 @@ impl Quorum {
     /// The leader appends a command to its log and ships it.
     pub(super) fn append(&mut self, b: BrokerId, mut command: Command, out: &mut Out) {
         let node = &mut self.nodes[idx(b)];
-        let Some(m) = node.member.as_deref_mut() else {
+        let Some(m) = node.process.member.as_deref_mut() else {
             return;
         };
         if m.role != RaftRole::Leader || node.disk.log.len() >= MAX_LOG {
@@ -39,7 +39,7 @@ impl Quorum {
     /// index moves on without waiting for the answer).
     pub(super) fn send_append(&mut self, b: BrokerId, p: BrokerId, out: &mut Out) {
         let node = &mut self.nodes[idx(b)];
-        let Some(m) = node.member.as_deref_mut() else {
+        let Some(m) = node.process.member.as_deref_mut() else {
             return;
         };
         let last = node.disk.last_index();
@@ -66,7 +66,7 @@ impl Quorum {
     /// Commits the highest entry of the current term that a majority holds.
     pub(super) fn advance_commit(&mut self, b: BrokerId, out: &mut Out) {
         let node = &self.nodes[idx(b)];
-        let Some(m) = node.member.as_deref() else {
+        let Some(m) = node.process.member.as_deref() else {
             return;
         };
         if m.role != RaftRole::Leader {
@@ -107,7 +107,7 @@ impl Quorum {
         let mut fx = std::mem::take(&mut self.fx);
         loop {
             let node = &mut self.nodes[idx(b)];
-            let Some(m) = node.member.as_deref_mut() else {
+            let Some(m) = node.process.member.as_deref_mut() else {
                 break;
             };
             let applied = node.disk.applied;
@@ -229,11 +229,11 @@ impl Quorum {
     ) {
         let (redelivered, resend, auto_ack) = flags;
         let node = self.node(x);
-        if !node.sessions.is_open(client, conn) {
+        if !node.process.sessions.is_open(client, conn) {
             // A channel already closed has told the queue (`Down`).
             return;
         }
-        if !auto_ack && !node.handed.insert((client, conn, msg)) && resend {
+        if !auto_ack && !node.process.handed.insert((client, conn, msg)) && resend {
             return;
         }
         let deliver = Payload::Deliver {
@@ -301,9 +301,9 @@ impl Quorum {
         out: &mut Out,
     ) {
         let node = self.node(x);
-        node.pending.remove(&corr);
+        node.process.pending.remove(&corr);
         if let Some(msg) = confirm
-            && node.sessions.is_open(client, conn)
+            && node.process.sessions.is_open(client, conn)
         {
             out.send(me(x), client, Payload::Confirm { conn, msg });
         }
@@ -355,7 +355,7 @@ impl Quorum {
         let reachable = self
             .members
             .iter()
-            .filter(|p| **p == b || self.nodes[idx(b)].peers[idx(**p)].alive)
+            .filter(|p| **p == b || self.nodes[idx(b)].process.peers[idx(**p)].alive)
             .fold(0u16, |mask, p| mask | broker_bit(*p));
         let has_majority = self.majority(reachable);
         let members = self.members.len() as u32;

@@ -7,18 +7,12 @@ impl Quorum {
     pub(super) fn start_all(&mut self, out: &mut Out) {
         let leader = BrokerId(0);
         for b in self.all() {
+            let n = self.nodes.len();
             let node = self.node(b);
-            node.running = true;
             node.incarnation = 1;
-            for peer in &mut node.peers {
-                *peer = Peer {
-                    alive: true,
-                    connected: true,
-                    incarnation: 1,
-                    ..Peer::default()
-                };
-            }
-            node.leader = Some((leader, 1));
+            node.known_incarnations = vec![1; n];
+            node.process = Process::boot(n, SimTime::ZERO);
+            node.process.leader = Some((leader, 1));
             if node.is_member {
                 node.disk = Disk {
                     term: 1,
@@ -68,7 +62,7 @@ impl Quorum {
             fx.clear();
             machine.apply(entry.command, limit, &mut fx);
         }
-        node.member = Some(Box::new(Member {
+        node.process.member = Some(Box::new(Member {
             commit: applied,
             next_index: vec![1; n],
             match_index: vec![0; n],
@@ -88,12 +82,14 @@ impl Quorum {
     }
 
     /// The Ra server stops; so do the node's channels, with what they
-    /// had pending.
+    /// had pending. This is the RabbitMQ application stopping inside a
+    /// running Erlang VM (pause_minority, autoheal), which keeps its
+    /// peers and sessions object; a crash drops the whole `Process`.
     pub(super) fn stop_member(&mut self, b: BrokerId) {
         let node = self.node(b);
-        node.member = None;
-        node.leader = None;
-        node.pending.clear();
-        node.handed.clear();
+        node.process.member = None;
+        node.process.leader = None;
+        node.process.pending.clear();
+        node.process.handed.clear();
     }
 }

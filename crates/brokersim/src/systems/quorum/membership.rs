@@ -21,7 +21,7 @@ impl Quorum {
             if p == x {
                 continue;
             }
-            let peer = &self.nodes[idx(x)].peers[idx(p)];
+            let peer = &self.nodes[idx(x)].process.peers[idx(p)];
             let silent_ms = now.ms_since(peer.last_heard);
             let (alive, connected) = (peer.alive, peer.connected);
             if alive && silent_ms >= self.aten_timeout_ms {
@@ -32,7 +32,7 @@ impl Quorum {
                     timeout_ms: self.aten_timeout_ms,
                     by: self.detector,
                 });
-                self.node(x).peers[idx(p)].alive = false;
+                self.node(x).process.peers[idx(p)].alive = false;
                 self.peer_down(x, p, false, out);
             }
             if connected && silent_ms >= self.net_timeout_ms {
@@ -45,7 +45,7 @@ impl Quorum {
                         by: Detector::NetTicktime,
                     });
                 }
-                let peer = &mut self.node(x).peers[idx(p)];
+                let peer = &mut self.node(x).process.peers[idx(p)];
                 peer.connected = false;
                 peer.declared_down = true;
                 self.check_minority(x, out);
@@ -64,11 +64,11 @@ impl Quorum {
     /// here a node that knows of none asks the nodes it can reach.
     pub(super) fn ask_who_leads(&mut self, x: BrokerId, out: &mut Out) {
         let node = &self.nodes[idx(x)];
-        if node.leader.is_some() || node.app_paused {
+        if node.process.leader.is_some() || node.process.app_paused {
             return;
         }
         for p in self.all() {
-            if p != x && self.nodes[idx(x)].peers[idx(p)].alive {
+            if p != x && self.nodes[idx(x)].process.peers[idx(p)].alive {
                 self.send(x, p, PeerMsg::WhoLeads, out);
             }
         }
@@ -77,13 +77,17 @@ impl Quorum {
     /// Node `p` is down as far as `x` can tell (aten, or a clean shutdown).
     pub(super) fn peer_down(&mut self, x: BrokerId, p: BrokerId, graceful: bool, out: &mut Out) {
         // The distribution link to `p` is gone with whatever was in it.
-        for pending in self.node(x).pending.values_mut() {
+        for pending in self.node(x).process.pending.values_mut() {
             if pending.sent_to.is_some_and(|(to, _)| to == p) {
                 pending.sent_to = None;
             }
         }
-        if self.nodes[idx(x)].leader.is_some_and(|(l, _)| l == p) {
-            self.node(x).leader = None;
+        if self.nodes[idx(x)]
+            .process
+            .leader
+            .is_some_and(|(l, _)| l == p)
+        {
+            self.node(x).process.leader = None;
         }
         let follows_p = self
             .member(x)
@@ -114,24 +118,29 @@ impl Quorum {
         out: &mut Out,
     ) {
         let now = out.now;
-        let peer = &mut self.node(x).peers[idx(p)];
+        let node = self.node(x);
+        let known = &mut node.known_incarnations[idx(p)];
+        let peer = &mut node.process.peers[idx(p)];
         peer.last_heard = now;
         let was_alive = peer.alive;
         peer.alive = true;
         // A partition is a connection net_ticktime had declared down coming
         // back from the same incarnation: a node that shut down cleanly, or
         // restarted, rejoins instead.
-        let partitioned = !peer.connected && peer.declared_down && sender == peer.incarnation;
+        let partitioned = !peer.connected && peer.declared_down && sender == *known;
         peer.connected = true;
         peer.declared_down = false;
-        let restarted = heartbeat && sender != peer.incarnation && peer.incarnation != 0;
+        let restarted = heartbeat && sender != *known && *known != 0;
         if heartbeat {
-            peer.incarnation = sender;
+            *known = sender;
         }
         if restarted {
-            let was_leader = self.nodes[idx(x)].leader.is_some_and(|(l, _)| l == p);
+            let was_leader = self.nodes[idx(x)]
+                .process
+                .leader
+                .is_some_and(|(l, _)| l == p);
             if was_leader {
-                self.node(x).leader = None;
+                self.node(x).process.leader = None;
             }
             let follows_p = self.member(x).is_some_and(|m| m.leader == Some(p));
             if follows_p && !self.is_leader(x) {
@@ -158,7 +167,7 @@ impl Quorum {
     /// its RabbitMQ application (and so its Ra member).
     pub(super) fn check_minority(&mut self, x: BrokerId, out: &mut Out) {
         if self.cfg.cluster_partition_handling != PartitionHandling::PauseMinority
-            || self.nodes[idx(x)].app_paused
+            || self.nodes[idx(x)].process.app_paused
         {
             return;
         }
@@ -171,21 +180,21 @@ impl Quorum {
             reachable,
             cluster,
         });
-        self.node(x).sessions.close_all(x, out);
+        self.node(x).process.sessions.close_all(x, out);
         self.stop_member(x);
         let node = self.node(x);
-        node.app_paused = true;
-        node.local_subs.clear();
+        node.process.app_paused = true;
+        node.process.local_subs.clear();
     }
 
     pub(super) fn check_resume(&mut self, x: BrokerId, out: &mut Out) {
-        if !self.nodes[idx(x)].app_paused {
+        if !self.nodes[idx(x)].process.app_paused {
             return;
         }
         let (reachable, cluster) = self.reachable(x);
         if reachable * 2 > cluster {
             out.trace(Event::ResumedMajority { broker: x });
-            self.node(x).app_paused = false;
+            self.node(x).process.app_paused = false;
             self.start_member(x, out);
         }
     }
@@ -194,7 +203,7 @@ impl Quorum {
         let node = &self.nodes[idx(x)];
         let reachable = self
             .all()
-            .filter(|p| *p == x || node.peers[idx(*p)].connected)
+            .filter(|p| *p == x || node.process.peers[idx(*p)].connected)
             .count() as u32;
         (reachable, self.nodes.len() as u32)
     }
@@ -214,7 +223,7 @@ impl Quorum {
         let node = &self.nodes[idx(x)];
         let side: Vec<BrokerId> = self
             .all()
-            .filter(|q| *q == x || (*q != p && node.peers[idx(*q)].connected))
+            .filter(|q| *q == x || (*q != p && node.process.peers[idx(*q)].connected))
             .collect();
         let n = self.nodes.len();
         let loses = side.len() * 2 < n || (side.len() * 2 == n && !side.contains(&BrokerId(0)));
@@ -234,12 +243,12 @@ impl Quorum {
     }
 
     pub(super) fn restart_app(&mut self, x: BrokerId, out: &mut Out) {
-        self.node(x).sessions.close_all(x, out);
+        self.node(x).process.sessions.close_all(x, out);
         self.stop_member(x);
         let node = self.node(x);
-        node.local_subs.clear();
-        node.app_paused = false;
-        for peer in &mut node.peers {
+        node.process.local_subs.clear();
+        node.process.app_paused = false;
+        for peer in &mut node.process.peers {
             peer.connected = true;
             peer.declared_down = false;
         }

@@ -67,7 +67,7 @@ pub use events::QuorumEvent;
 pub use events_en::explain;
 use machine::{Effects, Machine};
 pub use protocol::{Command, Entry, Origin, PeerMsg, Timer};
-use state::{Disk, Member, Node, Peer, Pending, RaftRole};
+use state::{Disk, Member, Node, Pending, Process, RaftRole};
 
 use super::queue::{Delivery, QMsg};
 use super::{SysTimer, System};
@@ -159,7 +159,7 @@ impl Quorum {
         let members: Vec<BrokerId> = (0..group as u16).map(BrokerId).collect();
         let mut nodes = vec![
             Node {
-                peers: vec![Peer::default(); n],
+                known_incarnations: vec![0; n],
                 ..Node::default()
             };
             n
@@ -195,11 +195,11 @@ impl Quorum {
     }
 
     fn member(&self, b: BrokerId) -> Option<&Member> {
-        self.nodes[idx(b)].member.as_deref()
+        self.nodes[idx(b)].process.member.as_deref()
     }
 
     fn member_mut(&mut self, b: BrokerId) -> Option<&mut Member> {
-        self.nodes[idx(b)].member.as_deref_mut()
+        self.nodes[idx(b)].process.member.as_deref_mut()
     }
 
     fn is_leader(&self, b: BrokerId) -> bool {
@@ -227,34 +227,23 @@ impl System for Quorum {
     }
 
     fn boot(&mut self, b: BrokerId, out: &mut Out) {
-        let node = self.node(b);
-        node.running = true;
-        node.app_paused = false;
-        node.incarnation += 1;
-        node.sessions.forget_all();
+        // The engine boots only a crashed or stopped broker: its process is
+        // the empty one `crash` left.
+        let n = self.nodes.len();
         let now = out.now;
-        for peer in &mut node.peers {
-            // Give every peer one detection period before judging it.
-            *peer = Peer {
-                last_heard: now,
-                alive: true,
-                connected: true,
-                declared_down: false,
-                incarnation: peer.incarnation,
-            };
-        }
+        let node = self.node(b);
+        node.incarnation += 1;
+        node.process = Process::boot(n, now);
         out.timer(me(b), self.heartbeat_ms, timer(Timer::Heartbeat));
         out.timer(me(b), self.poll_ms, timer(Timer::Poll));
         self.start_member(b, out);
     }
 
+    /// The process dies with everything it held in memory: its sessions
+    /// vanish without a word, its Ra server and channels with it. The disk
+    /// (and what `Node` keeps on purpose) stays for the next boot.
     fn crash(&mut self, b: BrokerId, _out: &mut Out) {
-        self.stop_member(b);
-        let node = self.node(b);
-        node.running = false;
-        node.app_paused = false;
-        node.sessions.forget_all();
-        node.local_subs.clear();
+        self.node(b).process = Process::default();
     }
 
     fn stop(&mut self, b: BrokerId, out: &mut Out) {
@@ -263,7 +252,7 @@ impl System for Quorum {
                 self.send(b, p, PeerMsg::Leaving, out);
             }
         }
-        self.node(b).sessions.close_all(b, out);
+        self.node(b).process.sessions.close_all(b, out);
         self.crash(b, out);
     }
 
@@ -314,7 +303,12 @@ impl System for Quorum {
         match timer {
             SysTimer::Session { client, conn } => {
                 let detector = self.client_detector;
-                if let Some(gone) = self.node(b).sessions.check(b, client, conn, detector, out) {
+                if let Some(gone) = self
+                    .node(b)
+                    .process
+                    .sessions
+                    .check(b, client, conn, detector, out)
+                {
                     self.client_gone(b, gone, conn, out);
                 }
             }
@@ -347,7 +341,7 @@ impl System for Quorum {
             return false;
         };
         let node = &self.nodes[idx(*leader)];
-        let Some(m) = node.member.as_deref() else {
+        let Some(m) = node.process.member.as_deref() else {
             return false;
         };
         let last = node.disk.last_index();
@@ -355,7 +349,7 @@ impl System for Quorum {
             && m.commit == last
             && self.members.iter().all(|b| {
                 let peer = &self.nodes[idx(*b)];
-                !peer.running || peer.disk.applied == last
+                !peer.process.running || peer.disk.applied == last
             })
     }
 
@@ -372,7 +366,7 @@ impl System for Quorum {
         super::Retained::from_queue(
             readers
                 .iter()
-                .filter_map(|b| self.nodes[idx(*b)].member.as_deref())
+                .filter_map(|b| self.nodes[idx(*b)].process.member.as_deref())
                 .flat_map(|m| m.machine.queue.messages())
                 .map(|q| q.msg),
         )
@@ -384,7 +378,7 @@ impl System for Quorum {
             .iter()
             .filter_map(|b| {
                 let node = &self.nodes[idx(*b)];
-                if !node.running {
+                if !node.process.running {
                     return None;
                 }
                 let base = ReplicaView {
@@ -396,10 +390,10 @@ impl System for Quorum {
                     partition: 0,
                     high_watermark: None,
                 };
-                if node.app_paused {
+                if node.process.app_paused {
                     return Some(base);
                 }
-                let m = node.member.as_deref()?;
+                let m = node.process.member.as_deref()?;
                 let synced = reference.is_none_or(|(index, term)| {
                     node.disk.last_index() >= index && node.disk.term_at(index) == term
                 });
@@ -428,11 +422,11 @@ impl System for Quorum {
         let mut out = Vec::new();
         for x in self.all() {
             let node = &self.nodes[idx(x)];
-            if !node.running {
+            if !node.process.running {
                 continue;
             }
             for p in self.all() {
-                let peer = &node.peers[idx(p)];
+                let peer = &node.process.peers[idx(p)];
                 if p != x && peer.alive {
                     out.push(crate::view::Suspicion {
                         observer: x,

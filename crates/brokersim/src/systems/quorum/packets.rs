@@ -13,7 +13,7 @@ impl Quorum {
         out: &mut Out,
     ) {
         if matches!(msg, PeerMsg::Leaving) {
-            let peer = &mut self.node(x).peers[idx(p)];
+            let peer = &mut self.node(x).process.peers[idx(p)];
             peer.alive = false;
             peer.connected = false;
             peer.declared_down = false;
@@ -23,7 +23,7 @@ impl Quorum {
             return;
         }
         self.heard_from(x, p, sender, msg.is_heartbeat(), out);
-        if self.nodes[idx(x)].app_paused {
+        if self.nodes[idx(x)].process.app_paused {
             return;
         }
         match msg {
@@ -68,7 +68,11 @@ impl Quorum {
     /// The leader announces itself after an election, or again to a node
     /// it lost sight of: the node's channels register with it again.
     pub(super) fn on_new_leader(&mut self, x: BrokerId, p: BrokerId, term: u32, out: &mut Out) {
-        if self.nodes[idx(x)].leader.is_some_and(|(_, t)| t > term) {
+        if self.nodes[idx(x)]
+            .process
+            .leader
+            .is_some_and(|(_, t)| t > term)
+        {
             return;
         }
         if let Some(m) = self.member(x)
@@ -77,7 +81,7 @@ impl Quorum {
             // Members learn who leads from its AppendEntries, not from this.
             return;
         }
-        self.node(x).leader = Some((p, term));
+        self.node(x).process.leader = Some((p, term));
         self.resubscribe(x, out);
         self.resend_pending(x, true, out);
     }
@@ -94,7 +98,7 @@ impl Quorum {
                 corr,
             } => self.settled(x, corr, client, conn, Some(msg), out),
             PeerMsg::Applied { corr } => {
-                self.node(x).pending.remove(&corr);
+                self.node(x).process.pending.remove(&corr);
             }
             PeerMsg::SubscribeVia {
                 client,
@@ -145,7 +149,7 @@ impl Quorum {
         self.all()
             .filter(|b| {
                 let node = &self.nodes[idx(*b)];
-                node.running && !node.app_paused && self.is_leader(*b)
+                node.process.running && !node.process.app_paused && self.is_leader(*b)
             })
             .collect()
     }
@@ -153,7 +157,7 @@ impl Quorum {
     /// Whether the leader on `b` reaches a majority of members, as its
     /// failure detector sees them.
     pub(super) fn reaches_majority(&self, b: BrokerId) -> bool {
-        let peers = &self.nodes[idx(b)].peers;
+        let peers = &self.nodes[idx(b)].process.peers;
         let reachable = self
             .members
             .iter()
@@ -168,7 +172,7 @@ impl Quorum {
             .iter()
             .filter_map(|b| {
                 let node = &self.nodes[idx(*b)];
-                let m = node.member.as_deref()?;
+                let m = node.process.member.as_deref()?;
                 Some((m.commit, node.disk.term_at(m.commit)))
             })
             .max()

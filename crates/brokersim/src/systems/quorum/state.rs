@@ -87,7 +87,6 @@ pub(super) struct Peer {
     /// net_ticktime ran out on the connection (not a clean shutdown): if
     /// the same incarnation talks again, there was a partition.
     pub(super) declared_down: bool,
-    pub(super) incarnation: u32,
 }
 
 /// A channel's command awaiting its `applied` notification.
@@ -99,13 +98,43 @@ pub(super) struct Pending {
     pub(super) command: Command,
 }
 
+/// A broker as the quorum system sees it: what survives a crash (the
+/// disk, and the few counters kept on purpose) and the running process,
+/// which a crash drops whole (`Process::default()`) and a boot rebuilds from
+/// the durable part (`start_member` replays the disk's applied log).
+// The durability work puts a page cache between `process` and `disk`:
+// writes the process made that the OS has not flushed yet, lost on a power
+// loss but not on a process crash.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Node {
+    /// Durable: the Raft log, term and vote. Survives crashes, not `lose_disk`.
+    pub(super) disk: Disk,
+    /// Configuration: whether the broker holds a member of the queue's group.
+    pub(super) is_member: bool,
+    /// Survives on purpose: the Erlang node's creation, one more on every
+    /// boot, which the peers use to see a restart.
+    pub(super) incarnation: u32,
+    /// Survives on purpose, as today: the channels' last correlation
+    /// number. The incarnation already makes numbers unique across
+    /// restarts; keeping the counter keeps the numbers (and the traces) as
+    /// they were.
+    pub(super) next_corr: u64,
+    /// Survives on purpose: the last incarnation heard from each peer, so
+    /// that a peer which restarted while this node was down is seen as
+    /// restarted (its old consumers gone) when it is heard from again.
+    pub(super) known_incarnations: Vec<u32>,
+    /// Volatile: everything the process holds in memory.
+    pub(super) process: Process,
+}
+
+/// A node's running process (memory only): a crash loses all of it, and
+/// `Process::default()` is the process of a node that is down.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Process {
     pub(super) running: bool,
     /// `pause_minority` stopped the RabbitMQ application; the node still
     /// talks to its peers.
     pub(super) app_paused: bool,
-    pub(super) incarnation: u32,
     pub(super) sessions: Sessions,
     pub(super) peers: Vec<Peer>,
     /// Where this node believes the queue's leader is (relays use it).
@@ -115,10 +144,26 @@ pub(super) struct Node {
     /// The channels' commands not yet applied, by correlation number, with
     /// when they were last sent.
     pub(super) pending: BTreeMap<u64, Pending>,
-    pub(super) next_corr: u64,
     /// Deliveries handed to consumers here and not yet acknowledged.
     pub(super) handed: BTreeSet<(Addr, u32, MsgId)>,
-    pub(super) is_member: bool,
+    /// The Ra server, while the RabbitMQ application runs.
     pub(super) member: Option<Box<Member>>,
-    pub(super) disk: Disk,
+}
+
+impl Process {
+    /// A process just started (the Ra server starts next, from the disk),
+    /// giving every peer one detection period before judging it.
+    pub(super) fn boot(peers: usize, now: SimTime) -> Process {
+        let peer = Peer {
+            last_heard: now,
+            alive: true,
+            connected: true,
+            declared_down: false,
+        };
+        Process {
+            running: true,
+            peers: vec![peer; peers],
+            ..Process::default()
+        }
+    }
 }

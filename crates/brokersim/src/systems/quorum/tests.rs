@@ -74,7 +74,7 @@ fn set_log(q: &mut Quorum, b: BrokerId, term: u32, log: Vec<Entry>, commit: u64)
     node.disk.voted_for = None;
     node.disk.log = log;
     node.disk.applied = commit;
-    node.member.as_deref_mut().unwrap().commit = commit;
+    node.process.member.as_deref_mut().unwrap().commit = commit;
 }
 
 fn append_entries(term: u32, prev_index: u64, prev_term: u32, entries: Vec<Entry>) -> PeerMsg {
@@ -206,7 +206,7 @@ fn commit_needs_a_majority_of_the_current_term() {
     // b1 leads term 3 with an entry of term 2 at index 2, held by b1 alone.
     set_log(&mut q, B1, 3, vec![noop(1), noop(2)], 1);
     {
-        let m = q.node(B1).member.as_deref_mut().unwrap();
+        let m = q.node(B1).process.member.as_deref_mut().unwrap();
         m.role = RaftRole::Leader;
         m.leader = Some(B1);
         m.match_index = vec![2, 1, 1];
