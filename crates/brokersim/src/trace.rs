@@ -268,7 +268,7 @@ pub enum Event {
     },
 
     /// RabbitMQ quorum queues (Raft).
-    Quorum(crate::systems::quorum::QuorumEvent),
+    Quorum(crate::systems::quorum::events::QuorumEvent),
     /// Kafka partitions, the controller and Kafka clients.
     Kafka(crate::systems::kafka::events::KafkaEvent),
 

@@ -75,7 +75,7 @@ pub enum Payload {
     /// "creation", so a peer always knows whether it talks to a restarted node).
     Quorum {
         incarnation: u32,
-        msg: crate::systems::quorum::PeerMsg,
+        msg: crate::systems::quorum::protocol::PeerMsg,
     },
     /// Kafka: every request and response (clients, brokers, controller).
     Kafka(crate::systems::kafka::protocol::KafkaMsg),

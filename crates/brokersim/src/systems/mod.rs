@@ -8,7 +8,6 @@ pub mod kafka;
 pub mod mirrored;
 mod queue;
 pub mod quorum;
-pub mod quorum_zh;
 mod sessions;
 
 use crate::ids::{Addr, BrokerId, MsgId};
@@ -38,7 +37,7 @@ pub enum SysTimer {
     Mirrored(mirrored::Timer),
     ActiveMq(activemq::Timer),
     Kafka(kafka::protocol::Timer),
-    Quorum(quorum::Timer),
+    Quorum(quorum::protocol::Timer),
 }
 
 /// A message the final reader found (see [`System::final_read`]).

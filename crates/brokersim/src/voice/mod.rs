@@ -178,7 +178,7 @@ fn legacy(event: &crate::trace::Event, lang: crate::lang::Lang) -> String {
     use crate::trace::Event;
     match (event, lang) {
         (Event::Quorum(e), Lang::En) => crate::systems::quorum::explain(e),
-        (Event::Quorum(e), Lang::Zh) => crate::systems::quorum_zh::explain(e),
+        (Event::Quorum(e), Lang::Zh) => crate::systems::quorum::events_zh::explain(e),
         (Event::Kafka(e), Lang::En) => crate::systems::kafka::explain(e),
         (Event::Kafka(e), Lang::Zh) => crate::systems::kafka::explain_zh(e),
         _ => String::new(),

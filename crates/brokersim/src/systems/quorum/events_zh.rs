@@ -1,11 +1,11 @@
 //! 仲裁队列事件的简体中文句子。The Simplified Chinese sentences for quorum
-//! queue (Raft) events, one for one with `quorum::explain`; option names
+//! queue (Raft) events, one for one with `events_en.rs`; option names
 //! (`x-quorum-initial-group-size`, `delivery-limit`) stay as RabbitMQ
 //! spells them. No wildcard arm: a new `QuorumEvent` without its Chinese
 //! sentence does not compile.
 
+use super::events::QuorumEvent;
 use crate::explain::list;
-use crate::systems::quorum::QuorumEvent;
 
 pub fn explain(event: &QuorumEvent) -> String {
     match event {
