@@ -36,10 +36,13 @@ pub(crate) fn js_error(message: impl std::fmt::Display) -> JsError {
 }
 
 /// A Rust value as a plain JS object (objects, not `Map`s; numbers, not
-/// `BigInt`s): its JSON, read by `JSON.parse`. Only the one JSON serializer
-/// (`brokersim::json`) is compiled in, not a second one for JS values.
+/// `BigInt`s), converted by `serde-wasm-bindgen` without a JSON round trip.
+/// A whole number past 2^53 (a seed can be) is no JS number: such a value
+/// goes through its JSON and `JSON.parse` instead, as it always did.
 pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
-    parse_js(&brokersim::json::to_string(value))
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .or_else(|_| parse_js(&brokersim::json::to_string(value)))
 }
 
 fn parse_js(json: &str) -> Result<JsValue, JsError> {

@@ -1,5 +1,6 @@
 //! The few places the page touches the browser beyond the DOM yew draws:
-//! the URL fragment, file downloads, reading an imported file. Natively
+//! the URL fragment, file downloads, reading an imported file, waiting for
+//! a paint (through `gloo-timers`). Natively
 //! (for `cargo test` and clippy) they do nothing.
 
 #[cfg(target_arch = "wasm32")]
@@ -84,23 +85,30 @@ mod imp {
         }
     }
 
-    /// Reads a chosen file as text, then calls `done` with it (or a reason).
-    pub fn read_file(file: web_sys::File, done: impl FnOnce(Result<String, String>) + 'static) {
+    /// Reads a chosen file as text, then calls `done` with it (or a reason,
+    /// in `lang`).
+    pub fn read_file(
+        lang: crate::i18n::Lang,
+        file: web_sys::File,
+        done: impl FnOnce(Result<String, String>) + 'static,
+    ) {
         wasm_bindgen_futures::spawn_local(async move {
             let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
             done(match text {
                 Ok(v) => v
                     .as_string()
-                    .ok_or_else(|| crate::i18n::t(crate::i18n::Msg::NotText).to_owned()),
-                Err(_) => Err(crate::i18n::t(crate::i18n::Msg::Unreadable).to_owned()),
+                    .ok_or_else(|| crate::i18n::t(lang, crate::i18n::Msg::NotText).to_owned()),
+                Err(_) => Err(crate::i18n::t(lang, crate::i18n::Msg::Unreadable).to_owned()),
             });
         });
     }
 
     /// Calls `f` once the browser has painted what is on screen now: after
-    /// the next animation frame, in a task of its own. (A timer too, in
-    /// case frames are not drawn, e.g. in a hidden tab.)
+    /// the next animation frame, in a task of its own (a `gloo-timers`
+    /// timeout). A 200 ms timeout too, in case frames are not drawn, e.g. in
+    /// a hidden tab.
     pub fn after_paint(f: impl FnOnce() + 'static) {
+        use gloo_timers::callback::Timeout;
         use std::cell::Cell;
         use std::rc::Rc;
         use wasm_bindgen::closure::Closure;
@@ -117,16 +125,13 @@ mod imp {
                 }
             }
         };
-        let in_a_task = Closure::once_into_js(run.clone());
+        let in_a_task = run.clone();
+        // Never cancelled: `forget` lets each fire after its handle is gone.
         let frame = Closure::once_into_js(move || {
-            if let Some(w) = web_sys::window() {
-                let _ = w.set_timeout_with_callback(in_a_task.unchecked_ref());
-            }
+            Timeout::new(0, in_a_task).forget();
         });
         let _ = window.request_animation_frame(frame.unchecked_ref());
-        let fallback = Closure::once_into_js(run);
-        let _ = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(fallback.unchecked_ref(), 200);
+        Timeout::new(200, run).forget();
     }
 }
 
@@ -145,7 +150,12 @@ mod imp {
     }
     pub fn download(_name: &str, _mime: &str, _text: &str) {}
     pub fn bring_into_view(_el: &web_sys::Element) {}
-    pub fn read_file(_file: web_sys::File, _done: impl FnOnce(Result<String, String>) + 'static) {}
+    pub fn read_file(
+        _lang: crate::i18n::Lang,
+        _file: web_sys::File,
+        _done: impl FnOnce(Result<String, String>) + 'static,
+    ) {
+    }
 }
 
 pub use imp::*;

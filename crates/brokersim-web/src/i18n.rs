@@ -1,47 +1,36 @@
 //! Every text the page itself shows, in English and Simplified Chinese, in
-//! one catalogue: `t(Msg::Play)` is the current language's text, `tf` fills
-//! a template's `{0}`, `{1}` … Real option names, broker and client names
-//! and numbers are never translated. The trace's sentences come from the
-//! core (`TraceEntry::text_in`), the lessons' texts from their data files.
+//! one catalogue: `t(lang, Msg::Play)` is a language's text, `tf` fills a
+//! template's `{0}`, `{1}` … Real option names, broker and client names and
+//! numbers are never translated. The trace's sentences come from the core
+//! (`TraceEntry::text_in`), the lessons' texts from their data files.
 //!
-//! The language is chosen once per page render (`?lang=zh`/`?lang=en`, else
-//! the browser's language through `Lang::parse`) and kept in a thread-local,
-//! so components need no extra props: the app re-mounts its tree when the
+//! The language is chosen once per page (`?lang=zh`/`?lang=en`, else the
+//! browser's language through `Lang::parse`) and handed down the component
+//! tree by a `ContextProvider<Lang>`: components read it with [`use_lang`]
+//! and pass it to `t`, `tf` and `doc`. The app re-mounts its tree when the
 //! language changes.
 //!
 //! The browser test `i18n.test.js` reads the English column of this file to
 //! check that the Chinese page shows none of it: keep one entry a line,
 //! `Name => "English", "中文";`.
 
-use std::cell::Cell;
-
 pub use brokersim::Lang;
+use yew::prelude::*;
 
-thread_local! {
-    static LANG: Cell<Lang> = const { Cell::new(Lang::En) };
+/// The page's language, from the `ContextProvider<Lang>` the app (or the
+/// compare page) puts around its tree; English outside one.
+#[hook]
+pub fn use_lang() -> Lang {
+    use_context::<Lang>().unwrap_or(Lang::En)
 }
 
-/// The page's language.
-pub fn lang() -> Lang {
-    LANG.with(Cell::get)
+/// A message's text in `lang`.
+pub fn t(lang: Lang, msg: Msg) -> &'static str {
+    msg.text(lang)
 }
 
-pub fn set_lang(lang: Lang) {
-    LANG.with(|l| l.set(lang));
-}
-
-/// The current language's text.
-pub fn t(msg: Msg) -> &'static str {
-    msg.text(lang())
-}
-
-/// A template's `{0}`, `{1}` … filled with `args`.
-pub fn tf(msg: Msg, args: &[&dyn std::fmt::Display]) -> String {
-    tf_in(lang(), msg, args)
-}
-
-/// [`tf`] in a given language (a script's errors are in English).
-pub fn tf_in(lang: Lang, msg: Msg, args: &[&dyn std::fmt::Display]) -> String {
+/// A template's `{0}`, `{1}` … filled with `args`, in `lang`.
+pub fn tf(lang: Lang, msg: Msg, args: &[&dyn std::fmt::Display]) -> String {
     let mut out = msg.text(lang).to_owned();
     for (i, a) in args.iter().enumerate() {
         out = out.replace(&format!("{{{i}}}"), &a.to_string());
@@ -481,10 +470,10 @@ const DOCS_ZH: &[(&str, &str)] = &[
     ),
 ];
 
-/// A text from `settings_doc.rs` in the page's language (itself when it
-/// is a value such as an option's default).
-pub fn doc(en: &'static str) -> &'static str {
-    match lang() {
+/// A text from `settings_doc.rs` in `lang` (itself when it is a value such
+/// as an option's default).
+pub fn doc(lang: Lang, en: &'static str) -> &'static str {
+    match lang {
         Lang::En => en,
         Lang::Zh => DOCS_ZH
             .iter()
@@ -520,24 +509,21 @@ mod tests {
 
     #[test]
     fn every_setting_explanation_is_translated() {
-        set_lang(Lang::Zh);
         for (_, what) in crate::settings_doc::SYSTEMS {
-            assert_ne!(doc(what), *what, "{what}");
+            assert_ne!(doc(Lang::Zh, what), *what, "{what}");
+            assert_eq!(doc(Lang::En, what), *what, "{what}");
         }
         for system in ["rabbitmq-mirrored", "activemq", "rabbitmq-quorum", "kafka"] {
             for d in crate::settings_doc::for_system(system) {
-                assert_ne!(doc(d.explain), d.explain, "{}", d.name);
+                assert_ne!(doc(Lang::Zh, d.explain), d.explain, "{}", d.name);
             }
         }
-        set_lang(Lang::En);
     }
 
     #[test]
     fn templates_fill_and_the_language_follows_the_query_then_the_browser() {
-        set_lang(Lang::Zh);
-        assert_eq!(tf(Msg::Break, &[&"b1"]), "破坏 b1");
-        set_lang(Lang::En);
-        assert_eq!(tf(Msg::Break, &[&"b1"]), "Break b1");
+        assert_eq!(tf(Lang::Zh, Msg::Break, &[&"b1"]), "破坏 b1");
+        assert_eq!(tf(Lang::En, Msg::Break, &[&"b1"]), "Break b1");
         assert_eq!(initial_lang(Some("zh"), Some("en-US")), Lang::Zh);
         assert_eq!(initial_lang(Some("xx"), Some("zh-CN")), Lang::Zh);
         assert_eq!(initial_lang(None, Some("fr")), Lang::En);

@@ -77,6 +77,8 @@ pub struct Bridge {
     subscribers: RefCell<Vec<js_sys::Function>>,
     /// Trace entries already handed to the subscribers.
     notified: Cell<usize>,
+    /// The page's language, as of its last render.
+    lang: Cell<Lang>,
 }
 
 impl Bridge {
@@ -91,7 +93,8 @@ impl Bridge {
     /// Called by the page after each render: every subscriber gets the
     /// trace entries the page has reached since. After a jump back they
     /// hear again from there.
-    pub fn notify(&self) {
+    pub fn notify(&self, lang: Lang) {
+        self.lang.set(lang);
         let Some(handle) = self.handle.borrow().clone() else {
             return;
         };
@@ -104,7 +107,7 @@ impl Bridge {
             return;
         }
         for entry in runner.trace().iter(from..len) {
-            let text = entry.text_in(crate::i18n::lang());
+            let text = entry.text_in(lang);
             let Ok(value) = entry_to_js(entry.at(), &entry.event_json(), &text) else {
                 continue;
             };
@@ -139,16 +142,16 @@ impl MountedSimulator {
 impl MountedSimulator {
     /// Plays at the page's speed.
     pub fn play(&self) {
-        self.handle().dispatch.dispatch(Action::Play(true));
+        self.handle().send(Action::Play(true));
     }
 
     pub fn pause(&self) {
-        self.handle().dispatch.dispatch(Action::Play(false));
+        self.handle().send(Action::Play(false));
     }
 
     /// Moves to the next event.
     pub fn step(&self) {
-        self.handle().dispatch.dispatch(Action::Step);
+        self.handle().step();
     }
 
     /// Jumps to this virtual time (ms), back or forward.
@@ -156,9 +159,7 @@ impl MountedSimulator {
         if !(ms.is_finite() && ms >= 0.0) {
             return Err(js_error("seek: expected a time in ms, 0 or more"));
         }
-        self.handle()
-            .dispatch
-            .dispatch(Action::Seek(SimTime::from_ms(ms as u64)));
+        self.handle().seek(SimTime::from_ms(ms as u64));
         Ok(())
     }
 
@@ -170,16 +171,15 @@ impl MountedSimulator {
             let runner = handle.runner.borrow();
             checked_fault(runner.scenario(), runner.now(), fault)?
         };
-        handle.dispatch.dispatch(Action::Inject(fault));
+        handle.inject(self.bridge.lang.get(), fault);
         Ok(())
     }
 
     /// Replaces the scenario (a plain object), from time 0.
     pub fn load(&self, scenario: JsValue) -> Result<(), JsError> {
         let scenario = scenario_from_js(scenario)?;
-        self.handle()
-            .dispatch
-            .dispatch(Action::Load(scenario, None));
+        let handle = self.handle();
+        handle.load(self.bridge.lang.get(), scenario, None);
         Ok(())
     }
 

@@ -1,20 +1,25 @@
 //! The page's state and everything that can happen to it, as yew's
 //! function_todomvc example does it: one `enum Action`, one reducer.
 //!
-//! The simulation itself lives in a shared `Runner` (see `runner.rs`); the
-//! reducer drives it and bumps `frame` so the view redraws. Components reach
-//! the runner through one `ContextProvider<SimHandle>` whose value never
+//! The reducer is pure: UI state and an action in, UI state out, with no
+//! clock read and no simulation work. The runs themselves live in
+//! [`Sims`] (the runner, and compare mode's right side), which only the
+//! [`SimHandle`] drives: its commands (step, seek, inject a fault, load …)
+//! work the runners, then dispatch [`Action::Ran`] with what the page needs
+//! to know ([`SimStatus`], a notice if the command failed). The animation
+//! frame passes its wall-clock time in the same way. Components reach the
+//! handle through one `ContextProvider<SimHandle>` whose value never
 //! changes, so only their props decide when they redraw.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use brokersim::scenario::FaultSpec;
-use brokersim::{Scenario, ScenarioError, SimTime};
+use brokersim::{Lang, Scenario, ScenarioError, SimTime};
 use yew::prelude::*;
 
 use crate::i18n::{Msg, t};
-use crate::runner::Runner;
+use crate::runner::{Clock, Runner};
 
 /// Wall-clock budget for simulation work in one animation frame.
 pub const FRAME_BUDGET_MS: f64 = 4.0;
@@ -56,15 +61,31 @@ impl Notice {
     }
 }
 
-#[derive(Clone)]
+/// What the page knows of the runs after the handle's last command.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SimStatus {
+    /// The virtual time (compare mode: the left side's).
+    pub now: SimTime,
+    pub finished: bool,
+    /// A seek or replay is still catching up (either side).
+    pub busy: bool,
+    /// `Runner::generation` of the run and of compare mode's right side
+    /// (0 without one): they move when a scenario changes.
+    pub generation: u32,
+    pub twin_generation: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct UiState {
-    pub runner: Rc<RefCell<Runner>>,
+    /// The runs as the handle last reported them.
+    pub sim: SimStatus,
     pub playing: bool,
     pub speed_log: f64,
-    /// Bumped on every change: the view redraws when it moves.
+    /// Bumped whenever what the panels draw may have changed (the handle
+    /// ran a command, or a lesson asked for a redraw): components that draw
+    /// from the runner take it as a prop.
     pub frame: u64,
-    /// Bumped only when something other than time moved (a click, a load);
-    /// the slow panels redraw on it or every few frames.
+    /// The wall-clock time of the last animation frame while playing.
     pub last_wall_ms: Option<f64>,
     pub selected: Option<Selected>,
     /// Partition mode: which brokers the user put in group A.
@@ -75,46 +96,58 @@ pub struct UiState {
     pub notice_seq: u32,
     /// The message whose life is shown.
     pub message: Option<u32>,
-    /// Compare mode's right side: it follows `runner` in time and faults
-    /// (`compare::follow`); every action on `runner` moves both.
-    pub twin: Option<Rc<RefCell<Runner>>>,
 }
 
-pub enum Action {
+/// Which command the simulation handle ran, for what the page does after
+/// it (a step pauses, a load clears the selection, …).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Did {
     /// An animation frame at this wall-clock time (ms).
     Tick(f64),
+    Step,
+    Back,
+    Seek,
+    RunToEnd,
+    SetSeed,
+    Inject,
+    RemoveFault,
+    /// A new scenario (preset, import, configuration, link) from time zero.
+    Load,
+    /// Compare mode: both sides anew, from time zero.
+    LoadPair,
+    /// Compare mode: one side's new settings, at the same moment.
+    LoadSide,
+    /// The partition the user picked was cut.
+    Partition,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
     TogglePlay,
     /// Play (or pause) whatever the state: a lesson drives the page with it.
     Play(bool),
     /// Nothing changes but the frame: the panels redraw (a lesson's pointers).
     Redraw,
-    Step,
-    Back,
-    Seek(SimTime),
-    RunToEnd,
     SetSpeed(f64),
-    SetSeed(u64),
-    Inject(FaultSpec),
-    RemoveFault(usize),
-    /// A new scenario (preset, import, configuration, link) from time zero.
-    Load(Scenario, Option<Notice>),
     Select(Option<Selected>),
-    PartitionStart,
+    /// Partition mode, for a cluster of this many brokers.
+    PartitionStart(usize),
     PartitionToggle(u16),
-    PartitionApply,
     Notify(Option<Notice>),
     ShowMessage(Option<u32>),
-    /// Compare mode: both sides anew, from time zero.
-    LoadPair(Box<crate::compare::Pair>, Option<Notice>),
-    /// Compare mode: one side's new settings (`true`: the right side), at
-    /// the same moment.
-    LoadSide(bool, Scenario),
+    /// The simulation handle ran a command: the runs' status since, and
+    /// the notice to show (a failure's reason, or a load's own notice).
+    Ran {
+        did: Did,
+        status: SimStatus,
+        notice: Option<Notice>,
+    },
 }
 
 impl UiState {
-    pub fn new(runner: Runner, notice: Option<Notice>) -> UiState {
+    pub fn new(sim: SimStatus, notice: Option<Notice>) -> UiState {
         UiState {
-            runner: Rc::new(RefCell::new(runner)),
+            sim,
             playing: false,
             speed_log: 0.0,
             frame: 0,
@@ -124,19 +157,31 @@ impl UiState {
             notice,
             notice_seq: 0,
             message: None,
-            twin: None,
         }
     }
 
     /// Whether animation frames are needed: playing, or catching up.
     pub fn animating(&self) -> bool {
-        self.playing
-            || self.runner.borrow().busy().is_some()
-            || self
-                .twin
-                .as_ref()
-                .is_some_and(|t| t.borrow().busy().is_some())
+        self.playing || self.sim.busy
     }
+}
+
+/// Where a frame at `wall_ms` plays to, from the virtual time `from`:
+/// the wall time since the last frame (at most 100 ms, none on the first
+/// frame) times the speed, and at least one microsecond. `None` when not
+/// playing.
+pub fn play_to(
+    playing: bool,
+    speed_log: f64,
+    last_wall_ms: Option<f64>,
+    wall_ms: f64,
+    from: SimTime,
+) -> Option<SimTime> {
+    let dt_ms = last_wall_ms.map_or(0.0, |last| (wall_ms - last).clamp(0.0, 100.0));
+    playing.then(|| {
+        let us = (dt_ms * 1_000.0 * 10f64.powf(speed_log)).round() as u64;
+        SimTime(from.as_us() + us.max(1))
+    })
 }
 
 impl Reducible for UiState {
@@ -144,209 +189,75 @@ impl Reducible for UiState {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
-        next.frame += 1;
         let notified = matches!(action, Action::Notify(Some(_)));
-        let twin_budget_ms = if matches!(action, Action::Tick(_)) {
-            FRAME_BUDGET_MS
-        } else {
-            SEEK_BUDGET_MS
-        };
-        // Compare mode plays both sides from the one that is behind.
-        let twin_now = next
-            .twin
-            .as_ref()
-            .map(|t| t.borrow())
-            .filter(|t| !t.is_finished())
-            .map(|t| t.now());
-        {
-            let mut runner = next.runner.borrow_mut();
-            match action {
-                Action::Tick(wall_ms) => {
-                    let dt_ms = next
-                        .last_wall_ms
-                        .map_or(0.0, |last| (wall_ms - last).clamp(0.0, 100.0));
-                    next.last_wall_ms = Some(wall_ms);
-                    let play_to = next.playing.then(|| {
-                        let us = (dt_ms * 1_000.0 * 10f64.powf(next.speed_log)).round() as u64;
-                        let from = twin_now.map_or(runner.now(), |t| t.min(runner.now()));
-                        SimTime(from.as_us() + us.max(1))
-                    });
-                    let budget = if runner.busy().is_some() {
-                        CATCH_UP_BUDGET_MS
-                    } else {
-                        FRAME_BUDGET_MS
-                    };
-                    runner.work(play_to, budget, &crate::perf::now_ms);
-                    if runner.is_finished() && runner.busy().is_none() {
-                        next.playing = false;
-                    }
-                }
-                Action::TogglePlay => {
-                    next.playing = !next.playing && !runner.is_finished();
-                    next.last_wall_ms = None;
-                }
-                Action::Play(on) => {
-                    next.playing = on && !runner.is_finished();
-                    next.last_wall_ms = None;
-                }
-                Action::Redraw => {}
-                // In compare mode a step or a step back stops at either
-                // side's events, not only the left's.
-                Action::Step => {
-                    next.playing = false;
-                    match next.twin.as_ref() {
-                        Some(twin) => crate::compare::step_both(
-                            &mut runner,
-                            &mut twin.borrow_mut(),
-                            SEEK_BUDGET_MS,
-                            &crate::perf::now_ms,
-                        ),
-                        None => runner.step(),
-                    }
-                }
-                Action::Back => {
-                    next.playing = false;
-                    match next.twin.as_ref() {
-                        Some(twin) => crate::compare::back_both(
-                            &mut runner,
-                            &twin.borrow(),
-                            SEEK_BUDGET_MS,
-                            &crate::perf::now_ms,
-                        ),
-                        None => {
-                            runner.back();
-                            runner.work(None, SEEK_BUDGET_MS, &crate::perf::now_ms);
-                        }
-                    }
-                }
-                Action::Seek(t) => {
-                    runner.seek(t);
-                    runner.work(None, SEEK_BUDGET_MS, &crate::perf::now_ms);
-                }
-                Action::RunToEnd => {
-                    next.playing = false;
-                    runner.seek(SimTime(u64::MAX / 4));
-                    runner.work(None, SEEK_BUDGET_MS, &crate::perf::now_ms);
-                }
-                Action::SetSpeed(log) => {
-                    next.speed_log = log.clamp(SPEED_MIN_LOG, SPEED_MAX_LOG);
-                }
-                Action::SetSeed(seed) => {
-                    let mut scenario = runner.scenario().clone();
-                    scenario.seed = seed;
-                    if let Err(e) = runner.replace(scenario, true) {
-                        next.notice = Some(Notice::from_error("seed", &e));
-                    }
-                }
-                Action::Inject(fault) => {
-                    next.selected = None;
-                    match runner.inject(fault) {
-                        Ok(()) => {
-                            runner.work(None, SEEK_BUDGET_MS, &crate::perf::now_ms);
-                        }
-                        Err(e) => next.notice = Some(Notice::from_error(t(Msg::CannotDo), &e)),
-                    }
-                }
-                Action::RemoveFault(index) => {
-                    if let Err(e) = runner.remove_fault(index) {
-                        next.notice = Some(Notice::from_error(t(Msg::CannotRemove), &e));
-                    }
-                }
-                Action::Load(scenario, notice) => {
-                    next.playing = false;
-                    next.selected = None;
-                    next.partition = None;
-                    next.message = None;
-                    match runner.replace(scenario, false) {
-                        Ok(()) => next.notice = notice,
-                        Err(e) => next.notice = Some(Notice::from_error(t(Msg::CannotLoad), &e)),
-                    }
-                }
-                Action::Select(selected) => {
-                    next.selected = selected;
-                }
-                Action::PartitionStart => {
-                    let brokers = runner.sim().view().brokers.len();
-                    next.partition = Some(vec![false; brokers]);
-                    next.selected = None;
-                }
-                Action::PartitionToggle(b) => {
-                    if let Some(slot) = next
-                        .partition
-                        .as_mut()
-                        .and_then(|p| p.get_mut(usize::from(b)))
-                    {
-                        *slot = !*slot;
-                    }
-                }
-                Action::PartitionApply => {
-                    // A cut with a side empty stays in partition mode, saying why.
-                    if let Some(groups) = next.partition.take() {
-                        let all = runner.broker_names();
-                        let names = |keep: bool| -> Vec<String> {
-                            groups
-                                .iter()
-                                .zip(&all)
-                                .filter(|(a, _)| **a == keep)
-                                .map(|(_, name)| name.clone())
-                                .collect()
-                        };
-                        let (a, b) = (names(true), names(false));
-                        if a.is_empty() || b.is_empty() {
-                            next.notice = Some(Notice::Error(t(Msg::PartitionNeedsBoth).into()));
-                            next.partition = Some(groups);
-                        } else {
-                            let fault = FaultSpec {
-                                partition: Some(vec![a, b]),
-                                ..FaultSpec::default()
-                            };
-                            if let Err(e) = runner.inject(fault) {
-                                next.notice = Some(Notice::from_error(t(Msg::CannotPartition), &e));
-                            }
-                        }
-                    }
-                }
-                Action::Notify(notice) => {
-                    if notice.is_none() {
-                        next.partition = None;
-                    }
-                    next.notice = notice;
-                }
-                Action::ShowMessage(id) => next.message = id,
-                Action::LoadPair(pair, notice) => {
-                    next.playing = false;
-                    next.selected = None;
-                    next.partition = None;
-                    let pair = *pair;
-                    let loaded = runner.replace(pair.left, false).and_then(|()| {
-                        next.twin
-                            .as_ref()
-                            .map_or(Ok(()), |t| t.borrow_mut().replace(pair.right, false))
-                    });
-                    next.notice = match loaded {
-                        Ok(()) => notice,
-                        Err(e) => Some(Notice::from_error("cannot load it", &e)),
-                    };
-                }
-                Action::LoadSide(right, scenario) => {
-                    let loaded = match next.twin.as_ref().filter(|_| right) {
-                        Some(twin) => twin.borrow_mut().replace(scenario, true),
-                        None => runner.replace(scenario, true),
-                    };
-                    if let Err(e) = loaded {
-                        next.notice = Some(Notice::from_error("cannot load it", &e));
-                    }
+        match action {
+            Action::TogglePlay => {
+                next.playing = !next.playing && !next.sim.finished;
+                next.last_wall_ms = None;
+            }
+            Action::Play(on) => {
+                next.playing = on && !next.sim.finished;
+                next.last_wall_ms = None;
+            }
+            Action::Redraw => next.frame += 1,
+            Action::SetSpeed(log) => {
+                next.speed_log = log.clamp(SPEED_MIN_LOG, SPEED_MAX_LOG);
+            }
+            Action::Select(selected) => next.selected = selected,
+            Action::PartitionStart(brokers) => {
+                next.partition = Some(vec![false; brokers]);
+                next.selected = None;
+            }
+            Action::PartitionToggle(b) => {
+                if let Some(slot) = next
+                    .partition
+                    .as_mut()
+                    .and_then(|p| p.get_mut(usize::from(b)))
+                {
+                    *slot = !*slot;
                 }
             }
-            if let Some(twin) = next.twin.as_ref() {
-                let followed = crate::compare::follow(
-                    &runner,
-                    &mut twin.borrow_mut(),
-                    twin_budget_ms,
-                    &crate::perf::now_ms,
-                );
-                if let Err(e) = followed {
-                    next.notice = Some(Notice::from_error("right side", &e));
+            Action::Notify(notice) => {
+                if notice.is_none() {
+                    next.partition = None;
+                }
+                next.notice = notice;
+            }
+            Action::ShowMessage(id) => next.message = id,
+            Action::Ran {
+                did,
+                status,
+                notice,
+            } => {
+                next.frame += 1;
+                next.sim = status;
+                match did {
+                    Did::Tick(wall_ms) => {
+                        next.last_wall_ms = Some(wall_ms);
+                        if status.finished && !status.busy {
+                            next.playing = false;
+                        }
+                    }
+                    Did::Step | Did::Back | Did::RunToEnd => next.playing = false,
+                    Did::Inject => next.selected = None,
+                    Did::Load => {
+                        next.playing = false;
+                        next.selected = None;
+                        next.partition = None;
+                        next.message = None;
+                    }
+                    Did::LoadPair => {
+                        next.playing = false;
+                        next.selected = None;
+                        next.partition = None;
+                    }
+                    Did::Partition => next.partition = None,
+                    Did::Seek | Did::SetSeed | Did::RemoveFault | Did::LoadSide => {}
+                }
+                // A load shows its own notice (or none); other commands
+                // only a failure's.
+                if matches!(did, Did::Load | Did::LoadPair) || notice.is_some() {
+                    next.notice = notice;
                 }
             }
         }
@@ -357,12 +268,266 @@ impl Reducible for UiState {
     }
 }
 
-/// What components reach through the context: the runner and a way to send
-/// actions. Equal to itself forever, so the context never forces a redraw.
+/// The runs the page plays: the runner, and in compare mode the right
+/// side, which follows it in time and faults (`compare::follow`). Every
+/// command works the runners and returns the [`Action::Ran`] that tells
+/// the reducer what happened; nothing here touches the UI state.
+pub struct Sims {
+    main: Rc<RefCell<Runner>>,
+    twin: Option<Rc<RefCell<Runner>>>,
+}
+
+impl Sims {
+    pub fn new(main: Runner, twin: Option<Runner>) -> Sims {
+        Sims {
+            main: Rc::new(RefCell::new(main)),
+            twin: twin.map(|t| Rc::new(RefCell::new(t))),
+        }
+    }
+
+    pub fn status(&self) -> SimStatus {
+        let main = self.main.borrow();
+        let twin = self.twin.as_ref().map(|t| t.borrow());
+        SimStatus {
+            now: main.now(),
+            finished: main.is_finished(),
+            busy: main.busy().is_some() || twin.as_ref().is_some_and(|t| t.busy().is_some()),
+            generation: main.generation(),
+            twin_generation: twin.as_ref().map_or(0, |t| t.generation()),
+        }
+    }
+
+    /// After a command: the right side follows the left, then the status.
+    fn ran(&self, did: Did, mut notice: Option<Notice>, clock: Clock) -> Action {
+        if let Some(twin) = self.twin.as_ref() {
+            let budget = if matches!(did, Did::Tick(_)) {
+                FRAME_BUDGET_MS
+            } else {
+                SEEK_BUDGET_MS
+            };
+            let followed =
+                crate::compare::follow(&self.main.borrow(), &mut twin.borrow_mut(), budget, clock);
+            if let Err(e) = followed {
+                notice = Some(Notice::from_error("right side", &e));
+            }
+        }
+        Action::Ran {
+            did,
+            status: self.status(),
+            notice,
+        }
+    }
+
+    /// An animation frame at `wall_ms`: plays on (compare mode: from the
+    /// side that is behind) or catches up, within the frame's budget.
+    pub fn tick(
+        &self,
+        wall_ms: f64,
+        playing: bool,
+        speed_log: f64,
+        last_wall_ms: Option<f64>,
+        clock: Clock,
+    ) -> Action {
+        {
+            let twin_now = self
+                .twin
+                .as_ref()
+                .map(|t| t.borrow())
+                .filter(|t| !t.is_finished())
+                .map(|t| t.now());
+            let mut runner = self.main.borrow_mut();
+            let from = twin_now.map_or(runner.now(), |t| t.min(runner.now()));
+            let to = play_to(playing, speed_log, last_wall_ms, wall_ms, from);
+            let budget = if runner.busy().is_some() {
+                CATCH_UP_BUDGET_MS
+            } else {
+                FRAME_BUDGET_MS
+            };
+            runner.work(to, budget, clock);
+        }
+        self.ran(Did::Tick(wall_ms), None, clock)
+    }
+
+    /// On to the next event (compare mode: either side's).
+    pub fn step(&self, clock: Clock) -> Action {
+        {
+            let mut runner = self.main.borrow_mut();
+            match self.twin.as_ref() {
+                Some(twin) => crate::compare::step_both(
+                    &mut runner,
+                    &mut twin.borrow_mut(),
+                    SEEK_BUDGET_MS,
+                    clock,
+                ),
+                None => runner.step(),
+            }
+        }
+        self.ran(Did::Step, None, clock)
+    }
+
+    /// Back to the previous event (compare mode: either side's).
+    pub fn back(&self, clock: Clock) -> Action {
+        {
+            let mut runner = self.main.borrow_mut();
+            match self.twin.as_ref() {
+                Some(twin) => {
+                    crate::compare::back_both(&mut runner, &twin.borrow(), SEEK_BUDGET_MS, clock)
+                }
+                None => {
+                    runner.back();
+                    runner.work(None, SEEK_BUDGET_MS, clock);
+                }
+            }
+        }
+        self.ran(Did::Back, None, clock)
+    }
+
+    pub fn seek(&self, t: SimTime, clock: Clock) -> Action {
+        {
+            let mut runner = self.main.borrow_mut();
+            runner.seek(t);
+            runner.work(None, SEEK_BUDGET_MS, clock);
+        }
+        self.ran(Did::Seek, None, clock)
+    }
+
+    pub fn run_to_end(&self, clock: Clock) -> Action {
+        {
+            let mut runner = self.main.borrow_mut();
+            runner.seek(SimTime(u64::MAX / 4));
+            runner.work(None, SEEK_BUDGET_MS, clock);
+        }
+        self.ran(Did::RunToEnd, None, clock)
+    }
+
+    pub fn set_seed(&self, seed: u64, clock: Clock) -> Action {
+        let notice = {
+            let mut runner = self.main.borrow_mut();
+            let mut scenario = runner.scenario().clone();
+            scenario.seed = seed;
+            runner
+                .replace(scenario, true)
+                .err()
+                .map(|e| Notice::from_error("seed", &e))
+        };
+        self.ran(Did::SetSeed, notice, clock)
+    }
+
+    /// A fault at the current moment (a click in the fault menu).
+    pub fn inject(&self, lang: Lang, fault: FaultSpec, clock: Clock) -> Action {
+        let notice = {
+            let mut runner = self.main.borrow_mut();
+            match runner.inject(fault) {
+                Ok(()) => {
+                    runner.work(None, SEEK_BUDGET_MS, clock);
+                    None
+                }
+                Err(e) => Some(Notice::from_error(t(lang, Msg::CannotDo), &e)),
+            }
+        };
+        self.ran(Did::Inject, notice, clock)
+    }
+
+    pub fn remove_fault(&self, lang: Lang, index: usize, clock: Clock) -> Action {
+        let notice = self
+            .main
+            .borrow_mut()
+            .remove_fault(index)
+            .err()
+            .map(|e| Notice::from_error(t(lang, Msg::CannotRemove), &e));
+        self.ran(Did::RemoveFault, notice, clock)
+    }
+
+    /// A new scenario from time zero; `notice` is shown if it loads.
+    pub fn load(
+        &self,
+        lang: Lang,
+        scenario: Scenario,
+        notice: Option<Notice>,
+        clock: Clock,
+    ) -> Action {
+        let notice = match self.main.borrow_mut().replace(scenario, false) {
+            Ok(()) => notice,
+            Err(e) => Some(Notice::from_error(t(lang, Msg::CannotLoad), &e)),
+        };
+        self.ran(Did::Load, notice, clock)
+    }
+
+    /// Compare mode: both sides anew.
+    pub fn load_pair(
+        &self,
+        pair: crate::compare::Pair,
+        notice: Option<Notice>,
+        clock: Clock,
+    ) -> Action {
+        let loaded = self
+            .main
+            .borrow_mut()
+            .replace(pair.left, false)
+            .and_then(|()| {
+                self.twin
+                    .as_ref()
+                    .map_or(Ok(()), |t| t.borrow_mut().replace(pair.right, false))
+            });
+        let notice = match loaded {
+            Ok(()) => notice,
+            Err(e) => Some(Notice::from_error("cannot load it", &e)),
+        };
+        self.ran(Did::LoadPair, notice, clock)
+    }
+
+    /// Compare mode: one side's new settings (`right`: the right side).
+    pub fn load_side(&self, right: bool, scenario: Scenario, clock: Clock) -> Action {
+        let loaded = match self.twin.as_ref().filter(|_| right) {
+            Some(twin) => twin.borrow_mut().replace(scenario, true),
+            None => self.main.borrow_mut().replace(scenario, true),
+        };
+        let notice = loaded
+            .err()
+            .map(|e| Notice::from_error("cannot load it", &e));
+        self.ran(Did::LoadSide, notice, clock)
+    }
+
+    /// Cuts the network between the brokers marked `true` and the others.
+    /// A cut with a side empty is refused (partition mode stays on).
+    pub fn partition(&self, lang: Lang, groups: &[bool], clock: Clock) -> Action {
+        let all = self.main.borrow().broker_names();
+        let names = |keep: bool| -> Vec<String> {
+            groups
+                .iter()
+                .zip(&all)
+                .filter(|(a, _)| **a == keep)
+                .map(|(_, name)| name.clone())
+                .collect()
+        };
+        let (a, b) = (names(true), names(false));
+        if a.is_empty() || b.is_empty() {
+            return Action::Notify(Some(Notice::Error(t(lang, Msg::PartitionNeedsBoth).into())));
+        }
+        let fault = FaultSpec {
+            partition: Some(vec![a, b]),
+            ..FaultSpec::default()
+        };
+        let notice = self
+            .main
+            .borrow_mut()
+            .inject(fault)
+            .err()
+            .map(|e| Notice::from_error(t(lang, Msg::CannotPartition), &e));
+        self.ran(Did::Partition, notice, clock)
+    }
+}
+
+/// What components reach through the context: the run they show (for
+/// reading) and the commands that drive the runs. Equal to itself forever,
+/// so the context never forces a redraw.
 #[derive(Clone)]
 pub struct SimHandle {
+    /// The run this part of the page shows: the runner, or in compare
+    /// mode's right half the right side's.
     pub runner: Rc<RefCell<Runner>>,
-    pub dispatch: UseReducerDispatcher<UiState>,
+    sims: Rc<Sims>,
+    dispatch: UseReducerDispatcher<UiState>,
 }
 
 impl PartialEq for SimHandle {
@@ -371,8 +536,255 @@ impl PartialEq for SimHandle {
     }
 }
 
+impl SimHandle {
+    pub fn new(sims: Rc<Sims>, dispatch: UseReducerDispatcher<UiState>) -> SimHandle {
+        SimHandle {
+            runner: sims.main.clone(),
+            sims,
+            dispatch,
+        }
+    }
+
+    /// The same handle showing compare mode's right side.
+    pub fn right_side(&self) -> SimHandle {
+        SimHandle {
+            runner: self.sims.twin.clone().unwrap_or(self.sims.main.clone()),
+            ..self.clone()
+        }
+    }
+
+    /// A UI action (no simulation work).
+    pub fn send(&self, action: Action) {
+        self.dispatch.dispatch(action);
+    }
+
+    pub fn tick(&self, wall_ms: f64, playing: bool, speed_log: f64, last_wall_ms: Option<f64>) {
+        let clock = &crate::perf::now_ms;
+        self.send(
+            self.sims
+                .tick(wall_ms, playing, speed_log, last_wall_ms, clock),
+        );
+    }
+
+    pub fn step(&self) {
+        self.send(self.sims.step(&crate::perf::now_ms));
+    }
+
+    pub fn back(&self) {
+        self.send(self.sims.back(&crate::perf::now_ms));
+    }
+
+    pub fn seek(&self, t: SimTime) {
+        self.send(self.sims.seek(t, &crate::perf::now_ms));
+    }
+
+    pub fn run_to_end(&self) {
+        self.send(self.sims.run_to_end(&crate::perf::now_ms));
+    }
+
+    pub fn set_seed(&self, seed: u64) {
+        self.send(self.sims.set_seed(seed, &crate::perf::now_ms));
+    }
+
+    pub fn inject(&self, lang: Lang, fault: FaultSpec) {
+        self.send(self.sims.inject(lang, fault, &crate::perf::now_ms));
+    }
+
+    pub fn remove_fault(&self, lang: Lang, index: usize) {
+        self.send(self.sims.remove_fault(lang, index, &crate::perf::now_ms));
+    }
+
+    pub fn load(&self, lang: Lang, scenario: Scenario, notice: Option<Notice>) {
+        self.send(self.sims.load(lang, scenario, notice, &crate::perf::now_ms));
+    }
+
+    pub fn load_pair(&self, pair: crate::compare::Pair, notice: Option<Notice>) {
+        self.send(self.sims.load_pair(pair, notice, &crate::perf::now_ms));
+    }
+
+    pub fn load_side(&self, right: bool, scenario: Scenario) {
+        self.send(self.sims.load_side(right, scenario, &crate::perf::now_ms));
+    }
+
+    pub fn partition(&self, lang: Lang, groups: &[bool]) {
+        self.send(self.sims.partition(lang, groups, &crate::perf::now_ms));
+    }
+}
+
 /// The simulation handle, from the context the app provides.
 #[hook]
 pub fn use_sim() -> SimHandle {
     use_context::<SimHandle>().expect("the app provides a SimHandle context")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> Rc<UiState> {
+        Rc::new(UiState::new(SimStatus::default(), None))
+    }
+
+    fn ran(did: Did, status: SimStatus, notice: Option<Notice>) -> Action {
+        Action::Ran {
+            did,
+            status,
+            notice,
+        }
+    }
+
+    fn at(ms: u64) -> SimStatus {
+        SimStatus {
+            now: SimTime::from_ms(ms),
+            ..SimStatus::default()
+        }
+    }
+
+    fn no_clock() -> f64 {
+        0.0
+    }
+
+    #[test]
+    fn a_step_pauses_and_the_panels_redraw_at_the_new_moment() {
+        let playing = state().reduce(Action::TogglePlay);
+        assert!(playing.playing);
+        assert_eq!(playing.frame, 0, "play alone draws nothing new");
+        let stepped = playing.reduce(ran(Did::Step, at(5), None));
+        assert!(!stepped.playing);
+        assert_eq!(stepped.sim.now, SimTime::from_ms(5));
+        assert_eq!(stepped.frame, 1);
+    }
+
+    #[test]
+    fn frames_keep_their_wall_time_and_playing_stops_at_the_end() {
+        let s = state().reduce(Action::Play(true));
+        let s = s.reduce(ran(Did::Tick(100.0), at(1), None));
+        assert_eq!((s.last_wall_ms, s.playing), (Some(100.0), true));
+        let busy_end = SimStatus {
+            finished: true,
+            busy: true,
+            ..at(9)
+        };
+        let s = s.reduce(ran(Did::Tick(116.0), busy_end, None));
+        assert!(s.playing, "still catching up");
+        let end = SimStatus {
+            finished: true,
+            ..at(9)
+        };
+        let s = s.reduce(ran(Did::Tick(132.0), end, None));
+        assert!(!s.playing);
+        assert!(!s.animating());
+        // A finished run does not play again; playing forgets the wall time.
+        let s = s.reduce(Action::TogglePlay);
+        assert_eq!((s.playing, s.last_wall_ms), (false, None));
+    }
+
+    #[test]
+    fn a_load_clears_what_belonged_to_the_old_run_and_shows_its_notice() {
+        let s = state()
+            .reduce(Action::Select(Some(Selected::Broker(1))))
+            .reduce(Action::ShowMessage(Some(7)))
+            .reduce(Action::PartitionStart(3));
+        assert_eq!(s.partition, Some(vec![false; 3]));
+        assert_eq!(s.selected, None, "partition mode closes the menu");
+        let loaded = Notice::Info("loaded x.json".into());
+        let s = s.reduce(ran(Did::Load, at(0), Some(loaded.clone())));
+        assert_eq!((s.partition.clone(), s.message), (None, None));
+        assert_eq!(s.notice, Some(loaded));
+        assert_eq!(s.notice_seq, 1);
+        // A load without a notice clears the old one.
+        let s = s.reduce(ran(Did::Load, at(0), None));
+        assert_eq!(s.notice, None);
+    }
+
+    #[test]
+    fn a_failed_command_says_why_and_the_same_notice_again_scrolls_again() {
+        let why = Notice::Error("cannot do it: faults: …".into());
+        let s = state().reduce(Action::Select(Some(Selected::Client("p1".into()))));
+        let s = s.reduce(ran(Did::Inject, at(3), Some(why.clone())));
+        assert_eq!(
+            (s.selected.clone(), s.notice.clone()),
+            (None, Some(why.clone()))
+        );
+        assert_eq!(s.notice_seq, 1);
+        // A command that succeeds leaves the notice alone.
+        let s = s.reduce(ran(Did::Seek, at(1), None));
+        assert_eq!((s.notice.clone(), s.notice_seq), (Some(why.clone()), 1));
+        let s = s.reduce(Action::Notify(Some(why)));
+        assert_eq!(s.notice_seq, 2);
+    }
+
+    #[test]
+    fn partition_mode_toggles_brokers_and_ends_with_the_cut_or_a_dismissal() {
+        let s = state()
+            .reduce(Action::PartitionStart(3))
+            .reduce(Action::PartitionToggle(1))
+            .reduce(Action::PartitionToggle(7));
+        assert_eq!(s.partition, Some(vec![false, true, false]));
+        assert_eq!(s.reduce(ran(Did::Partition, at(2), None)).partition, None);
+        let s = state().reduce(Action::PartitionStart(2));
+        assert_eq!(s.reduce(Action::Notify(None)).partition, None);
+    }
+
+    #[test]
+    fn the_speed_is_kept_within_the_slider() {
+        assert_eq!(
+            state().reduce(Action::SetSpeed(9.0)).speed_log,
+            SPEED_MAX_LOG
+        );
+        assert_eq!(
+            state().reduce(Action::SetSpeed(-9.0)).speed_log,
+            SPEED_MIN_LOG
+        );
+    }
+
+    #[test]
+    fn a_frame_plays_its_wall_time_times_the_speed() {
+        let from = SimTime::from_ms(1_000);
+        assert_eq!(play_to(false, 0.0, Some(0.0), 16.0, from), None);
+        // The first frame after play moves a microsecond.
+        assert_eq!(
+            play_to(true, 0.0, None, 16.0, from),
+            Some(SimTime(1_000_001))
+        );
+        assert_eq!(
+            play_to(true, 1.0, Some(100.0), 116.0, from),
+            Some(SimTime::from_ms(1_160))
+        );
+        // A long gap (a hidden tab) counts as 100 ms at most.
+        assert_eq!(
+            play_to(true, 0.0, Some(0.0), 5_000.0, from),
+            Some(SimTime::from_ms(1_100))
+        );
+    }
+
+    #[test]
+    fn the_runs_move_only_through_sims_commands() {
+        let preset = brokersim::presets::get(DEFAULT_PRESET).unwrap().scenario();
+        let sims = Sims::new(Runner::new(preset).unwrap(), None);
+        let s = state();
+        let s = s.reduce(sims.step(&no_clock));
+        assert!(s.sim.now > SimTime::ZERO);
+        assert_eq!(s.sim, sims.status());
+        let s = s.reduce(sims.run_to_end(&no_clock));
+        assert!(s.sim.busy || s.sim.finished);
+        let late = FaultSpec {
+            crash: Some("b2".into()),
+            ..FaultSpec::default()
+        };
+        let before = sims.status().generation;
+        let s = s.reduce(sims.inject(Lang::En, late, &no_clock));
+        let Some(Notice::Error(why)) = &s.notice else {
+            panic!("a fault after the fault phase is refused: {:?}", s.notice)
+        };
+        assert!(why.starts_with("cannot do that"), "{why}");
+        assert_eq!(sims.status().generation, before, "the run is unchanged");
+        // A cut with one side empty is refused before touching the run.
+        assert_eq!(
+            sims.partition(Lang::En, &[true, true, true], &no_clock),
+            Action::Notify(Some(Notice::Error(
+                t(Lang::En, Msg::PartitionNeedsBoth).into()
+            )))
+        );
+    }
 }

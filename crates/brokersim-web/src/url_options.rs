@@ -18,7 +18,7 @@
 //! panels, time zero, 1×) and `problems` says what was wrong, for the page's
 //! notice (`problems_text`) or a script's error (`mount.rs`).
 
-use crate::i18n::{Lang, Msg, lang, t, tf, tf_in};
+use crate::i18n::{Lang, Msg, t, tf};
 
 /// The panels `show=` names.
 pub const PANELS: [&str; 8] = [
@@ -67,14 +67,14 @@ impl UrlProblem {
     /// What is wrong, naming the option and the value, in `lang`.
     pub fn text_in(&self, lang: Lang) -> String {
         match self {
-            UrlProblem::Lang(v) => tf_in(lang, Msg::BadLangOption, &[v]),
+            UrlProblem::Lang(v) => tf(lang, Msg::BadLangOption, &[v]),
             UrlProblem::Preset(v) => {
                 let names = brokersim::presets::ALL
                     .iter()
                     .map(|p| p.name)
                     .collect::<Vec<_>>()
                     .join(", ");
-                tf_in(lang, Msg::BadPresetOption, &[v, &names])
+                tf(lang, Msg::BadPresetOption, &[v, &names])
             }
             UrlProblem::Show(bad) => {
                 let bad = bad
@@ -82,10 +82,10 @@ impl UrlProblem {
                     .map(|b| format!("\"{b}\""))
                     .collect::<Vec<_>>()
                     .join(", ");
-                tf_in(lang, Msg::BadShowOption, &[&bad, &PANELS.join(",")])
+                tf(lang, Msg::BadShowOption, &[&bad, &PANELS.join(",")])
             }
-            UrlProblem::Time(v) => tf_in(lang, Msg::BadTimeOption, &[v]),
-            UrlProblem::Speed(v) => tf_in(lang, Msg::BadSpeedOption, &[v]),
+            UrlProblem::Time(v) => tf(lang, Msg::BadTimeOption, &[v]),
+            UrlProblem::Speed(v) => tf(lang, Msg::BadSpeedOption, &[v]),
         }
     }
 }
@@ -200,16 +200,16 @@ impl UrlOptions {
         o
     }
 
-    /// The page's notice for the options it could not use, if any.
-    pub fn problems_text(&self) -> Option<String> {
+    /// The page's notice for the options it could not use, if any, in `lang`.
+    pub fn problems_text(&self, lang: Lang) -> Option<String> {
         (!self.problems.is_empty()).then(|| {
             let each = self
                 .problems
                 .iter()
-                .map(|p| p.text_in(lang()))
+                .map(|p| p.text_in(lang))
                 .collect::<Vec<_>>()
-                .join(t(Msg::ProblemSeparator));
-            tf(Msg::UrlProblems, &[&each])
+                .join(t(lang, Msg::ProblemSeparator));
+            tf(lang, Msg::UrlProblems, &[&each])
         })
     }
 
@@ -359,7 +359,7 @@ mod tests {
         assert_eq!(o.show, UrlOptions::parse("").show, "the default panels");
         assert!(!o.show_given);
         assert_eq!((o.start_ms, o.speed_log), (None, None));
-        let text = o.problems_text().unwrap();
+        let text = o.problems_text(Lang::En).unwrap();
         for part in [
             "preset: no preset named \"nope\" (the presets: mirrored-master-crash,",
             "show: no panel named \"bogus\" (the panels: controls,cluster,numbers,charts,log,life,config,share)",
@@ -380,7 +380,7 @@ mod tests {
         );
         let good = UrlOptions::parse("preset=kafka-seed&lang=zh&speed=2&t=0&show=cluster");
         assert!(good.problems.is_empty());
-        assert_eq!(good.problems_text(), None);
+        assert_eq!(good.problems_text(Lang::En), None);
         assert_eq!(good.preset.as_deref(), Some("kafka-seed"));
         // Some panels known, some not: the known ones are shown.
         let some = UrlOptions::parse("show=cluster,log,nope");

@@ -45,4 +45,4 @@ pub use report::Report;
 pub use scenario::{Scenario, ScenarioError};
 pub use time::SimTime;
 pub use trace::{Event, TraceEntry};
-pub use view::View;
+pub use view::{SystemKind, View};

@@ -8,6 +8,50 @@ use serde::Serialize;
 use crate::ids::{Addr, BrokerId, MsgId};
 use crate::time::SimTime;
 
+/// Which system a run models. Serialized (the JSON view, the JS API) as the
+/// scenario's `system` string: `rabbitmq-mirrored`, `activemq`, …
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SystemKind {
+    #[serde(rename = "rabbitmq-mirrored")]
+    Mirrored,
+    #[serde(rename = "activemq")]
+    ActiveMq,
+    #[serde(rename = "rabbitmq-quorum")]
+    Quorum,
+    #[serde(rename = "kafka")]
+    Kafka,
+}
+
+impl SystemKind {
+    pub const ALL: [SystemKind; 4] = [
+        SystemKind::Mirrored,
+        SystemKind::ActiveMq,
+        SystemKind::Quorum,
+        SystemKind::Kafka,
+    ];
+
+    /// The system a scenario's `system` names, if it names one.
+    pub fn from_name(name: &str) -> Option<SystemKind> {
+        SystemKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The system's name as in scenarios.
+    pub fn name(self) -> &'static str {
+        match self {
+            SystemKind::Mirrored => "rabbitmq-mirrored",
+            SystemKind::ActiveMq => "activemq",
+            SystemKind::Quorum => "rabbitmq-quorum",
+            SystemKind::Kafka => "kafka",
+        }
+    }
+}
+
+impl std::fmt::Display for SystemKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BrokerStatus {
@@ -124,8 +168,8 @@ pub struct View {
     pub in_flight: Vec<PacketView>,
     /// Broker-to-broker failure detectors (RabbitMQ's net_ticktime).
     pub suspicions: Vec<Suspicion>,
-    /// The system's name as in scenarios (`rabbitmq-mirrored`, …).
-    pub system: &'static str,
+    /// The system (serialized as its name in scenarios, `rabbitmq-mirrored`, …).
+    pub system: SystemKind,
     /// Disaster-recovery sites (empty without sites).
     pub sites: Vec<SiteView>,
     /// For each holder, how many messages it keeps a copy of (the copies

@@ -1,5 +1,8 @@
-//! The page: it owns the state, provides the simulation handle, runs the
-//! animation loop and keeps the URL fragment in step with the scenario.
+//! The page: it owns the state, provides the language and the simulation
+//! handle, runs the animation loop and keeps the URL fragment in step with
+//! the scenario.
+
+use std::rc::Rc;
 
 use yew::prelude::*;
 
@@ -17,10 +20,10 @@ use crate::components::notice::NoticeBar;
 use crate::components::numbers::Numbers;
 use crate::components::share_panel::SharePanel;
 use crate::hooks::{frame_started, use_animation_frames, use_keyboard};
-use crate::i18n::{self, Msg, t, tf};
+use crate::i18n::{self, Lang, Msg, t, tf};
 use crate::mount::Bridge;
 use crate::runner::Runner;
-use crate::state::{Action, DEFAULT_PRESET, Notice, SimHandle, UiState};
+use crate::state::{Action, DEFAULT_PRESET, Notice, SimHandle, Sims, UiState};
 use crate::url_options::{self, UrlOptions};
 use crate::{browser, perf, share};
 
@@ -54,10 +57,14 @@ pub struct AppProps {
     pub mounted: Option<std::rc::Rc<Mounted>>,
 }
 
-/// The scenario the URL (or the mounting script) asks for (a lesson's
-/// preset, a preset by name, a shared or given scenario), or the default
-/// with a notice saying why.
-fn initial_state(options: &UrlOptions, mounted: Option<&Mounted>) -> UiState {
+/// The run the URL (or the mounting script) asks for (a lesson's preset, a
+/// preset by name, a shared or given scenario), or the default with a
+/// notice saying why.
+fn initial_run(
+    lang: Lang,
+    options: &UrlOptions,
+    mounted: Option<&Mounted>,
+) -> (Runner, Option<Notice>) {
     let named = options
         .lesson
         .as_deref()
@@ -77,23 +84,27 @@ fn initial_state(options: &UrlOptions, mounted: Option<&Mounted>) -> UiState {
         (None, Ok(None)) => (default_scenario(), None),
         (_, Err(e)) => (
             default_scenario(),
-            Some(Notice::Error(tf(Msg::LinkError, &[&e]))),
+            Some(Notice::Error(tf(lang, Msg::LinkError, &[&e]))),
         ),
     };
     let (runner, notice) = match Runner::new(scenario) {
         Ok(runner) => (runner, notice),
         Err(e) => (
             Runner::new(default_scenario()).expect("the default preset is valid"),
-            Some(Notice::Error(tf(Msg::LinkError, &[&e]))),
+            Some(Notice::Error(tf(lang, Msg::LinkError, &[&e]))),
         ),
     };
-    UiState::new(runner, with_url_problems(options, notice))
+    (runner, with_url_problems(lang, options, notice))
 }
 
 /// `notice` with what the address's options got wrong before it (the
 /// option, the value and, for a name, the valid ones).
-pub fn with_url_problems(options: &UrlOptions, notice: Option<Notice>) -> Option<Notice> {
-    let Some(problems) = options.problems_text() else {
+pub fn with_url_problems(
+    lang: Lang,
+    options: &UrlOptions,
+    notice: Option<Notice>,
+) -> Option<Notice> {
+    let Some(problems) = options.problems_text(lang) else {
         return notice;
     };
     Some(Notice::Error(match notice {
@@ -115,10 +126,19 @@ pub fn App(props: &AppProps) -> Html {
     let options = page.0.clone();
     // Only the page that owns the address writes to it.
     let owns_address = mounted.is_none();
-    let lang = use_state(|| i18n::initial_lang(options.lang.as_deref(), page.1.as_deref()));
-    i18n::set_lang(*lang);
+    let lang_state = use_state(|| i18n::initial_lang(options.lang.as_deref(), page.1.as_deref()));
+    let lang = *lang_state;
+    let first = use_memo((), {
+        let first_lang = lang;
+        let options = options.clone();
+        let mounted = mounted.clone();
+        move |_| {
+            let (runner, notice) = initial_run(first_lang, &options, mounted.as_deref());
+            (Rc::new(Sims::new(runner, None)), notice)
+        }
+    });
     let state = use_reducer(|| {
-        let mut state = initial_state(&options, mounted.as_deref());
+        let mut state = UiState::new(first.0.status(), first.1.clone());
         if let Some(log) = options.speed_log {
             state.speed_log = log;
         }
@@ -130,17 +150,14 @@ pub fn App(props: &AppProps) -> Html {
     // and the log join once that is painted, so the page shows sooner.
     let settled = use_state_eq(|| false);
     let handle = use_memo((), {
-        let runner = state.runner.clone();
+        let sims = first.0.clone();
         let dispatch = state.dispatcher();
-        move |_| SimHandle { runner, dispatch }
+        move |_| SimHandle::new(sims, dispatch)
     });
-    use_animation_frames(state.animating(), state.dispatcher());
+    use_animation_frames(&state, &handle);
     // A mounted page answers keys only when the focus is inside it.
     let page_ref = use_node_ref();
-    use_keyboard(
-        state.dispatcher(),
-        (!owns_address).then(|| page_ref.clone()),
-    );
+    use_keyboard((*handle).clone(), (!owns_address).then(|| page_ref.clone()));
 
     // A clicked broker's (client's, site's) menu, or partition mode's,
     // opens below the cluster: scrolled into view, its buttons all showing.
@@ -160,10 +177,10 @@ pub fn App(props: &AppProps) -> Html {
         }
     });
 
-    let generation = state.runner.borrow().generation();
+    let generation = state.sim.generation;
     // Effects run in order: this one first, as soon as the DOM is there.
     use_effect_with((), {
-        let d = state.dispatcher();
+        let sim = (*handle).clone();
         let options = options.clone();
         let settled = settled.clone();
         move |_| {
@@ -172,16 +189,16 @@ pub fn App(props: &AppProps) -> Html {
             perf::mark("brokersim-rendered");
             browser::after_paint(move || settled.set(true));
             if let Some(ms) = options.start_ms {
-                d.dispatch(Action::Seek(brokersim::SimTime::from_ms(ms)));
+                sim.seek(brokersim::SimTime::from_ms(ms));
             }
             if options.autoplay && options.lesson.is_none() {
-                d.dispatch(Action::Play(true));
+                sim.send(Action::Play(true));
             }
         }
     });
     // After the mark: the link's text (a deflate) is not what the eye sees.
     use_effect_with(generation, {
-        let runner = state.runner.clone();
+        let runner = handle.runner.clone();
         move |_| {
             if owns_address {
                 browser::set_fragment(&share::encode(runner.borrow().scenario()))
@@ -200,7 +217,7 @@ pub fn App(props: &AppProps) -> Html {
     });
     use_effect(move || {
         if let Some(bridge) = bridge {
-            bridge.notify();
+            bridge.notify(lang);
         }
         if let Some(started) = frame_started() {
             perf::record_frame(perf::now_ms() - started);
@@ -216,7 +233,7 @@ pub fn App(props: &AppProps) -> Html {
             state.frame
         }
     };
-    let title = state.runner.borrow().scenario().title_in(*lang).to_owned();
+    let title = handle.runner.borrow().scenario().title_in(lang).to_owned();
     // Panels drawn from the first render on, and those that wait for it.
     let show = |panel: &str| options.shows(panel);
     let later = |panel: &str| *settled && options.shows(panel);
@@ -226,7 +243,7 @@ pub fn App(props: &AppProps) -> Html {
     };
     // Compare mode opens with this scenario on both sides (a page load).
     let open_compare = {
-        let runner = state.runner.clone();
+        let runner = handle.runner.clone();
         let code = lang.code();
         Callback::from(move |_: MouseEvent| {
             let s = runner.borrow().scenario().clone();
@@ -243,11 +260,12 @@ pub fn App(props: &AppProps) -> Html {
         .filter(|l| !l.is_empty())
         .map(|name| {
             html! {
-                <LessonPanel name={name.to_owned()} lang={*lang} frame={state.frame}
+                <LessonPanel name={name.to_owned()} lang={lang} frame={state.frame}
                     playing={state.playing} autoplay={options.autoplay} />
             }
         });
     html! {
+        <ContextProvider<Lang> context={lang}>
         <ContextProvider<SimHandle> context={(*handle).clone()}>
             <div class={classes!("page", options.embed.then_some("embed"))} lang={lang.code()} ref={page_ref}
                 data-settled={settled.then_some("true")}>
@@ -260,15 +278,15 @@ pub fn App(props: &AppProps) -> Html {
                     // Lesson links and embed code name this page's address,
                     // which a mounted page does not have.
                     if !options.embed && owns_address {
-                        <button id="lessons" onclick={toggle_index}>{ t(Msg::LessonsButton) }</button>
+                        <button id="lessons" onclick={toggle_index}>{ t(lang, Msg::LessonsButton) }</button>
                         <EmbedCode options={options.clone()} />
-                        <button id="compare" onclick={open_compare} title={t(Msg::CompareButtonTitle)}>{ t(Msg::CompareButton) }</button>
+                        <button id="compare" onclick={open_compare} title={t(lang, Msg::CompareButtonTitle)}>{ t(lang, Msg::CompareButton) }</button>
                     }
-                    <LangPicker lang={lang.clone()} owns_address={owns_address} />
+                    <LangPicker lang={lang_state.clone()} owns_address={owns_address} />
                 </span>
             </header>
             if *index_open {
-                <section class="panel lessons"><LessonIndex lang={*lang} /></section>
+                <section class="panel lessons"><LessonIndex lang={lang} /></section>
             }
             { for lesson }
             // Re-mounted when the language changes, so every text redraws.
@@ -280,7 +298,7 @@ pub fn App(props: &AppProps) -> Html {
             }
             <main class="layout">
                 if show("cluster") {
-                <section class="stage" aria-label={t(Msg::ClusterAria)}>
+                <section class="stage" aria-label={t(lang, Msg::ClusterAria)}>
                     <Cluster frame={state.frame} selected={state.selected.clone()}
                         partition={state.partition.clone()} />
                     <FaultMenu frame={slow(1)} selected={state.selected.clone()}
@@ -322,5 +340,6 @@ pub fn App(props: &AppProps) -> Html {
             </>
             </div>
         </ContextProvider<SimHandle>>
+        </ContextProvider<Lang>>
     }
 }

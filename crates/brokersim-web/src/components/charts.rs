@@ -4,7 +4,7 @@
 
 use yew::prelude::*;
 
-use crate::i18n::{Msg, t, tf};
+use crate::i18n::{Lang, Msg, t, tf, use_lang};
 use crate::series::seconds_until;
 use crate::state::use_sim;
 
@@ -31,11 +31,11 @@ fn polyline(values: &[f64], max: f64, len: usize, class: &'static str) -> Html {
     html! { <polyline class={class} points={points} /> }
 }
 
-fn chart(title: String, id: &'static str, aria: Msg, lines: Html) -> Html {
+fn chart(lang: Lang, title: String, id: &'static str, aria: Msg, lines: Html) -> Html {
     html! {
         <figure class="chart" id={id}>
             <figcaption>{ title }</figcaption>
-            <svg viewBox={format!("0 0 {CW} {CH}")} preserveAspectRatio="none" role="img" aria-label={t(aria)}>
+            <svg viewBox={format!("0 0 {CW} {CH}")} preserveAspectRatio="none" role="img" aria-label={t(lang, aria)}>
                 <line x1="0" y1={CH.to_string()} x2={CW.to_string()} y2={CH.to_string()} class="axis" />
                 { lines }
             </svg>
@@ -45,6 +45,7 @@ fn chart(title: String, id: &'static str, aria: Msg, lines: Html) -> Html {
 
 #[component]
 pub fn Charts(props: &Props) -> Html {
+    let lang = use_lang();
     let _ = props.frame;
     let sim = use_sim();
     let runner = sim.runner.borrow();
@@ -70,13 +71,13 @@ pub fn Charts(props: &Props) -> Html {
     let lat_top = latency.iter().fold(1.0f64, |m, v| m.max(*v));
     let last = |v: &[f64]| v.last().copied().unwrap_or(0.0);
     html! {
-        <section class="panel charts" aria-label={t(Msg::ChartsAria)}>
-            { chart(tf(Msg::Throughput, &[&format!("{:.0}", last(&published)), &format!("{:.0}", last(&confirmed)),
+        <section class="panel charts" aria-label={t(lang, Msg::ChartsAria)}>
+            { chart(lang, tf(lang, Msg::Throughput, &[&format!("{:.0}", last(&published)), &format!("{:.0}", last(&confirmed)),
                     &format!("{:.0}", last(&delivered)), &format!("{top:.0}")]), "chart-throughput", Msg::ThroughputChartAria,
                 html! { <>{ polyline(&published, top, end, "l-pub") }{ polyline(&confirmed, top, end, "l-conf") }{ polyline(&delivered, top, end, "l-del") }</> }) }
-            { chart(tf(Msg::Lag, &[&format!("{:.0}", last(&lag)), &format!("{lag_top:.0}")]), "chart-lag", Msg::LagChartAria,
+            { chart(lang, tf(lang, Msg::Lag, &[&format!("{:.0}", last(&lag)), &format!("{lag_top:.0}")]), "chart-lag", Msg::LagChartAria,
                 polyline(&lag, lag_top, end + 1, "l-lag")) }
-            { chart(tf(Msg::Latency, &[&format!("{:.0}", last(&latency)), &format!("{lat_top:.0}")]), "chart-latency", Msg::LatencyChartAria,
+            { chart(lang, tf(lang, Msg::Latency, &[&format!("{:.0}", last(&latency)), &format!("{lat_top:.0}")]), "chart-latency", Msg::LatencyChartAria,
                 polyline(&latency, lat_top, end, "l-lat")) }
         </section>
     }

@@ -5,11 +5,11 @@
 //! persistent delivery. An option left empty takes the real default, which
 //! the empty choice names.
 
-use brokersim::Scenario;
 use brokersim::scenario::{ConnectSpec, ConsumerSpec, ProducerSpec};
+use brokersim::{Scenario, SystemKind};
 use yew::prelude::*;
 
-use crate::i18n::{Msg, t, tf};
+use crate::i18n::{Lang, Msg, t, tf};
 
 fn value(e: &Event) -> String {
     e.target_unchecked_into::<web_sys::HtmlInputElement>()
@@ -46,6 +46,7 @@ fn optional(text: &str) -> Option<String> {
 /// A choice among `options`, or nothing set: the first entry, naming the
 /// default it stands for.
 fn choice(
+    lang: Lang,
     label: &'static str,
     current: Option<&str>,
     default: &str,
@@ -54,7 +55,7 @@ fn choice(
 ) -> Html {
     html! {
         <select aria-label={label} data-option={label} onchange={on}>
-            <option value="" selected={current.is_none()}>{ tf(Msg::DefaultIs, &[&default]) }</option>
+            <option value="" selected={current.is_none()}>{ tf(lang, Msg::DefaultIs, &[&default]) }</option>
             { for options.iter().map(|o| html! {
                 <option value={*o} selected={current == Some(*o)}>{ *o }</option>
             }) }
@@ -65,7 +66,7 @@ fn choice(
 /// Leaves out the client options the new system refuses, so switching the
 /// system of a draft does not end in "acks is a Kafka producer setting".
 pub fn fit_clients_to_system(s: &mut Scenario) {
-    let kafka = s.system == "kafka";
+    let kafka = SystemKind::from_name(&s.system) == Some(SystemKind::Kafka);
     for p in &mut s.producers {
         if kafka {
             p.confirms = None;
@@ -90,8 +91,8 @@ pub fn fit_clients_to_system(s: &mut Scenario) {
 }
 
 /// The producers' and consumers' tables, with their add buttons.
-pub fn client_tables(draft: &UseStateHandle<Scenario>) -> Html {
-    let kafka = draft.system == "kafka";
+pub fn client_tables(lang: Lang, draft: &UseStateHandle<Scenario>) -> Html {
+    let kafka = SystemKind::from_name(&draft.system) == Some(SystemKind::Kafka);
     let add_producer = {
         let draft = draft.clone();
         Callback::from(move |_: MouseEvent| {
@@ -132,17 +133,17 @@ pub fn client_tables(draft: &UseStateHandle<Scenario>) -> Html {
     let head = |who: Msg, names: [&'static str; 5]| {
         html! {
             <thead><tr>
-                <th>{ t(who) }</th>
+                <th>{ t(lang, who) }</th>
                 { for names.iter().filter(|n| !n.is_empty()).map(|n| html! { <th><code>{ *n }</code></th> }) }
                 <th></th>
             </tr></thead>
         }
     };
     let producers = (0..draft.producers.len())
-        .map(|i| producer_row(draft, i, kafka))
+        .map(|i| producer_row(lang, draft, i, kafka))
         .collect::<Html>();
     let consumers = (0..draft.consumers.len())
-        .map(|i| consumer_row(draft, i, kafka))
+        .map(|i| consumer_row(lang, draft, i, kafka))
         .collect::<Html>();
     html! {
         <>
@@ -150,12 +151,12 @@ pub fn client_tables(draft: &UseStateHandle<Scenario>) -> Html {
                 { head(Msg::Producer, producer_head) }
                 <tbody>{ producers }</tbody>
             </table>
-            <button onclick={add_producer}>{ t(Msg::AddProducer) }</button>
+            <button onclick={add_producer}>{ t(lang, Msg::AddProducer) }</button>
             <table class="clients" id="consumer-options">
                 { head(Msg::Consumer, consumer_head) }
                 <tbody>{ consumers }</tbody>
             </table>
-            <button onclick={add_consumer}>{ t(Msg::AddConsumer) }</button>
+            <button onclick={add_consumer}>{ t(lang, Msg::AddConsumer) }</button>
         </>
     }
 }
@@ -199,7 +200,7 @@ fn row_edits<T: 'static>(
     (field, remove)
 }
 
-fn producer_row(draft: &UseStateHandle<Scenario>, i: usize, kafka: bool) -> Html {
+fn producer_row(lang: Lang, draft: &UseStateHandle<Scenario>, i: usize, kafka: bool) -> Html {
     let p = &draft.producers[i];
     let (field, remove) = row_edits(draft, i, |s| &mut s.producers);
     let name = format!("p{}", i + 1);
@@ -210,26 +211,26 @@ fn producer_row(draft: &UseStateHandle<Scenario>, i: usize, kafka: bool) -> Html
     // Kafka retries until delivery.timeout.ms unless told otherwise
     // (retries = MAX_INT since Kafka 2.1); the others never retry alone.
     let retries_default = if kafka {
-        t(Msg::KafkaRetriesDefault)
+        t(lang, Msg::KafkaRetriesDefault)
     } else {
         "0"
     };
     let retries = html! {
         <td><input type="number" min="0" value={p.retries.map(|r| r.to_string()).unwrap_or_default()}
-            placeholder={tf(Msg::DefaultIs, &[&retries_default])} aria-label="retries"
+            placeholder={tf(lang, Msg::DefaultIs, &[&retries_default])} aria-label="retries"
             onchange={field(|p, v| p.retries = v.trim().parse().ok())} /></td>
     };
     let connect = html! {
-        <td><input value={connect_text(&p.connect)} placeholder={t(Msg::EveryBroker)} aria-label="connect"
+        <td><input value={connect_text(&p.connect)} placeholder={t(lang, Msg::EveryBroker)} aria-label="connect"
             onchange={field(|p, v| p.connect = connect_spec(&v))} /></td>
     };
     let options = if kafka {
         html! {
             <>
-                <td>{ choice("acks", p.acks.as_deref(), "all", &["0", "1", "all"],
+                <td>{ choice(lang, "acks", p.acks.as_deref(), "all", &["0", "1", "all"],
                     field(|p, v| p.acks = optional(&v))) }</td>
-                <td>{ choice("idempotent", p.idempotent.map(|b| if b { "true" } else { "false" }),
-                    t(Msg::IdempotentDefault), &["true", "false"],
+                <td>{ choice(lang, "idempotent", p.idempotent.map(|b| if b { "true" } else { "false" }),
+                    t(lang, Msg::IdempotentDefault), &["true", "false"],
                     field(|p, v| p.idempotent = optional(&v).map(|v| v == "true"))) }</td>
                 { retries }
             </>
@@ -238,10 +239,10 @@ fn producer_row(draft: &UseStateHandle<Scenario>, i: usize, kafka: bool) -> Html
         html! {
             <>
                 { retries }
-                <td><select aria-label={t(Msg::Persistent)} data-option="persistent"
+                <td><select aria-label={t(lang, Msg::Persistent)} data-option="persistent"
                     onchange={field(|p, v| p.persistent = Some(v == "true"))}>
-                    <option value="true" selected={p.persistent != Some(false)}>{ t(Msg::Persistent) }</option>
-                    <option value="false" selected={p.persistent == Some(false)}>{ t(Msg::NonPersistent) }</option>
+                    <option value="true" selected={p.persistent != Some(false)}>{ t(lang, Msg::Persistent) }</option>
+                    <option value="false" selected={p.persistent == Some(false)}>{ t(lang, Msg::NonPersistent) }</option>
                 </select></td>
             </>
         }
@@ -252,18 +253,18 @@ fn producer_row(draft: &UseStateHandle<Scenario>, i: usize, kafka: bool) -> Html
             { rate }
             { options }
             { connect }
-            <td><button onclick={remove} aria-label={tf(Msg::Remove, &[&name])}>{ "✕" }</button></td>
+            <td><button onclick={remove} aria-label={tf(lang, Msg::Remove, &[&name])}>{ "✕" }</button></td>
         </tr>
     }
 }
 
-fn consumer_row(draft: &UseStateHandle<Scenario>, i: usize, kafka: bool) -> Html {
+fn consumer_row(lang: Lang, draft: &UseStateHandle<Scenario>, i: usize, kafka: bool) -> Html {
     let c = &draft.consumers[i];
     let (field, remove) = row_edits(draft, i, |s| &mut s.consumers);
     let name = format!("c{}", i + 1);
     let reset = kafka.then(|| {
         html! {
-            <td>{ choice("auto_offset_reset", c.auto_offset_reset.as_deref(), "latest",
+            <td>{ choice(lang, "auto_offset_reset", c.auto_offset_reset.as_deref(), "latest",
                 &["earliest", "latest"], field(|c, v| c.auto_offset_reset = optional(&v))) }</td>
         }
     });
@@ -271,17 +272,17 @@ fn consumer_row(draft: &UseStateHandle<Scenario>, i: usize, kafka: bool) -> Html
         <tr>
             <th scope="row">{ name.clone() }</th>
             <td><select aria-label="ack" data-option="ack" onchange={field(|c, v| c.ack = Some(v))}>
-                <option value="manual" selected={c.ack.as_deref() != Some("auto")}>{ t(Msg::ManualAck) }</option>
-                <option value="auto" selected={c.ack.as_deref() == Some("auto")}>{ t(Msg::AutoAck) }</option>
+                <option value="manual" selected={c.ack.as_deref() != Some("auto")}>{ t(lang, Msg::ManualAck) }</option>
+                <option value="auto" selected={c.ack.as_deref() == Some("auto")}>{ t(lang, Msg::AutoAck) }</option>
             </select></td>
             <td><input type="number" min="0" value={c.prefetch.map(|p| p.to_string()).unwrap_or_default()}
-                placeholder={t(Msg::DefaultWord)} aria-label="prefetch" onchange={field(|c, v| c.prefetch = v.trim().parse().ok())} /></td>
+                placeholder={t(lang, Msg::DefaultWord)} aria-label="prefetch" onchange={field(|c, v| c.prefetch = v.trim().parse().ok())} /></td>
             <td><input type="number" min="0" value={c.process_ms.unwrap_or(1).to_string()} aria-label="process_ms"
                 onchange={field(|c, v| c.process_ms = v.trim().parse().ok())} /></td>
             { for reset }
-            <td><input value={connect_text(&c.connect)} placeholder={t(Msg::EveryBroker)} aria-label="connect"
+            <td><input value={connect_text(&c.connect)} placeholder={t(lang, Msg::EveryBroker)} aria-label="connect"
                 onchange={field(|c, v| c.connect = connect_spec(&v))} /></td>
-            <td><button onclick={remove} aria-label={tf(Msg::Remove, &[&name])}>{ "✕" }</button></td>
+            <td><button onclick={remove} aria-label={tf(lang, Msg::Remove, &[&name])}>{ "✕" }</button></td>
         </tr>
     }
 }

@@ -7,11 +7,12 @@
 
 use brokersim::Addr;
 use brokersim::view::{
-    BrokerStatus, ClientState, ClientView, PacketView, ReplicaView, Role, SiteView, View,
+    BrokerStatus, ClientState, ClientView, PacketView, ReplicaView, Role, SiteView, SystemKind,
+    View,
 };
 use yew::prelude::*;
 
-use crate::i18n::{Msg, t, tf};
+use crate::i18n::{Lang, Msg, t, tf, use_lang};
 use crate::state::{Action, Selected, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -175,40 +176,43 @@ fn status_look(status: BrokerStatus) -> (&'static str, &'static str, &'static st
 }
 
 /// A broker status word (`up`, `crashed` …, kept in `data-status`) as shown.
-fn status_text(word: &str) -> &'static str {
-    t(match word {
-        "crashed" => Msg::StatusCrashed,
-        "stopped" => Msg::StatusStopped,
-        "paused" => Msg::StatusPaused,
-        _ => Msg::StatusUp,
-    })
+fn status_text(lang: Lang, word: &str) -> &'static str {
+    t(
+        lang,
+        match word {
+            "crashed" => Msg::StatusCrashed,
+            "stopped" => Msg::StatusStopped,
+            "paused" => Msg::StatusPaused,
+            _ => Msg::StatusUp,
+        },
+    )
 }
 
 /// A replica's role in the words of its system's documentation: Kafka's
 /// partitions and RabbitMQ's quorum queues (Raft) have a leader and
 /// followers; a classic mirrored queue has a master and mirrors; ActiveMQ
 /// a master and slaves.
-fn role_word(system: &str, r: &ReplicaView) -> String {
-    let leader_and_followers = matches!(system, "kafka" | "rabbitmq-quorum");
+fn role_word(lang: Lang, system: SystemKind, r: &ReplicaView) -> String {
+    let leader_and_followers = matches!(system, SystemKind::Kafka | SystemKind::Quorum);
     let role = match (r.role, leader_and_followers) {
-        (Role::Master, true) => t(Msg::RoleLeader),
-        (Role::Master, false) => t(Msg::RoleMaster),
-        (Role::Mirror, true) => t(Msg::RoleFollower),
-        (Role::Mirror, false) => t(Msg::RoleMirror),
-        (Role::Slave, _) => t(Msg::RoleSlave),
-        (Role::PausedMinority, _) => t(Msg::RolePausedMinority),
+        (Role::Master, true) => t(lang, Msg::RoleLeader),
+        (Role::Master, false) => t(lang, Msg::RoleMaster),
+        (Role::Mirror, true) => t(lang, Msg::RoleFollower),
+        (Role::Mirror, false) => t(lang, Msg::RoleMirror),
+        (Role::Slave, _) => t(lang, Msg::RoleSlave),
+        (Role::PausedMinority, _) => t(lang, Msg::RolePausedMinority),
     };
     format!("{role} · e{}", r.epoch)
 }
 
-fn data_word(system: &str, r: &ReplicaView) -> String {
-    let synced = match (system == "kafka", r.synced) {
-        (true, true) => t(Msg::InIsr),
-        (true, false) => t(Msg::OutOfIsr),
-        (false, true) => t(Msg::Synced),
-        (false, false) => t(Msg::Unsynced),
+fn data_word(lang: Lang, system: SystemKind, r: &ReplicaView) -> String {
+    let synced = match (system == SystemKind::Kafka, r.synced) {
+        (true, true) => t(lang, Msg::InIsr),
+        (true, false) => t(lang, Msg::OutOfIsr),
+        (false, true) => t(lang, Msg::Synced),
+        (false, false) => t(lang, Msg::Unsynced),
     };
-    tf(Msg::Msgs, &[&r.length, &synced])
+    tf(lang, Msg::Msgs, &[&r.length, &synced])
 }
 
 fn arc(cx: f64, cy: f64, r: f64, frac: f64) -> String {
@@ -223,13 +227,13 @@ fn arc(cx: f64, cy: f64, r: f64, frac: f64) -> String {
 
 /// The non-empty parts of an accessible label, with the language's
 /// separator (`; `, `；`) between them and none dangling at the end.
-fn label_list(parts: &[&str]) -> String {
+fn label_list(lang: Lang, parts: &[&str]) -> String {
     parts
         .iter()
         .filter(|p| !p.is_empty())
         .copied()
         .collect::<Vec<_>>()
-        .join(t(Msg::ListSep))
+        .join(t(lang, Msg::ListSep))
 }
 
 fn group_letter(g: u8) -> char {
@@ -238,6 +242,7 @@ fn group_letter(g: u8) -> char {
 
 #[component]
 pub fn Cluster(props: &Props) -> Html {
+    let lang = use_lang();
     let sim = use_sim();
     let view: View = sim.runner.borrow().sim().view();
     // Ids print by their site's names (`primary-b1`) while this is alive.
@@ -296,7 +301,7 @@ pub fn Cluster(props: &Props) -> Html {
 
     let packets = packet_paths(&dots(&layout, &view));
     let on_packet = {
-        let d = sim.dispatch.clone();
+        let d = sim.clone();
         let runner = sim.runner.clone();
         Callback::from(move |e: MouseEvent| {
             let Some(svg) = e
@@ -320,7 +325,7 @@ pub fn Cluster(props: &Props) -> Html {
                 .min_by(|a, b| a.1.total_cmp(&b.1))
                 .map(|(m, _, _)| m);
             if id.is_some() {
-                d.dispatch(Action::ShowMessage(id));
+                d.send(Action::ShowMessage(id));
             }
         })
     };
@@ -340,6 +345,7 @@ pub fn Cluster(props: &Props) -> Html {
                 "suspicion"
             };
             let label = tf(
+                lang,
                 Msg::Suspicion,
                 &[
                     &s.observer,
@@ -377,10 +383,10 @@ pub fn Cluster(props: &Props) -> Html {
             };
             let id = i as u16;
             let onclick = {
-                let d = sim.dispatch.clone();
+                let d = sim.clone();
                 let partitioning = props.partition.is_some();
                 Callback::from(move |_: MouseEvent| {
-                    d.dispatch(if partitioning {
+                    d.send(if partitioning {
                         Action::PartitionToggle(id)
                     } else {
                         Action::Select(Some(Selected::Broker(id)))
@@ -391,7 +397,7 @@ pub fn Cluster(props: &Props) -> Html {
                 // Several partitions: one short line per partition instead.
                 let leads = mine.iter().filter(|r| r.role == Role::Master).count();
                 (
-                    tf(Msg::Partitions, &[&mine.len(), &leads]),
+                    tf(lang, Msg::Partitions, &[&mine.len(), &leads]),
                     mine.iter()
                         .take(4)
                         .map(|r| {
@@ -409,18 +415,18 @@ pub fn Cluster(props: &Props) -> Html {
                 (
                     // A broker that is down holds no live replica, but what
                     // it wrote to disk may well come back with it.
-                    replica.map(|r| role_word(view.system, r)).unwrap_or_else(|| {
-                        t(if b.status == BrokerStatus::Up {
+                    replica.map(|r| role_word(lang, view.system, r)).unwrap_or_else(|| {
+                        t(lang, if b.status == BrokerStatus::Up {
                             Msg::NoReplica
                         } else {
                             Msg::ReplicaOffline
                         })
                         .into()
                     }),
-                    replica.map(|r| data_word(view.system, r)).unwrap_or_default(),
+                    replica.map(|r| data_word(lang, view.system, r)).unwrap_or_default(),
                 )
             };
-            let group = partitioned.then(|| tf(Msg::Group, &[&group_letter(b.group)]));
+            let group = partitioned.then(|| tf(lang, Msg::Group, &[&group_letter(b.group)]));
             // Inside its site's box a broker shows its own cluster's name.
             let short = b
                 .name
@@ -428,11 +434,11 @@ pub fn Cluster(props: &Props) -> Html {
                 .and_then(|n| n.strip_prefix('-'))
                 .unwrap_or(&b.name)
                 .to_owned();
-            let label = tf(
+            let label = tf(lang,
                 Msg::BrokerLabel,
                 &[
                     &b.name,
-                    &label_list(&[status_text(word), &role_line, &data_line, group.as_deref().unwrap_or("")]),
+                    &label_list(lang, &[status_text(lang, word), &role_line, &data_line, group.as_deref().unwrap_or("")]),
                 ],
             );
             html! {
@@ -443,7 +449,7 @@ pub fn Cluster(props: &Props) -> Html {
                     <circle cx={x.to_string()} cy={y.to_string()} r={r.to_string()} fill={fill}
                         class="broker-disc" />
                     <text x={x.to_string()} y={(y - 6.0).to_string()} class="broker-name" fill={ink}>{ short }</text>
-                    <text x={x.to_string()} y={(y + 10.0).to_string()} class="broker-status" fill={ink}>{ format!("{icon} {}", status_text(word)) }</text>
+                    <text x={x.to_string()} y={(y + 10.0).to_string()} class="broker-status" fill={ink}>{ format!("{icon} {}", status_text(lang, word)) }</text>
                     <text x={x.to_string()} y={(y + r + 14.0).to_string()} class="replica">{ role_line }</text>
                     <text x={x.to_string()} y={(y + r + 27.0).to_string()} class="replica small">{ data_line }</text>
                     if let Some(g) = group {
@@ -455,55 +461,71 @@ pub fn Cluster(props: &Props) -> Html {
         .collect::<Html>();
 
     let (cx, cy) = layout.place(Addr::Controller);
-    let sites = sites(&layout, &view.sites, &props.selected, &sim);
+    let sites = sites(lang, &layout, &view.sites, &props.selected, &sim);
     let now_us = view.now.as_us();
-    let clients =
-        view.producers
-            .iter()
-            .enumerate()
-            .map(|(i, c)| client(layout.producer(i), c, true, now_us, &props.selected, &sim))
-            .chain(
-                view.consumers.iter().enumerate().map(|(i, c)| {
-                    client(layout.consumer(i), c, false, now_us, &props.selected, &sim)
-                }),
+    let clients = view
+        .producers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            client(
+                lang,
+                layout.producer(i),
+                c,
+                true,
+                now_us,
+                &props.selected,
+                &sim,
             )
-            .collect::<Html>();
+        })
+        .chain(view.consumers.iter().enumerate().map(|(i, c)| {
+            client(
+                lang,
+                layout.consumer(i),
+                c,
+                false,
+                now_us,
+                &props.selected,
+                &sim,
+            )
+        }))
+        .collect::<Html>();
 
     html! {
         <figure class="cluster">
             <svg viewBox={format!("0 0 {} {H}", layout.w)} role="img" id="cluster-svg"
-                aria-label={tf(Msg::ClusterSvgAria, &[&view.brokers.len(), &view.producers.len(), &view.consumers.len(), &view.in_flight.len()])}>
-                <text x="10" y="18" class="system-label">{ view.system }</text>
+                aria-label={tf(lang, Msg::ClusterSvgAria, &[&view.brokers.len(), &view.producers.len(), &view.consumers.len(), &view.in_flight.len()])}>
+                <text x="10" y="18" class="system-label">{ view.system.name() }</text>
                 { sites }
                 <text x={(layout.w - 10.0).to_string()} y="18" class="inflight" text-anchor="end" id="inflight">
-                    { tf(Msg::InFlight, &[&view.in_flight.len()]) }
+                    { tf(lang, Msg::InFlight, &[&view.in_flight.len()]) }
                 </text>
                 { mesh }
                 { client_lines }
                 { cuts }
                 { suspicions }
-                if view.system == "kafka" {
+                if view.system == SystemKind::Kafka {
                     // Kafka's KRaft controller: brokers heartbeat it, it elects leaders.
-                    <g class="controller" role="img" aria-label={t(Msg::ControllerAria)}>
+                    <g class="controller" role="img" aria-label={t(lang, Msg::ControllerAria)}>
                         <rect x={(cx - 40.0).to_string()} y={(cy - 13.0).to_string()} width="80" height="26" rx="4" />
-                        <text x={cx.to_string()} y={(cy + 4.0).to_string()}>{ t(Msg::Controller) }</text>
+                        <text x={cx.to_string()} y={(cy + 4.0).to_string()}>{ t(lang, Msg::Controller) }</text>
                     </g>
                 }
                 { brokers }
                 { clients }
                 <g class="packets" onclick={on_packet}
-                    aria-label={t(Msg::PacketsAria)}>{ packets }</g>
+                    aria-label={t(lang, Msg::PacketsAria)}>{ packets }</g>
             </svg>
             <figcaption class="legend">
-                <span><i class="sw" style={format!("background:{}", palette::GREEN)}></i>{ t(Msg::LegendUp) }</span>
-                <span><i class="sw" style={format!("background:{}", palette::VERMILLION)}></i>{ t(Msg::LegendCrashed) }</span>
-                <span><i class="sw" style="background:#444"></i>{ t(Msg::LegendStopped) }</span>
-                <span><i class="sw" style={format!("background:{}", palette::YELLOW)}></i>{ t(Msg::LegendPaused) }</span>
-                <span><i class="dot" style={format!("background:{}", palette::BLUE)}></i>{ t(Msg::LegendMessage) }</span>
-                <span><i class="dot" style={format!("background:{}", palette::SKY)}></i>{ t(Msg::LegendReply) }</span>
-                <span><i class="dot small" style={format!("background:{}", palette::PURPLE)}></i>{ t(Msg::LegendHeartbeat) }</span>
-                <span><i class="arcsw"></i>{ t(Msg::LegendSuspicion) }</span>
-                <span class="legend-click">{ t(Msg::LegendClick) }</span>
+                <span><i class="sw" style={format!("background:{}", palette::GREEN)}></i>{ t(lang, Msg::LegendUp) }</span>
+                <span><i class="sw" style={format!("background:{}", palette::VERMILLION)}></i>{ t(lang, Msg::LegendCrashed) }</span>
+                <span><i class="sw" style="background:#444"></i>{ t(lang, Msg::LegendStopped) }</span>
+                <span><i class="sw" style={format!("background:{}", palette::YELLOW)}></i>{ t(lang, Msg::LegendPaused) }</span>
+                <span><i class="dot" style={format!("background:{}", palette::BLUE)}></i>{ t(lang, Msg::LegendMessage) }</span>
+                <span><i class="dot" style={format!("background:{}", palette::SKY)}></i>{ t(lang, Msg::LegendReply) }</span>
+                <span><i class="dot small" style={format!("background:{}", palette::PURPLE)}></i>{ t(lang, Msg::LegendHeartbeat) }</span>
+                <span><i class="arcsw"></i>{ t(lang, Msg::LegendSuspicion) }</span>
+                <span class="legend-click">{ t(lang, Msg::LegendClick) }</span>
             </figcaption>
         </figure>
     }
@@ -513,6 +535,7 @@ pub fn Cluster(props: &Props) -> Html {
 /// and whether the applications use it, and each replication link as an
 /// arrow from the source site to the target with what the replicator holds.
 fn sites(
+    lang: Lang,
     layout: &Layout,
     sites: &[SiteView],
     selected: &Option<Selected>,
@@ -521,10 +544,10 @@ fn sites(
     let boxes = sites.iter().zip(&layout.sites).map(|(s, b)| {
         let picked = matches!(selected, Some(Selected::Site(n)) if *n == s.name);
         let onclick = {
-            let d = sim.dispatch.clone();
+            let d = sim.clone();
             let name = s.name.clone();
             Callback::from(move |_: MouseEvent| {
-                d.dispatch(Action::Select(Some(Selected::Site(name.clone()))))
+                d.send(Action::Select(Some(Selected::Site(name.clone()))))
             })
         };
         let (icon, word, shown) = match s.status {
@@ -532,19 +555,19 @@ fn sites(
             "down" => ("■", "down", Msg::SiteDown),
             _ => ("✖", "lost", Msg::SiteLost),
         };
-        let label = format!("{} · {icon} {}", s.name, t(shown));
+        let label = format!("{} · {icon} {}", s.name, t(lang, shown));
         let aria = if s.active { Msg::SiteActiveAria } else { Msg::SiteAria };
         html! {
             <g class={classes!("site", word, s.active.then_some("active"), picked.then_some("picked"))}
                 data-site={s.name.clone()} data-site-status={word} data-active={s.active.to_string()}
                 role="button" tabindex="0" onclick={onclick}
-                aria-label={tf(aria, &[&label])}>
+                aria-label={tf(lang, aria, &[&label])}>
                 <rect x={(b.x - b.hw).to_string()} y={(b.y - b.hh).to_string()} width={(2.0 * b.hw).to_string()}
                     height={(2.0 * b.hh).to_string()} rx="10" />
                 <text x={b.x.to_string()} y={(b.y - b.hh + 16.0).to_string()} class="site-label">{ label.clone() }</text>
                 if s.active {
                     <text x={b.x.to_string()} y={(b.y + b.hh + 15.0).to_string()} class="site-label active-label">
-                        { t(Msg::SiteActive) }
+                        { t(lang, Msg::SiteActive) }
                     </text>
                 }
             </g>
@@ -563,14 +586,14 @@ fn sites(
         );
         Some(html! {
             <g class="site-link" data-link={s.name.clone()}
-                aria-label={tf(Msg::SiteLinkAria, &[&s.name, &a_name(sites, from), &s.lag_ms, &s.waiting])}>
+                aria-label={tf(lang, Msg::SiteLinkAria, &[&s.name, &a_name(sites, from), &s.lag_ms, &s.waiting])}>
                 <line x1={x1.to_string()} y1={y.to_string()} x2={(x2 - dir * 8.0).to_string()} y2={y.to_string()} />
                 <path d={head} />
                 <text x={mid.to_string()} y={(y - 8.0).to_string()} class="link-label">
-                    { tf(Msg::SiteLag, &[&format!("{:.1}", s.lag_ms as f64 / 1000.0)]) }
+                    { tf(lang, Msg::SiteLag, &[&format!("{:.1}", s.lag_ms as f64 / 1000.0)]) }
                 </text>
                 <text x={mid.to_string()} y={(y + 18.0).to_string()} class="link-label waiting" id={format!("waiting-{}", s.name)}>
-                    { tf(Msg::SiteWaiting, &[&s.waiting]) }
+                    { tf(lang, Msg::SiteWaiting, &[&s.waiting]) }
                 </text>
             </g>
         })
@@ -665,20 +688,24 @@ fn to_svg(svg: &web_sys::Element, w: f64, cx: f64, cy: f64) -> (f64, f64) {
 }
 
 /// A client's connection state (`ClientView::state`) in the page's language.
-fn client_state_text(state: ClientState) -> &'static str {
-    t(match state {
-        ClientState::Crashed => Msg::StatusCrashed,
-        ClientState::Idle => Msg::ClientIdle,
-        ClientState::Connecting => Msg::ClientConnecting,
-        ClientState::Connected => Msg::ClientConnected,
-        ClientState::WaitingToReconnect => Msg::ClientBackoff,
-        ClientState::GaveUp => Msg::ClientGaveUp,
-        ClientState::RefreshingMetadata => Msg::ClientRefreshing,
-        ClientState::Fetching => Msg::ClientFetching,
-    })
+fn client_state_text(lang: Lang, state: ClientState) -> &'static str {
+    t(
+        lang,
+        match state {
+            ClientState::Crashed => Msg::StatusCrashed,
+            ClientState::Idle => Msg::ClientIdle,
+            ClientState::Connecting => Msg::ClientConnecting,
+            ClientState::Connected => Msg::ClientConnected,
+            ClientState::WaitingToReconnect => Msg::ClientBackoff,
+            ClientState::GaveUp => Msg::ClientGaveUp,
+            ClientState::RefreshingMetadata => Msg::ClientRefreshing,
+            ClientState::Fetching => Msg::ClientFetching,
+        },
+    )
 }
 
 fn client(
+    lang: Lang,
     (x, y): (f64, f64),
     c: &ClientView,
     producer: bool,
@@ -689,12 +716,13 @@ fn client(
     let (w, h) = (132.0, 58.0);
     let crashed = c.state == ClientState::Crashed;
     let counts = if producer {
-        tf(Msg::Unconfirmed, &[&c.outstanding, &c.backlog])
+        tf(lang, Msg::Unconfirmed, &[&c.outstanding, &c.backlog])
     } else {
-        tf(Msg::Unacked, &[&c.outstanding])
+        tf(lang, Msg::Unacked, &[&c.outstanding])
     };
     let countdown = c.reconnect_at.map(|t| {
         tf(
+            lang,
             Msg::RetryIn,
             &[&format!(
                 "{:.1}",
@@ -706,24 +734,31 @@ fn client(
         .then(|| (c.silent_ms as f64 / c.timeout_ms as f64).min(1.0));
     let picked = matches!(selected, Some(Selected::Client(n)) if *n == c.name);
     let name = c.name.clone();
-    let d = sim.dispatch.clone();
+    let d = sim.clone();
     let onclick = Callback::from(move |_: MouseEvent| {
-        d.dispatch(Action::Select(Some(Selected::Client(name.clone()))))
+        d.send(Action::Select(Some(Selected::Client(name.clone()))))
     });
     let label = tf(
+        lang,
         Msg::ClientLabel,
         &[
             &c.name,
-            &t(if producer {
-                Msg::Producer
-            } else {
-                Msg::Consumer
-            }),
-            &label_list(&[
-                client_state_text(c.state),
-                &counts,
-                countdown.as_deref().unwrap_or(""),
-            ]),
+            &t(
+                lang,
+                if producer {
+                    Msg::Producer
+                } else {
+                    Msg::Consumer
+                },
+            ),
+            &label_list(
+                lang,
+                &[
+                    client_state_text(lang, c.state),
+                    &counts,
+                    countdown.as_deref().unwrap_or(""),
+                ],
+            ),
         ],
     );
     html! {
@@ -734,7 +769,7 @@ fn client(
             <text x={x.to_string()} y={(y - 12.0).to_string()} class="client-name">
                 { format!("{} {}", if producer { "⇢" } else { "⇠" }, c.name) }
             </text>
-            <text x={x.to_string()} y={(y + 3.0).to_string()} class="client-state">{ client_state_text(c.state) }</text>
+            <text x={x.to_string()} y={(y + 3.0).to_string()} class="client-state">{ client_state_text(lang, c.state) }</text>
             <text x={x.to_string()} y={(y + 17.0).to_string()} class="client-counts">{ counts }</text>
             if let Some(t) = countdown {
                 <text x={x.to_string()} y={(y + h / 2.0 + 13.0).to_string()} class="countdown">{ t }</text>
@@ -763,17 +798,21 @@ mod tests {
             high_watermark: None,
         };
         let cases = [
-            ("rabbitmq-mirrored", Role::Master, "★ master · e1"),
-            ("rabbitmq-mirrored", Role::Mirror, "mirror · e1"),
-            ("rabbitmq-quorum", Role::Master, "★ leader · e1"),
-            ("rabbitmq-quorum", Role::Mirror, "follower · e1"),
-            ("kafka", Role::Master, "★ leader · e1"),
-            ("kafka", Role::Mirror, "follower · e1"),
-            ("activemq", Role::Master, "★ master · e1"),
-            ("activemq", Role::Slave, "slave · e1"),
+            (SystemKind::Mirrored, Role::Master, "★ master · e1"),
+            (SystemKind::Mirrored, Role::Mirror, "mirror · e1"),
+            (SystemKind::Quorum, Role::Master, "★ leader · e1"),
+            (SystemKind::Quorum, Role::Mirror, "follower · e1"),
+            (SystemKind::Kafka, Role::Master, "★ leader · e1"),
+            (SystemKind::Kafka, Role::Mirror, "follower · e1"),
+            (SystemKind::ActiveMq, Role::Master, "★ master · e1"),
+            (SystemKind::ActiveMq, Role::Slave, "slave · e1"),
         ];
         for (system, role, word) in cases {
-            assert_eq!(role_word(system, &replica(role)), word, "{system} {role:?}");
+            assert_eq!(
+                role_word(Lang::En, system, &replica(role)),
+                word,
+                "{system} {role:?}"
+            );
         }
     }
 }

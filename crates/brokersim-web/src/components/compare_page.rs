@@ -1,16 +1,16 @@
 //! Compare mode (`?compare=NAME`, or a shared `#c=` pair): two
-//! configurations of the same run side by side. One reducer drives both:
-//! the left side is the page's usual runner, the right side its `twin`,
-//! which follows it in time and faults (`compare::follow`). The time
+//! configurations of the same run side by side. One simulation handle
+//! drives both (`state::Sims`): the left side is the page's usual runner,
+//! the right side its twin, which follows it in time and faults
+//! (`compare::follow`). The time
 //! controls, the fault menu and the keyboard are the normal page's; each
 //! cluster view is the normal one under its own side's context. Below: the
 //! two reports as one table with the rows that differ marked, each side's
 //! settings (the configuration panel's rows), and the link.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
-use brokersim::Scenario;
+use brokersim::{Scenario, SystemKind};
 use yew::prelude::*;
 
 use crate::compare::{self, Difference, Pair, READY_MADE, ReadyMade};
@@ -23,9 +23,9 @@ use crate::components::lang_picker::LangPicker;
 use crate::components::message_life::MessageLife;
 use crate::components::notice::NoticeBar;
 use crate::hooks::{checked_draft, use_animation_frames, use_keyboard, use_scenario_draft};
-use crate::i18n::{self, Msg, t, tf};
+use crate::i18n::{self, Lang, Msg, t, tf, use_lang};
 use crate::runner::Runner;
-use crate::state::{Action, Notice, SimHandle, UiState, use_sim};
+use crate::state::{Action, Notice, SimHandle, Sims, UiState, use_sim};
 use crate::url_options::{self, UrlOptions};
 use crate::{browser, share};
 
@@ -33,7 +33,10 @@ const SIDES: [&str; 2] = ["A", "B"];
 
 /// The pair the address asks for, the ready-made comparison it names (if
 /// any) and a notice when something in it could not be used.
-fn initial_pair(options: &UrlOptions) -> (Pair, Option<&'static ReadyMade>, Option<Notice>) {
+fn initial_pair(
+    lang: Lang,
+    options: &UrlOptions,
+) -> (Pair, Option<&'static ReadyMade>, Option<Notice>) {
     let name = options.compare.clone().unwrap_or_default();
     let named = compare::ready_made(&name);
     let fallback = named.unwrap_or(&READY_MADE[0]);
@@ -52,6 +55,7 @@ fn initial_pair(options: &UrlOptions) -> (Pair, Option<&'static ReadyMade>, Opti
             built(fallback),
             Some(fallback),
             Some(Notice::Error(tf(
+                lang,
                 Msg::CompareLinkError,
                 &[&e, &fallback.name],
             ))),
@@ -60,6 +64,7 @@ fn initial_pair(options: &UrlOptions) -> (Pair, Option<&'static ReadyMade>, Opti
             let unknown = named.is_none() && !matches!(name.as_str(), "" | "1");
             let notice = unknown.then(|| {
                 Notice::Error(tf(
+                    lang,
                     Msg::CompareUnknown,
                     &[&name, &compare::ready_made_names(), &fallback.name],
                 ))
@@ -69,8 +74,12 @@ fn initial_pair(options: &UrlOptions) -> (Pair, Option<&'static ReadyMade>, Opti
     }
 }
 
-fn initial_state(options: &UrlOptions) -> (UiState, Option<&'static ReadyMade>) {
-    let (pair, named, notice) = initial_pair(options);
+/// Both sides' runs, the ready-made comparison and the notice to show.
+fn initial_runs(
+    lang: Lang,
+    options: &UrlOptions,
+) -> (Sims, Option<&'static ReadyMade>, Option<Notice>) {
+    let (pair, named, notice) = initial_pair(lang, options);
     let runners = Runner::new(pair.left).and_then(|l| Ok((l, Runner::new(pair.right)?)));
     let (left, right, notice) = match runners {
         Ok((l, r)) => (l, r, notice),
@@ -78,33 +87,28 @@ fn initial_state(options: &UrlOptions) -> (UiState, Option<&'static ReadyMade>) 
             let s = crate::components::app::default_scenario();
             let l = Runner::new(s.clone()).expect("the default preset is valid");
             let r = Runner::new(s).expect("the default preset is valid");
-            (l, r, Some(Notice::Error(tf(Msg::LinkError, &[&e]))))
+            (l, r, Some(Notice::Error(tf(lang, Msg::LinkError, &[&e]))))
         }
     };
-    let notice = crate::components::app::with_url_problems(options, notice);
-    let mut state = UiState::new(left, notice);
-    state.twin = Some(Rc::new(RefCell::new(right)));
-    if let Some(log) = options.speed_log {
-        state.speed_log = log;
-    }
-    (state, named)
+    let notice = crate::components::app::with_url_problems(lang, options, notice);
+    (Sims::new(left, Some(right)), named, notice)
 }
 
 /// `name=value`, or that it is not set.
-fn shown(name: &str, value: &Option<String>) -> String {
+fn shown(lang: Lang, name: &str, value: &Option<String>) -> String {
     match value {
         Some(v) => format!("{name}={v}"),
-        None => tf(Msg::CompareUnset, &[&name]),
+        None => tf(lang, Msg::CompareUnset, &[&name]),
     }
 }
 
 /// One side's one-line header: the options in which it differs.
-fn side_line(diff: &[Difference], right: bool) -> String {
+fn side_line(lang: Lang, diff: &[Difference], right: bool) -> String {
     if diff.is_empty() {
-        return t(Msg::CompareSame).to_owned();
+        return t(lang, Msg::CompareSame).to_owned();
     }
     diff.iter()
-        .map(|d| shown(&d.name, if right { &d.right } else { &d.left }))
+        .map(|d| shown(lang, &d.name, if right { &d.right } else { &d.left }))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -113,31 +117,35 @@ fn side_line(diff: &[Difference], right: bool) -> String {
 pub fn ComparePage() -> Html {
     let page = use_memo((), |_| url_options::from_page());
     let options = page.0.clone();
-    let lang = use_state(|| i18n::initial_lang(options.lang.as_deref(), page.1.as_deref()));
-    i18n::set_lang(*lang);
-    let first = use_memo((), |_| initial_state(&options));
-    let state = use_reducer(|| first.0.clone());
+    let lang_state = use_state(|| i18n::initial_lang(options.lang.as_deref(), page.1.as_deref()));
+    let lang = *lang_state;
+    let first = use_memo((), |_| {
+        let (sims, named, notice) = initial_runs(lang, &options);
+        (Rc::new(sims), named, notice)
+    });
+    let state = use_reducer(|| {
+        let mut state = UiState::new(first.0.status(), first.2.clone());
+        if let Some(log) = options.speed_log {
+            state.speed_log = log;
+        }
+        state
+    });
     let picked = use_state(|| first.1.map(|r| r.name));
-    let twin = state.twin.clone().expect("compare mode has a right side");
     let left = use_memo((), {
-        let runner = state.runner.clone();
+        let sims = first.0.clone();
         let dispatch = state.dispatcher();
-        move |_| SimHandle { runner, dispatch }
+        move |_| SimHandle::new(sims, dispatch)
     });
     let right = use_memo((), {
-        let runner = twin.clone();
-        let dispatch = state.dispatcher();
-        move |_| SimHandle { runner, dispatch }
+        let left = (*left).clone();
+        move |_| left.right_side()
     });
-    use_animation_frames(state.animating(), state.dispatcher());
-    use_keyboard(state.dispatcher(), None);
+    use_animation_frames(&state, &left);
+    use_keyboard((*left).clone(), None);
 
-    let generations = (
-        state.runner.borrow().generation(),
-        twin.borrow().generation(),
-    );
+    let generations = (state.sim.generation, state.sim.twin_generation);
     let pair = use_memo(generations, {
-        let (l, r) = (state.runner.clone(), twin.clone());
+        let (l, r) = (left.runner.clone(), right.runner.clone());
         move |_| Pair {
             left: l.borrow().scenario().clone(),
             right: r.borrow().scenario().clone(),
@@ -152,20 +160,20 @@ pub fn ComparePage() -> Html {
         move |_| browser::set_fragment(&pair.encode())
     });
     use_effect_with((), {
-        let d = state.dispatcher();
+        let d = (*left).clone();
         let options = options.clone();
         move |_| {
             if let Some(ms) = options.start_ms {
-                d.dispatch(Action::Seek(brokersim::SimTime::from_ms(ms)));
+                d.seek(brokersim::SimTime::from_ms(ms));
             }
             if options.autoplay {
-                d.dispatch(Action::Play(true));
+                d.send(Action::Play(true));
             }
         }
     });
 
     let on_pick = {
-        let d = state.dispatcher();
+        let d = (*left).clone();
         let picked = picked.clone();
         Callback::from(move |e: Event| {
             let name = e
@@ -173,8 +181,8 @@ pub fn ComparePage() -> Html {
                 .value();
             if let Some(r) = compare::ready_made(&name) {
                 match r.pair() {
-                    Ok(pair) => d.dispatch(Action::LoadPair(Box::new(pair), None)),
-                    Err(e) => d.dispatch(Action::Notify(Some(Notice::Error(e.to_string())))),
+                    Ok(pair) => d.load_pair(pair, None),
+                    Err(e) => d.send(Action::Notify(Some(Notice::Error(e.to_string())))),
                 }
                 url_options::set_query("compare", Some(r.name));
                 picked.set(Some(r.name));
@@ -185,13 +193,13 @@ pub fn ComparePage() -> Html {
         .iter()
         .map(|r| {
             html! {
-                <option value={r.name} selected={*picked == Some(r.name)}>{ t(r.title) }</option>
+                <option value={r.name} selected={*picked == Some(r.name)}>{ t(lang, r.title) }</option>
             }
         })
         .collect::<Html>();
 
-    let lines = [side_line(&diff, false), side_line(&diff, true)];
-    let title = tf(Msg::CompareVs, &[&lines[0], &lines[1]]);
+    let lines = [side_line(lang, &diff, false), side_line(lang, &diff, true)];
+    let title = tf(lang, Msg::CompareVs, &[&lines[0], &lines[1]]);
     let show = |panel: &str| options.shows(panel);
     let side_log = |i: usize, handle: &SimHandle, frame: u64| {
         html! {
@@ -213,7 +221,7 @@ pub fn ComparePage() -> Html {
         let id = ["side-left", "side-right"][i];
         html! {
             <section class="compare-side" id={id}
-                aria-label={tf(Msg::CompareSideAria, &[&SIDES[i], &lines[i]])}>
+                aria-label={tf(lang, Msg::CompareSideAria, &[&SIDES[i], &lines[i]])}>
                 <h2 class="side-head"><span class="side-letter">{ SIDES[i] }</span>
                     <span class="side-diff">{ lines[i].clone() }</span></h2>
                 <ContextProvider<SimHandle> context={handle.clone()}>
@@ -242,28 +250,29 @@ pub fn ComparePage() -> Html {
     let leave = |scenario: &Scenario| format!("?lang={}#{}", lang.code(), share::encode(scenario));
 
     html! {
+        <ContextProvider<Lang> context={lang}>
         <ContextProvider<SimHandle> context={(*left).clone()}>
         <div class={classes!("page", "compare-page", options.embed.then_some("embed"))} lang={lang.code()}
-            aria-label={t(Msg::CompareAria)}>
+            aria-label={t(lang, Msg::CompareAria)}>
             <header class="top">
                 if !options.embed {
                     <h1>{ "brokersim" }</h1>
-                    <span class="mode">{ t(Msg::CompareHeading) }</span>
+                    <span class="mode">{ t(lang, Msg::CompareHeading) }</span>
                 }
                 <span class="compare-title" id="compare-title">{ title }</span>
                 <span class="header-tools">
                     if !options.embed {
-                        <select id="compare-pick" onchange={on_pick} aria-label={t(Msg::ComparePickAria)}>
-                            <option value="" selected={picked.is_none()} disabled=true>{ t(Msg::CompareCustom) }</option>
+                        <select id="compare-pick" onchange={on_pick} aria-label={t(lang, Msg::ComparePickAria)}>
+                            <option value="" selected={picked.is_none()} disabled=true>{ t(lang, Msg::CompareCustom) }</option>
                             { choices }
                         </select>
-                        <a id="leave-compare" href={leave(&pair.left)}>{ tf(Msg::CompareOpenSide, &[&SIDES[0]]) }</a>
-                        <a id="open-right" href={leave(&pair.right)}>{ tf(Msg::CompareOpenSide, &[&SIDES[1]]) }</a>
+                        <a id="leave-compare" href={leave(&pair.left)}>{ tf(lang, Msg::CompareOpenSide, &[&SIDES[0]]) }</a>
+                        <a id="open-right" href={leave(&pair.right)}>{ tf(lang, Msg::CompareOpenSide, &[&SIDES[1]]) }</a>
                     }
-                    <LangPicker lang={lang.clone()} />
+                    <LangPicker lang={lang_state.clone()} />
                 </span>
             </header>
-            <span class="scenario-title" id="scenario-title">{ pair.left.title_in(*lang).to_owned() }</span>
+            <span class="scenario-title" id="scenario-title">{ pair.left.title_in(lang).to_owned() }</span>
             <div key={lang.code()} class="panels">
             <NoticeBar notice={state.notice.clone()} seq={state.notice_seq} />
             if show("controls") {
@@ -275,7 +284,7 @@ pub fn ComparePage() -> Html {
                     { side(1, &right) }
                 </div>
                 <section class="stage compare-faults">
-                    <p class="hint">{ t(Msg::CompareFaultsShared) }</p>
+                    <p class="hint">{ t(lang, Msg::CompareFaultsShared) }</p>
                     <FaultMenu frame={slow(1)} selected={state.selected.clone()}
                         partition={state.partition.clone()} />
                 </section>
@@ -300,11 +309,12 @@ pub fn ComparePage() -> Html {
             }
             if show("share") {
                 <CompareShare encoded={pair.encode()} name={(*picked).unwrap_or("1")} lang={lang.code()}
-                    embed_query={options.embed_query(*lang)} />
+                    embed_query={options.embed_query(lang)} />
             }
             </div>
         </div>
         </ContextProvider<SimHandle>>
+        </ContextProvider<Lang>>
     }
 }
 
@@ -317,10 +327,12 @@ struct ReportProps {
 }
 
 /// A report value as the table shows it (the raw value is in `data-raw`).
-fn display(key: &str, raw: &str) -> String {
+fn display(lang: Lang, key: &str, raw: &str) -> String {
     let seconds = |ms: &str| {
-        ms.parse::<u64>()
-            .map_or_else(|_| "—".to_owned(), crate::components::numbers::seconds)
+        ms.parse::<u64>().map_or_else(
+            |_| "—".to_owned(),
+            |ms| crate::components::numbers::seconds(lang, ms),
+        )
     };
     match key {
         _ if raw.is_empty() => "—".to_owned(),
@@ -335,6 +347,7 @@ fn display(key: &str, raw: &str) -> String {
 /// worse side is flagged too.
 #[component]
 fn CompareReport(props: &ReportProps) -> Html {
+    let lang = use_lang();
     let (l, r) = (props.left.runner.borrow(), props.right.runner.borrow());
     let sites = l.scenario().sites.is_some();
     let finished = l.is_finished() && r.is_finished();
@@ -352,15 +365,15 @@ fn CompareReport(props: &ReportProps) -> Html {
             let cell = |side: &str, mine: &str, other: &str| {
                 html! {
                     <td data-side={side.to_owned()} data-raw={mine.to_owned()}
-                        class={classes!(worse(mine, other).then_some("bad"))}>{ display(row.key, mine) }</td>
+                        class={classes!(worse(mine, other).then_some("bad"))}>{ display(lang, row.key, mine) }</td>
                 }
             };
             html! {
                 <tr class={classes!(differs.then_some("differs"))} data-row={row.key}>
                     <th scope="row">
                         if differs { <span class="diff-mark" aria-hidden="true">{ "≠ " }</span> }
-                        { t(row.label) }
-                        if differs { <span class="sr-only">{ t(Msg::CompareDiffers) }</span> }
+                        { t(lang, row.label) }
+                        if differs { <span class="sr-only">{ t(lang, Msg::CompareDiffers) }</span> }
                     </th>
                     { cell("left", &row.left, &row.right) }
                     { cell("right", &row.right, &row.left) }
@@ -372,13 +385,13 @@ fn CompareReport(props: &ReportProps) -> Html {
         html! { <th scope="col"><span class="side-letter">{ SIDES[i] }</span>{ props.heads[i].clone() }</th> }
     };
     html! {
-        <section class="panel compare-report" aria-label={t(Msg::CompareReportAria)}>
-            <h2>{ if finished { t(Msg::ReportFinal) } else { t(Msg::ReportSoFar) } }</h2>
+        <section class="panel compare-report" aria-label={t(lang, Msg::CompareReportAria)}>
+            <h2>{ if finished { t(lang, Msg::ReportFinal) } else { t(lang, Msg::ReportSoFar) } }</h2>
             <table id="compare-report">
-                <thead><tr><th scope="col">{ t(Msg::CompareMeasure) }</th>{ head(0) }{ head(1) }</tr></thead>
+                <thead><tr><th scope="col">{ t(lang, Msg::CompareMeasure) }</th>{ head(0) }{ head(1) }</tr></thead>
                 <tbody>{ body }</tbody>
             </table>
-            <p class="hash">{ t(Msg::TraceHash) }
+            <p class="hash">{ t(lang, Msg::TraceHash) }
                 <code data-hash="left">{ hashes[0].clone() }</code>{ " | " }
                 <code data-hash="right">{ hashes[1].clone() }</code></p>
         </section>
@@ -432,19 +445,20 @@ const CLIENT_OPTIONS: [(&str, &str, Kind, &[&str], bool); 6] = [
 /// clients' options, applied to that side only, at the same moment.
 #[component]
 fn SideSettings(props: &SideProps) -> Html {
+    let lang = use_lang();
     let sim = use_sim();
     let draft = use_scenario_draft(props.generation);
     let letter = SIDES[usize::from(props.right)];
     let apply = {
         let draft = draft.clone();
-        let d = sim.dispatch.clone();
+        let d = sim.clone();
         let right = props.right;
-        Callback::from(move |_: MouseEvent| match checked_draft(&draft) {
-            Ok(s) => d.dispatch(Action::LoadSide(right, s)),
-            Err(notice) => d.dispatch(Action::Notify(Some(notice))),
+        Callback::from(move |_: MouseEvent| match checked_draft(lang, &draft) {
+            Ok(s) => d.load_side(right, s),
+            Err(notice) => d.send(Action::Notify(Some(notice))),
         })
     };
-    let kafka = draft.system == "kafka";
+    let kafka = SystemKind::from_name(&draft.system) == Some(SystemKind::Kafka);
     let clients = CLIENT_OPTIONS
         .iter()
         .filter(|o| kafka || !o.4)
@@ -458,7 +472,7 @@ fn SideSettings(props: &SideProps) -> Html {
                 .unwrap_or_default();
             let on = {
                 let draft = draft.clone();
-                let d = sim.dispatch.clone();
+                let d = sim.clone();
                 Callback::from(move |e: Event| {
                     let text = e
                         .target_unchecked_into::<web_sys::HtmlInputElement>()
@@ -473,8 +487,8 @@ fn SideSettings(props: &SideProps) -> Html {
                     let patch = serde_json::json!({ section: { name: value } });
                     match compare::apply_patch(&draft, &patch) {
                         Ok(s) => draft.set(s),
-                        Err(e) => d.dispatch(Action::Notify(Some(Notice::from_error(
-                            t(Msg::NotValid),
+                        Err(e) => d.send(Action::Notify(Some(Notice::from_error(
+                            t(lang, Msg::NotValid),
                             &e,
                         )))),
                     }
@@ -485,7 +499,7 @@ fn SideSettings(props: &SideProps) -> Html {
                 <tr>
                     <th scope="row"><code>{ format!("{section}.{name}") }</code></th>
                     <td>
-                        <input value={current} onchange={on} list={id.clone()} placeholder={t(Msg::DefaultWord)}
+                        <input value={current} onchange={on} list={id.clone()} placeholder={t(lang, Msg::DefaultWord)}
                             aria-label={format!("{section}.{name}")} data-option={name} />
                         <datalist id={id}>{ for choices.iter().map(|c| html! { <option value={*c} /> }) }</datalist>
                     </td>
@@ -500,17 +514,17 @@ fn SideSettings(props: &SideProps) -> Html {
     };
     html! {
         <details class="panel config side-settings" id={id} open={props.right}>
-            <summary>{ tf(Msg::CompareEditSide, &[&letter]) }</summary>
+            <summary>{ tf(lang, Msg::CompareEditSide, &[&letter]) }</summary>
             <table class="settings">
-                <thead><tr><th>{ t(Msg::SettingCol) }</th><th>{ t(Msg::ValueCol) }</th><th>{ t(Msg::DefaultCol) }</th><th>{ t(Msg::WhatItDoes) }</th></tr></thead>
-                <tbody>{ settings_rows(&draft) }</tbody>
+                <thead><tr><th>{ t(lang, Msg::SettingCol) }</th><th>{ t(lang, Msg::ValueCol) }</th><th>{ t(lang, Msg::DefaultCol) }</th><th>{ t(lang, Msg::WhatItDoes) }</th></tr></thead>
+                <tbody>{ settings_rows(lang, &draft) }</tbody>
             </table>
-            <h3>{ t(Msg::CompareClientOptions) }</h3>
+            <h3>{ t(lang, Msg::CompareClientOptions) }</h3>
             <table class="settings clients-options">
                 <tbody>{ clients }</tbody>
             </table>
             <p><button class="primary" id={format!("apply-{}", if props.right { "right" } else { "left" })}
-                onclick={apply}>{ tf(Msg::CompareApplySide, &[&letter]) }</button></p>
+                onclick={apply}>{ tf(lang, Msg::CompareApplySide, &[&letter]) }</button></p>
         </details>
     }
 }
@@ -531,6 +545,7 @@ const COMPARE_SIZE: (u32, u32) = (1200, 800);
 /// faults) and the `<iframe>` for a course page.
 #[component]
 fn CompareShare(props: &ShareProps) -> Html {
+    let lang = use_lang();
     let href = browser::href();
     let base = href.split(['?', '#']).next().unwrap_or_default();
     let link = format!(
@@ -545,11 +560,11 @@ fn CompareShare(props: &ShareProps) -> Html {
     );
     html! {
         <section class="panel share compare-share">
-            <label class="row">{ t(Msg::CompareShareLabel) }
-                <input id="compare-link" readonly=true value={link} aria-label={t(Msg::ShareLinkAria)} />
+            <label class="row">{ t(lang, Msg::CompareShareLabel) }
+                <input id="compare-link" readonly=true value={link} aria-label={t(lang, Msg::ShareLinkAria)} />
             </label>
             <details id="compare-embed-details">
-                <summary>{ t(Msg::CompareEmbedLabel) }</summary>
+                <summary>{ t(lang, Msg::CompareEmbedLabel) }</summary>
                 <textarea id="compare-embed" readonly=true rows="3" value={embed} />
             </details>
         </section>

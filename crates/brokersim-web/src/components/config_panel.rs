@@ -13,7 +13,7 @@ use yew::prelude::*;
 
 use crate::components::client_tables::{client_tables, fit_clients_to_system};
 use crate::hooks::{checked_draft, use_scenario_draft};
-use crate::i18n::{Msg, doc, lang, t, tf};
+use crate::i18n::{Msg, doc, t, tf, use_lang};
 use crate::settings_doc::{SYSTEMS, for_system};
 use crate::state::{Action, use_sim};
 
@@ -87,7 +87,7 @@ fn breakable(name: &str) -> Html {
 
 /// The settings of the draft's system as table rows: each real option's
 /// name, an input, its default and what it does (compare mode reuses them).
-pub fn settings_rows(draft: &UseStateHandle<Scenario>) -> Html {
+pub fn settings_rows(lang: Lang, draft: &UseStateHandle<Scenario>) -> Html {
     for_system(&draft.system)
         .iter()
         .map(|doc| {
@@ -114,12 +114,12 @@ pub fn settings_rows(draft: &UseStateHandle<Scenario>) -> Html {
                 <tr>
                     <th scope="row"><code>{ breakable(doc.name) }</code></th>
                     <td>
-                        <input value={current} onchange={on} list={list.clone()} placeholder={crate::i18n::doc(doc.default)}
-                            aria-label={format!("{} ({} {})", doc.name, t(Msg::DefaultWord), crate::i18n::doc(doc.default))} />
+                        <input value={current} onchange={on} list={list.clone()} placeholder={crate::i18n::doc(lang, doc.default)}
+                            aria-label={format!("{} ({} {})", doc.name, t(lang, Msg::DefaultWord), crate::i18n::doc(lang, doc.default))} />
                         <datalist id={list}>{ for doc.choices.iter().map(|c| html! { <option value={*c} /> }) }</datalist>
                     </td>
-                    <td class="default">{ crate::i18n::doc(doc.default) }</td>
-                    <td class="explain">{ crate::i18n::doc(doc.explain) }</td>
+                    <td class="default">{ crate::i18n::doc(lang, doc.default) }</td>
+                    <td class="explain">{ crate::i18n::doc(lang, doc.explain) }</td>
                 </tr>
             }
         })
@@ -128,6 +128,7 @@ pub fn settings_rows(draft: &UseStateHandle<Scenario>) -> Html {
 
 #[component]
 pub fn ConfigPanel(props: &Props) -> Html {
+    let lang = use_lang();
     let sim = use_sim();
     let draft = use_scenario_draft(props.generation);
     let edit = |f: fn(&mut Scenario, String)| {
@@ -140,18 +141,18 @@ pub fn ConfigPanel(props: &Props) -> Html {
     };
     let apply = {
         let draft = draft.clone();
-        let d = sim.dispatch.clone();
-        Callback::from(move |_: MouseEvent| match checked_draft(&draft) {
-            Ok(s) => d.dispatch(Action::Load(s, None)),
-            Err(notice) => d.dispatch(Action::Notify(Some(notice))),
+        let d = sim.clone();
+        Callback::from(move |_: MouseEvent| match checked_draft(lang, &draft) {
+            Ok(s) => d.load(lang, s, None),
+            Err(notice) => d.send(Action::Notify(Some(notice))),
         })
     };
     let on_preset = {
-        let d = sim.dispatch.clone();
+        let d = sim.clone();
         Callback::from(move |e: Event| {
             let name = select_value(&e);
             if let Some(p) = brokersim::presets::get(&name) {
-                d.dispatch(Action::Load(p.scenario(), None));
+                d.load(lang, p.scenario(), None);
             }
         })
     };
@@ -166,7 +167,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
         })
     };
     // Read once, not on every redraw: each preset's title and description.
-    let blurbs = use_memo(lang(), |&lang| {
+    let blurbs = use_memo(lang, |&lang| {
         brokersim::presets::ALL
             .iter()
             .map(|p| (p.name, Blurb::of(p.json, lang)))
@@ -206,10 +207,10 @@ pub fn ConfigPanel(props: &Props) -> Html {
     let systems = SYSTEMS
         .iter()
         .map(|(name, what)| html! {
-            <option value={*name} selected={draft.system == *name}>{ format!("{name}: {}", doc(what)) }</option>
+            <option value={*name} selected={draft.system == *name}>{ format!("{name}: {}", doc(lang, what)) }</option>
         })
         .collect::<Html>();
-    let settings = settings_rows(&draft);
+    let settings = settings_rows(lang, &draft);
 
     let faults = sim
         .runner
@@ -220,50 +221,50 @@ pub fn ConfigPanel(props: &Props) -> Html {
         .enumerate()
         .map(|(i, f)| {
             let text = brokersim::json::to_string(f);
-            let d = sim.dispatch.clone();
-            let remove = Callback::from(move |_: MouseEvent| d.dispatch(Action::RemoveFault(i)));
+            let d = sim.clone();
+            let remove = Callback::from(move |_: MouseEvent| d.remove_fault(lang, i));
             html! {
                 <li><code>{ text }</code>{ " " }
-                    <button onclick={remove} aria-label={tf(Msg::Remove, &[&(i + 1)])}>{ t(Msg::RemoveFault) }</button></li>
+                    <button onclick={remove} aria-label={tf(lang, Msg::Remove, &[&(i + 1)])}>{ t(lang, Msg::RemoveFault) }</button></li>
             }
         })
         .collect::<Html>();
 
     html! {
-        <section class="panel config" aria-label={t(Msg::ConfigAria)}>
-            <h2>{ t(Msg::ScenarioTitle) }</h2>
-            <label class="row">{ t(Msg::PresetLabel) }
-                <select id="preset" ref={picker} onchange={on_preset} aria-label={t(Msg::PresetAria)}>
-                    <option value="" selected={current.is_none()} disabled=true>{ t(Msg::ChoosePreset) }</option>
+        <section class="panel config" aria-label={t(lang, Msg::ConfigAria)}>
+            <h2>{ t(lang, Msg::ScenarioTitle) }</h2>
+            <label class="row">{ t(lang, Msg::PresetLabel) }
+                <select id="preset" ref={picker} onchange={on_preset} aria-label={t(lang, Msg::PresetAria)}>
+                    <option value="" selected={current.is_none()} disabled=true>{ t(lang, Msg::ChoosePreset) }</option>
                     { presets }
                 </select>
             </label>
-            <p class="description" id="scenario-description">{ draft.description_in(lang()).to_owned() }</p>
+            <p class="description" id="scenario-description">{ draft.description_in(lang).to_owned() }</p>
             <details>
-                <summary>{ t(Msg::WhatPresetsShow) }</summary>
+                <summary>{ t(lang, Msg::WhatPresetsShow) }</summary>
                 <ul class="presets">{ preset_text }</ul>
             </details>
             <details id="configure">
-                <summary>{ t(Msg::Configure) }</summary>
+                <summary>{ t(lang, Msg::Configure) }</summary>
                 <div class="form">
-                    <label>{ t(Msg::SystemLabel) }<select onchange={on_system} aria-label={t(Msg::SystemLabel).trim()}>{ systems }</select></label>
-                    <label>{ t(Msg::BrokersLabel) }<input type="number" min="1" max="15" aria-label={t(Msg::BrokerCountAria)}
+                    <label>{ t(lang, Msg::SystemLabel) }<select onchange={on_system} aria-label={t(lang, Msg::SystemLabel).trim()}>{ systems }</select></label>
+                    <label>{ t(lang, Msg::BrokersLabel) }<input type="number" min="1" max="15" aria-label={t(lang, Msg::BrokerCountAria)}
                         value={draft.brokers.unwrap_or(3).to_string()}
                         onchange={edit(|s, v| s.brokers = v.parse().ok())} /></label>
                     <label>{ "duration_ms " }<input type="number" min="1000" step="1000" aria-label="duration_ms"
                         value={draft.duration_ms.to_string()}
                         onchange={edit(|s, v| s.duration_ms = v.parse().unwrap_or(s.duration_ms))} /></label>
-                    <label>{ t(Msg::TitleLabel) }<input value={draft.title.clone()} aria-label={t(Msg::TitleLabel).trim()}
+                    <label>{ t(lang, Msg::TitleLabel) }<input value={draft.title.clone()} aria-label={t(lang, Msg::TitleLabel).trim()}
                         onchange={edit(|s, v| s.title = v)} /></label>
                 </div>
                 <table class="settings">
-                    <thead><tr><th>{ t(Msg::SettingCol) }</th><th>{ t(Msg::ValueCol) }</th><th>{ t(Msg::DefaultCol) }</th><th>{ t(Msg::WhatItDoes) }</th></tr></thead>
+                    <thead><tr><th>{ t(lang, Msg::SettingCol) }</th><th>{ t(lang, Msg::ValueCol) }</th><th>{ t(lang, Msg::DefaultCol) }</th><th>{ t(lang, Msg::WhatItDoes) }</th></tr></thead>
                     <tbody>{ settings }</tbody>
                 </table>
-                { client_tables(&draft) }
-                <p><button class="primary" id="apply" onclick={apply}>{ t(Msg::Apply) }</button></p>
+                { client_tables(lang, &draft) }
+                <p><button class="primary" id="apply" onclick={apply}>{ t(lang, Msg::Apply) }</button></p>
             </details>
-            <h3>{ t(Msg::FaultSchedule) }</h3>
+            <h3>{ t(lang, Msg::FaultSchedule) }</h3>
             <ol class="faults" id="faults">{ faults }</ol>
         </section>
     }

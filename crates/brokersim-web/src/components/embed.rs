@@ -7,7 +7,7 @@
 
 use yew::prelude::*;
 
-use crate::i18n::{Msg, lang, t};
+use crate::i18n::{Msg, t, use_lang};
 use crate::state::use_sim;
 use crate::url_options::UrlOptions;
 
@@ -50,6 +50,7 @@ fn copy_to_clipboard(_text: &str) {}
 
 #[component]
 pub fn EmbedCode(props: &Props) -> Html {
+    let lang = use_lang();
     let sim = use_sim();
     let code = use_state(|| None::<String>);
     let make = {
@@ -59,7 +60,7 @@ pub fn EmbedCode(props: &Props) -> Html {
         Callback::from(move |_: MouseEvent| {
             let href = crate::browser::href();
             let base = href.split(['?', '#']).next().unwrap_or_default().to_owned();
-            let query = options.embed_query(lang());
+            let query = options.embed_query(lang);
             let text = snippet(
                 &base,
                 &query,
@@ -76,12 +77,12 @@ pub fn EmbedCode(props: &Props) -> Html {
     };
     html! {
         <>
-            <button id="embed-code" onclick={make}>{ t(Msg::EmbedCode) }</button>
+            <button id="embed-code" onclick={make}>{ t(lang, Msg::EmbedCode) }</button>
             if let Some(text) = (*code).clone() {
-                <div class="embed-code" role="dialog" aria-label={t(Msg::EmbedCode)}>
-                    <p>{ t(Msg::EmbedHint) }</p>
+                <div class="embed-code" role="dialog" aria-label={t(lang, Msg::EmbedCode)}>
+                    <p>{ t(lang, Msg::EmbedHint) }</p>
                     <textarea id="embed-snippet" readonly=true rows="4" value={text} />
-                    <button onclick={close}>{ t(Msg::Close) }</button>
+                    <button onclick={close}>{ t(lang, Msg::Close) }</button>
                 </div>
             }
         </>

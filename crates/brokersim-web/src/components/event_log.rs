@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use yew::prelude::*;
 
 use crate::classify::{Kind, Piece, kind, mentions, pieces};
-use crate::i18n::{Msg, lang, t, tf};
+use crate::i18n::{Lang, Msg, t, tf, use_lang};
 use crate::state::{Action, SimHandle, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -24,6 +24,7 @@ const SCANNED: usize = 50_000;
 
 #[component]
 pub fn EventLog(props: &Props) -> Html {
+    let lang = use_lang();
     let _ = props.frame;
     let sim = use_sim();
     let who = use_state(String::new);
@@ -66,7 +67,7 @@ pub fn EventLog(props: &Props) -> Html {
     let rows = {
         let sim = sim.clone();
         use_memo(key, move |(_, _, who, kinds, pointed)| {
-            build_rows(&sim, who, kinds, pointed)
+            build_rows(lang, &sim, who, kinds, pointed)
         })
     };
 
@@ -86,7 +87,7 @@ pub fn EventLog(props: &Props) -> Html {
                 <label class={classes!("kind", k.css())}>
                     <input type="checkbox" checked={checked} onchange={on}
                         data-kind={k.label()} />
-                    { kind_text(k) }
+                    { kind_text(lang, k) }
                 </label>
             }
         })
@@ -105,12 +106,12 @@ pub fn EventLog(props: &Props) -> Html {
         .map(|n| html! { <option value={n.clone()} selected={*n == *who}>{ n.clone() }</option> })
         .collect::<Html>();
     html! {
-        <section class="panel log" aria-label={t(Msg::LogAria)}>
-            <h2>{ t(Msg::LogTitle) }</h2>
+        <section class="panel log" aria-label={t(lang, Msg::LogAria)}>
+            <h2>{ t(lang, Msg::LogTitle) }</h2>
             <div class="filters">
-                <label>{ t(Msg::Who) }
-                    <select id="log-who" onchange={on_who} aria-label={t(Msg::WhoAria)}>
-                        <option value="" selected={who.is_empty()}>{ t(Msg::Everyone) }</option>
+                <label>{ t(lang, Msg::Who) }
+                    <select id="log-who" onchange={on_who} aria-label={t(lang, Msg::WhoAria)}>
+                        <option value="" selected={who.is_empty()}>{ t(lang, Msg::Everyone) }</option>
                         { options }
                     </select>
                 </label>
@@ -122,19 +123,23 @@ pub fn EventLog(props: &Props) -> Html {
 }
 
 /// A kind's name in the page's language (`Kind::label` stays the key).
-pub fn kind_text(k: Kind) -> &'static str {
-    t(match k {
-        Kind::Fault => Msg::KindFaults,
-        Kind::Detection => Msg::KindDetection,
-        Kind::Leadership => Msg::KindLeadership,
-        Kind::Client => Msg::KindClients,
-        Kind::Message => Msg::KindMessages,
-        Kind::Violation => Msg::KindViolations,
-    })
+pub fn kind_text(lang: Lang, k: Kind) -> &'static str {
+    t(
+        lang,
+        match k {
+            Kind::Fault => Msg::KindFaults,
+            Kind::Detection => Msg::KindDetection,
+            Kind::Leadership => Msg::KindLeadership,
+            Kind::Client => Msg::KindClients,
+            Kind::Message => Msg::KindMessages,
+            Kind::Violation => Msg::KindViolations,
+        },
+    )
 }
 
 /// The newest entries that pass the filters, at most `SHOWN`, newest first.
 fn build_rows(
+    lang: Lang,
     sim: &SimHandle,
     who: &str,
     kinds: &BTreeSet<&'static str>,
@@ -184,22 +189,22 @@ fn build_rows(
         .map(|entry| {
             let k = kind(entry.event());
             let at = entry.at();
-            let d = sim.dispatch.clone();
-            let go = Callback::from(move |_: MouseEvent| d.dispatch(Action::Seek(at)));
-            let text = entry.text_in(lang());
+            let d = sim.clone();
+            let go = Callback::from(move |_: MouseEvent| d.seek(at));
+            let text = entry.text_in(lang);
             let body = pieces(&text)
                 .into_iter()
                 .map(|p| match p {
                     Piece::Text(t) => html! { { t.to_owned() } },
                     Piece::Msg(id) => {
-                        let d = sim.dispatch.clone();
+                        let d = sim.clone();
                         let open = Callback::from(move |e: MouseEvent| {
                             e.stop_propagation();
-                            d.dispatch(Action::ShowMessage(Some(id)))
+                            d.send(Action::ShowMessage(Some(id)))
                         });
                         html! {
                             <button class="link msg-link" onclick={open}
-                                aria-label={tf(Msg::MessageLifeAria, &[&id])}>{ format!("#{id}") }</button>
+                                aria-label={tf(lang, Msg::MessageLifeAria, &[&id])}>{ format!("#{id}") }</button>
                         }
                     }
                 })
@@ -208,7 +213,7 @@ fn build_rows(
                 && pointed.contains(&crate::components::lesson::entry_kind(&entry));
             html! {
                 <li class={classes!("entry", k.css(), marked.then_some("pointed"))} data-kind={k.label()}>
-                    <button class="at link" onclick={go} aria-label={tf(Msg::JumpTo, &[&at])}>{ at.to_string() }</button>
+                    <button class="at link" onclick={go} aria-label={tf(lang, Msg::JumpTo, &[&at])}>{ at.to_string() }</button>
                     <span class="text">{ body }</span>
                 </li>
             }

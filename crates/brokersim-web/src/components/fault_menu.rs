@@ -5,7 +5,7 @@
 use brokersim::scenario::{FaultSpec, MAX_DURATION_MS, MAX_LATENCY_MS, SlowLinkSpec};
 use yew::prelude::*;
 
-use crate::i18n::{Msg, t, tf};
+use crate::i18n::{Lang, Msg, t, tf, use_lang};
 use crate::state::{Action, Notice, Selected, use_sim};
 
 /// A fault to add when a button is pressed, or why it cannot be (a typed
@@ -49,7 +49,7 @@ fn fault_on(name: &str, set: fn(&mut FaultSpec, String)) -> MakeFault {
 
 /// The pause length typed in seconds, in ms: 1 ms to the longest scenario
 /// (an hour). Anything else is refused, saying what was typed.
-pub fn pause_ms(typed: &str) -> Result<u64, String> {
+pub fn pause_ms(lang: Lang, typed: &str) -> Result<u64, String> {
     let ms = typed
         .trim()
         .parse::<f64>()
@@ -57,30 +57,31 @@ pub fn pause_ms(typed: &str) -> Result<u64, String> {
         .map(|secs| (secs * 1000.0).round())
         .filter(|ms| (1.0..=MAX_DURATION_MS as f64).contains(ms));
     ms.map(|ms| ms as u64)
-        .ok_or_else(|| tf(Msg::BadPauseLength, &[&typed.trim()]))
+        .ok_or_else(|| tf(lang, Msg::BadPauseLength, &[&typed.trim()]))
 }
 
 /// The slow link's added latency typed in ms: a whole number from 1 (0
 /// would slow nothing) to the core's limit.
-pub fn slow_ms(typed: &str) -> Result<u64, String> {
+pub fn slow_ms(lang: Lang, typed: &str) -> Result<u64, String> {
     typed
         .trim()
         .parse::<u64>()
         .ok()
         .filter(|ms| (1..=MAX_LATENCY_MS).contains(ms))
-        .ok_or_else(|| tf(Msg::BadSlowLatency, &[&typed.trim(), &MAX_LATENCY_MS]))
+        .ok_or_else(|| tf(lang, Msg::BadSlowLatency, &[&typed.trim(), &MAX_LATENCY_MS]))
 }
 
 #[component]
 pub fn FaultMenu(props: &Props) -> Html {
+    let lang = use_lang();
     let sim = use_sim();
     let cut_refused = use_state_eq(|| false);
     let brokers: Vec<String> = sim.runner.borrow().broker_names();
     let inject = |make: MakeFault| {
-        let d = sim.dispatch.clone();
+        let d = sim.clone();
         Callback::from(move |_: MouseEvent| match make() {
-            Ok(fault) => d.dispatch(Action::Inject(fault)),
-            Err(why) => d.dispatch(Action::Notify(Some(Notice::Error(why)))),
+            Ok(fault) => d.inject(lang, fault),
+            Err(why) => d.send(Action::Notify(Some(Notice::Error(why)))),
         })
     };
     // A heal with nothing cut or slowed would add a fault that does nothing.
@@ -88,7 +89,7 @@ pub fn FaultMenu(props: &Props) -> Html {
         let runner = sim.runner.clone();
         inject(Box::new(move || {
             if runner.borrow().sim().network_is_whole() {
-                Err(t(Msg::NothingToHeal).to_owned())
+                Err(t(lang, Msg::NothingToHeal).to_owned())
             } else {
                 Ok(FaultSpec {
                     heal: Some(true),
@@ -98,24 +99,25 @@ pub fn FaultMenu(props: &Props) -> Html {
         }))
     };
     let send = |action: fn() -> Action| {
-        let d = sim.dispatch.clone();
-        Callback::from(move |_: MouseEvent| d.dispatch(action()))
+        let d = sim.clone();
+        Callback::from(move |_: MouseEvent| d.send(action()))
     };
 
     let start_partition = {
-        let d = sim.dispatch.clone();
+        let d = sim.clone();
+        let brokers = brokers.len();
         let cut_refused = cut_refused.clone();
         Callback::from(move |_: MouseEvent| {
             cut_refused.set(false);
-            d.dispatch(Action::PartitionStart);
+            d.send(Action::PartitionStart(brokers));
         })
     };
     let toolbar = html! {
-        <div class="toolbar" role="toolbar" aria-label={t(Msg::NetworkFaults)}>
+        <div class="toolbar" role="toolbar" aria-label={t(lang, Msg::NetworkFaults)}>
             <button id="partition" onclick={start_partition}
-                aria-label={t(Msg::PartitionAria)}>{ t(Msg::PartitionButton) }</button>
+                aria-label={t(lang, Msg::PartitionAria)}>{ t(lang, Msg::PartitionButton) }</button>
             <button id="heal" onclick={heal}
-                aria-label={t(Msg::HealAria)}>{ t(Msg::Heal) }</button>
+                aria-label={t(lang, Msg::HealAria)}>{ t(lang, Msg::Heal) }</button>
         </div>
     };
 
@@ -130,30 +132,31 @@ pub fn FaultMenu(props: &Props) -> Html {
         // A refused cut says why here too, beside the button (the page's
         // notice may be scrolled out of view), until the sides are fixed.
         let cut = {
-            let d = sim.dispatch.clone();
+            let d = sim.clone();
             let cut_refused = cut_refused.clone();
+            let groups = groups.clone();
             Callback::from(move |_: MouseEvent| {
                 cut_refused.set(!can_cut);
-                d.dispatch(Action::PartitionApply);
+                d.partition(lang, &groups);
             })
         };
         let cancel = {
-            let d = sim.dispatch.clone();
+            let d = sim.clone();
             let cut_refused = cut_refused.clone();
             Callback::from(move |_: MouseEvent| {
                 cut_refused.set(false);
-                d.dispatch(Action::Notify(None));
+                d.send(Action::Notify(None));
             })
         };
         return html! {
-            <div class="menu partition-mode" role="dialog" aria-label={t(Msg::PartitionModeAria)}>
-                <p>{ t(Msg::PartitionMode) }</p>
-                <p>{ tf(Msg::SideA, &[&if picked.is_empty() { t(Msg::NoneYet).to_owned() } else { picked.join(", ") }]) }</p>
+            <div class="menu partition-mode" role="dialog" aria-label={t(lang, Msg::PartitionModeAria)}>
+                <p>{ t(lang, Msg::PartitionMode) }</p>
+                <p>{ tf(lang, Msg::SideA, &[&if picked.is_empty() { t(lang, Msg::NoneYet).to_owned() } else { picked.join(", ") }]) }</p>
                 if *cut_refused && !can_cut {
-                    <p class="why" id="cut-refused" role="alert">{ t(Msg::PartitionNeedsBoth) }</p>
+                    <p class="why" id="cut-refused" role="alert">{ t(lang, Msg::PartitionNeedsBoth) }</p>
                 }
-                <button class="primary" id="cut" onclick={cut}>{ t(Msg::Cut) }</button>
-                <button onclick={cancel}>{ t(Msg::Cancel) }</button>
+                <button class="primary" id="cut" onclick={cut}>{ t(lang, Msg::Cut) }</button>
+                <button onclick={cancel}>{ t(lang, Msg::Cancel) }</button>
             </div>
         };
     }
@@ -171,7 +174,7 @@ pub fn FaultMenu(props: &Props) -> Html {
                 inject(Box::new(move || {
                     Ok(FaultSpec {
                         pause: Some(name.clone()),
-                        for_ms: Some(pause_ms(&value_of("pause-secs").unwrap_or_default())?),
+                        for_ms: Some(pause_ms(lang, &value_of("pause-secs").unwrap_or_default())?),
                         ..FaultSpec::default()
                     })
                 }))
@@ -180,7 +183,7 @@ pub fn FaultMenu(props: &Props) -> Html {
                 let name = name.clone();
                 inject(Box::new(move || {
                     let other = value_of("slow-to").unwrap_or_default();
-                    let latency_ms = slow_ms(&value_of("slow-ms").unwrap_or_default())?;
+                    let latency_ms = slow_ms(lang, &value_of("slow-ms").unwrap_or_default())?;
                     Ok(FaultSpec {
                         slow_link: Some(SlowLinkSpec {
                             between: vec![name.clone(), other],
@@ -196,35 +199,35 @@ pub fn FaultMenu(props: &Props) -> Html {
                 .map(|o| html! { <option value={o.clone()}>{ o.clone() }</option> })
                 .collect::<Html>();
             html! {
-                <div class="menu" role="dialog" aria-label={tf(Msg::ActionsOn, &[&name])} id="broker-menu">
-                    <h3>{ tf(Msg::Break, &[&name]) }</h3>
-                    <button id="act-crash" onclick={on(|f, n| f.crash = Some(n))} title={t(Msg::CrashTitle)}>{ t(Msg::Crash) }</button>
-                    <button id="act-stop" onclick={on(|f, n| f.stop = Some(n))} title={t(Msg::StopTitle)}>{ t(Msg::Stop) }</button>
-                    <button id="act-restart" onclick={on(|f, n| f.restart = Some(n))} title={t(Msg::RestartTitle)}>{ t(Msg::Restart) }</button>
-                    <button id="act-lose-disk" onclick={on(|f, n| f.lose_disk = Some(n))} title={t(Msg::WipeTitle)}>{ t(Msg::WipeDisk) }</button>
+                <div class="menu" role="dialog" aria-label={tf(lang, Msg::ActionsOn, &[&name])} id="broker-menu">
+                    <h3>{ tf(lang, Msg::Break, &[&name]) }</h3>
+                    <button id="act-crash" onclick={on(|f, n| f.crash = Some(n))} title={t(lang, Msg::CrashTitle)}>{ t(lang, Msg::Crash) }</button>
+                    <button id="act-stop" onclick={on(|f, n| f.stop = Some(n))} title={t(lang, Msg::StopTitle)}>{ t(lang, Msg::Stop) }</button>
+                    <button id="act-restart" onclick={on(|f, n| f.restart = Some(n))} title={t(lang, Msg::RestartTitle)}>{ t(lang, Msg::Restart) }</button>
+                    <button id="act-lose-disk" onclick={on(|f, n| f.lose_disk = Some(n))} title={t(lang, Msg::WipeTitle)}>{ t(lang, Msg::WipeDisk) }</button>
                     <span class="inline">
-                        <button id="act-pause" onclick={pause} title={t(Msg::PauseTitle)}>{ t(Msg::PauseFor) }</button>
-                        <input id="pause-secs" type="number" min="0.001" max="3600" step="0.1" value="10" aria-label={t(Msg::PauseLenAria)} />{ t(Msg::Seconds) }
+                        <button id="act-pause" onclick={pause} title={t(lang, Msg::PauseTitle)}>{ t(lang, Msg::PauseFor) }</button>
+                        <input id="pause-secs" type="number" min="0.001" max="3600" step="0.1" value="10" aria-label={t(lang, Msg::PauseLenAria)} />{ t(lang, Msg::Seconds) }
                     </span>
                     <span class="inline">
-                        <button id="act-slow" onclick={slow}>{ t(Msg::SlowLink) }</button>
-                        <select id="slow-to" aria-label={t(Msg::SlowToAria)}>{ others }</select>
-                        { t(Msg::By) }<input id="slow-ms" type="number" min="1" max={MAX_LATENCY_MS.to_string()} value="500" aria-label={t(Msg::SlowMsAria)} />{ t(Msg::Ms) }
+                        <button id="act-slow" onclick={slow}>{ t(lang, Msg::SlowLink) }</button>
+                        <select id="slow-to" aria-label={t(lang, Msg::SlowToAria)}>{ others }</select>
+                        { t(lang, Msg::By) }<input id="slow-ms" type="number" min="1" max={MAX_LATENCY_MS.to_string()} value="500" aria-label={t(lang, Msg::SlowMsAria)} />{ t(lang, Msg::Ms) }
                     </span>
-                    <button onclick={send(|| Action::Select(None))} aria-label={t(Msg::CloseMenu)}>{ t(Msg::Close) }</button>
+                    <button onclick={send(|| Action::Select(None))} aria-label={t(lang, Msg::CloseMenu)}>{ t(lang, Msg::Close) }</button>
                 </div>
             }
         }
-        Some(Selected::Site(name)) => site_menu(name, &inject, send(|| Action::Select(None))),
+        Some(Selected::Site(name)) => site_menu(lang, name, &inject, send(|| Action::Select(None))),
         Some(Selected::Client(name)) => {
             let on = |set: fn(&mut FaultSpec, String)| inject(fault_on(name, set));
             html! {
-                <div class="menu" role="dialog" aria-label={tf(Msg::ActionsOn, &[&name])} id="client-menu">
-                    <h3>{ tf(Msg::Break, &[&name]) }</h3>
-                    <button id="act-crash" onclick={on(|f, n| f.crash = Some(n))} title={t(Msg::ClientCrashTitle)}>{ t(Msg::Crash) }</button>
-                    <button id="act-stop" onclick={on(|f, n| f.stop = Some(n))} title={t(Msg::ClientStopTitle)}>{ t(Msg::Stop) }</button>
-                    <button id="act-restart" onclick={on(|f, n| f.restart = Some(n))}>{ t(Msg::Restart) }</button>
-                    <button onclick={send(|| Action::Select(None))} aria-label={t(Msg::CloseMenu)}>{ t(Msg::Close) }</button>
+                <div class="menu" role="dialog" aria-label={tf(lang, Msg::ActionsOn, &[&name])} id="client-menu">
+                    <h3>{ tf(lang, Msg::Break, &[&name]) }</h3>
+                    <button id="act-crash" onclick={on(|f, n| f.crash = Some(n))} title={t(lang, Msg::ClientCrashTitle)}>{ t(lang, Msg::Crash) }</button>
+                    <button id="act-stop" onclick={on(|f, n| f.stop = Some(n))} title={t(lang, Msg::ClientStopTitle)}>{ t(lang, Msg::Stop) }</button>
+                    <button id="act-restart" onclick={on(|f, n| f.restart = Some(n))}>{ t(lang, Msg::Restart) }</button>
+                    <button onclick={send(|| Action::Select(None))} aria-label={t(lang, Msg::CloseMenu)}>{ t(lang, Msg::Close) }</button>
                 </div>
             }
         }
@@ -235,23 +238,24 @@ pub fn FaultMenu(props: &Props) -> Html {
 /// A site's actions: the outage, its end, its destruction, and pointing
 /// the applications at it. Each is a fault at the current virtual time.
 fn site_menu(
+    lang: Lang,
     name: &str,
     inject: &dyn Fn(MakeFault) -> Callback<MouseEvent>,
     close: Callback<MouseEvent>,
 ) -> Html {
     let on = |set: fn(&mut FaultSpec, String)| inject(fault_on(name, set));
     html! {
-        <div class="menu" role="dialog" aria-label={tf(Msg::SiteMenuAria, &[&name])} id="site-menu">
-            <h3>{ tf(Msg::SiteMenuTitle, &[&name]) }</h3>
+        <div class="menu" role="dialog" aria-label={tf(lang, Msg::SiteMenuAria, &[&name])} id="site-menu">
+            <h3>{ tf(lang, Msg::SiteMenuTitle, &[&name]) }</h3>
             <button id="act-site-down" onclick={on(|f, n| f.site_down = Some(n))}
-                title={t(Msg::SiteDownHint)}>{ t(Msg::SiteDownAction) }</button>
+                title={t(lang, Msg::SiteDownHint)}>{ t(lang, Msg::SiteDownAction) }</button>
             <button id="act-site-up" onclick={on(|f, n| f.site_up = Some(n))}
-                title={t(Msg::SiteUpHint)}>{ t(Msg::SiteUpAction) }</button>
+                title={t(lang, Msg::SiteUpHint)}>{ t(lang, Msg::SiteUpAction) }</button>
             <button id="act-lose-site" onclick={on(|f, n| f.lose_site = Some(n))}
-                title={t(Msg::LoseSiteHint)}>{ t(Msg::LoseSiteAction) }</button>
+                title={t(lang, Msg::LoseSiteHint)}>{ t(lang, Msg::LoseSiteAction) }</button>
             <button id="act-failover-site" onclick={on(|f, n| f.failover_site = Some(n))}
-                title={t(Msg::FailoverSiteHint)}>{ t(Msg::FailoverSiteAction) }</button>
-            <button onclick={close} aria-label={t(Msg::CloseMenu)}>{ t(Msg::Close) }</button>
+                title={t(lang, Msg::FailoverSiteHint)}>{ t(lang, Msg::FailoverSiteAction) }</button>
+            <button onclick={close} aria-label={t(lang, Msg::CloseMenu)}>{ t(lang, Msg::Close) }</button>
         </div>
     }
 }
@@ -259,14 +263,15 @@ fn site_menu(
 #[cfg(test)]
 mod tests {
     use super::{pause_ms, slow_ms};
+    use crate::i18n::Lang;
 
     #[test]
     fn a_pause_length_out_of_range_is_refused_not_clamped() {
-        assert_eq!(pause_ms("4"), Ok(4_000));
-        assert_eq!(pause_ms(" 0.5 "), Ok(500));
-        assert_eq!(pause_ms("3600"), Ok(3_600_000));
+        assert_eq!(pause_ms(Lang::En, "4"), Ok(4_000));
+        assert_eq!(pause_ms(Lang::En, " 0.5 "), Ok(500));
+        assert_eq!(pause_ms(Lang::En, "3600"), Ok(3_600_000));
         for bad in ["0", "-5", "99999", "", "abc", "0.0001", "NaN", "inf"] {
-            let why = pause_ms(bad).unwrap_err();
+            let why = pause_ms(Lang::En, bad).unwrap_err();
             assert!(why.starts_with("Pause for: \""), "{bad}: {why}");
             assert!(why.contains(&format!("\"{bad}\"")), "{bad}: {why}");
         }
@@ -274,10 +279,10 @@ mod tests {
 
     #[test]
     fn a_slow_link_needs_a_delay_of_at_least_one_ms() {
-        assert_eq!(slow_ms("500"), Ok(500));
-        assert_eq!(slow_ms("60000"), Ok(60_000));
+        assert_eq!(slow_ms(Lang::En, "500"), Ok(500));
+        assert_eq!(slow_ms(Lang::En, "60000"), Ok(60_000));
         for bad in ["", "0", "-1", "1.5", "60001", "9999999"] {
-            let why = slow_ms(bad).unwrap_err();
+            let why = slow_ms(Lang::En, bad).unwrap_err();
             assert!(why.starts_with("Slow link: \""), "{bad}: {why}");
             assert!(why.contains("from 1 to 60000"), "{bad}: {why}");
         }

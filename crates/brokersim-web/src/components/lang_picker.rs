@@ -38,6 +38,6 @@ pub fn LangPicker(props: &Props) -> Html {
         .map(|l| html! { <option value={l.code()} selected={*l == current}>{ l.native_name() }</option> })
         .collect::<Html>();
     html! {
-        <select id="lang" onchange={on_change} aria-label={t(Msg::LangLabel)}>{ options }</select>
+        <select id="lang" onchange={on_change} aria-label={t(current, Msg::LangLabel)}>{ options }</select>
     }
 }

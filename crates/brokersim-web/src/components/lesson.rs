@@ -14,7 +14,7 @@ use brokersim::trace::TraceEntry;
 use brokersim::{Lang, SimTime};
 use yew::prelude::*;
 
-use crate::i18n::{Msg, t, tf};
+use crate::i18n::{Msg, t, tf, use_lang};
 use crate::lesson_files::{Loaded, use_all_lessons, use_lesson};
 use crate::runner::is_message_event;
 use crate::state::{Action, use_sim};
@@ -133,6 +133,7 @@ pub struct Props {
 /// The lesson `name`: its file is fetched (`lesson_files`), then narrated.
 #[component]
 pub fn LessonPanel(props: &Props) -> Html {
+    let lang = use_lang();
     match use_lesson(&props.name) {
         Loaded::Ready(lesson) => html! {
             <LessonSteps lesson={lesson} name={props.name.clone()} lang={props.lang}
@@ -145,9 +146,9 @@ pub fn LessonPanel(props: &Props) -> Html {
             html! {
                 <section class="panel lesson" id="lesson">
                     if unknown {
-                        <p>{ tf(Msg::NoSuchLesson, &[&props.name]) }</p>
+                        <p>{ tf(lang, Msg::NoSuchLesson, &[&props.name]) }</p>
                     } else {
-                        <p class="error">{ tf(Msg::LessonsFailed, &[&why]) }</p>
+                        <p class="error">{ tf(lang, Msg::LessonsFailed, &[&why]) }</p>
                     }
                     <LessonIndex lang={props.lang} />
                 </section>
@@ -188,7 +189,7 @@ fn LessonSteps(props: &StepsProps) -> Html {
         let playing = props.playing;
         let scan = scan.clone();
         use_effect_with((props.frame, *phase), move |(_, current)| {
-            let dispatch = sim.dispatch.clone();
+            let dispatch = sim.clone();
             match *current {
                 Phase::ToPause(k) => {
                     let found = {
@@ -200,11 +201,11 @@ fn LessonSteps(props: &StepsProps) -> Html {
                         found.map(|i| runner.trace().get(i).map_or(runner.now(), |e| e.at()))
                     };
                     if let Some(at) = found {
-                        dispatch.dispatch(Action::Play(false));
-                        dispatch.dispatch(Action::Seek(at));
+                        dispatch.send(Action::Play(false));
+                        dispatch.seek(at);
                         phase.set(Phase::At { k, answer: None });
                     } else if !playing && !sim.runner.borrow().is_finished() {
-                        dispatch.dispatch(Action::Play(true));
+                        dispatch.send(Action::Play(true));
                     } else if sim.runner.borrow().is_finished() {
                         // The pause was never reached: tell what is left.
                         phase.set(Phase::At { k, answer: None });
@@ -214,7 +215,7 @@ fn LessonSteps(props: &StepsProps) -> Html {
                     if sim.runner.borrow().is_finished() {
                         phase.set(Phase::Done);
                     } else if !playing {
-                        dispatch.dispatch(Action::Play(true));
+                        dispatch.send(Action::Play(true));
                     }
                 }
                 _ => {}
@@ -238,10 +239,10 @@ fn LessonSteps(props: &StepsProps) -> Html {
     let restart = {
         let phase = phase.clone();
         let scan = scan.clone();
-        let d = sim.dispatch.clone();
+        let d = sim.clone();
         Callback::from(move |_: MouseEvent| {
             *scan.borrow_mut() = Scan::default();
-            d.dispatch(Action::Seek(SimTime::ZERO));
+            d.seek(SimTime::ZERO);
             phase.set(Phase::ToPause(0));
         })
     };
@@ -261,9 +262,9 @@ fn LessonSteps(props: &StepsProps) -> Html {
     }
     if pointed() != kinds {
         set_pointed(kinds);
-        let d = sim.dispatch.clone();
+        let d = sim.clone();
         // After this render: the log redraws with its new pointers.
-        wasm_redraw(move || d.dispatch(Action::Redraw));
+        wasm_redraw(move || d.send(Action::Redraw));
     }
 
     let explain = shown_explain
@@ -273,7 +274,7 @@ fn LessonSteps(props: &StepsProps) -> Html {
         .map(|text| {
             html! {
                 <div class="lesson-explain" id="lesson-explain">
-                    <h3>{ t(Msg::WhatHappened) }</h3>
+                    <h3>{ t(lang, Msg::WhatHappened) }</h3>
                     <p>{ text.get(lang).to_owned() }</p>
                 </div>
             }
@@ -283,11 +284,11 @@ fn LessonSteps(props: &StepsProps) -> Html {
         Phase::Intro => html! {
             <>
                 <p class="lesson-summary">{ lesson.summary.get(lang).to_owned() }</p>
-                <button class="primary" id="lesson-start" onclick={go(Phase::ToPause(0))}>{ t(Msg::StartLesson) }</button>
+                <button class="primary" id="lesson-start" onclick={go(Phase::ToPause(0))}>{ t(lang, Msg::StartLesson) }</button>
             </>
         },
         Phase::ToPause(_) | Phase::ToEnd => html! {
-            <p class="lesson-wait" id="lesson-wait">{ t(Msg::Watching) }</p>
+            <p class="lesson-wait" id="lesson-wait">{ t(lang, Msg::Watching) }</p>
         },
         Phase::At { k, answer } => {
             let step = &lesson.steps[k.min(steps - 1)];
@@ -322,8 +323,8 @@ fn LessonSteps(props: &StepsProps) -> Html {
                     html! {
                         <p class={classes!("feedback", if right { "right" } else { "wrong" })} id="lesson-feedback"
                             data-right={right.to_string()}>
-                            { if right { t(Msg::Right).to_owned() } else {
-                                tf(Msg::Wrong, &[&q.choices.get(q.answer).map(|c| c.get(lang)).unwrap_or("")])
+                            { if right { t(lang, Msg::Right).to_owned() } else {
+                                tf(lang, Msg::Wrong, &[&q.choices.get(q.answer).map(|c| c.get(lang)).unwrap_or("")])
                             } }
                         </p>
                     }
@@ -343,7 +344,7 @@ fn LessonSteps(props: &StepsProps) -> Html {
                     <p class="lesson-say" id="lesson-say">{ step.say.get(lang).to_owned() }</p>
                     { for question }
                     if can_go_on {
-                        <button class="primary" id="lesson-next" onclick={go(next)}>{ t(Msg::PlayOn) }</button>
+                        <button class="primary" id="lesson-next" onclick={go(next)}>{ t(lang, Msg::PlayOn) }</button>
                     }
                 </>
             }
@@ -351,18 +352,20 @@ fn LessonSteps(props: &StepsProps) -> Html {
         Phase::Done => html! {
             <>
                 { for explain.clone() }
-                <p class="lesson-done" id="lesson-done">{ t(Msg::LessonDone) }</p>
-                <button onclick={restart}>{ t(Msg::LessonAgain) }</button>
+                <p class="lesson-done" id="lesson-done">{ t(lang, Msg::LessonDone) }</p>
+                <button onclick={restart}>{ t(lang, Msg::LessonAgain) }</button>
             </>
         },
     };
     let progress = match *phase {
         Phase::Intro => String::new(),
-        Phase::ToPause(k) | Phase::At { k, .. } => tf(Msg::StepOf, &[&(k + 1).min(steps), &steps]),
-        Phase::ToEnd | Phase::Done => tf(Msg::StepOf, &[&steps, &steps]),
+        Phase::ToPause(k) | Phase::At { k, .. } => {
+            tf(lang, Msg::StepOf, &[&(k + 1).min(steps), &steps])
+        }
+        Phase::ToEnd | Phase::Done => tf(lang, Msg::StepOf, &[&steps, &steps]),
     };
     html! {
-        <section class="panel lesson" id="lesson" aria-label={t(Msg::LessonAria)} data-lesson={props.name.clone()}>
+        <section class="panel lesson" id="lesson" aria-label={t(lang, Msg::LessonAria)} data-lesson={props.name.clone()}>
             <h2>{ lesson.title.get(lang).to_owned() }<span class="lesson-progress">{ progress }</span></h2>
             { body }
         </section>
@@ -382,10 +385,10 @@ pub fn LessonIndex(props: &IndexProps) -> Html {
     let lessons = match use_all_lessons() {
         Loaded::Ready(lessons) => lessons,
         Loaded::Loading => {
-            return html! { <p class="lesson-loading">{ t(Msg::LoadingLessons) }</p> };
+            return html! { <p class="lesson-loading">{ t(lang, Msg::LoadingLessons) }</p> };
         }
         Loaded::Failed(why) => {
-            return html! { <p class="error">{ tf(Msg::LessonsFailed, &[&why]) }</p> };
+            return html! { <p class="error">{ tf(lang, Msg::LessonsFailed, &[&why]) }</p> };
         }
     };
     let items = lessons
@@ -402,7 +405,7 @@ pub fn LessonIndex(props: &IndexProps) -> Html {
         .collect::<Html>();
     html! {
         <div class="lesson-index" id="lesson-index">
-            <h2>{ t(Msg::Lessons) }</h2>
+            <h2>{ t(lang, Msg::Lessons) }</h2>
             <ol>{ items }</ol>
         </div>
     }

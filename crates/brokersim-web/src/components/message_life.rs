@@ -6,7 +6,7 @@ use brokersim::{MsgId, SimTime};
 use yew::prelude::*;
 
 use crate::classify::message_of;
-use crate::i18n::{Msg, lang, t, tf};
+use crate::i18n::{Lang, Msg, t, tf, use_lang};
 use crate::state::{Action, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -17,7 +17,7 @@ pub struct Props {
 
 /// The holders named by a copy mask: bit i is the broker `names[i]`, bit
 /// 15 the store.
-fn holders(mask: u16, names: &[String]) -> String {
+fn holders(lang: Lang, mask: u16, names: &[String]) -> String {
     let mut out: Vec<String> = (0..15)
         .filter(|i| mask & (1 << i) != 0)
         .map(|i| {
@@ -28,10 +28,10 @@ fn holders(mask: u16, names: &[String]) -> String {
         })
         .collect();
     if mask & SHARED_STORE_BIT != 0 {
-        out.push(t(Msg::SharedStore).into());
+        out.push(t(lang, Msg::SharedStore).into());
     }
     if out.is_empty() {
-        t(Msg::Nowhere).into()
+        t(lang, Msg::Nowhere).into()
     } else {
         out.join(", ")
     }
@@ -39,13 +39,14 @@ fn holders(mask: u16, names: &[String]) -> String {
 
 #[component]
 pub fn MessageLife(props: &Props) -> Html {
+    let lang = use_lang();
     let _ = props.frame;
     let sim = use_sim();
     let Some(id) = props.message else {
         return html! {
-            <section class="panel life" aria-label={t(Msg::LifePanelAria)}>
-                <h2>{ t(Msg::LifeTitle) }</h2>
-                <p class="hint">{ t(Msg::LifeHint) }</p>
+            <section class="panel life" aria-label={t(lang, Msg::LifePanelAria)}>
+                <h2>{ t(lang, Msg::LifeTitle) }</h2>
+                <p class="hint">{ t(lang, Msg::LifeHint) }</p>
             </section>
         };
     };
@@ -70,37 +71,40 @@ pub fn MessageLife(props: &Props) -> Html {
                     if detail.split(|c: char| !c.is_ascii_alphanumeric() && c != '#').any(|w| w == needle))
         })
         .take(200)
-        .map(|e| (e.at(), e.text_in(lang())))
+        .map(|e| (e.at(), e.text_in(lang)))
         .collect();
     drop(runner);
     let seek = |at: SimTime| {
-        let d = sim.dispatch.clone();
-        Callback::from(move |_: MouseEvent| d.dispatch(Action::Seek(at)))
+        let d = sim.clone();
+        Callback::from(move |_: MouseEvent| d.seek(at))
     };
     let close = {
-        let d = sim.dispatch.clone();
-        Callback::from(move |_: MouseEvent| d.dispatch(Action::ShowMessage(None)))
+        let d = sim.clone();
+        Callback::from(move |_: MouseEvent| d.send(Action::ShowMessage(None)))
     };
     let facts = match &life {
         None => {
-            html! { <p>{ tf(Msg::NotPublished, &[&id]) }</p> }
+            html! { <p>{ tf(lang, Msg::NotPublished, &[&id]) }</p> }
         }
         Some(l) => {
             let at = |t: Option<SimTime>| {
-                t.map_or_else(|| self::t(Msg::NeverSoFar).to_owned(), |t| t.to_string())
+                t.map_or_else(
+                    || self::t(lang, Msg::NeverSoFar).to_owned(),
+                    |t| t.to_string(),
+                )
             };
             html! {
                 <dl class="facts">
-                    <dt>{ t(Msg::Producer) }</dt><dd>{ tf(Msg::ItsMessage, &[&(l.producer + 1), &l.producer_seq]) }</dd>
-                    <dt>{ t(Msg::Published) }</dt><dd>{ tf(Msg::Attempts, &[&l.published_at, &l.attempts]) }</dd>
-                    <dt>{ t(Msg::Confirmed) }</dt><dd>{ at(l.confirmed_at) }</dd>
-                    <dt>{ t(Msg::Rejected) }</dt><dd>{ at(l.rejected_at) }</dd>
-                    <dt>{ t(Msg::StoredOn) }</dt><dd>{ holders(l.copies, &names) }</dd>
-                    <dt>{ t(Msg::Delivered) }</dt><dd>{ tf(Msg::DeliveredTimes, &[&l.deliveries, &at(l.first_delivered_at)]) }</dd>
+                    <dt>{ t(lang, Msg::Producer) }</dt><dd>{ tf(lang, Msg::ItsMessage, &[&(l.producer + 1), &l.producer_seq]) }</dd>
+                    <dt>{ t(lang, Msg::Published) }</dt><dd>{ tf(lang, Msg::Attempts, &[&l.published_at, &l.attempts]) }</dd>
+                    <dt>{ t(lang, Msg::Confirmed) }</dt><dd>{ at(l.confirmed_at) }</dd>
+                    <dt>{ t(lang, Msg::Rejected) }</dt><dd>{ at(l.rejected_at) }</dd>
+                    <dt>{ t(lang, Msg::StoredOn) }</dt><dd>{ holders(lang, l.copies, &names) }</dd>
+                    <dt>{ t(lang, Msg::Delivered) }</dt><dd>{ tf(lang, Msg::DeliveredTimes, &[&l.deliveries, &at(l.first_delivered_at)]) }</dd>
                     if let Some(gone) = l.unrecoverable_at {
-                        <dt class="bad">{ t(Msg::Lost) }</dt>
+                        <dt class="bad">{ t(lang, Msg::Lost) }</dt>
                         <dd class="bad">
-                            { t(Msg::LastCopyVanished) }
+                            { t(lang, Msg::LastCopyVanished) }
                             <button class="link" onclick={seek(gone)}>{ gone.to_string() }</button>
                         </dd>
                     }
@@ -115,9 +119,9 @@ pub fn MessageLife(props: &Props) -> Html {
         })
         .collect::<Html>();
     html! {
-        <section class="panel life" aria-label={t(Msg::LifePanelAria)} id="message-life">
-            <h2>{ tf(Msg::LifeOf, &[&id]) }
-                <button class="close" onclick={close} aria-label={t(Msg::CloseLife)}>{ "✕" }</button></h2>
+        <section class="panel life" aria-label={t(lang, Msg::LifePanelAria)} id="message-life">
+            <h2>{ tf(lang, Msg::LifeOf, &[&id]) }
+                <button class="close" onclick={close} aria-label={t(lang, Msg::CloseLife)}>{ "✕" }</button></h2>
             { facts }
             <ol class="entries">{ rows }</ol>
         </section>

@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use crate::i18n::{Msg, t};
+use crate::i18n::{Msg, t, use_lang};
 use crate::state::{Action, Notice, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -19,6 +19,7 @@ pub struct Props {
 
 #[component]
 pub fn NoticeBar(props: &Props) -> Html {
+    let lang = use_lang();
     let sim = use_sim();
     let bar = use_node_ref();
     let seen = use_mut_ref(|| props.seq);
@@ -40,11 +41,11 @@ pub fn NoticeBar(props: &Props) -> Html {
         Notice::Error(t) => ("notice error", t),
         Notice::Info(t) => ("notice info", t),
     };
-    let dismiss = Callback::from(move |_| sim.dispatch.dispatch(Action::Notify(None)));
+    let dismiss = Callback::from(move |_| sim.send(Action::Notify(None)));
     html! {
         <div class={class} role="alert" id="notice" ref={bar}>
             <span>{ text.clone() }</span>
-            <button onclick={dismiss} aria-label={t(Msg::Dismiss)}>{ "✕" }</button>
+            <button onclick={dismiss} aria-label={t(lang, Msg::Dismiss)}>{ "✕" }</button>
         </div>
     }
 }

@@ -9,8 +9,8 @@ use brokersim::explain::{
 use brokersim::invariants::Violation;
 use yew::prelude::*;
 
-use crate::i18n::{Msg, lang, t, tf};
-use crate::state::{Action, use_sim};
+use crate::i18n::{Lang, Msg, t, tf, use_lang};
+use crate::state::use_sim;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -18,8 +18,12 @@ pub struct Props {
 }
 
 /// A duration in ms as the report shows every one: `10.0 s`.
-pub fn seconds(ms: u64) -> String {
-    tf(Msg::SecondsValue, &[&format!("{:.1}", ms as f64 / 1000.0)])
+pub fn seconds(lang: Lang, ms: u64) -> String {
+    tf(
+        lang,
+        Msg::SecondsValue,
+        &[&format!("{:.1}", ms as f64 / 1000.0)],
+    )
 }
 
 /// How many violations the run had: the line that sums up the losses past
@@ -31,6 +35,7 @@ pub fn violation_count(violations: &[Violation]) -> u64 {
 
 #[component]
 pub fn Numbers(props: &Props) -> Html {
+    let lang = use_lang();
     let _ = props.frame;
     let sim = use_sim();
     let report = sim.runner.borrow().report();
@@ -38,7 +43,7 @@ pub fn Numbers(props: &Props) -> Html {
     // Recovery time and point belong to runs with disaster-recovery sites.
     let sites = sim.runner.borrow().scenario().sites.is_some();
     let row = |key: &'static str, label: Msg, value: String, bad: bool| {
-        let label = t(label);
+        let label = t(lang, label);
         html! {
             <div class={classes!("num", bad.then_some("bad"))}>
                 <dt>{ label }</dt>
@@ -54,7 +59,7 @@ pub fn Numbers(props: &Props) -> Html {
             .detection_ms
             .iter()
             // A value and its unit on one line: the list wraps after commas.
-            .map(|d| seconds(*d).replace(' ', "\u{a0}"))
+            .map(|d| seconds(lang, *d).replace(' ', "\u{a0}"))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -64,17 +69,17 @@ pub fn Numbers(props: &Props) -> Html {
         .take(20)
         .map(|v| {
             let at = v.at_ms;
-            let d = sim.dispatch.clone();
+            let d = sim.clone();
             let go = Callback::from(move |_: MouseEvent| {
-                d.dispatch(Action::Seek(SimTime::from_ms(at)))
+                d.seek(SimTime::from_ms(at))
             });
             html! {
                 <li class="violation">
-                    <button class="link" onclick={go} aria-label={tf(Msg::JumpTo, &[&SimTime::from_ms(at)])}>
+                    <button class="link" onclick={go} aria-label={tf(lang, Msg::JumpTo, &[&SimTime::from_ms(at)])}>
                         { SimTime::from_ms(at).to_string() }
                     </button>
-                    <span title={v.property}>{ format!(" {}: ", violation_property_in(v.property, lang())) }</span>
-                    { violation_detail_in(&v.detail, lang()) }
+                    <span title={v.property}>{ format!(" {}: ", violation_property_in(v.property, lang)) }</span>
+                    { violation_detail_in(&v.detail, lang) }
                 </li>
             }
         })
@@ -86,19 +91,20 @@ pub fn Numbers(props: &Props) -> Html {
         .iter()
         .map(|(why, n)| {
             let text = tf(
+                lang,
                 Msg::UnconsumedBecause,
-                &[n, &why_unconsumed_in(*why, lang())],
+                &[n, &why_unconsumed_in(*why, lang)],
             );
             html! { <li class="unconsumed">{ text }</li> }
         })
         .chain(report.lost_causes.iter().map(|(cause, n)| {
-            let text = tf(Msg::LostBecause, &[n, &loss_cause_in(*cause, lang())]);
+            let text = tf(lang, Msg::LostBecause, &[n, &loss_cause_in(*cause, lang)]);
             html! { <li class="lost">{ text }</li> }
         }))
         .collect::<Html>();
     html! {
-        <section class="panel numbers" aria-label={t(Msg::NumbersAria)}>
-            <h2>{ if finished { t(Msg::ReportFinal) } else { t(Msg::ReportSoFar) } }</h2>
+        <section class="panel numbers" aria-label={t(lang, Msg::NumbersAria)}>
+            <h2>{ if finished { t(lang, Msg::ReportFinal) } else { t(lang, Msg::ReportSoFar) } }</h2>
             <dl class="grid">
                 { row("published", Msg::Published, report.published.to_string(), false) }
                 { row("confirmed", Msg::Confirmed, report.confirmed.to_string(), false) }
@@ -109,15 +115,15 @@ pub fn Numbers(props: &Props) -> Html {
                 { row("duplicated", Msg::Duplicated, report.duplicated.to_string(), report.duplicated > 0) }
                 { row("unconsumed", Msg::Unconsumed, report.unconsumed.to_string(), false) }
                 { row("lost", Msg::Lost, report.lost.to_string(), report.lost > 0) }
-                { row("unavailable_ms", Msg::Unavailable, seconds(report.unavailable_ms), false) }
+                { row("unavailable_ms", Msg::Unavailable, seconds(lang, report.unavailable_ms), false) }
                 { row("failovers", Msg::Failovers, report.failovers.to_string(), false) }
                 { row("detection_ms", Msg::Detection, detection, false) }
                 if sites {
-                    { row("rto_ms", Msg::Rto, report.rto_ms.map_or_else(|| "—".to_owned(), seconds), false) }
+                    { row("rto_ms", Msg::Rto, report.rto_ms.map_or_else(|| "—".to_owned(), |ms| seconds(lang, ms)), false) }
                     { row("rpo_messages", Msg::Rpo, opt(report.rpo_messages), false) }
                 }
             </dl>
-            <p class="hash">{ t(Msg::TraceHash) }<code data-report="trace_hash">{ report.trace_hash.clone() }</code>
+            <p class="hash">{ t(lang, Msg::TraceHash) }<code data-report="trace_hash">{ report.trace_hash.clone() }</code>
                 <span data-report="unavailable_ms_raw" hidden=true>{ report.unavailable_ms }</span>
                 <span data-report="detection_ms_raw" hidden=true>
                     { report.detection_ms.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",") }
@@ -128,11 +134,11 @@ pub fn Numbers(props: &Props) -> Html {
                 }
             </p>
             if finished && (report.unconsumed > 0 || report.lost > 0) {
-                <p class="not-delivered-title">{ t(Msg::NotDelivered) }</p>
+                <p class="not-delivered-title">{ t(lang, Msg::NotDelivered) }</p>
                 <ul class="not-delivered" id="not-delivered">{ not_delivered }</ul>
             }
             if !report.violations.is_empty() {
-                <h3 class="violations-title" id="violations-title">{ tf(Msg::Violations, &[&violation_count(&report.violations)]) }</h3>
+                <h3 class="violations-title" id="violations-title">{ tf(lang, Msg::Violations, &[&violation_count(&report.violations)]) }</h3>
                 <ul class="violations" id="violations">{ violations }</ul>
             }
         </section>
@@ -165,8 +171,8 @@ mod tests {
 
     #[test]
     fn a_duration_reads_in_seconds() {
-        assert_eq!(seconds(10_009), "10.0 s");
-        assert_eq!(seconds(0), "0.0 s");
-        assert_eq!(seconds(1_260), "1.3 s");
+        assert_eq!(seconds(Lang::En, 10_009), "10.0 s");
+        assert_eq!(seconds(Lang::En, 0), "0.0 s");
+        assert_eq!(seconds(Lang::En, 1_260), "1.3 s");
     }
 }

@@ -5,7 +5,7 @@ use brokersim::Scenario;
 use yew::prelude::*;
 
 use crate::browser;
-use crate::i18n::{Msg, t, tf};
+use crate::i18n::{Msg, t, tf, use_lang};
 use crate::state::{Action, Notice, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -15,6 +15,7 @@ pub struct Props {
 
 #[component]
 pub fn SharePanel(props: &Props) -> Html {
+    let lang = use_lang();
     let _ = props.generation;
     let sim = use_sim();
     let link = browser::href()
@@ -42,7 +43,7 @@ pub fn SharePanel(props: &Props) -> Html {
         })
     };
     let import = {
-        let d = sim.dispatch.clone();
+        let d = sim.clone();
         Callback::from(move |e: Event| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
@@ -51,16 +52,14 @@ pub fn SharePanel(props: &Props) -> Html {
             let name = file.name();
             input.set_value("");
             let d = d.clone();
-            browser::read_file(file, move |text| {
+            browser::read_file(lang, file, move |text| {
                 let result = text
                     .map_err(|why| format!("{name}: {why}"))
                     .and_then(|t| Scenario::from_json(&t).map_err(|e| format!("{name}: {e}")));
                 match result {
-                    Ok(s) => d.dispatch(Action::Load(
-                        s,
-                        Some(Notice::Info(tf(Msg::Loaded, &[&name]))),
-                    )),
-                    Err(why) => d.dispatch(Action::Notify(Some(Notice::Error(tf(
+                    Ok(s) => d.load(lang, s, Some(Notice::Info(tf(lang, Msg::Loaded, &[&name])))),
+                    Err(why) => d.send(Action::Notify(Some(Notice::Error(tf(
+                        lang,
                         Msg::FileError,
                         &[&why],
                     ))))),
@@ -69,17 +68,17 @@ pub fn SharePanel(props: &Props) -> Html {
         })
     };
     html! {
-        <section class="panel share" aria-label={t(Msg::ShareAria)}>
-            <h2>{ t(Msg::ShareTitle) }</h2>
-            <label>{ t(Msg::ShareLinkLabel) }
-                <input id="share-link" readonly=true value={link} aria-label={t(Msg::ShareLinkAria)} />
+        <section class="panel share" aria-label={t(lang, Msg::ShareAria)}>
+            <h2>{ t(lang, Msg::ShareTitle) }</h2>
+            <label>{ t(lang, Msg::ShareLinkLabel) }
+                <input id="share-link" readonly=true value={link} aria-label={t(lang, Msg::ShareLinkAria)} />
             </label>
             <p class="buttons">
-                <button id="export" onclick={export}>{ t(Msg::ExportScenario) }</button>
-                <button id="export-trace" onclick={export_trace}>{ t(Msg::ExportTrace) }</button>
-                <label class="file">{ t(Msg::ImportScenario) }
+                <button id="export" onclick={export}>{ t(lang, Msg::ExportScenario) }</button>
+                <button id="export-trace" onclick={export_trace}>{ t(lang, Msg::ExportTrace) }</button>
+                <label class="file">{ t(lang, Msg::ImportScenario) }
                     <input type="file" id="import" accept=".json,application/json" onchange={import}
-                        aria-label={t(Msg::ImportAria)} />
+                        aria-label={t(lang, Msg::ImportAria)} />
                 </label>
             </p>
         </section>

@@ -1,15 +1,15 @@
 //! Drives the simulation from `requestAnimationFrame` while it is playing
 //! or catching up, and stops asking for frames when it is not, so an idle
-//! page costs nothing.
+//! page costs nothing. Each frame hands its wall-clock time to the
+//! simulation handle (`SimHandle::tick`), which plays the runs on and
+//! dispatches what happened to the reducer.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use yew::prelude::*;
 
-#[cfg(target_arch = "wasm32")]
-use crate::state::Action;
-use crate::state::UiState;
+use crate::state::{SimHandle, UiState};
 
 thread_local! {
     /// When the current frame's work began, for the frame statistics.
@@ -21,19 +21,26 @@ pub fn frame_started() -> Option<f64> {
     FRAME_START.with(Cell::take)
 }
 
+/// What a frame needs of the UI state: playing, the speed, the last
+/// frame's wall time. Updated on every render, read by the next frame.
+type Playback = Rc<RefCell<(bool, f64, Option<f64>)>>;
+
 #[hook]
-pub fn use_animation_frames(active: bool, dispatch: UseReducerDispatcher<UiState>) {
-    use_effect_with(active, move |active| {
+pub fn use_animation_frames(state: &UiState, sim: &SimHandle) {
+    let playback: Playback = use_mut_ref(Default::default);
+    *playback.borrow_mut() = (state.playing, state.speed_log, state.last_wall_ms);
+    let sim = sim.clone();
+    use_effect_with(state.animating(), move |active| {
         let stop = Rc::new(Cell::new(false));
         if *active {
-            start(dispatch, stop.clone());
+            start(sim, playback, stop.clone());
         }
         move || stop.set(true)
     });
 }
 
 #[cfg(target_arch = "wasm32")]
-fn start(dispatch: UseReducerDispatcher<UiState>, stop: Rc<Cell<bool>>) {
+fn start(sim: SimHandle, playback: Playback, stop: Rc<Cell<bool>>) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
 
@@ -55,13 +62,12 @@ fn start(dispatch: UseReducerDispatcher<UiState>, stop: Rc<Cell<bool>>) {
             return;
         }
         FRAME_START.with(|s| s.set(Some(crate::perf::now_ms())));
-        dispatch.dispatch(Action::Tick(wall_ms));
+        let (playing, speed_log, last_wall_ms) = *playback.borrow();
+        sim.tick(wall_ms, playing, speed_log, last_wall_ms);
         request(&again);
     }));
     request(&slot);
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn start(_dispatch: UseReducerDispatcher<UiState>, _stop: Rc<Cell<bool>>) {
-    let _unused: Option<RefCell<()>> = None;
-}
+fn start(_sim: SimHandle, _playback: Playback, _stop: Rc<Cell<bool>>) {}

@@ -9,12 +9,12 @@ use yew::prelude::*;
 
 #[cfg(target_arch = "wasm32")]
 use crate::state::Action;
-use crate::state::UiState;
+use crate::state::SimHandle;
 
 #[hook]
-pub fn use_keyboard(dispatch: UseReducerDispatcher<UiState>, within: Option<NodeRef>) {
+pub fn use_keyboard(sim: SimHandle, within: Option<NodeRef>) {
     use_effect_with((), move |_| {
-        let listeners = listen(dispatch, within);
+        let listeners = listen(sim, within);
         move || {
             let _listeners = listeners;
         }
@@ -56,10 +56,7 @@ fn our_target(
 }
 
 #[cfg(target_arch = "wasm32")]
-fn listen(
-    dispatch: UseReducerDispatcher<UiState>,
-    within: Option<NodeRef>,
-) -> Option<[gloo_events::EventListener; 2]> {
+fn listen(sim: SimHandle, within: Option<NodeRef>) -> Option<[gloo_events::EventListener; 2]> {
     use wasm_bindgen::JsCast;
     let document = web_sys::window()?.document()?;
     // A button is pressed by a space bar's keyup (Firefox) or by its
@@ -103,20 +100,23 @@ fn listen(
             if matches!(tag.as_str(), "input" | "textarea" | "select") {
                 return;
             }
-            let action = match event.key().as_str() {
-                " " if tag != "button" || control_button(target.as_ref()) => Action::TogglePlay,
-                "ArrowRight" => Action::Step,
-                "ArrowLeft" => Action::Back,
-                _ => return,
-            };
+            let key = event.key();
+            let play = key == " " && (tag != "button" || control_button(target.as_ref()));
+            if !(play || key == "ArrowRight" || key == "ArrowLeft") {
+                return;
+            }
             event.prevent_default();
-            dispatch.dispatch(action);
+            match key.as_str() {
+                "ArrowRight" => sim.step(),
+                "ArrowLeft" => sim.back(),
+                _ => sim.send(Action::TogglePlay),
+            }
         },
     );
     Some([keydown, keyup])
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn listen(_dispatch: UseReducerDispatcher<UiState>, _within: Option<NodeRef>) -> Option<()> {
+fn listen(_sim: SimHandle, _within: Option<NodeRef>) -> Option<()> {
     None
 }

@@ -115,7 +115,7 @@ impl Sim {
             consumers: self.consumers.iter().map(|c| c.view(self.now)).collect(),
             in_flight,
             suspicions: self.suspicions(),
-            system: self.config.system.name(),
+            system: self.config.system.kind(),
             sites: self.site_views(),
             held: self
                 .ledger

@@ -5,6 +5,7 @@ use super::failover_uri::FailoverUri;
 use super::settings::{ActiveMqSettings, KafkaSettings, MirroredSettings, QuorumSettings};
 use crate::ids::{Addr, BrokerId};
 use crate::rng::Ratio;
+use crate::view::SystemKind;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -113,11 +114,16 @@ pub enum SystemConfig {
 
 impl SystemConfig {
     pub fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// Which system this is, without its settings.
+    pub fn kind(&self) -> SystemKind {
         match self {
-            SystemConfig::ActiveMq(_) => "activemq",
-            SystemConfig::Mirrored(_) => "rabbitmq-mirrored",
-            SystemConfig::Quorum(_) => "rabbitmq-quorum",
-            SystemConfig::Kafka(_) => "kafka",
+            SystemConfig::ActiveMq(_) => SystemKind::ActiveMq,
+            SystemConfig::Mirrored(_) => SystemKind::Mirrored,
+            SystemConfig::Quorum(_) => SystemKind::Quorum,
+            SystemConfig::Kafka(_) => SystemKind::Kafka,
         }
     }
 

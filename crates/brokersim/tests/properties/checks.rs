@@ -344,7 +344,7 @@ fn replicas_agree(run: &Run, promises: Promises) -> Result<(), String> {
     if let Some(b) = view.brokers.iter().find(|b| b.status != BrokerStatus::Up) {
         return Err(format!("{} is {:?} after the drain", b.name, b.status));
     }
-    if view.system != "rabbitmq-quorum" {
+    if view.system != brokersim::SystemKind::Quorum {
         return Ok(());
     }
     let first = &view.replicas[0];
