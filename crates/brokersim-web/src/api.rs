@@ -112,7 +112,8 @@ impl Simulator {
         // The event as the CLI's `--trace` JSON writes it.
         let event =
             brokersim::naming::at_offset(entry.offset, || brokersim::json::to_string(&entry.event));
-        entry_to_js(entry.at, &event, &entry.text_in(self.lang))
+        let text = brokersim::voice::sentence(entry, self.sim.names(), self.lang);
+        entry_to_js(entry.at, &event, &text)
     }
 
     /// Calls every subscriber with each trace entry they have not seen.

@@ -107,7 +107,7 @@ impl Bridge {
             return;
         }
         for entry in runner.trace().iter(from..len) {
-            let text = entry.text_in(lang);
+            let text = entry.text_in(lang, runner.sim().names());
             let Ok(value) = entry_to_js(entry.at(), &entry.event_json(), &text) else {
                 continue;
             };

@@ -366,7 +366,8 @@ impl Runner {
         let _names = self.sim.naming();
         for entry in self.trace.iter(0..self.trace_pos) {
             let event = entry.event_json();
-            let text = brokersim::json::to_string(&entry.text());
+            let text =
+                brokersim::json::to_string(&entry.text_in(brokersim::Lang::En, self.sim.names()));
             out.push_str(&format!(
                 "{{\"at_ms\":{},\"event\":{event},\"text\":{text}}}\n",
                 entry.at().as_ms()

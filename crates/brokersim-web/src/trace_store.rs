@@ -8,7 +8,9 @@
 
 use brokersim::SimTime;
 use brokersim::ids::{Addr, ClientId, MsgId};
+use brokersim::naming::Names;
 use brokersim::trace::{Event, TraceEntry};
+use brokersim::voice;
 
 /// Records per chunk (768 KB).
 const CHUNK: usize = 1 << 16;
@@ -59,20 +61,12 @@ impl Entry<'_> {
         }
     }
 
-    /// Its sentence (a kept entry's broker ids by its site's names; the
-    /// rebuilt per-message events name no broker).
-    pub fn text(&self) -> String {
+    /// Its sentence in `lang`, a kept entry's broker ids by the run's
+    /// `names` (the rebuilt per-message events name no broker).
+    pub fn text_in(&self, lang: brokersim::Lang, names: Option<&Names>) -> String {
         match self {
-            Entry::Kept(e) => e.text(),
-            Entry::Rebuilt(_, e) => brokersim::explain::explain(e),
-        }
-    }
-
-    /// Its sentence in `lang`.
-    pub fn text_in(&self, lang: brokersim::Lang) -> String {
-        match self {
-            Entry::Kept(e) => e.text_in(lang),
-            Entry::Rebuilt(_, e) => brokersim::explain::explain_in(e, lang),
+            Entry::Kept(e) => voice::sentence(e, names, lang),
+            Entry::Rebuilt(_, e) => voice::event_sentence(e, voice::Naming::default(), lang),
         }
     }
 

@@ -68,6 +68,20 @@ impl Violation {
         }
     }
 
+    /// Whether it is about message `msg` (a range of lost messages counts
+    /// its ends).
+    pub fn is_about(&self, msg: MsgId) -> bool {
+        match self {
+            Violation::LostInRun { first, last, .. } => *first == msg || *last == msg,
+            Violation::ConfirmedLost { msg: m }
+            | Violation::ConfirmedAndRejected { msg: m }
+            | Violation::DeliveredUnpublished { msg: m } => *m == msg,
+            Violation::MoreLost { .. }
+            | Violation::SplitBrain { .. }
+            | Violation::EpochWentBack { .. } => false,
+        }
+    }
+
     /// How many violations this one stands for: the summing-up line counts
     /// for the messages it sums up.
     pub fn count(&self) -> u64 {

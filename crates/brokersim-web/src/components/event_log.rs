@@ -148,6 +148,7 @@ fn build_rows(
     let runner = sim.runner.borrow();
     // Brokers print by their site's names (`primary-b1`) in runs with sites.
     let _names = runner.sim().naming();
+    let names = runner.sim().names();
     let trace = runner.trace();
     let trace_len = runner.trace_len();
     let wanted = |i: usize| -> bool {
@@ -191,7 +192,7 @@ fn build_rows(
             let at = entry.at();
             let d = sim.clone();
             let go = Callback::from(move |_: MouseEvent| d.seek(at));
-            let text = entry.text_in(lang);
+            let text = entry.text_in(lang, names);
             let body = pieces(&text)
                 .into_iter()
                 .map(|p| match p {

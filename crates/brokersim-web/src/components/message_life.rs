@@ -55,7 +55,6 @@ pub fn MessageLife(props: &Props) -> Html {
     // Brokers print by their site's names in runs with sites.
     let _names = runner.sim().naming();
     let life = runner.sim().ledger().get(MsgId(id)).cloned();
-    let needle = format!("#{id}");
     // Nothing about it comes before its publish.
     let from = life.as_ref().map_or(0, |l| {
         runner
@@ -67,11 +66,10 @@ pub fn MessageLife(props: &Props) -> Html {
         .iter(from..runner.trace_len())
         .filter(|e| {
             message_of(e.event()) == Some(id)
-                || matches!(e.event(), brokersim::Event::Violation { detail, .. }
-                    if detail.split(|c: char| !c.is_ascii_alphanumeric() && c != '#').any(|w| w == needle))
+                || matches!(e.event(), brokersim::Event::Violation(v) if v.is_about(MsgId(id)))
         })
         .take(200)
-        .map(|e| (e.at(), e.text_in(lang)))
+        .map(|e| (e.at(), e.text_in(lang, runner.sim().names())))
         .collect();
     drop(runner);
     let seek = |at: SimTime| {

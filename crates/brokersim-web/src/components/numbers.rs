@@ -3,10 +3,8 @@
 //! the moment each happened.
 
 use brokersim::SimTime;
-use brokersim::explain::{
-    loss_cause_in, violation_detail_in, violation_property_in, why_unconsumed_in,
-};
-use brokersim::invariants::Violation;
+use brokersim::invariants::Found;
+use brokersim::voice;
 use yew::prelude::*;
 
 use crate::i18n::{Lang, Msg, t, tf, use_lang};
@@ -29,8 +27,8 @@ pub fn seconds(lang: Lang, ms: u64) -> String {
 /// How many violations the run had: the line that sums up the losses past
 /// the first 100 counts for the messages it stands for, so the count agrees
 /// with the `lost` row.
-pub fn violation_count(violations: &[Violation]) -> u64 {
-    violations.iter().map(Violation::count).sum()
+pub fn violation_count(violations: &[Found]) -> u64 {
+    violations.iter().map(Found::count).sum()
 }
 
 #[component]
@@ -42,6 +40,8 @@ pub fn Numbers(props: &Props) -> Html {
     let finished = sim.runner.borrow().is_finished();
     // Recovery time and point belong to runs with disaster-recovery sites.
     let sites = sim.runner.borrow().scenario().sites.is_some();
+    let run_names = sim.runner.borrow().sim().names().cloned();
+    let names = run_names.as_ref();
     let row = |key: &'static str, label: Msg, value: String, bad: bool| {
         let label = t(lang, label);
         html! {
@@ -78,8 +78,8 @@ pub fn Numbers(props: &Props) -> Html {
                     <button class="link" onclick={go} aria-label={tf(lang, Msg::JumpTo, &[&SimTime::from_ms(at)])}>
                         { SimTime::from_ms(at).to_string() }
                     </button>
-                    <span title={v.property}>{ format!(" {}: ", violation_property_in(v.property, lang)) }</span>
-                    { violation_detail_in(&v.detail, lang) }
+                    <span title={v.property}>{ format!(" {}: ", voice::say(&voice::property(&v.violation), lang)) }</span>
+                    { voice::render(&voice::violation(&v.violation), lang, voice::Naming::new(names, 0)) }
                 </li>
             }
         })
@@ -93,12 +93,16 @@ pub fn Numbers(props: &Props) -> Html {
             let text = tf(
                 lang,
                 Msg::UnconsumedBecause,
-                &[n, &why_unconsumed_in(*why, lang)],
+                &[n, &voice::say(&voice::unconsumed_why(*why), lang)],
             );
             html! { <li class="unconsumed">{ text }</li> }
         })
         .chain(report.lost_causes.iter().map(|(cause, n)| {
-            let text = tf(lang, Msg::LostBecause, &[n, &loss_cause_in(*cause, lang)]);
+            let text = tf(
+                lang,
+                Msg::LostBecause,
+                &[n, &voice::say(&voice::loss_cause(*cause), lang)],
+            );
             html! { <li class="lost">{ text }</li> }
         }))
         .collect::<Html>();
@@ -151,21 +155,22 @@ mod tests {
 
     #[test]
     fn the_summed_up_losses_count_for_the_messages_they_stand_for() {
-        let lost = |i| Violation {
-            at_ms: 1,
-            property: brokersim::invariants::CONFIRMED_SURVIVE,
-            detail: format!("confirmed message m{i} lost"),
-        };
-        let mut v: Vec<Violation> = (0..100).map(lost).collect();
+        use brokersim::MsgId;
+        use brokersim::invariants::Violation;
+        let lost = |i| Found::new(1, Violation::ConfirmedLost { msg: MsgId(i) });
+        let mut v: Vec<Found> = (0..100).map(lost).collect();
         assert_eq!(violation_count(&v), 100);
-        v.push(Violation::more_lost(2, 600));
+        v.push(Found::new(2, Violation::MoreLost { count: 600 }));
         assert_eq!(violation_count(&v), 700);
         // Only the losses' own summing-up line counts for more than one.
-        v.push(Violation {
-            at_ms: 2,
-            property: brokersim::invariants::ONE_LEADER_PER_EPOCH,
-            detail: Violation::more_lost(2, 5).detail,
-        });
+        v.push(Found::new(
+            2,
+            Violation::SplitBrain {
+                first: brokersim::BrokerId(0),
+                second: brokersim::BrokerId(1),
+                epoch: brokersim::Epoch(5),
+            },
+        ));
         assert_eq!(violation_count(&v), 701);
     }
 
