@@ -1,10 +1,9 @@
 //! Sorting trace events for the log's filters: which kind of thing happened
-//! (a fault, a detection, a change of leadership, a client's connection, a
-//! message's progress, a broken invariant) and whom it names.
+//! (the core's `Event::category`: a fault, a detection, a change of
+//! leadership, a client's connection, a site's fate, a message's progress,
+//! a broken invariant) and whom it names.
 
-use brokersim::trace::Event;
-
-use crate::runner::is_message_event;
+use brokersim::trace::{Category, Event};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -12,16 +11,18 @@ pub enum Kind {
     Detection,
     Leadership,
     Client,
+    Site,
     Message,
     Violation,
 }
 
 impl Kind {
-    pub const FILTERABLE: [Kind; 5] = [
+    pub const FILTERABLE: [Kind; 6] = [
         Kind::Fault,
         Kind::Detection,
         Kind::Leadership,
         Kind::Client,
+        Kind::Site,
         Kind::Message,
     ];
 
@@ -31,6 +32,7 @@ impl Kind {
             Kind::Detection => "detection",
             Kind::Leadership => "leadership",
             Kind::Client => "clients",
+            Kind::Site => "sites",
             Kind::Message => "messages",
             Kind::Violation => "violations",
         }
@@ -42,6 +44,7 @@ impl Kind {
             Kind::Detection => "k-detect",
             Kind::Leadership => "k-lead",
             Kind::Client => "k-client",
+            Kind::Site => "k-site",
             Kind::Message => "k-msg",
             Kind::Violation => "k-violation",
         }
@@ -49,37 +52,14 @@ impl Kind {
 }
 
 pub fn kind(event: &Event) -> Kind {
-    if is_message_event(event) {
-        return Kind::Message;
-    }
-    match event {
-        Event::Crashed(_)
-        | Event::CrashedWithDisk(_)
-        | Event::Stopped(_)
-        | Event::Restarted(_)
-        | Event::Paused { .. }
-        | Event::Resumed(_)
-        | Event::DiskLost(_)
-        | Event::Partitioned { .. }
-        | Event::Healed
-        | Event::LinkSlowed { .. }
-        | Event::FaultPhaseEnded
-        | Event::DrainFinished { .. } => Kind::Fault,
-        Event::DeclaredDown { .. }
-        | Event::BackInContact { .. }
-        | Event::PeerDisconnected { .. }
-        | Event::PartitionNoticed { .. } => Kind::Detection,
-        Event::Connected { .. }
-        | Event::ConnectFailed { .. }
-        | Event::ConnectionLost { .. }
-        | Event::ReconnectIn { .. }
-        | Event::GaveUp { .. } => Kind::Client,
-        Event::Violation { .. } => Kind::Violation,
-        // A site's replicator copying one message: per-message progress.
-        Event::Replicated { .. } => Kind::Message,
-        // Everything a system does with its leader and replicas, including
-        // events of systems added after this was written.
-        _ => Kind::Leadership,
+    match event.category() {
+        Category::Message => Kind::Message,
+        Category::Fault => Kind::Fault,
+        Category::Detection => Kind::Detection,
+        Category::Leadership => Kind::Leadership,
+        Category::Client => Kind::Client,
+        Category::Site => Kind::Site,
+        Category::Violation => Kind::Violation,
     }
 }
 
@@ -110,58 +90,10 @@ pub fn message_of(event: &Event) -> Option<u32> {
     }
 }
 
-/// A sentence cut into plain text and message references (`#812`), so the
-/// log can make each reference a button.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Piece<'a> {
-    Text(&'a str),
-    Msg(u32),
-}
-
-pub fn pieces(text: &str) -> Vec<Piece<'_>> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find('#') {
-        let digits = rest[at + 1..]
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len() - at - 1);
-        if digits == 0 {
-            out.push(Piece::Text(&rest[..=at]));
-            rest = &rest[at + 1..];
-            continue;
-        }
-        if at > 0 {
-            out.push(Piece::Text(&rest[..at]));
-        }
-        match rest[at + 1..at + 1 + digits].parse() {
-            Ok(id) => out.push(Piece::Msg(id)),
-            Err(_) => out.push(Piece::Text(&rest[at..at + 1 + digits])),
-        }
-        rest = &rest[at + 1 + digits..];
-    }
-    if !rest.is_empty() {
-        out.push(Piece::Text(rest));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use brokersim::{Addr, BrokerId};
-
-    #[test]
-    fn message_references_become_pieces() {
-        assert_eq!(
-            pieces("confirmed message #812 lost, # not"),
-            vec![
-                Piece::Text("confirmed message "),
-                Piece::Msg(812),
-                Piece::Text(" lost, #"),
-                Piece::Text(" not"),
-            ]
-        );
-    }
 
     #[test]
     fn events_are_sorted_and_know_whom_they_name() {

@@ -8,7 +8,7 @@
 use std::rc::Rc;
 
 use brokersim::scenario::FaultSpec;
-use brokersim::trace::{Event, TraceEntry};
+use brokersim::trace::TraceEntry;
 use brokersim::{Checkpoint, Report, Scenario, ScenarioError, Sim, SimTime};
 
 use crate::series::Series;
@@ -375,20 +375,6 @@ impl Runner {
         }
         out
     }
-}
-
-/// Whether the event is one of the per-message ones, which the log hides
-/// unless asked (there are thousands of them).
-pub fn is_message_event(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::Published { .. }
-            | Event::Confirmed { .. }
-            | Event::Nacked { .. }
-            | Event::ConfirmTimedOut { .. }
-            | Event::Unsent { .. }
-            | Event::Delivered { .. }
-    )
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ impl Series {
 
     /// Counts one new trace entry, the `index`th of the run.
     pub fn count(&mut self, index: usize, entry: &TraceEntry, sim: &Sim) {
-        if !crate::runner::is_message_event(&entry.event) {
+        if !entry.event.is_message() {
             self.notable.push(index as u32);
         }
         let second = (entry.at.as_us() / SAMPLE_US) as usize;

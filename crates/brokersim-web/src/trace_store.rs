@@ -61,6 +61,17 @@ impl Entry<'_> {
         }
     }
 
+    /// Its sentence as spans, message references apart (the log makes
+    /// each a link).
+    pub fn spans_in(&self, lang: brokersim::Lang, names: Option<&Names>) -> Vec<voice::Span> {
+        match self {
+            Entry::Kept(e) => voice::sentence_spans(e, names, lang),
+            Entry::Rebuilt(_, e) => {
+                voice::render_spans(&voice::phrase(e), lang, voice::Naming::default())
+            }
+        }
+    }
+
     /// Its sentence in `lang`, a kept entry's broker ids by the run's
     /// `names` (the rebuilt per-message events name no broker).
     pub fn text_in(&self, lang: brokersim::Lang, names: Option<&Names>) -> String {

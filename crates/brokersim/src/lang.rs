@@ -1,6 +1,6 @@
 //! The languages the core speaks to students in: every trace sentence
-//! exists in English and in Simplified Chinese (`explain::explain_in`,
-//! `TraceEntry::text_in`). Real option names, broker and client names,
+//! exists in English and in Simplified Chinese (`voice`'s catalogue,
+//! `voice::sentence`). Real option names, broker and client names,
 //! message ids and numbers are the same in both.
 
 use serde::{Deserialize, Serialize};

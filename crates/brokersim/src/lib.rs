@@ -15,7 +15,6 @@
 
 pub mod client;
 mod engine;
-mod explain;
 pub mod ids;
 pub mod invariants;
 pub mod json;

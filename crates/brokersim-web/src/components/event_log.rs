@@ -1,4 +1,4 @@
-//! The human trace: each event in the core's own sentence (`explain`), the
+//! The human trace: each event in the core's own sentence (`voice`), the
 //! newest first, filterable by broker or client and by kind. Per-message
 //! events are hidden by default (there are thousands). Clicking an entry
 //! moves the timeline there; a message number opens that message's life;
@@ -8,7 +8,10 @@ use std::collections::BTreeSet;
 
 use yew::prelude::*;
 
-use crate::classify::{Kind, Piece, kind, mentions, pieces};
+use brokersim::MsgId;
+use brokersim::voice::Span;
+
+use crate::classify::{Kind, kind, mentions};
 use crate::i18n::{Lang, Msg, t, tf, use_lang};
 use crate::state::{Action, SimHandle, use_sim};
 
@@ -131,6 +134,7 @@ pub fn kind_text(lang: Lang, k: Kind) -> &'static str {
             Kind::Detection => Msg::KindDetection,
             Kind::Leadership => Msg::KindLeadership,
             Kind::Client => Msg::KindClients,
+            Kind::Site => Msg::KindSites,
             Kind::Message => Msg::KindMessages,
             Kind::Violation => Msg::KindViolations,
         },
@@ -192,12 +196,12 @@ fn build_rows(
             let at = entry.at();
             let d = sim.clone();
             let go = Callback::from(move |_: MouseEvent| d.seek(at));
-            let text = entry.text_in(lang, names);
-            let body = pieces(&text)
+            let body = entry
+                .spans_in(lang, names)
                 .into_iter()
                 .map(|p| match p {
-                    Piece::Text(t) => html! { { t.to_owned() } },
-                    Piece::Msg(id) => {
+                    Span::Text(t) => html! { { t } },
+                    Span::Msg(MsgId(id)) => {
                         let d = sim.clone();
                         let open = Callback::from(move |e: MouseEvent| {
                             e.stop_propagation();

@@ -16,7 +16,6 @@ use yew::prelude::*;
 
 use crate::i18n::{Msg, t, tf, use_lang};
 use crate::lesson_files::{Loaded, use_all_lessons, use_lesson};
-use crate::runner::is_message_event;
 use crate::state::{Action, use_sim};
 use crate::trace_store::Entry;
 
@@ -95,7 +94,13 @@ fn find_pause(pause: &Pause, scan: &mut Scan, runner: &crate::runner::Runner) ->
     let kind = pause.after.as_deref()?;
     let message_kind = matches!(
         kind,
-        "Published" | "Confirmed" | "Nacked" | "ConfirmTimedOut" | "Unsent" | "Delivered"
+        "Published"
+            | "Confirmed"
+            | "Nacked"
+            | "ConfirmTimedOut"
+            | "Unsent"
+            | "Delivered"
+            | "Replicated"
     );
     while scan.next < len {
         let i = scan.next;
@@ -103,7 +108,7 @@ fn find_pause(pause: &Pause, scan: &mut Scan, runner: &crate::runner::Runner) ->
         let Some(entry) = trace.get(i) else {
             continue;
         };
-        if is_message_event(entry.event()) != message_kind || entry_kind(&entry) != kind {
+        if entry.event().is_message() != message_kind || entry_kind(&entry) != kind {
             continue;
         }
         if let Some(name) = &pause.mentions {

@@ -128,6 +128,48 @@ catalogue! {
     WonByNodeNames => " because, with {connections|1 client connection|# client connections} and {nodes} nodes on each side, its node names sort last", "（双方各有 {connections} 个客户端连接、{nodes} 个节点，它的节点名排序靠后）";
     Discarded => "{broker} discarded {messages|1 message|# messages}: {why}", "{broker} 丢弃了 {messages} 条消息：{why}";
 
+    // RabbitMQ quorum queues (Raft, through Ra).
+    QuorumDeclared => "quorum queue q declared on {members} (x-quorum-initial-group-size {size}); {leader} leads term 1", "在 {members} 上声明了仲裁队列 q（x-quorum-initial-group-size {size}）；{leader} 是任期 1 的领导者";
+    QuorumElectionStarted => "{broker} stood for election in term {term}: its pre-vote found a majority that had lost the leader", "{broker} 在任期 {term} 发起选举：它的预投票（pre-vote）发现多数派已经失去了领导者";
+    QuorumLeaderElected => "{broker} elected leader of q in term {term} with {votes} of {members} votes (a majority, and its log as up to date as theirs)", "{broker} 以 {members} 票中的 {votes} 票当选为 q 在任期 {term} 的领导者（得到多数票，且它的日志和投票者的一样新）";
+    QuorumSteppedDown => "{broker} learnt of term {term} and stepped down as leader", "{broker} 得知了任期 {term}，不再担任领导者";
+    QuorumSteppedDownDiscarding => "{broker} learnt of term {term} and stepped down as leader; its {uncommitted} uncommitted entries never reached a majority and will be discarded", "{broker} 得知了任期 {term}，不再担任领导者；它那 {uncommitted} 条未提交的日志条目从未到达多数派，将被丢弃";
+    QuorumTruncated => "{broker} truncated {entries} uncommitted log entries ({messages} messages) that conflict with the new leader's log: none of them had been confirmed", "{broker} 截断了 {entries} 条与新领导者日志冲突的未提交日志条目（{messages} 条消息）：其中没有一条被确认过";
+    QuorumRecovered => "{broker} recovered its quorum queue member from disk: {entries} log entries, term {term}", "{broker} 从磁盘恢复了它的仲裁队列成员：{entries} 条日志条目，任期 {term}";
+    QuorumCaughtUp => "{broker} caught up with the leader's log (index {index}): it holds the committed prefix again", "{broker} 已追上领导者的日志（索引 {index}）：它再次拥有全部已提交的日志前缀";
+    QuorumNoQuorum => "{leader} still leads but reaches {reachable} of {members} members, not a majority: what it appends cannot commit, so it confirms nothing", "{leader} 仍是领导者，但在 {members} 个成员中只能联系到 {reachable} 个，不是多数派：它追加的条目无法提交，因此不会确认任何消息";
+    QuorumDeliveryLimit => "message {msg} returned {returns} times, more than delivery-limit {limit}: dropped (dead-lettered if a dead-letter exchange is set)", "消息 {msg} 被退回了 {returns} 次，超过 delivery-limit {limit}：被丢弃（如果设置了死信交换机，则成为死信）";
+
+    // Kafka: partitions, the controller, producers and consumers.
+    KafkaBatchOne => "message {msg}", "消息 {msg}";
+    KafkaBatchMany => "the batch of {count} messages from {first}", "从 {first} 起的一批 {count} 条消息";
+    KafkaTopicCreated => "topic created: {partitions|1 partition|# partitions} with replication.factor {rf}", "主题已创建：{partitions} 个分区，replication.factor 为 {rf}";
+    KafkaFenced => "the controller fences {broker}: it is out of every ISR it was not the last member of", "控制器隔离（fence）了 {broker}：除了它是最后一个成员的 ISR 之外，它被移出了所有 ISR";
+    KafkaUnfenced => "{broker} heartbeats again: the controller unfences it", "{broker} 恢复了心跳：控制器解除对它的隔离";
+    KafkaLeaderElected => "partition {partition}: {broker} elected leader in epoch {epoch} (ISR {isr})", "分区 {partition}：{broker} 在 epoch {epoch} 中当选为领导者（ISR 为 {isr}）";
+    KafkaUncleanLeaderElected => "partition {partition}: {broker} elected leader in epoch {epoch} although out of sync (unclean.leader.election.enable): what only the old ISR held is lost", "分区 {partition}：{broker} 虽然没有同步，仍在 epoch {epoch} 中当选为领导者（unclean.leader.election.enable）：只有旧 ISR 持有的数据丢失了";
+    KafkaOffline => "partition {partition} is offline: no member of its ISR ({isr}) is alive, and unclean.leader.election.enable is false", "分区 {partition} 离线：它的 ISR（{isr}）中没有存活的成员，而 unclean.leader.election.enable 为 false";
+    KafkaIsrShrunk => "partition {partition}: {removed} fell behind for replica.lag.time.max.ms; {leader} shrinks the ISR to {isr}", "分区 {partition}：{removed} 落后超过了 replica.lag.time.max.ms；{leader} 把 ISR 收缩为 {isr}";
+    KafkaIsrExpanded => "partition {partition}: {added} caught up; {leader} adds it back, ISR {isr}", "分区 {partition}：{added} 已经追上；{leader} 把它重新加入 ISR，ISR 为 {isr}";
+    KafkaAlterRefused => "partition {partition}: the controller refuses {leader}'s ISR change from stale epoch {epoch}: it is no longer the leader", "分区 {partition}：控制器拒绝了 {leader} 基于过期 epoch {epoch} 的 ISR 变更：它已不再是领导者";
+    KafkaBecameLeader => "partition {partition}: {broker} learns it leads epoch {epoch} and serves from its log of {records|1 record|# records}", "分区 {partition}：{broker} 得知自己是 epoch {epoch} 的领导者，用它那份有 {records} 条记录的日志提供服务";
+    KafkaSteppedDown => "partition {partition}: {broker} learns that {leader} leads epoch {epoch}; it becomes a follower", "分区 {partition}：{broker} 得知 {leader} 是 epoch {epoch} 的领导者；它成为跟随者（follower）";
+    KafkaNoLeader => "partition {partition}: {broker} learns the partition has no leader (epoch {epoch})", "分区 {partition}：{broker} 得知该分区没有领导者（epoch {epoch}）";
+    KafkaTruncated => "partition {partition}: {broker} truncates its log to offset {offset}, dropping {removed|1 record|# records} the new leader never had", "分区 {partition}：{broker} 把日志截断到位移 {offset}，丢弃了新领导者从未拥有的 {removed} 条记录";
+    KafkaNotEnoughReplicas => "partition {partition}: message {msg} refused with NotEnoughReplicas: ISR has {isr}, min.insync.replicas is {min_isr}", "分区 {partition}：消息 {msg} 因 NotEnoughReplicas 被拒绝：ISR 中有 {isr} 个副本，而 min.insync.replicas 为 {min_isr}";
+    KafkaNotEnoughReplicasAfterAppend => "partition {partition}: {batch} is written and below the high watermark, but the ISR has {isr}, fewer than min.insync.replicas {min_isr}: answered NotEnoughReplicasAfterAppend, not acknowledged", "分区 {partition}：{batch}已写入并低于高水位，但 ISR 中只有 {isr} 个副本，少于 min.insync.replicas {min_isr}：以 NotEnoughReplicasAfterAppend 应答，不予确认";
+    KafkaProduceRetry => "{batch} to partition {partition} failed ({why}); the producer retries (attempt {attempt})", "{batch} 发送到分区 {partition} 失败（{why}）；生产者重试（第 {attempt} 次尝试）";
+    KafkaRequestTimedOut => "request timed out", "请求超时";
+    KafkaDuplicateDropped => "partition {partition}: the leader recognises {batch} by its producer id and sequence numbers and drops the duplicate", "分区 {partition}：领导者根据生产者 ID 和序列号认出了{batch}，并丢弃这份重复数据";
+    KafkaResumesAtCommitted => "{consumer} resumes partition {partition} at its committed offset {offset}: anything handled after that commit comes again", "{consumer} 从已提交的位移 {offset} 处继续消费分区 {partition}：在那次提交之后处理过的消息会再来一遍";
+    KafkaStartsAt => "{consumer} starts partition {partition} at offset {offset}", "{consumer} 从位移 {offset} 开始消费分区 {partition}";
+    KafkaStartsAtLatest => "{consumer} starts partition {partition} at offset {offset} (auto.offset.reset=latest): {unread|1 earlier record stays|# earlier records stay} unconsumed", "{consumer} 从位移 {offset} 开始消费分区 {partition}（auto.offset.reset=latest）：之前的 {unread} 条记录不会被消费";
+    KafkaOffsetReset => "{consumer}: no usable offset for partition {partition}; auto.offset.reset={reset} moves it to {offset}", "{consumer}：分区 {partition} 没有可用的位移；auto.offset.reset={reset} 把它移到位移 {offset}";
+    KafkaGroupRebalanced => "the group coordinator completes the group's first rebalance after waiting {waited} ms for members (group.initial.rebalance.delay.ms, KIP-134): generation {generation} assigns the partitions to {members}", "组协调器等待成员加入 {waited} 毫秒后完成了该组的第一次再均衡（group.initial.rebalance.delay.ms，KIP-134）：第 {generation} 代把分区分配给 {members}";
+    KafkaConsumerDiverged => "{consumer}: the log of partition {partition} diverged under its position (the leader changed with truncation); it goes back to offset {offset} (KIP-320)", "{consumer}：分区 {partition} 的日志在它的消费位置之下出现了分歧（领导者变更时截断了日志）；它退回到位移 {offset}（KIP-320）";
+    KafkaDeliveryTimedOut => "{batch} expired: delivery.timeout.ms passed without an answer; the producer gives up", "{batch} 已过期：超过 delivery.timeout.ms 仍未得到应答；生产者放弃";
+    KafkaRetriesExhausted => "{batch} failed and retries={retries} allows no more attempts; the producer gives up", "{batch} 发送失败，retries={retries} 不允许再重试；生产者放弃";
+
     // Why copies were destroyed (trace sentences and the report's causes).
     DropProcessDied => "they lived only in the memory of a process that died", "它们只存在于一个已经终止的进程的内存中";
     DropDiskLost => "the disk holding them was lost", "保存它们的磁盘丢失了";

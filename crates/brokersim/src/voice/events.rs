@@ -275,9 +275,8 @@ pub fn phrase(event: &Event) -> Phrase {
             .with("broker", *broker)
             .with("messages", *messages)
             .with("why", drop_why(*why)),
-        // Until their systems speak through the catalogue (`sentence`
-        // renders them meanwhile).
-        Event::Quorum(_) | Event::Kafka(_) => P::new(Key::Nothing),
+        Event::Quorum(e) => super::quorum::phrase(e),
+        Event::Kafka(e) => super::kafka::phrase(e),
         Event::SiteDown { site } => P::new(Key::SiteDown).with("site", Arg::Name(site.clone())),
         Event::SiteUp { site } => P::new(Key::SiteUp).with("site", Arg::Name(site.clone())),
         Event::SiteLost { site } => P::new(Key::SiteLost).with("site", Arg::Name(site.clone())),

@@ -20,11 +20,13 @@
 
 mod catalogue;
 mod events;
+mod kafka;
+mod quorum;
 mod render;
 
 pub use catalogue::Key;
 pub use events::{detector, drop_why, loss_cause, phrase, property, unconsumed_why, violation};
-pub use render::{Naming, render, render_with};
+pub use render::{Naming, Span, render, render_spans, render_with};
 
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
 
@@ -45,6 +47,8 @@ pub enum Arg {
     Addr(Addr),
     /// "b1, b2, b3".
     Brokers(Vec<BrokerId>),
+    /// "c1, c2".
+    Addrs(Vec<Addr>),
     Msg(MsgId),
     Epoch(Epoch),
     Num(u64),
@@ -162,27 +166,20 @@ pub fn event_sentence(
     naming: Naming<'_>,
     lang: crate::lang::Lang,
 ) -> String {
-    match event {
-        // Until their systems speak through the catalogue too.
-        crate::trace::Event::Quorum(_) | crate::trace::Event::Kafka(_) => {
-            let names = naming.names.map(|n| std::sync::Arc::new(n.clone()));
-            let _scope = crate::naming::scope(names.as_ref());
-            crate::naming::at_offset(naming.offset, || legacy(event, lang))
-        }
-        event => render(&phrase(event), lang, naming),
-    }
+    render(&phrase(event), lang, naming)
 }
 
-fn legacy(event: &crate::trace::Event, lang: crate::lang::Lang) -> String {
-    use crate::lang::Lang;
-    use crate::trace::Event;
-    match (event, lang) {
-        (Event::Quorum(e), Lang::En) => crate::systems::quorum::explain(e),
-        (Event::Quorum(e), Lang::Zh) => crate::systems::quorum::events_zh::explain(e),
-        (Event::Kafka(e), Lang::En) => crate::systems::kafka::explain(e),
-        (Event::Kafka(e), Lang::Zh) => crate::systems::kafka::explain_zh(e),
-        _ => String::new(),
-    }
+/// The sentence for one trace entry as spans (see [`Span`]).
+pub fn sentence_spans(
+    entry: &crate::trace::TraceEntry,
+    names: Option<&crate::naming::Names>,
+    lang: crate::lang::Lang,
+) -> Vec<Span> {
+    render_spans(
+        &phrase(&entry.event),
+        lang,
+        Naming::new(names, entry.offset),
+    )
 }
 
 /// A phrase in `lang` with ids printed plainly (`b1`, `p1`): for texts

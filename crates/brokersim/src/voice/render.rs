@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::{Arg, Key, Phrase};
-use crate::ids::{Addr, BrokerId};
+use crate::ids::{Addr, BrokerId, MsgId};
 use crate::lang::Lang;
 use crate::naming::Names;
 
@@ -59,13 +59,62 @@ pub fn render_with<'t>(
     lang: Lang,
     naming: Naming<'_>,
 ) -> String {
-    let mut out = String::new();
+    let mut out = Rendered::default();
     write_phrase(&mut out, phrase, templates, lang, naming);
-    out
+    out.text
+}
+
+/// A piece of a rendered sentence: plain text, or a message reference the
+/// page can make a link of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Span {
+    Text(String),
+    Msg(MsgId),
+}
+
+/// The phrase in `lang` as spans: the text between message references,
+/// and the references themselves (from the phrase's arguments, not read
+/// back from the text).
+pub fn render_spans(phrase: &Phrase, lang: Lang, naming: Naming<'_>) -> Vec<Span> {
+    let mut out = Rendered::default();
+    write_phrase(&mut out, phrase, &|key| key.template(lang), lang, naming);
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for (start, end, msg) in out.msgs {
+        if start > at {
+            spans.push(Span::Text(out.text[at..start].to_string()));
+        }
+        spans.push(Span::Msg(msg));
+        at = end;
+    }
+    if at < out.text.len() {
+        spans.push(Span::Text(out.text[at..].to_string()));
+    }
+    spans
+}
+
+/// The text so far, and where each message reference sits in it.
+#[derive(Default)]
+struct Rendered {
+    text: String,
+    msgs: Vec<(usize, usize, MsgId)>,
+}
+
+impl Rendered {
+    fn push_str(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+}
+
+impl std::fmt::Write for Rendered {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.text.push_str(s);
+        Ok(())
+    }
 }
 
 fn write_phrase<'t>(
-    out: &mut String,
+    out: &mut Rendered,
     phrase: &Phrase,
     templates: &dyn Fn(Key) -> &'t str,
     lang: Lang,
@@ -97,7 +146,7 @@ fn write_phrase<'t>(
 }
 
 fn write_arg<'t>(
-    out: &mut String,
+    out: &mut Rendered,
     arg: &Arg,
     forms: &[&str],
     templates: &dyn Fn(Key) -> &'t str,
@@ -120,8 +169,14 @@ fn write_arg<'t>(
             let names: Vec<String> = list.iter().map(|b| naming.broker(*b)).collect();
             out.push_str(&names.join(", "));
         }
+        Arg::Addrs(list) => {
+            let names: Vec<String> = list.iter().map(|a| naming.addr(*a)).collect();
+            out.push_str(&names.join(", "));
+        }
         Arg::Msg(m) => {
+            let start = out.text.len();
             let _ = write!(out, "{m}");
+            out.msgs.push((start, out.text.len(), *m));
         }
         Arg::Epoch(e) => {
             let _ = write!(out, "{e}");
@@ -180,6 +235,22 @@ mod tests {
         );
         assert_eq!(secs(1_500, Lang::En), "1.500 s");
         assert_eq!(secs(3_000, Lang::Zh), "3 秒");
+    }
+
+    #[test]
+    fn message_references_are_spans_taken_from_the_arguments() {
+        let p = Phrase::new(Key::Republished)
+            .with("producer", Addr::Producer(ClientId(0)))
+            .with("msg", MsgId(812))
+            .with("attempt", 2u16);
+        assert_eq!(
+            render_spans(&p, Lang::En, Naming::default()),
+            vec![
+                Span::Text("p1 published message ".into()),
+                Span::Msg(MsgId(812)),
+                Span::Text(" again (attempt 2): a possible duplicate".into()),
+            ]
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Kafka's trace events: data only. The sentences that explain them live in
-//! `events_en.rs` and `events_zh.rs`; this file imports nothing from
+//! Kafka's trace events: data only. What each says lives in
+//! `voice/kafka.rs` and the catalogue; this file imports nothing from
 //! behaviour (only ids, the protocol's vocabulary and serde), so `trace.rs`
 //! can name `KafkaEvent` without depending on the Kafka system.
 

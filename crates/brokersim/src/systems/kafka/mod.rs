@@ -58,16 +58,12 @@ const REBALANCE_TIMEOUT_MS: u64 = 300_000;
 mod clients;
 mod controller;
 pub mod events;
-pub mod events_en;
-pub mod events_zh;
 mod group;
 mod mirror;
 pub mod protocol;
 mod replication;
 
 pub use events::KafkaEvent;
-pub use events_en::explain;
-pub use events_zh::explain_zh;
 pub use mirror::{OffsetSync, translate_downstream};
 pub use protocol::{
     Acks, FetchResult, KafkaMsg, PartitionState, ProduceResult, Record, ReplicaReply, Timer,

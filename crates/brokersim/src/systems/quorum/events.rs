@@ -1,6 +1,6 @@
 //! The quorum queue's trace events. Data only: `trace.rs` imports it
-//! without importing the behaviour; the sentences are in `events_en.rs` and
-//! `events_zh.rs`.
+//! without importing the behaviour; what each says is in
+//! `voice/quorum.rs` and the catalogue.
 
 use serde::Serialize;
 

@@ -48,8 +48,6 @@
 mod clients;
 mod elections;
 pub mod events;
-pub mod events_en;
-pub mod events_zh;
 mod following;
 mod leader;
 mod lifecycle;
@@ -64,7 +62,6 @@ mod tests;
 use std::collections::BTreeSet;
 
 pub use events::QuorumEvent;
-pub use events_en::explain;
 use machine::{Effects, Machine};
 pub use protocol::{Command, Entry, Origin, PeerMsg, Timer};
 use state::{Disk, Member, Node, Pending, Process, RaftRole};
