@@ -71,6 +71,9 @@ use state::{
     QueueRole,
 };
 
+#[cfg(test)]
+mod tests;
+
 #[derive(Clone, Debug)]
 pub struct Mirrored {
     cfg: MirroredSettings,
