@@ -8,16 +8,22 @@ impl Mirrored {
 
     pub(super) fn on_client(&mut self, x: BrokerId, client: Addr, payload: Payload, out: &mut Out) {
         // A stopped RabbitMQ application has closed its listener.
-        let listening = !self.nodes[usize::from(x.0)].app_paused;
+        let listening = !self.nodes[usize::from(x.0)].process.app.paused;
         let Some(conn) = self
             .node(x)
+            .process
             .sessions
             .admit(x, client, &payload, listening, out)
         else {
             return;
         };
-        let is_master = matches!(self.nodes[usize::from(x.0)].role, QueueRole::Master(_));
+        let is_master = matches!(
+            self.nodes[usize::from(x.0)].process.role,
+            QueueRole::Master(_)
+        );
         let master = self.nodes[usize::from(x.0)]
+            .process
+            .app
             .master
             .map(|(m, _)| m)
             .filter(|m| self.in_cluster(x, *m));
@@ -66,10 +72,12 @@ impl Mirrored {
                 prefetch, auto_ack, ..
             } => {
                 self.node(x)
+                    .process
+                    .app
                     .local_subs
                     .insert(client, (conn, prefetch, auto_ack));
                 if is_master {
-                    if let QueueRole::Master(m) = &mut self.node(x).role {
+                    if let QueueRole::Master(m) = &mut self.node(x).process.role {
                         m.queue.subscribe(client, conn, prefetch, auto_ack, x);
                     }
                     self.dispatch(x, out);
@@ -95,7 +103,7 @@ impl Mirrored {
                 }
             }
             Payload::Close { .. } => {
-                self.node(x).sessions.close(client, conn);
+                self.node(x).process.sessions.close(client, conn);
                 self.client_gone(x, client, conn, out);
             }
             _ => {}
@@ -106,20 +114,25 @@ impl Mirrored {
     /// connection of the same client is left alone).
     pub(super) fn client_gone(&mut self, x: BrokerId, client: Addr, conn: u32, out: &mut Out) {
         if self.nodes[usize::from(x.0)]
+            .process
+            .app
             .local_subs
             .get(&client)
             .is_some_and(|(c, _, _)| *c == conn)
         {
-            self.node(x).local_subs.remove(&client);
+            self.node(x).process.app.local_subs.remove(&client);
         }
         // Tell the master even if a newer connection replaced this one here:
         // what was delivered on the old one is still awaiting its ack there.
         if !matches!(client, Addr::Consumer(_)) {
             return;
         }
-        if matches!(self.nodes[usize::from(x.0)].role, QueueRole::Master(_)) {
+        if matches!(
+            self.nodes[usize::from(x.0)].process.role,
+            QueueRole::Master(_)
+        ) {
             self.client_gone_at_master(x, client, Some(conn), out);
-        } else if let Some((m, _)) = self.nodes[usize::from(x.0)].master {
+        } else if let Some((m, _)) = self.nodes[usize::from(x.0)].process.app.master {
             self.send(x, m, PeerMsg::ClientGone { client, conn }, out);
         }
     }

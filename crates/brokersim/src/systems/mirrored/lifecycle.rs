@@ -19,17 +19,13 @@ impl Mirrored {
         }
         for i in 0..n {
             let node = &mut self.nodes[i];
-            node.running = true;
             node.incarnation = 1;
-            for (j, peer) in node.peers.iter_mut().enumerate() {
-                *peer = Peer {
-                    up: j != i,
-                    incarnation: 1,
-                    ..Peer::default()
-                };
-            }
-            node.master = Some((master, Epoch(1)));
             node.max_epoch = Epoch(1);
+            node.process = Process::boot(&vec![1; n]);
+            for (j, peer) in node.process.peers.iter_mut().enumerate() {
+                peer.up = j != i;
+            }
+            node.process.app.master = Some((master, Epoch(1)));
         }
         let members: Vec<Member> = mirrors
             .iter()
@@ -40,7 +36,7 @@ impl Mirrored {
             })
             .collect();
         for b in &mirrors {
-            self.node(*b).role = QueueRole::Mirror(Box::new(MirrorState {
+            self.node(*b).process.role = QueueRole::Mirror(Box::new(MirrorState {
                 epoch: Epoch(1),
                 master,
                 msgs: BTreeMap::new(),
@@ -48,7 +44,7 @@ impl Mirrored {
                 members: members.clone(),
             }));
         }
-        self.node(master).role = QueueRole::Master(Box::new(MasterState {
+        self.node(master).process.role = QueueRole::Master(Box::new(MasterState {
             epoch: Epoch(1),
             queue: Queue::default(),
             next_seq: 1,
@@ -84,10 +80,10 @@ impl Mirrored {
         let peers_running = self
             .all()
             .filter(|p| *p != b && self.in_cluster(b, *p))
-            .filter(|p| !self.nodes[usize::from(b.0)].peers[usize::from(p.0)].app_paused)
+            .filter(|p| !self.nodes[usize::from(b.0)].process.peers[usize::from(p.0)].app_paused)
             .fold(0, |mask, p| mask | broker_bit(p));
         let node = self.node(b);
-        let role = std::mem::take(&mut node.role);
+        let role = std::mem::take(&mut node.process.role);
         let (messages, epoch, was_master): (Vec<QMsg>, Epoch, bool) = match role {
             QueueRole::None => return,
             QueueRole::Master(m) => (m.queue.messages().copied().collect(), m.epoch, true),
@@ -126,7 +122,10 @@ impl Mirrored {
         }
     }
 
-    /// The RabbitMQ application starts on `b` (process boot or app restart).
+    /// The RabbitMQ application starts on `b` (process boot or app restart):
+    /// it starts from nothing (`App::default()`; rabbit_node_monitor's
+    /// partitions too), with a new incarnation and new connections. The
+    /// queue's process has left already (`shut_role` or `discard_all`).
     pub(super) fn boot_app(&mut self, b: BrokerId, out: &mut Out) {
         let n = self.n();
         let node = self.node(b);
@@ -134,11 +133,7 @@ impl Mirrored {
         self.reset_links(b);
         let node = self.node(b);
         node.booting = true;
-        node.app_paused = false;
-        // rabbit_node_monitor starts afresh with the application.
-        node.partitioned_from = 0;
-        node.master = None;
-        node.local_subs.clear();
+        node.process.app = App::default();
         let incarnation = node.incarnation;
         for j in 0..n {
             if j != usize::from(b.0) {
@@ -157,6 +152,8 @@ impl Mirrored {
             return;
         }
         let known_master = self.nodes[usize::from(b.0)]
+            .process
+            .app
             .master
             .filter(|(m, _)| *m != b)
             .filter(|(m, _)| self.in_cluster(b, *m));
@@ -199,8 +196,8 @@ impl Mirrored {
         }
         let answered: Vec<&Peer> = self
             .all()
-            .filter(|p| *p != b && node.peers[usize::from(p.0)].up)
-            .map(|p| &node.peers[usize::from(p.0)])
+            .filter(|p| *p != b && node.process.peers[usize::from(p.0)].up)
+            .map(|p| &node.process.peers[usize::from(p.0)])
             .collect();
         let newer = answered.iter().any(|p| p.max_epoch > node.disk.epoch);
         let metadata = node.disk.peers_running == 0 || answered.iter().any(|p| !p.app_paused);
@@ -218,10 +215,10 @@ impl Mirrored {
             disk.epoch.max(Epoch(1))
         };
         node.max_epoch = epoch;
-        node.master = Some((b, epoch));
+        node.process.app.master = Some((b, epoch));
         let next_seq = disk.messages.iter().map(|q| q.seq + 1).max().unwrap_or(1);
         let count = disk.messages.len() as u32;
-        node.role = QueueRole::Master(Box::new(MasterState {
+        node.process.role = QueueRole::Master(Box::new(MasterState {
             epoch,
             queue: Queue::from_messages(disk.messages),
             next_seq,
@@ -249,11 +246,13 @@ impl Mirrored {
             }
         }
         let subs: Vec<_> = self.nodes[usize::from(b.0)]
+            .process
+            .app
             .local_subs
             .iter()
             .map(|(c, s)| (*c, *s))
             .collect();
-        if let QueueRole::Master(m) = &mut self.node(b).role {
+        if let QueueRole::Master(m) = &mut self.node(b).process.role {
             for (client, (conn, prefetch, auto_ack)) in subs {
                 m.queue.subscribe(client, conn, prefetch, auto_ack, b);
             }
@@ -268,7 +267,7 @@ impl Mirrored {
     }
 
     pub(super) fn copies(&self, master: BrokerId) -> u32 {
-        match &self.nodes[usize::from(master.0)].role {
+        match &self.nodes[usize::from(master.0)].process.role {
             QueueRole::Master(m) => 1 + m.mirrors.len() as u32,
             _ => 0,
         }
@@ -276,14 +275,14 @@ impl Mirrored {
 
     pub(super) fn maybe_add_mirror(&mut self, master: BrokerId, p: BrokerId, out: &mut Out) {
         let copies = self.copies(master);
-        let already = matches!(&self.nodes[usize::from(master.0)].role, QueueRole::Master(m) if m.mirrors.contains_key(&p));
-        let peer = &self.nodes[usize::from(master.0)].peers[usize::from(p.0)];
+        let already = matches!(&self.nodes[usize::from(master.0)].process.role, QueueRole::Master(m) if m.mirrors.contains_key(&p));
+        let peer = &self.nodes[usize::from(master.0)].process.peers[usize::from(p.0)];
         if already || !self.policy_wants(p, copies) || !peer.up || peer.app_paused {
             return;
         }
         let automatic = self.cfg.ha_sync_mode == SyncMode::Automatic;
         let now = out.now;
-        let QueueRole::Master(m) = &mut self.node(master).role else {
+        let QueueRole::Master(m) = &mut self.node(master).process.role else {
             return;
         };
         let missing = m.queue.len();
@@ -321,7 +320,7 @@ impl Mirrored {
     }
 
     pub(super) fn broadcast_members(&mut self, master: BrokerId, out: &mut Out) {
-        let QueueRole::Master(m) = &self.nodes[usize::from(master.0)].role else {
+        let QueueRole::Master(m) = &self.nodes[usize::from(master.0)].process.role else {
             return;
         };
         let members: Vec<Member> = m

@@ -9,7 +9,7 @@ impl Mirrored {
 
     pub(super) fn dispatch(&mut self, b: BrokerId, out: &mut Out) {
         let mut deliveries = std::mem::take(&mut self.scratch);
-        let QueueRole::Master(m) = &mut self.node(b).role else {
+        let QueueRole::Master(m) = &mut self.node(b).process.role else {
             self.scratch = deliveries;
             return;
         };
@@ -51,7 +51,7 @@ impl Mirrored {
     /// A message left the queue for good (acknowledged, or auto-acked).
     pub(super) fn removed(&mut self, b: BrokerId, q: QMsg, out: &mut Out) {
         out.copy_consumed(q.msg, broker_bit(b));
-        let QueueRole::Master(m) = &mut self.node(b).role else {
+        let QueueRole::Master(m) = &mut self.node(b).process.role else {
             return;
         };
         let epoch = m.epoch;
@@ -84,7 +84,7 @@ impl Mirrored {
         publish: Publish,
         out: &mut Out,
     ) {
-        let QueueRole::Master(m) = &mut self.node(b).role else {
+        let QueueRole::Master(m) = &mut self.node(b).process.role else {
             self.reply(b, origin, publish.msg, false, out);
             return;
         };
@@ -164,7 +164,7 @@ impl Mirrored {
 
     /// Confirms pending publishes no longer waiting for anyone.
     pub(super) fn release_pending(&mut self, b: BrokerId, out: &mut Out) {
-        let QueueRole::Master(m) = &mut self.node(b).role else {
+        let QueueRole::Master(m) = &mut self.node(b).process.role else {
             return;
         };
         let done: Vec<u64> = m
@@ -187,7 +187,7 @@ impl Mirrored {
         msg: MsgId,
         out: &mut Out,
     ) {
-        let QueueRole::Master(m) = &mut self.node(b).role else {
+        let QueueRole::Master(m) = &mut self.node(b).process.role else {
             return;
         };
         if let Some(q) = m.queue.ack(client, conn, msg) {
@@ -205,14 +205,14 @@ impl Mirrored {
         conn: Option<u32>,
         out: &mut Out,
     ) {
-        if let QueueRole::Master(m) = &mut self.node(b).role {
+        if let QueueRole::Master(m) = &mut self.node(b).process.role {
             m.queue.unsubscribe(client, conn);
         }
         self.dispatch(b, out);
     }
 
     pub(super) fn drop_mirror(&mut self, master: BrokerId, p: BrokerId, out: &mut Out) {
-        let QueueRole::Master(m) = &mut self.node(master).role else {
+        let QueueRole::Master(m) = &mut self.node(master).process.role else {
             return;
         };
         if m.mirrors.remove(&p).is_none() {

@@ -48,7 +48,7 @@ impl Mirrored {
         out: &mut Out,
     ) -> bool {
         {
-            let peer = &mut self.node(x).peers[usize::from(p.0)];
+            let peer = &mut self.node(x).process.peers[usize::from(p.0)];
             if !peer.up {
                 return false;
             }
@@ -57,7 +57,8 @@ impl Mirrored {
         }
         self.close_link(x, p);
         if !graceful {
-            let incarnation = self.nodes[usize::from(x.0)].peers[usize::from(p.0)].incarnation;
+            let incarnation =
+                self.nodes[usize::from(x.0)].process.peers[usize::from(p.0)].incarnation;
             self.send(x, p, PeerMsg::Disconnect { incarnation }, out);
         }
         true
@@ -80,13 +81,13 @@ impl Mirrored {
             self.check_minority(x, out);
         }
         let node = &self.nodes[usize::from(x.0)];
-        if node.app_paused {
+        if node.process.app.paused {
             return;
         }
-        let is_master = matches!(node.role, QueueRole::Master(_));
+        let is_master = matches!(node.process.role, QueueRole::Master(_));
         if is_master {
             self.drop_mirror(x, p, out);
-            let via_p: Vec<Addr> = match &self.nodes[usize::from(x.0)].role {
+            let via_p: Vec<Addr> = match &self.nodes[usize::from(x.0)].process.role {
                 QueueRole::Master(m) => m.queue.consumers_via(p),
                 _ => Vec::new(),
             };
@@ -94,14 +95,16 @@ impl Mirrored {
                 self.client_gone_at_master(x, client, None, out);
             }
         }
-        if let QueueRole::Mirror(mirror) = &mut self.node(x).role {
+        if let QueueRole::Mirror(mirror) = &mut self.node(x).process.role {
             mirror.members.retain(|m| m.broker != p);
         }
         if self.nodes[usize::from(x.0)]
+            .process
+            .app
             .master
             .is_some_and(|(m, _)| m == p)
         {
-            self.node(x).master = None;
+            self.node(x).process.app.master = None;
             self.elect(x, graceful, out);
         }
     }
@@ -109,7 +112,7 @@ impl Mirrored {
     /// The master is gone: the oldest surviving (synchronised, if the policy
     /// says so) mirror takes over.
     pub(super) fn elect(&mut self, x: BrokerId, graceful: bool, out: &mut Out) {
-        let QueueRole::Mirror(mirror) = &self.nodes[usize::from(x.0)].role else {
+        let QueueRole::Mirror(mirror) = &self.nodes[usize::from(x.0)].process.role else {
             return;
         };
         let rule = if graceful {
@@ -146,7 +149,7 @@ impl Mirrored {
     }
 
     pub(super) fn promote(&mut self, x: BrokerId, out: &mut Out) {
-        let QueueRole::Mirror(mirror) = std::mem::take(&mut self.node(x).role) else {
+        let QueueRole::Mirror(mirror) = std::mem::take(&mut self.node(x).process.role) else {
             return;
         };
         let old_master = mirror.master;
@@ -183,8 +186,8 @@ impl Mirrored {
             .collect();
         let node = self.node(x);
         node.max_epoch = epoch;
-        node.master = Some((x, epoch));
-        node.role = QueueRole::Master(Box::new(MasterState {
+        node.process.app.master = Some((x, epoch));
+        node.process.role = QueueRole::Master(Box::new(MasterState {
             epoch,
             queue: Queue::from_messages(messages),
             next_seq,
@@ -214,7 +217,7 @@ impl Mirrored {
         let count = |it: &mut dyn Iterator<Item = &QMsg>| {
             it.filter(|q| !have.contains_key(&q.msg)).count() as u32
         };
-        match &node.role {
+        match &node.process.role {
             QueueRole::Master(m) => count(&mut m.queue.messages()),
             _ => count(&mut node.disk.messages.iter()),
         }
@@ -222,7 +225,7 @@ impl Mirrored {
 
     pub(super) fn check_minority(&mut self, x: BrokerId, out: &mut Out) {
         if self.cfg.cluster_partition_handling != PartitionHandling::PauseMinority
-            || self.nodes[usize::from(x.0)].app_paused
+            || self.nodes[usize::from(x.0)].process.app.paused
         {
             return;
         }
@@ -236,17 +239,22 @@ impl Mirrored {
             reachable,
             cluster,
         });
-        self.node(x).sessions.close_all(x, out);
+        self.node(x).process.sessions.close_all(x, out);
         self.shut_role(x, DropWhy::ProcessDied, out);
-        let node = self.node(x);
-        node.app_paused = true;
-        node.master = None;
-        node.local_subs.clear();
+        // The application stops: its state goes, except the partitions the
+        // node monitor recorded, which it keeps while it waits for a majority
+        // (as it always has here); resuming starts the application afresh.
+        let app = &mut self.node(x).process.app;
+        *app = App {
+            paused: true,
+            partitioned_from: app.partitioned_from,
+            ..App::default()
+        };
     }
 
     pub(super) fn nodeup(&mut self, x: BrokerId, p: BrokerId, incarnation: u32, out: &mut Out) {
         let (was_up, old_incarnation, declared_down) = {
-            let peer = &self.nodes[usize::from(x.0)].peers[usize::from(p.0)];
+            let peer = &self.nodes[usize::from(x.0)].process.peers[usize::from(p.0)];
             (peer.up, peer.incarnation, peer.declared_down)
         };
         if was_up && old_incarnation == incarnation {
@@ -265,9 +273,9 @@ impl Mirrored {
             if restarted {
                 // A partition with a node that has restarted since is over
                 // (rabbit_node_monitor forgets partitions with nodes gone down).
-                node.partitioned_from &= !broker_bit(p);
+                node.process.app.partitioned_from &= !broker_bit(p);
             }
-            let peer = &mut node.peers[usize::from(p.0)];
+            let peer = &mut node.process.peers[usize::from(p.0)];
             peer.up = true;
             peer.incarnation = incarnation;
             peer.declared_down = false;
@@ -281,11 +289,13 @@ impl Mirrored {
         if self.maybe_autoheal(out) {
             return;
         }
-        if self.nodes[usize::from(x.0)].app_paused {
+        if self.nodes[usize::from(x.0)].process.app.paused {
             return;
         }
-        if matches!(self.nodes[usize::from(x.0)].role, QueueRole::Master(_))
-            && self.in_cluster(x, p)
+        if matches!(
+            self.nodes[usize::from(x.0)].process.role,
+            QueueRole::Master(_)
+        ) && self.in_cluster(x, p)
         {
             self.maybe_add_mirror(x, p, out);
         }
@@ -297,7 +307,9 @@ impl Mirrored {
             other: p,
         });
         match self.cfg.cluster_partition_handling {
-            PartitionHandling::Ignore => self.node(x).peers[usize::from(p.0)].partitioned = true,
+            PartitionHandling::Ignore => {
+                self.node(x).process.peers[usize::from(p.0)].partitioned = true
+            }
             PartitionHandling::PauseMinority => {}
             // Mnesia reports `{inconsistent_database,
             // running_partitioned_network, p}` and rabbit_node_monitor adds
@@ -306,8 +318,8 @@ impl Mirrored {
             // apart, as under `ignore`: Mnesia does not merge them.
             PartitionHandling::Autoheal => {
                 let node = self.node(x);
-                node.partitioned_from |= broker_bit(p);
-                node.peers[usize::from(p.0)].partitioned = true;
+                node.process.app.partitioned_from |= broker_bit(p);
+                node.process.peers[usize::from(p.0)].partitioned = true;
             }
         }
     }
@@ -327,7 +339,10 @@ impl Mirrored {
     /// it decided.
     fn maybe_autoheal(&mut self, out: &mut Out) -> bool {
         if self.cfg.cluster_partition_handling != PartitionHandling::Autoheal
-            || self.nodes.iter().all(|n| n.partitioned_from == 0)
+            || self
+                .nodes
+                .iter()
+                .all(|n| n.process.app.partitioned_from == 0)
             || !self.all_nodes_up()
         {
             return false;
@@ -347,8 +362,8 @@ impl Mirrored {
         // The winner forgets the partitions once the losers have stopped;
         // the losers' node monitors restart with them.
         for node in &mut self.nodes {
-            node.partitioned_from = 0;
-            for peer in &mut node.peers {
+            node.process.app.partitioned_from = 0;
+            for peer in &mut node.process.peers {
                 peer.partitioned = false;
             }
         }
@@ -363,12 +378,12 @@ impl Mirrored {
     fn all_nodes_up(&self) -> bool {
         self.all().all(|x| {
             let node = &self.nodes[usize::from(x.0)];
-            node.running
-                && !node.app_paused
+            node.process.running
+                && !node.process.app.paused
                 && !node.booting
                 && self
                     .all()
-                    .all(|p| p == x || node.peers[usize::from(p.0)].up)
+                    .all(|p| p == x || node.process.peers[usize::from(p.0)].up)
         })
     }
 
@@ -380,7 +395,7 @@ impl Mirrored {
         let everyone = self.all().fold(0, |mask, b| mask | broker_bit(b));
         let mut sides = vec![everyone];
         for x in self.all() {
-            let cant_see = self.nodes[usize::from(x.0)].partitioned_from;
+            let cant_see = self.nodes[usize::from(x.0)].process.app.partitioned_from;
             let Some(i) = sides.iter().position(|s| s & broker_bit(x) != 0) else {
                 continue;
             };
@@ -427,7 +442,7 @@ impl Mirrored {
     fn connections(&self, mask: u16) -> u32 {
         self.mask_list(mask)
             .iter()
-            .map(|b| self.nodes[usize::from(b.0)].sessions.count())
+            .map(|b| self.nodes[usize::from(b.0)].process.sessions.count())
             .sum()
     }
 
@@ -439,9 +454,9 @@ impl Mirrored {
     /// clients are disconnected, queue contents thrown away, and the node
     /// rejoins the winners as an empty mirror.
     pub(super) fn restart_app(&mut self, x: BrokerId, out: &mut Out) {
-        self.node(x).sessions.close_all(x, out);
+        self.node(x).process.sessions.close_all(x, out);
         self.discard_all(x, DropWhy::PartitionLoser, out);
-        for peer in &mut self.node(x).peers {
+        for peer in &mut self.node(x).process.peers {
             peer.partitioned = false;
             peer.declared_down = false;
         }
@@ -455,7 +470,7 @@ impl Mirrored {
                 let node = &self.nodes[usize::from(x.0)];
                 let tick = PeerMsg::Tick {
                     incarnation: node.incarnation,
-                    app_paused: node.app_paused,
+                    app_paused: node.process.app.paused,
                     ack: self.link_ack(x, p),
                     sent: self.link_sent(x, p),
                 };
@@ -468,7 +483,7 @@ impl Mirrored {
             .all()
             .filter(|p| *p != x)
             .filter_map(|p| {
-                let peer = &self.nodes[usize::from(x.0)].peers[usize::from(p.0)];
+                let peer = &self.nodes[usize::from(x.0)].process.peers[usize::from(p.0)];
                 let silent_ms = now.ms_since(peer.last_heard);
                 (peer.up && silent_ms >= timeout).then_some((p, silent_ms))
             })
@@ -481,7 +496,7 @@ impl Mirrored {
         // majority from confirming, on the first nodedown, what only it holds.
         let mut closed = Vec::new();
         for (p, silent_ms) in silent {
-            if !self.nodes[usize::from(x.0)].peers[usize::from(p.0)].up {
+            if !self.nodes[usize::from(x.0)].process.peers[usize::from(p.0)].up {
                 continue;
             }
             out.trace(Event::DeclaredDown {
@@ -499,7 +514,7 @@ impl Mirrored {
             self.after_peer_gone(x, p, false, true, out);
         }
         // A paused minority node resumes once it sees a majority again.
-        if self.nodes[usize::from(x.0)].app_paused {
+        if self.nodes[usize::from(x.0)].process.app.paused {
             let reachable = self.all().filter(|p| self.in_cluster(x, *p)).count() as u32;
             if reachable * 2 > self.n() as u32 {
                 out.trace(Event::ResumedMajority { broker: x });
@@ -515,12 +530,14 @@ impl Mirrored {
             .all()
             .filter(|b| {
                 let node = &self.nodes[usize::from(b.0)];
-                node.running && !node.app_paused && matches!(node.role, QueueRole::Master(_))
+                node.process.running
+                    && !node.process.app.paused
+                    && matches!(node.process.role, QueueRole::Master(_))
             })
             .collect();
         if masters.len() < 2 {
             for b in self.all() {
-                for peer in &mut self.node(b).peers {
+                for peer in &mut self.node(b).process.peers {
                     peer.partitioned = false;
                 }
             }
@@ -531,6 +548,8 @@ impl Mirrored {
             s.all()
                 .filter(|b| {
                     s.nodes[usize::from(b.0)]
+                        .process
+                        .app
                         .master
                         .is_some_and(|(mm, _)| mm == m)
                         || *b == m
@@ -550,12 +569,12 @@ impl Mirrored {
             won_by: Some(won_by),
         });
         for b in self.all() {
-            for peer in &mut self.node(b).peers {
+            for peer in &mut self.node(b).process.peers {
                 peer.partitioned = false;
             }
         }
         for b in losers {
-            if self.nodes[usize::from(b.0)].running {
+            if self.nodes[usize::from(b.0)].process.running {
                 self.restart_app(b, out);
             }
         }

@@ -34,7 +34,6 @@
 use std::collections::BTreeMap;
 
 use super::queue::{Delivery, QMsg, Queue};
-use super::sessions::Sessions;
 use super::{Publish, SysTimer, System};
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
 use crate::ledger::broker_bit;
@@ -66,104 +65,14 @@ mod protocol;
 
 pub use protocol::{Member, PeerMsg};
 
-#[derive(Clone, Debug, Default)]
-struct Peer {
-    up: bool,
-    /// This node declared the peer down (so hearing it again, with the same
-    /// incarnation, means a partition rather than a restart).
-    declared_down: bool,
-    /// Under `ignore`: back in contact but still on the other side.
-    partitioned: bool,
-    last_heard: SimTime,
-    incarnation: u32,
-    app_paused: bool,
-    /// The newest epoch of the queue the peer knew of when it last said hello.
-    max_epoch: Epoch,
-}
+mod state;
+use state::{
+    App, Disk, MasterState, MirrorInfo, MirrorState, Node, Origin, Peer, Pending, Process,
+    QueueRole,
+};
 
-#[derive(Clone, Debug)]
-struct MirrorInfo {
-    joined_at: SimTime,
-    first_seq: u64,
-    /// Messages older than the mirror still in the queue.
-    older_left: u32,
-    synced: bool,
-}
-
-#[derive(Clone, Debug)]
-struct Pending {
-    msg: MsgId,
-    origin: Origin,
-    waiting: u16,
-}
-
-/// Who published a message, and through which node the answer goes back.
-#[derive(Clone, Copy, Debug)]
-struct Origin {
-    client: Addr,
-    conn: u32,
-    via: BrokerId,
-}
-
-#[derive(Clone, Debug)]
-struct MasterState {
-    epoch: Epoch,
-    queue: Queue,
-    next_seq: u64,
-    mirrors: BTreeMap<BrokerId, MirrorInfo>,
-    pending: BTreeMap<u64, Pending>,
-}
-
-#[derive(Clone, Debug)]
-struct MirrorState {
-    epoch: Epoch,
-    master: BrokerId,
-    msgs: BTreeMap<MsgId, (QMsg, bool)>,
-    synced: bool,
-    members: Vec<Member>,
-}
-
-#[derive(Clone, Debug, Default)]
-enum QueueRole {
-    #[default]
-    None,
-    Master(Box<MasterState>),
-    Mirror(Box<MirrorState>),
-}
-
-#[derive(Clone, Debug, Default)]
-struct Disk {
-    messages: Vec<QMsg>,
-    epoch: Epoch,
-    was_master: bool,
-    /// Peers this node still counted as running when its application
-    /// stopped: none means it was the last one, which alone may restart
-    /// from its own disk (Mnesia's rule, RabbitMQ's clustering guide).
-    peers_running: u16,
-}
-
-#[derive(Clone, Debug, Default)]
-struct Node {
-    running: bool,
-    /// `pause_minority` stopped the RabbitMQ application; the node still ticks.
-    app_paused: bool,
-    booting: bool,
-    incarnation: u32,
-    sessions: Sessions,
-    peers: Vec<Peer>,
-    role: QueueRole,
-    master: Option<(BrokerId, Epoch)>,
-    max_epoch: Epoch,
-    /// Consumers whose connection is on this node: client → (conn, prefetch, auto_ack).
-    local_subs: BTreeMap<Addr, (u32, u32, bool)>,
-    disk: Disk,
-    /// Under `autoheal`: the peers this node heard from again after
-    /// declaring them down (rabbit_node_monitor's `partitions`, which Mnesia's
-    /// `running_partitioned_network` event fills), until autoheal decides.
-    partitioned_from: u16,
-    /// The connection with each peer (`link.rs`).
-    links: Vec<link::Link>,
-}
+#[cfg(test)]
+mod tests;
 
 #[derive(Clone, Debug)]
 pub struct Mirrored {
@@ -200,7 +109,7 @@ impl Mirrored {
             cfg,
             nodes: vec![
                 Node {
-                    peers: vec![Peer::default(); n],
+                    known_incarnations: vec![0; n],
                     links: vec![link::Link::default(); n],
                     ..Node::default()
                 };
@@ -244,12 +153,12 @@ impl Mirrored {
 
     /// Peers `x` can talk to about the queue: up and on its side.
     fn in_cluster(&self, x: BrokerId, p: BrokerId) -> bool {
-        let peer = &self.nodes[usize::from(x.0)].peers[usize::from(p.0)];
+        let peer = &self.nodes[usize::from(x.0)].process.peers[usize::from(p.0)];
         x == p || (peer.up && !peer.partitioned)
     }
 
     fn epoch_of(&self, b: BrokerId) -> Option<Epoch> {
-        match &self.nodes[usize::from(b.0)].role {
+        match &self.nodes[usize::from(b.0)].process.role {
             QueueRole::Master(m) => Some(m.epoch),
             _ => None,
         }
@@ -262,36 +171,33 @@ impl System for Mirrored {
     }
 
     fn boot(&mut self, b: BrokerId, out: &mut Out) {
+        // The engine boots only a crashed or stopped broker: its process is
+        // the empty one `crash` left.
         let node = self.node(b);
-        node.running = true;
-        node.sessions.forget_all();
-        for peer in &mut node.peers {
-            *peer = Peer {
-                incarnation: peer.incarnation,
-                ..Peer::default()
-            };
-        }
+        node.process = Process::boot(&node.known_incarnations);
         out.timer(me(b), self.tick_interval_ms, tick_timer());
         self.boot_app(b, out);
     }
 
+    /// The process dies with everything it held in memory: its sessions
+    /// vanish without a word, and the queue's process writes what is
+    /// persistent to disk (`shut_role`) first, so that every lost copy is
+    /// counted. The disk (and what `Node` keeps on purpose) stays for the
+    /// next boot.
     fn crash(&mut self, b: BrokerId, out: &mut Out) {
         self.shut_role(b, DropWhy::ProcessDied, out);
         let node = self.node(b);
-        node.running = false;
-        node.app_paused = false;
-        node.sessions.forget_all();
-        node.local_subs.clear();
-        node.master = None;
+        let dead = std::mem::take(&mut node.process);
+        node.known_incarnations = dead.peers.iter().map(|p| p.incarnation).collect();
     }
 
     fn stop(&mut self, b: BrokerId, out: &mut Out) {
         for p in self.all() {
-            if p != b && self.nodes[usize::from(b.0)].peers[usize::from(p.0)].up {
+            if p != b && self.nodes[usize::from(b.0)].process.peers[usize::from(p.0)].up {
                 self.send(b, p, PeerMsg::Leaving, out);
             }
         }
-        self.node(b).sessions.close_all(b, out);
+        self.node(b).process.sessions.close_all(b, out);
         self.crash(b, out);
     }
 
@@ -321,7 +227,12 @@ impl System for Mirrored {
         match timer {
             SysTimer::Session { client, conn } => {
                 let detector = self.client_detector;
-                if let Some(gone) = self.node(b).sessions.check(b, client, conn, detector, out) {
+                if let Some(gone) = self
+                    .node(b)
+                    .process
+                    .sessions
+                    .check(b, client, conn, detector, out)
+                {
                     self.client_gone(b, gone, conn, out);
                 }
             }
@@ -339,14 +250,16 @@ impl System for Mirrored {
         self.all()
             .filter(|b| {
                 let node = &self.nodes[usize::from(b.0)];
-                node.running && !node.app_paused && matches!(node.role, QueueRole::Master(_))
+                node.process.running
+                    && !node.process.app.paused
+                    && matches!(node.process.role, QueueRole::Master(_))
             })
             .map(|b| (0, b))
             .collect()
     }
 
     fn quiescent(&self) -> bool {
-        self.nodes.iter().all(|n| match &n.role {
+        self.nodes.iter().all(|n| match &n.process.role {
             QueueRole::Master(m) => m.queue.is_empty() && m.pending.is_empty(),
             _ => true,
         }) && self.nodes.iter().all(|n| !n.booting)
@@ -359,8 +272,8 @@ impl System for Mirrored {
         let masters: Vec<&MasterState> = self
             .nodes
             .iter()
-            .filter(|n| n.running)
-            .filter_map(|n| match &n.role {
+            .filter(|n| n.process.running)
+            .filter_map(|n| match &n.process.role {
                 QueueRole::Master(m) => Some(m.as_ref()),
                 _ => None,
             })
@@ -368,9 +281,9 @@ impl System for Mirrored {
         let found: Vec<MsgId> = if masters.is_empty() {
             self.nodes
                 .iter()
-                .filter(|n| n.running)
+                .filter(|n| n.process.running)
                 .flat_map(|n| {
-                    let mirrored: Vec<MsgId> = match &n.role {
+                    let mirrored: Vec<MsgId> = match &n.process.role {
                         QueueRole::Mirror(m) => m.msgs.keys().copied().collect(),
                         _ => Vec::new(),
                     };
@@ -391,10 +304,10 @@ impl System for Mirrored {
         self.all()
             .filter_map(|b| {
                 let node = &self.nodes[usize::from(b.0)];
-                if !node.running {
+                if !node.process.running {
                     return None;
                 }
-                if node.app_paused {
+                if node.process.app.paused {
                     return Some(ReplicaView {
                         broker: b,
                         role: ViewRole::PausedMinority,
@@ -405,7 +318,7 @@ impl System for Mirrored {
                         high_watermark: None,
                     });
                 }
-                match &node.role {
+                match &node.process.role {
                     QueueRole::None => None,
                     QueueRole::Master(m) => Some(ReplicaView {
                         broker: b,
@@ -438,11 +351,11 @@ impl System for Mirrored {
         let mut out = Vec::new();
         for x in self.all() {
             let node = &self.nodes[usize::from(x.0)];
-            if !node.running {
+            if !node.process.running {
                 continue;
             }
             for p in self.all() {
-                let peer = &node.peers[usize::from(p.0)];
+                let peer = &node.process.peers[usize::from(p.0)];
                 if p != x && peer.up {
                     out.push(crate::view::Suspicion {
                         observer: x,

@@ -8,7 +8,7 @@ impl Mirrored {
 
     pub(super) fn on_peer(&mut self, x: BrokerId, p: BrokerId, msg: PeerMsg, out: &mut Out) {
         let now = out.now;
-        self.node(x).peers[usize::from(p.0)].last_heard = now;
+        self.node(x).process.peers[usize::from(p.0)].last_heard = now;
         match msg {
             PeerMsg::Tick {
                 incarnation,
@@ -16,7 +16,7 @@ impl Mirrored {
                 ack,
                 sent,
             } => {
-                self.node(x).peers[usize::from(p.0)].app_paused = app_paused;
+                self.node(x).process.peers[usize::from(p.0)].app_paused = app_paused;
                 self.nodeup(x, p, incarnation, out);
                 self.link_acked(x, p, ack);
                 self.link_check_tail(x, p, sent, out);
@@ -44,8 +44,12 @@ impl Mirrored {
                 let node = &self.nodes[usize::from(x.0)];
                 let reply = PeerMsg::HelloAck {
                     incarnation: node.incarnation,
-                    master: if node.app_paused { None } else { node.master },
-                    running: !node.app_paused,
+                    master: if node.process.app.paused {
+                        None
+                    } else {
+                        node.process.app.master
+                    },
+                    running: !node.process.app.paused,
                     max_epoch: node.max_epoch,
                 };
                 self.send(x, p, reply, out);
@@ -59,7 +63,7 @@ impl Mirrored {
                 max_epoch,
             } => {
                 {
-                    let peer = &mut self.node(x).peers[usize::from(p.0)];
+                    let peer = &mut self.node(x).process.peers[usize::from(p.0)];
                     peer.app_paused = !running;
                     peer.max_epoch = max_epoch;
                 }
@@ -70,9 +74,9 @@ impl Mirrored {
                 if let Some((m, e)) = master
                     && m != x
                     && node.booting
-                    && node.master.is_none_or(|(_, known)| e > known)
+                    && node.process.app.master.is_none_or(|(_, known)| e > known)
                 {
-                    node.master = Some((m, e));
+                    node.process.app.master = Some((m, e));
                     node.max_epoch = node.max_epoch.max(e);
                 }
                 return;
@@ -80,7 +84,7 @@ impl Mirrored {
             PeerMsg::Disconnect { incarnation } => {
                 // Only the incarnation the sender declared down is affected.
                 let node = &self.nodes[usize::from(x.0)];
-                if node.incarnation == incarnation && node.peers[usize::from(p.0)].up {
+                if node.incarnation == incarnation && node.process.peers[usize::from(p.0)].up {
                     out.trace(Event::PeerDisconnected {
                         observer: x,
                         target: p,
@@ -96,13 +100,13 @@ impl Mirrored {
             _ => {}
         }
         // Queue traffic only flows between nodes that count each other in.
-        if !self.in_cluster(x, p) || self.nodes[usize::from(x.0)].app_paused {
+        if !self.in_cluster(x, p) || self.nodes[usize::from(x.0)].process.app.paused {
             return;
         }
         match msg {
             PeerMsg::BecomeMirror { epoch, sync } => self.become_mirror(x, p, epoch, *sync, out),
             PeerMsg::Replicate { epoch, q } => {
-                if let QueueRole::Mirror(m) = &mut self.node(x).role
+                if let QueueRole::Mirror(m) = &mut self.node(x).process.role
                     && m.master == p
                     && m.epoch == epoch
                 {
@@ -112,7 +116,7 @@ impl Mirrored {
                 }
             }
             PeerMsg::ReplicateAck { epoch, seq } => {
-                if let QueueRole::Master(m) = &mut self.node(x).role
+                if let QueueRole::Master(m) = &mut self.node(x).process.role
                     && m.epoch == epoch
                     && let Some(pending) = m.pending.get_mut(&seq)
                 {
@@ -123,7 +127,7 @@ impl Mirrored {
                 }
             }
             PeerMsg::MarkDelivered { epoch, msg } => {
-                if let QueueRole::Mirror(m) = &mut self.node(x).role
+                if let QueueRole::Mirror(m) = &mut self.node(x).process.role
                     && m.epoch == epoch
                     && let Some(entry) = m.msgs.get_mut(&msg)
                 {
@@ -131,7 +135,7 @@ impl Mirrored {
                 }
             }
             PeerMsg::Remove { epoch, msg } => {
-                if let QueueRole::Mirror(m) = &mut self.node(x).role
+                if let QueueRole::Mirror(m) = &mut self.node(x).process.role
                     && m.epoch == epoch
                     && m.msgs.remove(&msg).is_some()
                 {
@@ -139,7 +143,7 @@ impl Mirrored {
                 }
             }
             PeerMsg::Members { epoch, members } => {
-                if let QueueRole::Mirror(m) = &mut self.node(x).role
+                if let QueueRole::Mirror(m) = &mut self.node(x).process.role
                     && m.epoch == epoch
                     && m.master == p
                 {
@@ -150,7 +154,7 @@ impl Mirrored {
                 }
             }
             PeerMsg::JoinRequest => {
-                if let QueueRole::Master(m) = &mut self.node(x).role {
+                if let QueueRole::Master(m) = &mut self.node(x).process.role {
                     // A node asking to join holds nothing we can count on,
                     // and acknowledges nothing sent to it before.
                     m.mirrors.remove(&p);
@@ -197,7 +201,7 @@ impl Mirrored {
                 prefetch,
                 auto_ack,
             } => {
-                if let QueueRole::Master(m) = &mut self.node(x).role {
+                if let QueueRole::Master(m) = &mut self.node(x).process.role {
                     m.queue.subscribe(client, conn, prefetch, auto_ack, p);
                 }
                 self.dispatch(x, out);
@@ -208,7 +212,11 @@ impl Mirrored {
                 msg,
                 redelivered,
             } => {
-                if self.nodes[usize::from(x.0)].sessions.is_open(client, conn) {
+                if self.nodes[usize::from(x.0)]
+                    .process
+                    .sessions
+                    .is_open(client, conn)
+                {
                     out.send(
                         me(x),
                         client,
@@ -238,7 +246,11 @@ impl Mirrored {
         payload: Payload,
         out: &mut Out,
     ) {
-        if self.nodes[usize::from(x.0)].sessions.is_open(client, conn) {
+        if self.nodes[usize::from(x.0)]
+            .process
+            .sessions
+            .is_open(client, conn)
+        {
             out.send(me(x), client, payload);
         }
     }
@@ -255,7 +267,7 @@ impl Mirrored {
         // node asked to join: a node whose application restarted takes the
         // queue's metadata from the cluster, whatever it led before.
         let node = &self.nodes[usize::from(x.0)];
-        if epoch < node.max_epoch && node.master != Some((master, epoch)) {
+        if epoch < node.max_epoch && node.process.app.master != Some((master, epoch)) {
             return;
         }
         // A joining mirror starts from nothing: whatever it held is discarded.
@@ -268,8 +280,8 @@ impl Mirrored {
         let node = self.node(x);
         node.booting = false;
         node.max_epoch = node.max_epoch.max(epoch);
-        node.master = Some((master, epoch));
-        node.role = QueueRole::Mirror(Box::new(MirrorState {
+        node.process.app.master = Some((master, epoch));
+        node.process.role = QueueRole::Mirror(Box::new(MirrorState {
             epoch,
             master,
             msgs,
@@ -282,6 +294,8 @@ impl Mirrored {
     /// Consumers connected to `x` follow the queue to its master.
     pub(super) fn resubscribe(&mut self, x: BrokerId, master: BrokerId, out: &mut Out) {
         let subs: Vec<PeerMsg> = self.nodes[usize::from(x.0)]
+            .process
+            .app
             .local_subs
             .iter()
             .map(
@@ -300,10 +314,10 @@ impl Mirrored {
 
     pub(super) fn new_master(&mut self, x: BrokerId, p: BrokerId, epoch: Epoch, out: &mut Out) {
         let node = &self.nodes[usize::from(x.0)];
-        if epoch < node.max_epoch || node.master == Some((p, epoch)) {
+        if epoch < node.max_epoch || node.process.app.master == Some((p, epoch)) {
             return;
         }
-        if let QueueRole::Master(m) = &node.role
+        if let QueueRole::Master(m) = &node.process.role
             && m.epoch < epoch
         {
             // A stale master learns it was replaced: it steps down and rejoins.
@@ -311,10 +325,10 @@ impl Mirrored {
         }
         let node = self.node(x);
         node.max_epoch = epoch;
-        node.master = Some((p, epoch));
+        node.process.app.master = Some((p, epoch));
         node.booting = false;
-        let keeps_content = matches!(&node.role, QueueRole::Mirror(_));
-        if let QueueRole::Mirror(m) = &mut node.role {
+        let keeps_content = matches!(&node.process.role, QueueRole::Mirror(_));
+        if let QueueRole::Mirror(m) = &mut node.process.role {
             m.master = p;
             m.epoch = epoch;
         }
