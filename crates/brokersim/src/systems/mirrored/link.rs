@@ -12,24 +12,8 @@
 
 use std::collections::VecDeque;
 
+pub use super::protocol::{ConnId, LinkAck};
 use super::*;
-
-/// Which connection a packet travels on: the sender's incarnation and
-/// connection number, and the receiver's incarnation it was opened to.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ConnId {
-    pub from_incarnation: u32,
-    pub number: u32,
-    pub to_incarnation: u32,
-}
-
-/// How far a node has received on its peer's connection to it: `upto` is
-/// the last packet received in order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LinkAck {
-    pub conn: ConnId,
-    pub upto: u64,
-}
 
 /// One node's side of its connection with one peer.
 #[derive(Clone, Debug, Default)]
