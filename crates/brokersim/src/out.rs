@@ -2,8 +2,9 @@
 //! clients and systems never touch time, the network or the random stream;
 //! they record what they want done here and the engine carries it out.
 
+use crate::client::timer::ClientTimer;
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
-use crate::systems::SysTimer;
+use crate::systems::timer::SysTimer;
 use crate::time::SimTime;
 use crate::trace::{DropWhy, Event};
 use crate::wire::Payload;
@@ -11,7 +12,7 @@ use crate::wire::Payload;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimerKind {
     System(SysTimer),
-    Client(crate::client::ClientTimer),
+    Client(ClientTimer),
 }
 
 #[derive(Clone, Debug)]

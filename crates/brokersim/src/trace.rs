@@ -408,8 +408,8 @@ impl Event {
     }
 }
 
-fn quorum_category(event: &crate::systems::quorum::QuorumEvent) -> Category {
-    use crate::systems::quorum::QuorumEvent as Q;
+fn quorum_category(event: &crate::systems::quorum::events::QuorumEvent) -> Category {
+    use crate::systems::quorum::events::QuorumEvent as Q;
     match event {
         Q::Declared { .. }
         | Q::ElectionStarted { .. }
@@ -423,8 +423,8 @@ fn quorum_category(event: &crate::systems::quorum::QuorumEvent) -> Category {
     }
 }
 
-fn kafka_category(event: &crate::systems::kafka::KafkaEvent) -> Category {
-    use crate::systems::kafka::KafkaEvent as K;
+fn kafka_category(event: &crate::systems::kafka::events::KafkaEvent) -> Category {
+    use crate::systems::kafka::events::KafkaEvent as K;
     match event {
         K::Fenced { .. } | K::Unfenced { .. } => Category::Detection,
         K::TopicCreated { .. }

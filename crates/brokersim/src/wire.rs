@@ -4,7 +4,7 @@
 //! by the client, so that a broker which restarted recognises a stranger.
 
 use crate::ids::MsgId;
-use crate::systems::mirrored::PeerMsg;
+use crate::systems::mirrored::protocol::PeerMsg;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Payload {

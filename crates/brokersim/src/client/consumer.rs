@@ -5,9 +5,10 @@
 //! buffer dies with it). ActiveMQ's JMS AUTO_ACKNOWLEDGE acknowledges after
 //! the application returns, so there both modes acknowledge after handling.
 
+use super::ctx::ClientCtx;
 use super::handling::Handling;
 use super::link::{Link, LinkChange};
-use super::{ClientCtx, ClientTimer};
+use super::timer::ClientTimer;
 use crate::ids::{Addr, BrokerId, ClientId, MsgId};
 use crate::scenario::config::{AckMode, ConsumerConfig};
 use crate::trace::{Detector, DropWhy, Event};

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use super::ClientTimer;
+use super::timer::ClientTimer;
 use crate::ids::Addr;
 use crate::out::{Out, TimerKind};
 

@@ -23,9 +23,10 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use super::ctx::ClientCtx;
 use super::handling::Handling;
 use super::schedule::Schedule;
-use super::{ClientCtx, ClientTimer};
+use super::timer::ClientTimer;
 use crate::ids::{Addr, BrokerId, ClientId, MsgId};
 use crate::out::TimerKind;
 use crate::scenario::config::{

@@ -24,7 +24,7 @@ use crate::trace::{Detector, Event, LinkLoss};
 use crate::view::{ClientState, ClientView};
 use crate::wire::Payload;
 
-use super::ClientTimer;
+use super::timer::ClientTimer;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinkState {

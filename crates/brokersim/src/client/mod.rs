@@ -4,59 +4,26 @@
 //! exponential back-off, or a plain connection that gives up.
 
 mod consumer;
+pub mod ctx;
 mod handling;
 mod kafka;
 mod link;
 mod producer;
 mod schedule;
+pub mod timer;
 
 pub use consumer::Consumer;
+pub use ctx::ClientCtx;
 pub use kafka::{KafkaConsumer, KafkaProducer};
 pub use link::{Link, LinkState};
 pub use producer::Producer;
+pub use timer::ClientTimer;
 
 use crate::ids::Addr;
+use crate::ids::MsgId;
 use crate::time::SimTime;
 use crate::view::ClientView;
 use crate::wire::Payload;
-
-use crate::ids::MsgId;
-use crate::ledger::Ledger;
-use crate::out::Out;
-
-/// A client's timers. Each carries what it was set for (a connection
-/// number, a message and attempt) so that a stale one is recognised.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ClientTimer {
-    Start,
-    ConnectTimeout(u32),
-    Heartbeat(u32),
-    Reconnect(u32),
-    PublishTick,
-    /// The oldest confirm deadline may have passed (one timer for all of
-    /// them keeps the event queue small at high rates).
-    ConfirmDeadline,
-    SendTimeout {
-        msg: MsgId,
-    },
-    /// Kafka clients' housekeeping every `retry.backoff.ms`: metadata,
-    /// timeouts, retries, fetches, auto-commits.
-    KafkaTick,
-    /// The application republishes a message after a short pause.
-    Retry {
-        msg: MsgId,
-        attempt: u16,
-    },
-    ProcessDone,
-}
-
-/// What a client's step may touch besides itself.
-pub struct ClientCtx<'a> {
-    pub out: &'a mut Out,
-    pub ledger: &'a mut Ledger,
-    /// Producers publish new messages only during the fault phase.
-    pub publishing_open: bool,
-}
 
 /// A producer of whichever protocol the system speaks.
 #[derive(Clone, Debug)]

@@ -14,9 +14,10 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use super::ctx::ClientCtx;
 use super::link::{Link, LinkChange};
 use super::schedule::Schedule;
-use super::{ClientCtx, ClientTimer};
+use super::timer::ClientTimer;
 use crate::ids::{Addr, BrokerId, ClientId, MsgId};
 use crate::out::TimerKind;
 use crate::scenario::config::ProducerConfig;

@@ -3,7 +3,7 @@
 //! its first connection is up, and keeps a backlog of the messages it could
 //! not hand to its client library yet.
 
-use super::ClientTimer;
+use super::timer::ClientTimer;
 use crate::ids::Addr;
 use crate::out::{Out, TimerKind};
 

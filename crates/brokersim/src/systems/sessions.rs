@@ -10,7 +10,7 @@ use crate::time::SimTime;
 use crate::trace::{Detector, Event};
 use crate::wire::Payload;
 
-use super::SysTimer;
+use crate::systems::timer::SysTimer;
 
 #[derive(Clone, Debug)]
 struct Session {

@@ -36,12 +36,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{SysTimer, System};
 use crate::ids::{Addr, BrokerId, ClientId, Epoch, MsgId};
 use crate::ledger::broker_bit;
 use crate::out::{Out, TimerKind};
 use crate::scenario::config::Config;
 use crate::scenario::settings::KafkaSettings;
+use crate::systems::system::{Retained, System};
+use crate::systems::timer::SysTimer;
 use crate::time::SimTime;
 use crate::trace::{Detector, DropWhy, Event};
 use crate::view::{ReplicaView, Role as ViewRole};
@@ -655,7 +656,7 @@ impl System for Kafka {
         self.controller.offsets.get(&partition).copied()
     }
 
-    fn final_read(&self) -> Vec<super::Retained> {
+    fn final_read(&self) -> Vec<Retained> {
         // A consumer reads a partition from its leader, from the start of
         // the log up to the high watermark. A partition without a leader
         // is read from whatever its running replicas hold on disk.
@@ -683,7 +684,7 @@ impl System for Kafka {
                     replica.log[..end as usize]
                         .iter()
                         .enumerate()
-                        .map(|(offset, r)| super::Retained {
+                        .map(|(offset, r)| Retained {
                             msg: r.msg,
                             queue: p,
                             offset: Some(offset as u64),

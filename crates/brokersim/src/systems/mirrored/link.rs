@@ -12,24 +12,8 @@
 
 use std::collections::VecDeque;
 
+pub use super::protocol::{ConnId, LinkAck};
 use super::*;
-
-/// Which connection a packet travels on: the sender's incarnation and
-/// connection number, and the receiver's incarnation it was opened to.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ConnId {
-    pub from_incarnation: u32,
-    pub number: u32,
-    pub to_incarnation: u32,
-}
-
-/// How far a node has received on its peer's connection to it: `upto` is
-/// the last packet received in order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LinkAck {
-    pub conn: ConnId,
-    pub upto: u64,
-}
 
 /// One node's side of its connection with one peer.
 #[derive(Clone, Debug, Default)]
@@ -50,7 +34,7 @@ impl Mirrored {
     /// `from` counts `to` as up, heartbeats and handshakes as they are.
     pub(super) fn send(&mut self, from: BrokerId, to: BrokerId, msg: PeerMsg, out: &mut Out) {
         let node = &self.nodes[usize::from(from.0)];
-        let peer = &node.peers[usize::from(to.0)];
+        let peer = &node.process.peers[usize::from(to.0)];
         if !msg.on_connection() || !peer.up {
             out.send(me(from), me(to), Payload::Mirrored(msg));
             return;

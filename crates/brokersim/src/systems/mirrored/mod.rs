@@ -33,8 +33,6 @@
 
 use std::collections::BTreeMap;
 
-use super::queue::{Delivery, QMsg, Queue};
-use super::{Publish, SysTimer, System};
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
 use crate::ledger::broker_bit;
 use crate::out::{Out, TimerKind};
@@ -42,18 +40,13 @@ use crate::scenario::config::Config;
 use crate::scenario::settings::{
     HaMode, MirroredSettings, PartitionHandling, PromoteWhen, SyncMode,
 };
+use crate::systems::queue::{Delivery, QMsg, Queue};
+use crate::systems::system::{Publish, Retained, System};
+use crate::systems::timer::SysTimer;
 use crate::time::SimTime;
 use crate::trace::{Detector, DropWhy, Event};
 use crate::view::{ReplicaView, Role as ViewRole};
 use crate::wire::Payload;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Timer {
-    /// Send ticks to every peer and check who has gone silent.
-    Tick,
-    /// A booting node has waited for its peers' answers.
-    BootWait,
-}
 
 mod clients;
 mod lifecycle;
@@ -61,9 +54,9 @@ mod link;
 mod master;
 mod membership;
 mod peers;
-mod protocol;
+pub mod protocol;
 
-pub use protocol::{Member, PeerMsg};
+pub use protocol::{Member, PeerMsg, Timer};
 
 mod state;
 use state::{
@@ -265,7 +258,7 @@ impl System for Mirrored {
         }) && self.nodes.iter().all(|n| !n.booting)
     }
 
-    fn final_read(&self) -> Vec<super::Retained> {
+    fn final_read(&self) -> Vec<Retained> {
         // Every running master's queue (after a split brain that nobody
         // resolved there may be several); without one, what the nodes
         // still hold as mirrors or on disk.
@@ -297,7 +290,7 @@ impl System for Mirrored {
                 .map(|q| q.msg)
                 .collect()
         };
-        super::Retained::from_queue(found)
+        Retained::from_queue(found)
     }
 
     fn replicas(&self) -> Vec<ReplicaView> {

@@ -1,7 +1,36 @@
-//! What RabbitMQ nodes say to each other about the queue.
+//! What RabbitMQ nodes say to each other about the queue, and the timers a
+//! node sets: data only, importing nothing from the behaviour, so that
+//! `wire.rs` and `systems/timer.rs` can name them without importing the
+//! system (issue 13, vocabulary below behaviour).
 
-use super::link::{ConnId, LinkAck};
-use super::*;
+use crate::ids::{Addr, BrokerId, Epoch, MsgId};
+use crate::systems::queue::QMsg;
+use crate::time::SimTime;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// Send ticks to every peer and check who has gone silent.
+    Tick,
+    /// A booting node has waited for its peers' answers.
+    BootWait,
+}
+
+/// Which connection a packet travels on: the sender's incarnation and
+/// connection number, and the receiver's incarnation it was opened to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ConnId {
+    pub from_incarnation: u32,
+    pub number: u32,
+    pub to_incarnation: u32,
+}
+
+/// How far a node has received on its peer's connection to it: `upto` is
+/// the last packet received in order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkAck {
+    pub conn: ConnId,
+    pub upto: u64,
+}
 
 /// A mirror as the master announces it to the others.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

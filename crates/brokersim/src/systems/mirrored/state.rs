@@ -4,15 +4,13 @@
 //! boot rebuilds from the durable part. A field added to `Process` or `App`
 //! is lost on a crash without anyone listing it.
 
-use std::collections::BTreeMap;
-use std::ops::Deref;
-
 use super::link::Link;
 use super::protocol::Member;
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
 use crate::systems::queue::{QMsg, Queue};
 use crate::systems::sessions::Sessions;
 use crate::time::SimTime;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default)]
 pub(super) struct Peer {
@@ -130,17 +128,6 @@ pub(super) struct Node {
     pub(super) booting: bool,
     /// Volatile: everything the Erlang VM holds in memory.
     pub(super) process: Process,
-}
-
-/// `link.rs` (edited elsewhere at the same time) reads `node.peers`; this
-/// lets it do so unchanged. New code writes `node.process`, and nothing can
-/// change the process through this.
-impl Deref for Node {
-    type Target = Process;
-
-    fn deref(&self) -> &Process {
-        &self.process
-    }
 }
 
 /// A node's running Erlang VM (memory only): a crash loses all of it, and

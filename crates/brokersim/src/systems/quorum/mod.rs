@@ -66,13 +66,14 @@ use machine::{Effects, Machine};
 pub use protocol::{Command, Entry, Origin, PeerMsg, Timer};
 use state::{Disk, Member, Node, Pending, Process, RaftRole};
 
-use super::queue::{Delivery, QMsg};
-use super::{SysTimer, System};
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
 use crate::ledger::broker_bit;
 use crate::out::{Action, Out, TimerKind};
 use crate::scenario::config::{Config, Heartbeat};
 use crate::scenario::settings::{PartitionHandling, QuorumSettings};
+use crate::systems::queue::{Delivery, QMsg};
+use crate::systems::system::{Retained, System};
+use crate::systems::timer::SysTimer;
 use crate::time::SimTime;
 use crate::trace::{Detector, DropWhy, Event};
 use crate::view::{ReplicaView, Role as ViewRole};
@@ -350,7 +351,7 @@ impl System for Quorum {
             })
     }
 
-    fn final_read(&self) -> Vec<super::Retained> {
+    fn final_read(&self) -> Vec<Retained> {
         // The leader's state machine holds what a consumer can still get
         // (settled messages are gone from it); without a leader, what any
         // running member has applied.
@@ -360,7 +361,7 @@ impl System for Quorum {
         } else {
             leaders
         };
-        super::Retained::from_queue(
+        Retained::from_queue(
             readers
                 .iter()
                 .filter_map(|b| self.nodes[idx(*b)].process.member.as_deref())

@@ -27,26 +27,23 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::queue::{Delivery, QMsg, Queue};
-use super::sessions::Sessions;
-use super::{Publish, SysTimer, System};
+pub mod protocol;
+
+pub use protocol::Timer;
+
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
 use crate::ledger::{SHARED_STORE_BIT, broker_bit};
 use crate::out::{Out, TimerKind};
 use crate::scenario::config::Config;
 use crate::scenario::settings::{ActiveMqSettings, Locker};
+use crate::systems::queue::{Delivery, QMsg, Queue};
+use crate::systems::sessions::Sessions;
+use crate::systems::system::{Publish, Retained, System};
+use crate::systems::timer::SysTimer;
 use crate::time::SimTime;
 use crate::trace::{Detector, DropWhy, Event};
 use crate::view::{ReplicaView, Role};
 use crate::wire::Payload;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Timer {
-    /// A slave tries the lock.
-    LockPoll,
-    /// The master renews its lease or checks that it still holds the lock.
-    KeepAlive,
-}
 
 #[derive(Clone, Debug, Default)]
 struct Store {
@@ -405,7 +402,7 @@ impl System for ActiveMq {
                 .all(|n| n.master.as_ref().is_none_or(Queue::is_empty))
     }
 
-    fn final_read(&self) -> Vec<super::Retained> {
+    fn final_read(&self) -> Vec<Retained> {
         // The master's queue holds the persistent messages it loaded from
         // the shared store and the non-persistent ones in its memory;
         // without a master, the store alone survives.
@@ -415,7 +412,7 @@ impl System for ActiveMq {
             .filter(|n| n.running)
             .filter_map(|n| n.master.as_ref())
             .collect();
-        super::Retained::from_queue(if masters.is_empty() {
+        Retained::from_queue(if masters.is_empty() {
             self.store
                 .messages
                 .values()
