@@ -1,7 +1,7 @@
 //! `brokersim bench`: the reference benchmark, timed with the wall clock,
 //! then the reference `check` search (scenario runs per second on one core).
-//! The clock lives here and only here: the core never reads one (DESIGN.md,
-//! "The core is a pure state machine"), so timing is the driver's job.
+//! The clock lives here and only here: the core never reads one (docs/ARCHITECTURE.md,
+//! "Determinism rules"), so timing is the driver's job.
 //! The scenario is built in the CLI so the number stays comparable even if
 //! the presets change.
 

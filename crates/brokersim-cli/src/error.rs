@@ -1,5 +1,5 @@
 //! The CLI's one error type. The exit status is part of the public interface
-//! (DESIGN.md, "Public interfaces"): 2 for bad input, so scripts can tell a
+//! (README.md, "The command-line runner"): 2 for bad input, so scripts can tell a
 //! refused scenario from a run that completed and lost messages (status 0).
 
 use std::fmt;

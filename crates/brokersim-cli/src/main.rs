@@ -1,7 +1,7 @@
 //! `brokersim`: the native driver of the simulator. It reads scenarios,
 //! runs them with the core library and prints what happened; the core does
 //! no I/O, so everything that touches files, the terminal or the clock is
-//! here. See `brokersim --help` and DESIGN.md, "Public interfaces".
+//! here. See `brokersim --help` and README.md, "The command-line runner".
 
 mod args;
 mod bench;

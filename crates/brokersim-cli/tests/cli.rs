@@ -1,5 +1,5 @@
 //! End-to-end tests of the `brokersim` binary: the CLI is a public interface
-//! (DESIGN.md, "Public interfaces"), so its output shapes and exit statuses
+//! (README.md, "The command-line runner"), so its output shapes and exit statuses
 //! are checked by running the real executable, as a user or script would.
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
-//! The properties every run is checked against as it goes (DESIGN.md, "The
-//! ledger and the invariants"). A broken property is data: a violation with
-//! its time and a sentence, shown to the student and asserted in tests.
+//! The properties every run is checked against as it goes (README.md, "Run
+//! report"). A broken property is data: a typed violation with its time
+//! and its facts, said to the student through `voice` and asserted in
+//! tests.
 //! Under configurations that are unsafe on purpose, the violations are the
 //! lesson rather than a bug in the simulator.
 

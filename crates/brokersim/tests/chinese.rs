@@ -1,7 +1,7 @@
 //! Every sentence the core writes for a trace event exists in Simplified
-//! Chinese. The compiler proves that each `Event`, `KafkaEvent` and
-//! `QuorumEvent` variant has a Chinese arm (those matches have no wildcard);
-//! these tests prove that what the arms write is Chinese: for every event of
+//! Chinese. The catalogue (`voice/catalogue.rs`) cannot compile a key
+//! without both languages, and `voice::phrase` has no wildcard arm; these
+//! tests prove that what the Chinese says is Chinese: for every event of
 //! every preset's run, and for a sample of every variant, the Chinese
 //! sentence differs from the English one, contains Chinese characters, and
 //! keeps no English word except the real option names, values and product

@@ -442,3 +442,22 @@ fn the_import_graph_sees_what_the_files_say() {
         ["crate::a::b", "crate::a::c::d", "crate::a::c::e as f"]
     );
 }
+
+/// Issue 13: a file the next engineer can read in one sitting. Tests
+/// beside the code do not count.
+const MAX_LINES: usize = 1_200;
+
+#[test]
+fn no_source_file_is_over_twelve_hundred_lines_of_code() {
+    let long: Vec<String> = sources()
+        .iter()
+        .map(|(module, text)| (name(module), without_tests(text).lines().count()))
+        .filter(|(_, lines)| *lines > MAX_LINES)
+        .map(|(file, lines)| format!("{file}: {lines} lines"))
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these along their sections (see docs/ARCHITECTURE.md):\n{}",
+        long.join("\n")
+    );
+}

@@ -1,5 +1,5 @@
 //! The `settings` object: the real products' option names, units and
-//! defaults (DESIGN.md, "Real defaults"). Each system accepts only its own
+//! defaults (README.md, "Settings"). Each system accepts only its own
 //! options; a Kafka option under RabbitMQ is refused with a sentence saying so.
 
 use std::collections::BTreeMap;
