@@ -3,7 +3,8 @@
 //! match has no wildcard arm, so a new event does not compile until it
 //! says something.
 
-use super::{Arg, Key, Phrase};
+use super::catalogue::Key;
+use super::phrase::{Arg, Phrase};
 use crate::ids::Addr;
 use crate::invariants::Violation;
 use crate::report::{LossCause, UnconsumedWhy};

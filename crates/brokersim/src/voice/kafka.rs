@@ -1,6 +1,7 @@
 //! What each Kafka event says, in no language.
 
-use super::{Arg, Key, Phrase};
+use super::catalogue::Key;
+use super::phrase::{Arg, Phrase};
 use crate::ids::{Addr, MsgId};
 use crate::systems::kafka::events::KafkaEvent;
 use crate::systems::kafka::protocol::ProduceResult;

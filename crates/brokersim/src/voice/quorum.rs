@@ -1,6 +1,7 @@
 //! What each quorum queue (Raft) event says, in no language.
 
-use super::{Key, Phrase};
+use super::catalogue::Key;
+use super::phrase::Phrase;
 use crate::systems::quorum::events::QuorumEvent;
 
 pub fn phrase(event: &QuorumEvent) -> Phrase {

@@ -5,7 +5,8 @@
 
 use std::fmt::Write;
 
-use super::{Arg, Key, Phrase};
+use super::catalogue::Key;
+use super::phrase::{Arg, Phrase};
 use crate::ids::{Addr, BrokerId, MsgId};
 use crate::lang::Lang;
 use crate::naming::Names;
