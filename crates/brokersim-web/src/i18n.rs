@@ -298,6 +298,7 @@ catalogue! {
     KindLeadership => "leadership", "领导权";
     KindClients => "clients", "客户端";
     KindSites => "sites", "站点";
+    ViolationProperty => " {0}: ", " {0}：";
     KindMessages => "messages", "消息";
     KindViolations => "violations", "违规";
     MessageLifeAria => "show the life of message #{0}", "显示消息 #{0} 的经历";

@@ -78,7 +78,7 @@ pub fn Numbers(props: &Props) -> Html {
                     <button class="link" onclick={go} aria-label={tf(lang, Msg::JumpTo, &[&SimTime::from_ms(at)])}>
                         { SimTime::from_ms(at).to_string() }
                     </button>
-                    <span title={v.property}>{ format!(" {}: ", voice::say(&voice::property(&v.violation), lang)) }</span>
+                    <span title={v.property}>{ tf(lang, Msg::ViolationProperty, &[&voice::say(&voice::property(&v.violation), lang)]) }</span>
                     { voice::render(&voice::violation(&v.violation), lang, voice::Naming::new(names, 0)) }
                 </li>
             }
