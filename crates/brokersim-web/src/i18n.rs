@@ -360,128 +360,37 @@ catalogue! {
     FileError => "This file could not be loaded ({0}). The current scenario is unchanged.", "无法加载这个文件（{0}）。当前场景保持不变。";
     NotText => "the file is not text", "这个文件不是文本";
     Unreadable => "the file could not be read", "无法读取这个文件";
-}
-
-/// The configuration panel's texts that live in `settings_doc.rs` (the
-/// settings' one-line explanations, the systems, some defaults), by their
-/// English text: `(English, 中文)`, one a line.
-const DOCS_ZH: &[(&str, &str)] = &[
-    ("RabbitMQ classic mirrored queues", "RabbitMQ 经典镜像队列"),
-    (
-        "ActiveMQ Classic master/slave on a shared store",
-        "基于共享存储的 ActiveMQ Classic 主从",
-    ),
-    ("RabbitMQ quorum queues (Raft)", "RabbitMQ 仲裁队列（Raft）"),
-    (
-        "Kafka replicated partitions (KRaft)",
-        "Kafka 复制分区（KRaft）",
-    ),
-    ("none (not mirrored)", "无（不镜像）"),
-    (
-        "none (RabbitMQ 3.13; 20 since 4.0)",
-        "无（RabbitMQ 3.13；4.0 起为 20）",
-    ),
-    (
-        "a follower that has not caught up for this long leaves the ISR",
-        "跟随者落后超过这么久就会离开 ISR",
-    ),
-    (
-        "an OS file lock held while the master lives, or a lease the master renews",
-        "主节点存活期间持有的操作系统文件锁，或由主节点续约的租约",
-    ),
-    (
-        "copies of each partition, leader included",
-        "每个分区的副本数，包括领导者",
-    ),
-    (
-        "exactly: number of copies, master included; nodes: list of broker names",
-        "exactly：副本数，包括主节点；nodes：代理名称列表",
-    ),
-    (
-        "how long a follower's fetch waits at the leader for new data",
-        "跟随者的拉取请求在领导者处等待新数据的最长时间",
-    ),
-    (
-        "how long the group coordinator waits for more consumers before a new group's first assignment",
-        "组协调器在新消费组第一次分配分区之前等待更多消费者加入的时间",
-    ),
-    (
-        "how often a broker heartbeats the KRaft controller",
-        "代理向 KRaft 控制器发送心跳的间隔",
-    ),
-    (
-        "manual: new mirrors start empty; automatic: they are copied the queue when they join",
-        "manual：新镜像从空开始；automatic：加入时复制整个队列",
-    ),
-    ("members of the queue's Raft group", "队列的 Raft 组成员数"),
-    (
-        "ms between a slave's attempts to take the store lock",
-        "从节点尝试获取存储锁的间隔（毫秒）",
-    ),
-    (
-        "ms; how often the master renews its lease (which lasts lockAcquireSleepInterval) or checks its lock; 0 = never",
-        "毫秒；主节点续约租约（租约时长为 lockAcquireSleepInterval）或检查锁的间隔；0 表示从不",
-    ),
-    (
-        "0; 30000 with lease-database-locker",
-        "0；使用 lease-database-locker 时为 30000",
-    ),
-    (
-        "partitions of the topic, each with its own leader and followers",
-        "主题的分区数，每个分区有自己的领导者和跟随者",
-    ),
-    (
-        "redeliveries after which a message is dropped",
-        "重新投递多少次后丢弃消息",
-    ),
-    (
-        "seconds; nodes declare a silent peer down after it",
-        "秒；节点在对等节点沉默这么久后宣布它宕机",
-    ),
-    (
-        "seconds; nodes tick every quarter of it and declare a silent peer down after it",
-        "秒；节点每隔四分之一这个时间发送一次 tick，对等节点沉默这么久后宣布它宕机",
-    ),
-    (
-        "the controller fences a broker silent for this long",
-        "控制器隔离沉默这么久的代理",
-    ),
-    (
-        "the same when the master is stopped gracefully",
-        "同上，但针对主节点被正常停止的情况",
-    ),
-    (
-        "what nodes do when the network splits them",
-        "网络把节点分开时节点怎么做",
-    ),
-    (
-        "whether a replica outside the ISR may become leader (and lose committed data)",
-        "ISR 之外的副本能否成为领导者（并丢失已提交的数据）",
-    ),
-    (
-        "whether an unsynchronised mirror may take over when the master fails",
-        "主节点失效时未同步的镜像能否接管",
-    ),
-    (
-        "which nodes hold a mirror of the queue; without it the queue is not mirrored",
-        "哪些节点持有队列的镜像；不设置则队列不镜像",
-    ),
-    (
-        "with acks=all, a write needs this many in-sync replicas or it is refused",
-        "在 acks=all 下，写入需要这么多同步副本，否则被拒绝",
-    ),
-];
-
-/// A text from `settings_doc.rs` in `lang` (itself when it is a value such
-/// as an option's default).
-pub fn doc(lang: Lang, en: &'static str) -> &'static str {
-    match lang {
-        Lang::En => en,
-        Lang::Zh => DOCS_ZH
-            .iter()
-            .find(|(e, _)| *e == en)
-            .map_or(en, |(_, zh)| zh),
-    }
+    // The configuration panel: each setting's one-line explanation (settings_doc.rs).
+    DocHaMode => "which nodes hold a mirror of the queue; without it the queue is not mirrored", "哪些节点持有队列的镜像；不设置则队列不镜像";
+    DocHaModeDefault => "none (not mirrored)", "无（不镜像）";
+    DocHaParams => "exactly: number of copies, master included; nodes: list of broker names", "exactly：副本数，包括主节点；nodes：代理名称列表";
+    DocHaSyncMode => "manual: new mirrors start empty; automatic: they are copied the queue when they join", "manual：新镜像从空开始；automatic：加入时复制整个队列";
+    DocHaPromoteOnFailure => "whether an unsynchronised mirror may take over when the master fails", "主节点失效时未同步的镜像能否接管";
+    DocHaPromoteOnShutdown => "the same when the master is stopped gracefully", "同上，但针对主节点被正常停止的情况";
+    DocClusterPartitionHandling => "what nodes do when the network splits them", "网络把节点分开时节点怎么做";
+    DocNetTicktime => "seconds; nodes tick every quarter of it and declare a silent peer down after it", "秒；节点每隔四分之一这个时间发送一次 tick，对等节点沉默这么久后宣布它宕机";
+    DocLockacquiresleepinterval => "ms between a slave's attempts to take the store lock", "从节点尝试获取存储锁的间隔（毫秒）";
+    DocLocker => "an OS file lock held while the master lives, or a lease the master renews", "主节点存活期间持有的操作系统文件锁，或由主节点续约的租约";
+    DocLockkeepaliveperiod => "ms; how often the master renews its lease (which lasts lockAcquireSleepInterval) or checks its lock; 0 = never", "毫秒；主节点续约租约（租约时长为 lockAcquireSleepInterval）或检查锁的间隔；0 表示从不";
+    DocLockkeepaliveperiodDefault => "0; 30000 with lease-database-locker", "0；使用 lease-database-locker 时为 30000";
+    DocPartitions => "partitions of the topic, each with its own leader and followers", "主题的分区数，每个分区有自己的领导者和跟随者";
+    DocReplicationFactor => "copies of each partition, leader included", "每个分区的副本数，包括领导者";
+    DocMinInsyncReplicas => "with acks=all, a write needs this many in-sync replicas or it is refused", "在 acks=all 下，写入需要这么多同步副本，否则被拒绝";
+    DocUncleanLeaderElectionEnable => "whether a replica outside the ISR may become leader (and lose committed data)", "ISR 之外的副本能否成为领导者（并丢失已提交的数据）";
+    DocReplicaLagTimeMaxMs => "a follower that has not caught up for this long leaves the ISR", "跟随者落后超过这么久就会离开 ISR";
+    DocBrokerHeartbeatIntervalMs => "how often a broker heartbeats the KRaft controller", "代理向 KRaft 控制器发送心跳的间隔";
+    DocBrokerSessionTimeoutMs => "the controller fences a broker silent for this long", "控制器隔离沉默这么久的代理";
+    DocReplicaFetchWaitMaxMs => "how long a follower's fetch waits at the leader for new data", "跟随者的拉取请求在领导者处等待新数据的最长时间";
+    DocGroupInitialRebalanceDelayMs => "how long the group coordinator waits for more consumers before a new group's first assignment", "组协调器在新消费组第一次分配分区之前等待更多消费者加入的时间";
+    DocXQuorumInitialGroupSize => "members of the queue's Raft group", "队列的 Raft 组成员数";
+    DocDeliveryLimit => "redeliveries after which a message is dropped", "重新投递多少次后丢弃消息";
+    DocDeliveryLimitDefault => "none (RabbitMQ 3.13; 20 since 4.0)", "无（RabbitMQ 3.13；4.0 起为 20）";
+    DocNetTicktime2 => "seconds; nodes declare a silent peer down after it", "秒；节点在对等节点沉默这么久后宣布它宕机";
+    DocClusterPartitionHandling2 => "what nodes do when the network splits them", "网络把节点分开时节点怎么做";
+    DocSystemRabbitmqMirrored => "RabbitMQ classic mirrored queues", "RabbitMQ 经典镜像队列";
+    DocSystemActivemq => "ActiveMQ Classic master/slave on a shared store", "基于共享存储的 ActiveMQ Classic 主从";
+    DocSystemRabbitmqQuorum => "RabbitMQ quorum queues (Raft)", "RabbitMQ 仲裁队列（Raft）";
+    DocSystemKafka => "Kafka replicated partitions (KRaft)", "Kafka 复制分区（KRaft）";
 }
 
 /// The page's language: `?lang=` in the address when it names one, else
@@ -512,12 +421,14 @@ mod tests {
     #[test]
     fn every_setting_explanation_is_translated() {
         for (_, what) in crate::settings_doc::SYSTEMS {
-            assert_ne!(doc(Lang::Zh, what), *what, "{what}");
-            assert_eq!(doc(Lang::En, what), *what, "{what}");
+            assert_ne!(t(Lang::Zh, *what), t(Lang::En, *what), "{what:?}");
         }
         for system in ["rabbitmq-mirrored", "activemq", "rabbitmq-quorum", "kafka"] {
             for d in crate::settings_doc::for_system(system) {
-                assert_ne!(doc(Lang::Zh, d.explain), d.explain, "{}", d.name);
+                assert_ne!(t(Lang::Zh, d.explain), t(Lang::En, d.explain), "{}", d.name);
+                if let crate::settings_doc::Shown::Text(words) = d.default {
+                    assert_ne!(t(Lang::Zh, words), t(Lang::En, words), "{}", d.name);
+                }
             }
         }
     }

@@ -13,7 +13,7 @@ use yew::prelude::*;
 
 use crate::components::client_tables::{client_tables, fit_clients_to_system};
 use crate::hooks::{checked_draft, use_scenario_draft};
-use crate::i18n::{Msg, doc, t, tf, use_lang};
+use crate::i18n::{Msg, t, tf, use_lang};
 use crate::settings_doc::{SYSTEMS, for_system};
 use crate::state::{Action, use_sim};
 
@@ -114,12 +114,12 @@ pub fn settings_rows(lang: Lang, draft: &UseStateHandle<Scenario>) -> Html {
                 <tr>
                     <th scope="row"><code>{ breakable(doc.name) }</code></th>
                     <td>
-                        <input value={current} onchange={on} list={list.clone()} placeholder={crate::i18n::doc(lang, doc.default)}
-                            aria-label={format!("{} ({} {})", doc.name, t(lang, Msg::DefaultWord), crate::i18n::doc(lang, doc.default))} />
+                        <input value={current} onchange={on} list={list.clone()} placeholder={doc.default.text(lang)}
+                            aria-label={format!("{} ({} {})", doc.name, t(lang, Msg::DefaultWord), doc.default.text(lang))} />
                         <datalist id={list}>{ for doc.choices.iter().map(|c| html! { <option value={*c} /> }) }</datalist>
                     </td>
-                    <td class="default">{ crate::i18n::doc(lang, doc.default) }</td>
-                    <td class="explain">{ crate::i18n::doc(lang, doc.explain) }</td>
+                    <td class="default">{ doc.default.text(lang) }</td>
+                    <td class="explain">{ t(lang, doc.explain) }</td>
                 </tr>
             }
         })
@@ -207,7 +207,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
     let systems = SYSTEMS
         .iter()
         .map(|(name, what)| html! {
-            <option value={*name} selected={draft.system == *name}>{ format!("{name}: {}", doc(lang, what)) }</option>
+            <option value={*name} selected={draft.system == *name}>{ format!("{name}: {}", t(lang, *what)) }</option>
         })
         .collect::<Html>();
     let settings = settings_rows(lang, &draft);
