@@ -7,8 +7,8 @@
 //! Chinese words follow the seed article (镜像队列, 故障转移, 心跳, 复制,
 //! 副本, 灾备). Template syntax: see the module above.
 //!
-//! The page fetches one language's column as data (`cargo xtask dist`
-//! writes it, see docs/ARCHITECTURE.md), so keep one entry a line.
+//! Keep one entry a line: a language's column is meant to become data the
+//! page fetches on its own (issue 13's download point, not built yet).
 
 use crate::lang::Lang;
 
@@ -19,8 +19,7 @@ macro_rules! catalogue {
         pub enum Key { $($key),* }
 
         impl Key {
-            /// Every key, in catalogue order (the order of a fetched
-            /// language's table).
+            /// Every key, in catalogue order.
             pub const ALL: &'static [Key] = &[$(Key::$key),*];
 
             /// The template in `lang`.
@@ -31,7 +30,7 @@ macro_rules! catalogue {
                 }
             }
 
-            /// The key's name, as a fetched table names it.
+            /// The key's name, as written in the catalogue.
             pub fn name(self) -> &'static str {
                 match self { $(Key::$key => stringify!($key)),* }
             }

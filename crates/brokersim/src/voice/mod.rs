@@ -28,7 +28,7 @@ mod render;
 pub use catalogue::Key;
 pub use events::{detector, drop_why, loss_cause, phrase, property, unconsumed_why, violation};
 pub use phrase::{Arg, Phrase};
-pub use render::{Naming, Span, render, render_spans, render_with};
+pub use render::{Naming, Span, render, render_spans};
 
 /// The sentence a student reads for one trace entry, in `lang`, with the
 /// run's names (`Sim::names`; `None` for runs without sites).

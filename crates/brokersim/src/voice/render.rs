@@ -5,7 +5,6 @@
 
 use std::fmt::Write;
 
-use super::catalogue::Key;
 use super::phrase::{Arg, Phrase};
 use crate::ids::{Addr, BrokerId, MsgId};
 use crate::lang::Lang;
@@ -47,21 +46,10 @@ impl<'a> Naming<'a> {
     }
 }
 
-/// The phrase in `lang`, from the built-in catalogue.
+/// The phrase in `lang`.
 pub fn render(phrase: &Phrase, lang: Lang, naming: Naming<'_>) -> String {
-    render_with(phrase, &|key| key.template(lang), lang, naming)
-}
-
-/// The phrase with templates from `templates` (a catalogue the page
-/// fetched for one language, for example).
-pub fn render_with<'t>(
-    phrase: &Phrase,
-    templates: &dyn Fn(Key) -> &'t str,
-    lang: Lang,
-    naming: Naming<'_>,
-) -> String {
     let mut out = Rendered::default();
-    write_phrase(&mut out, phrase, templates, lang, naming);
+    write_phrase(&mut out, phrase, lang, naming);
     out.text
 }
 
@@ -78,7 +66,7 @@ pub enum Span {
 /// back from the text).
 pub fn render_spans(phrase: &Phrase, lang: Lang, naming: Naming<'_>) -> Vec<Span> {
     let mut out = Rendered::default();
-    write_phrase(&mut out, phrase, &|key| key.template(lang), lang, naming);
+    write_phrase(&mut out, phrase, lang, naming);
     let mut spans = Vec::new();
     let mut at = 0;
     for (start, end, msg) in out.msgs {
@@ -114,14 +102,8 @@ impl std::fmt::Write for Rendered {
     }
 }
 
-fn write_phrase<'t>(
-    out: &mut Rendered,
-    phrase: &Phrase,
-    templates: &dyn Fn(Key) -> &'t str,
-    lang: Lang,
-    naming: Naming<'_>,
-) {
-    let template = templates(phrase.key);
+fn write_phrase(out: &mut Rendered, phrase: &Phrase, lang: Lang, naming: Naming<'_>) {
+    let template = phrase.key.template(lang);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
@@ -136,7 +118,7 @@ fn write_phrase<'t>(
         let name = parts.next().unwrap_or_default();
         let forms: Vec<&str> = parts.collect();
         match phrase.arg(name) {
-            Some(arg) => write_arg(out, arg, &forms, templates, lang, naming),
+            Some(arg) => write_arg(out, arg, &forms, lang, naming),
             None => {
                 debug_assert!(false, "{:?} has no argument {name}", phrase.key);
                 let _ = write!(out, "{{{spec}}}");
@@ -146,14 +128,7 @@ fn write_phrase<'t>(
     out.push_str(rest);
 }
 
-fn write_arg<'t>(
-    out: &mut Rendered,
-    arg: &Arg,
-    forms: &[&str],
-    templates: &dyn Fn(Key) -> &'t str,
-    lang: Lang,
-    naming: Naming<'_>,
-) {
+fn write_arg(out: &mut Rendered, arg: &Arg, forms: &[&str], lang: Lang, naming: Naming<'_>) {
     match arg {
         Arg::Num(n) => match forms {
             [one, other] => {
@@ -185,13 +160,13 @@ fn write_arg<'t>(
         Arg::Secs(ms) => out.push_str(&secs(*ms, lang)),
         Arg::Code(code) => out.push_str(code),
         Arg::Name(name) => out.push_str(name),
-        Arg::Phrase(p) => write_phrase(out, p, templates, lang, naming),
+        Arg::Phrase(p) => write_phrase(out, p, lang, naming),
         Arg::Join(items, separator) => {
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(templates(*separator));
+                    out.push_str(separator.template(lang));
                 }
-                write_phrase(out, item, templates, lang, naming);
+                write_phrase(out, item, lang, naming);
             }
         }
     }
@@ -213,6 +188,7 @@ pub fn secs(ms: u64, lang: Lang) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::catalogue::Key;
     use super::*;
     use crate::ids::ClientId;
 
