@@ -44,13 +44,29 @@ impl Retained {
     }
 }
 
+/// How a broker's process ended (issue 14). The two differ in what the
+/// host keeps and in who notices at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Death {
+    /// The process dies and its host lives (SIGKILL, the OOM killer, an
+    /// Erlang VM that aborts): the OS closes its sockets, so peers and
+    /// clients see the connections reset, releases its locks, and keeps the
+    /// page cache, which it writes back to disk as usual. A graceful stop
+    /// ends the same way once the process has said goodbye.
+    Kill,
+    /// The host dies (power, kernel panic): nobody is told, and whatever
+    /// had not reached the disk is gone.
+    Crash,
+}
+
 /// What every simulated design implements.
 pub trait System {
     /// The process on `b` starts (at time 0 or on a restart); its disk is as
     /// it was left.
     fn boot(&mut self, b: BrokerId, out: &mut Out);
-    /// The process dies abruptly: memory is gone, the disk survives.
-    fn crash(&mut self, b: BrokerId, out: &mut Out);
+    /// The process on `b` dies abruptly; `death` says whether its host
+    /// died with it (see [`Death`]). Memory is gone either way.
+    fn die(&mut self, b: BrokerId, death: Death, out: &mut Out);
     /// Graceful shutdown: tell peers and clients, then stop.
     fn stop(&mut self, b: BrokerId, out: &mut Out);
     /// The disk of `b` is wiped (the process is already down).

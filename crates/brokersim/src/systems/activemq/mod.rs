@@ -38,7 +38,7 @@ use crate::scenario::config::Config;
 use crate::scenario::settings::{ActiveMqSettings, Locker};
 use crate::systems::queue::{Delivery, QMsg, Queue};
 use crate::systems::sessions::Sessions;
-use crate::systems::system::{Publish, Retained, System};
+use crate::systems::system::{Death, Publish, Retained, System};
 use crate::systems::timer::SysTimer;
 use crate::time::SimTime;
 use crate::trace::{Detector, DropWhy, Event};
@@ -280,7 +280,7 @@ impl System for ActiveMq {
         self.try_lock(b, out);
     }
 
-    fn crash(&mut self, b: BrokerId, out: &mut Out) {
+    fn die(&mut self, b: BrokerId, _death: Death, out: &mut Out) {
         self.lose_master_memory(b, out);
         if self.cfg.locker == Locker::SharedFile {
             // The OS releases a dead process's file lock; a lease just runs out.

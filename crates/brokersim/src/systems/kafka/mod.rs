@@ -41,7 +41,7 @@ use crate::ledger::broker_bit;
 use crate::out::{Out, TimerKind};
 use crate::scenario::config::Config;
 use crate::scenario::settings::KafkaSettings;
-use crate::systems::system::{Retained, System};
+use crate::systems::system::{Death, Retained, System};
 use crate::systems::timer::SysTimer;
 use crate::time::SimTime;
 use crate::trace::{Detector, DropWhy, Event};
@@ -442,7 +442,7 @@ impl System for Kafka {
         );
     }
 
-    fn crash(&mut self, b: BrokerId, _out: &mut Out) {
+    fn die(&mut self, b: BrokerId, _death: Death, _out: &mut Out) {
         let broker = self.broker(b);
         broker.running = false;
         for r in &mut broker.replicas {
@@ -457,7 +457,7 @@ impl System for Kafka {
             Addr::Controller,
             kafka(KafkaMsg::ControlledShutdown),
         );
-        self.crash(b, out);
+        self.die(b, Death::Kill, out);
     }
 
     fn lose_disk(&mut self, b: BrokerId, out: &mut Out) {

@@ -41,7 +41,7 @@ use crate::scenario::settings::{
     HaMode, MirroredSettings, PartitionHandling, PromoteWhen, SyncMode,
 };
 use crate::systems::queue::{Delivery, QMsg, Queue};
-use crate::systems::system::{Publish, Retained, System};
+use crate::systems::system::{Death, Publish, Retained, System};
 use crate::systems::timer::SysTimer;
 use crate::time::SimTime;
 use crate::trace::{Detector, DropWhy, Event};
@@ -177,7 +177,7 @@ impl System for Mirrored {
     /// persistent to disk (`shut_role`) first, so that every lost copy is
     /// counted. The disk (and what `Node` keeps on purpose) stays for the
     /// next boot.
-    fn crash(&mut self, b: BrokerId, out: &mut Out) {
+    fn die(&mut self, b: BrokerId, _death: Death, out: &mut Out) {
         self.shut_role(b, DropWhy::ProcessDied, out);
         let node = self.node(b);
         let dead = std::mem::take(&mut node.process);
@@ -191,7 +191,7 @@ impl System for Mirrored {
             }
         }
         self.node(b).process.sessions.close_all(b, out);
-        self.crash(b, out);
+        self.die(b, Death::Kill, out);
     }
 
     fn lose_disk(&mut self, b: BrokerId, out: &mut Out) {

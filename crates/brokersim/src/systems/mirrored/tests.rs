@@ -92,7 +92,7 @@ fn a_crash_leaves_only_the_durable_part_and_boot_starts_from_it() {
         assert!(node.process.peers.iter().filter(|p| p.up).count() == 2);
     }
 
-    m.crash(B2, &mut at(2_000));
+    m.die(B2, Death::Crash, &mut at(2_000));
 
     let node = &m.nodes[usize::from(B2.0)];
     // Everything the process held is gone, whatever field held it.

@@ -72,7 +72,7 @@ use crate::out::{Action, Out, TimerKind};
 use crate::scenario::config::{Config, Heartbeat};
 use crate::scenario::settings::{PartitionHandling, QuorumSettings};
 use crate::systems::queue::{Delivery, QMsg};
-use crate::systems::system::{Retained, System};
+use crate::systems::system::{Death, Retained, System};
 use crate::systems::timer::SysTimer;
 use crate::time::SimTime;
 use crate::trace::{Detector, DropWhy, Event};
@@ -240,7 +240,7 @@ impl System for Quorum {
     /// The process dies with everything it held in memory: its sessions
     /// vanish without a word, its Ra server and channels with it. The disk
     /// (and what `Node` keeps on purpose) stays for the next boot.
-    fn crash(&mut self, b: BrokerId, _out: &mut Out) {
+    fn die(&mut self, b: BrokerId, _death: Death, _out: &mut Out) {
         self.node(b).process = Process::default();
     }
 
@@ -251,7 +251,7 @@ impl System for Quorum {
             }
         }
         self.node(b).process.sessions.close_all(b, out);
-        self.crash(b, out);
+        self.die(b, Death::Kill, out);
     }
 
     fn lose_disk(&mut self, b: BrokerId, out: &mut Out) {
