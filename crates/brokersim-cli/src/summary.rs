@@ -50,7 +50,8 @@ fn header(out: &mut String, sim: &Sim, lang: Lang) {
         &scenario.title
     };
     let _ = writeln!(out, "{title}");
-    let system = config.system.name();
+    let kind = config.system.kind();
+    let system = format!("{} ({} {})", kind.name(), kind.product(), config.release);
     let brokers = config.broker_count;
     let seed = scenario.seed;
     let until = brokersim::SimTime::from_ms(scenario.duration_ms);

@@ -391,6 +391,8 @@ catalogue! {
     DocSystemActivemq => "ActiveMQ Classic master/slave on a shared store", "基于共享存储的 ActiveMQ Classic 主从";
     DocSystemRabbitmqQuorum => "RabbitMQ quorum queues (Raft)", "RabbitMQ 仲裁队列（Raft）";
     DocSystemKafka => "Kafka replicated partitions (KRaft)", "Kafka 复制分区（KRaft）";
+    ReleaseLabel => "release ", "版本 ";
+    ReleaseMirroringRemoved => "{0} {1}: mirroring was removed in 4.0", "{0} {1}：镜像队列已在 4.0 中移除";
 }
 
 /// The page's language: `?lang=` in the address when it names one, else

@@ -38,6 +38,21 @@ pub const SYSTEMS: &[(&str, Msg)] = &[
     ("kafka", Msg::DocSystemKafka),
 ];
 
+/// The release a scenario models, as the page names it: "RabbitMQ 4.2",
+/// and for a mirrored queue, that 4.0 removed mirroring (issue 14).
+pub fn release_label(
+    lang: Lang,
+    system: brokersim::SystemKind,
+    release: brokersim::scenario::release::Release,
+) -> String {
+    let product = system.product();
+    if system == brokersim::SystemKind::Mirrored {
+        crate::i18n::tf(lang, Msg::ReleaseMirroringRemoved, &[&product, &release])
+    } else {
+        format!("{product} {release}")
+    }
+}
+
 const MIRRORED: &[SettingDoc] = &[
     SettingDoc {
         name: "ha-mode",
@@ -195,5 +210,28 @@ pub fn for_system(system: &str) -> &'static [SettingDoc] {
         "kafka" => KAFKA,
         "rabbitmq-quorum" => QUORUM,
         _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use brokersim::SystemKind;
+    use brokersim::scenario::release::Release;
+
+    /// Issue 14: the page says "RabbitMQ 3.13: mirroring was removed in
+    /// 4.0" wherever it shows a mirrored queue, in both languages.
+    #[test]
+    fn a_mirrored_queue_is_labelled_with_the_release_that_removed_mirroring() {
+        let r313 = Release::new(3, 13);
+        assert_eq!(
+            release_label(Lang::En, SystemKind::Mirrored, r313),
+            "RabbitMQ 3.13: mirroring was removed in 4.0"
+        );
+        assert!(release_label(Lang::Zh, SystemKind::Mirrored, r313).contains("4.0 中移除"));
+        assert_eq!(
+            release_label(Lang::Zh, SystemKind::Quorum, Release::new(4, 2)),
+            "RabbitMQ 4.2"
+        );
     }
 }

@@ -35,6 +35,15 @@ impl SystemKind {
         SystemKind::ALL.into_iter().find(|k| k.name() == name)
     }
 
+    /// The product whose release `release` names.
+    pub fn product(self) -> &'static str {
+        match self {
+            SystemKind::Mirrored | SystemKind::Quorum => "RabbitMQ",
+            SystemKind::ActiveMq => "ActiveMQ Classic",
+            SystemKind::Kafka => "Kafka",
+        }
+    }
+
     /// The system's name as in scenarios.
     pub fn name(self) -> &'static str {
         match self {
@@ -170,6 +179,8 @@ pub struct View {
     pub suspicions: Vec<Suspicion>,
     /// The system (serialized as its name in scenarios, `rabbitmq-mirrored`, …).
     pub system: SystemKind,
+    /// The product release modelled (serialized as `"4.2"`).
+    pub release: crate::scenario::release::Release,
     /// Disaster-recovery sites (empty without sites).
     pub sites: Vec<SiteView>,
     /// For each holder, how many messages it keeps a copy of (the copies

@@ -270,27 +270,38 @@ fn a_restarted_follower_catches_up_with_the_same_committed_prefix() {
 }
 
 /// A consumer that never finishes its first message, closed and reopened
-/// three times: the message is returned each time.
-fn poison(limit: Option<u32>) -> (Report, Vec<TraceEntry>) {
+/// `returns` times: the message is returned each time. `release` and
+/// `delivery-limit` as given (the scenario's defaults when `None`).
+fn poison_on(release: Option<&str>, limit: Option<u32>, returns: u64) -> (Report, Vec<TraceEntry>) {
     run(|s| {
+        if let Some(release) = release {
+            s["release"] = json!(release);
+        }
         if let Some(limit) = limit {
             s["settings"] = json!({ "delivery-limit": limit });
         }
+        s["duration_ms"] = json!(1_000 * returns + 10_000);
         s["producers"][0]["count"] = json!(3);
         s["consumers"][0]["prefetch"] = json!(1);
         s["consumers"][0]["process_ms"] = json!(2500);
-        s["faults"] = json!([
-            { "at_ms": 1000, "stop": "c1" }, { "at_ms": 1200, "restart": "c1" },
-            { "at_ms": 2000, "stop": "c1" }, { "at_ms": 2200, "restart": "c1" },
-            { "at_ms": 3000, "stop": "c1" }, { "at_ms": 3200, "restart": "c1" }
-        ]);
+        let faults: Vec<Value> = (1..=returns)
+            .flat_map(|i| {
+                [
+                    json!({ "at_ms": 1000 * i, "stop": "c1" }),
+                    json!({ "at_ms": 1000 * i + 200, "restart": "c1" }),
+                ]
+            })
+            .collect();
+        s["faults"] = json!(faults);
     })
 }
 
-#[test]
-fn delivery_limit_drops_a_message_returned_too_often() {
-    let (report, trace) = poison(Some(2));
-    let dropped: Vec<_> = quorum_events(&trace)
+fn poison(limit: Option<u32>) -> (Report, Vec<TraceEntry>) {
+    poison_on(Some("3.13"), limit, 3)
+}
+
+fn delivery_limit_drops(trace: &[TraceEntry]) -> Vec<(MsgId, u32, u32)> {
+    quorum_events(trace)
         .into_iter()
         .filter_map(|(_, e)| match e {
             QuorumEvent::DeliveryLimit {
@@ -300,8 +311,18 @@ fn delivery_limit_drops_a_message_returned_too_often() {
             } => Some((*msg, *returns, *limit)),
             _ => None,
         })
-        .collect();
-    assert_eq!(dropped, vec![(MsgId(1), 3, 2)], "{}", story(&trace));
+        .collect()
+}
+
+#[test]
+fn delivery_limit_drops_a_message_returned_too_often() {
+    let (report, trace) = poison(Some(2));
+    assert_eq!(
+        delivery_limit_drops(&trace),
+        vec![(MsgId(1), 3, 2)],
+        "{}",
+        story(&trace)
+    );
     // Confirmed, then dropped as poison before any handling finished.
     assert_eq!(report.lost, 1);
     assert_eq!(report.delivered, 2);
@@ -409,7 +430,7 @@ fn every_quorum_setting_refuses_a_wrong_type_or_an_out_of_range_value() {
     let m = refused(json!({ group: 4 }), group);
     assert!(m.contains("at most the number of brokers"), "{m}");
     refused(json!({ group: 1.5 }), group);
-    refused(json!({ "delivery-limit": -1 }), "delivery-limit");
+    refused(json!({ "delivery-limit": -2 }), "delivery-limit");
     refused(json!({ "delivery-limit": "5" }), "delivery-limit");
     refused(json!({ "delivery-limit": 2_000_000 }), "delivery-limit");
     refused(json!({ "net_ticktime": 0 }), "net_ticktime");
@@ -429,18 +450,70 @@ fn every_quorum_setting_refuses_a_wrong_type_or_an_out_of_range_value() {
     assert!(m.contains("x-quorum-initial-group-size"), "{m}");
 }
 
-#[test]
-fn the_defaults_are_a_group_of_three_and_no_delivery_limit() {
-    let sim = cluster(|s| s["brokers"] = json!(7));
+fn quorum_settings(sim: &Sim) -> &brokersim::scenario::settings::QuorumSettings {
     match &sim.config().system {
-        brokersim::scenario::config::SystemConfig::Quorum(q) => {
-            assert_eq!(q.initial_group_size, 3);
-            assert_eq!(q.delivery_limit, None);
-            assert_eq!(q.net_ticktime_s, 60);
-        }
+        brokersim::scenario::config::SystemConfig::Quorum(q) => q,
         other => panic!("{other:?}"),
     }
+}
+
+/// RabbitMQ 4.2 is the release modelled unless the scenario names another;
+/// its quorum queues have a delivery limit of 20 (RabbitMQ 4.0.0 release
+/// notes: "Quorum queues now have a default redelivery limit set to 20").
+#[test]
+fn the_defaults_are_release_4_2_a_group_of_three_and_a_delivery_limit_of_20() {
+    let sim = cluster(|s| s["brokers"] = json!(7));
+    assert_eq!(sim.config().release.to_string(), "4.2");
+    let q = quorum_settings(&sim);
+    assert_eq!(q.initial_group_size, 3);
+    assert_eq!(q.delivery_limit, Some(20));
+    assert_eq!(q.net_ticktime_s, 60);
     assert_eq!(sim.view().replicas.len(), 3);
+    let on_3_13 = cluster(|s| s["release"] = json!("3.13"));
+    assert_eq!(quorum_settings(&on_3_13).delivery_limit, None);
+}
+
+/// Quorum Queues guide (4.2), "Repeatedly Requeued Deliveries": "since
+/// RabbitMQ 4.0 a default delivery-limit of 20 is always set after which
+/// the message will be dropped or dead lettered … The old unlimited
+/// delivery-limit behaviour can be restored by setting … a delivery limit
+/// of -1." On 3.13 the same consumer loop goes on forever.
+#[test]
+fn since_4_0_a_message_returned_more_than_20_times_is_dropped_unless_the_limit_is_minus_1() {
+    let (report, trace) = poison_on(None, None, 22);
+    assert_eq!(
+        delivery_limit_drops(&trace),
+        vec![(MsgId(1), 21, 20)],
+        "{}",
+        story(&trace)
+    );
+    assert_eq!(report.lost, 1);
+    let (on_3_13, trace) = poison_on(Some("3.13"), None, 22);
+    assert!(delivery_limit_drops(&trace).is_empty());
+    assert_eq!(on_3_13.lost, 0);
+    let unlimited = cluster(|s| s["settings"] = json!({ "delivery-limit": -1 }));
+    assert_eq!(quorum_settings(&unlimited).delivery_limit, None);
+    let scenario = json!({
+        "version": 1, "duration_ms": 5000, "system": "rabbitmq-quorum", "release": "3.13",
+        "brokers": 3, "settings": { "delivery-limit": -1 }, "producers": [{ "rate_per_s": 10 }]
+    });
+    let err = Scenario::from_json(&scenario.to_string()).unwrap_err();
+    assert_eq!(err.path, "settings.delivery-limit");
+    assert!(err.message.contains("3.13 has no -1"), "{err}");
+}
+
+/// RabbitMQ 4.0.0 release notes: "classic queue mirroring was completely
+/// removed in this version", so a mirrored queue exists only up to 3.13.
+#[test]
+fn a_mirrored_queue_on_rabbitmq_4_is_refused_with_the_reason() {
+    let scenario = json!({
+        "version": 1, "duration_ms": 5000, "system": "rabbitmq-mirrored",
+        "release": "4.2", "brokers": 3, "producers": [{ "rate_per_s": 10 }]
+    });
+    let err = Scenario::from_json(&scenario.to_string()).unwrap_err();
+    assert_eq!(err.path, "release");
+    assert!(err.message.contains("removed in 4.0"), "{err}");
+    assert!(err.message.contains("rabbitmq-quorum"), "{err}");
 }
 
 /// A small deterministic generator for fault schedules (the test's own,

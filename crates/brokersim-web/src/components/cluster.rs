@@ -13,6 +13,7 @@ use brokersim::view::{
 use yew::prelude::*;
 
 use crate::i18n::{Lang, Msg, t, tf, use_lang};
+use crate::settings_doc::release_label;
 use crate::state::{Action, Selected, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -495,7 +496,7 @@ pub fn Cluster(props: &Props) -> Html {
         <figure class="cluster">
             <svg viewBox={format!("0 0 {} {H}", layout.w)} role="img" id="cluster-svg"
                 aria-label={tf(lang, Msg::ClusterSvgAria, &[&view.brokers.len(), &view.producers.len(), &view.consumers.len(), &view.in_flight.len()])}>
-                <text x="10" y="18" class="system-label">{ view.system.name() }</text>
+                <text x="10" y="18" class="system-label">{ format!("{} · {}", view.system.name(), release_label(lang, view.system, view.release)) }</text>
                 { sites }
                 <text x={(layout.w - 10.0).to_string()} y="18" class="inflight" text-anchor="end" id="inflight">
                     { tf(lang, Msg::InFlight, &[&view.in_flight.len()]) }

@@ -14,7 +14,7 @@ use yew::prelude::*;
 use crate::components::client_tables::{client_tables, fit_clients_to_system};
 use crate::hooks::{checked_draft, use_scenario_draft};
 use crate::i18n::{Msg, t, tf, use_lang};
-use crate::settings_doc::{SYSTEMS, for_system};
+use crate::settings_doc::{SYSTEMS, for_system, release_label};
 use crate::state::{Action, use_sim};
 
 #[derive(Properties, PartialEq)]
@@ -126,6 +126,22 @@ pub fn settings_rows(lang: Lang, draft: &UseStateHandle<Scenario>) -> Html {
         .collect::<Html>()
 }
 
+/// The releases the draft's system models, the draft's (or the newest)
+/// selected, each named as the page names it elsewhere.
+fn release_options(lang: Lang, draft: &Scenario) -> Html {
+    use brokersim::scenario::release::{self, Release};
+    let known = release::releases_of(&draft.system);
+    let chosen: Option<Release> = release::parse(&draft.system, draft.release.as_deref()).ok();
+    let kind = brokersim::SystemKind::from_name(&draft.system);
+    known
+        .iter()
+        .map(|r| {
+            let label = kind.map_or_else(|| r.to_string(), |k| release_label(lang, k, *r));
+            html! { <option value={r.to_string()} selected={chosen == Some(*r)}>{ label }</option> }
+        })
+        .collect()
+}
+
 #[component]
 pub fn ConfigPanel(props: &Props) -> Html {
     let lang = use_lang();
@@ -162,6 +178,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
             let mut s = (*draft).clone();
             s.system = select_value(&e);
             s.settings.clear();
+            s.release = None;
             fit_clients_to_system(&mut s);
             draft.set(s);
         })
@@ -211,6 +228,15 @@ pub fn ConfigPanel(props: &Props) -> Html {
         })
         .collect::<Html>();
     let settings = settings_rows(lang, &draft);
+    let on_release = {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let mut s = (*draft).clone();
+            s.release = Some(select_value(&e));
+            draft.set(s);
+        })
+    };
+    let releases = release_options(lang, &draft);
 
     let faults = sim
         .runner
@@ -248,6 +274,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
                 <summary>{ t(lang, Msg::Configure) }</summary>
                 <div class="form">
                     <label>{ t(lang, Msg::SystemLabel) }<select onchange={on_system} aria-label={t(lang, Msg::SystemLabel).trim()}>{ systems }</select></label>
+                    <label>{ t(lang, Msg::ReleaseLabel) }<select id="release" onchange={on_release} aria-label={t(lang, Msg::ReleaseLabel).trim()}>{ releases }</select></label>
                     <label>{ t(lang, Msg::BrokersLabel) }<input type="number" min="1" max="15" aria-label={t(lang, Msg::BrokerCountAria)}
                         value={draft.brokers.unwrap_or(3).to_string()}
                         onchange={edit(|s, v| s.brokers = v.parse().ok())} /></label>

@@ -116,6 +116,7 @@ impl Sim {
             in_flight,
             suspicions: self.suspicions(),
             system: self.config.system.kind(),
+            release: self.config.release,
             sites: self.site_views(),
             held: self
                 .ledger

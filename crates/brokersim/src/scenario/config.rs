@@ -19,6 +19,9 @@ pub struct Config {
     /// scenario gives `brokers`, else the scenario's `sites` in order.
     pub sites: Vec<Site>,
     pub system: SystemConfig,
+    /// The product release modelled (the scenario's `release`, or the
+    /// newest the system models).
+    pub release: super::release::Release,
     /// The scenario's `heartbeat`, overriding the system's own detector timing.
     pub heartbeat: Option<Heartbeat>,
     pub latency_min_us: u64,

@@ -9,6 +9,7 @@ pub mod failover_uri;
 #[cfg(any(test, not(feature = "field-paths")))]
 mod json_path;
 mod limits;
+pub mod release;
 pub mod settings;
 mod validate;
 
@@ -42,6 +43,10 @@ pub struct Scenario {
     /// Length of the fault phase; the drain phase follows it.
     pub duration_ms: u64,
     pub system: String,
+    /// The product release modelled (`"3.13"`, `"4.2"` …); by default the
+    /// newest the system models (see `release::RELEASES`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brokers: Option<u32>,
     /// Disaster-recovery sites, instead of `brokers`: each site is its own

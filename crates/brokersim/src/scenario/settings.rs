@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::error::ScenarioError;
 use super::limits::{MAX_BROKERS, MAX_TIMEOUT_MS};
+use super::release::Release;
 use crate::ids::BrokerId;
 
 /// RabbitMQ classic mirrored queue policy and node settings.
@@ -440,7 +441,11 @@ pub fn parse_kafka(settings: &Settings, brokers: u16) -> Result<KafkaSettings, S
     })
 }
 
-pub fn parse_quorum(settings: &Settings, brokers: u16) -> Result<QuorumSettings, ScenarioError> {
+pub fn parse_quorum(
+    settings: &Settings,
+    brokers: u16,
+    release: Release,
+) -> Result<QuorumSettings, ScenarioError> {
     reject_unknown(settings, QUORUM_KEYS, "rabbitmq-quorum")?;
     let cluster_partition_handling = match string_choice(
         settings,
@@ -461,11 +466,30 @@ pub fn parse_quorum(settings: &Settings, brokers: u16) -> Result<QuorumSettings,
     .unwrap_or(u64::from(brokers.min(3))) as u16;
     Ok(QuorumSettings {
         initial_group_size,
-        delivery_limit: whole_number(settings, "delivery-limit", 0, 1_000_000, "deliveries")?
-            .map(|n| n as u32),
+        delivery_limit: delivery_limit(settings, release)?,
         net_ticktime_s: whole_number(settings, "net_ticktime", 1, 3_600, "seconds")?.unwrap_or(60),
         cluster_partition_handling,
     })
+}
+
+/// `delivery-limit`: RabbitMQ 4.0 made 20 the default and -1 the way back
+/// to 3.13's unlimited returns (Quorum Queues guide, 4.2, "Repeatedly
+/// Requeued Deliveries"); 3.13 has no default and refuses -1.
+fn delivery_limit(settings: &Settings, release: Release) -> Result<Option<u32>, ScenarioError> {
+    const KEY: &str = "delivery-limit";
+    let since_4 = release.at_least(4, 0);
+    if since_4 && settings.get(KEY).and_then(Value::as_i64) == Some(-1) {
+        return Ok(None);
+    }
+    let default = since_4.then_some(20);
+    let unit = if since_4 {
+        "deliveries (or -1: unlimited)"
+    } else {
+        "deliveries (RabbitMQ 3.13 has no -1: leave it out for unlimited)"
+    };
+    Ok(whole_number(settings, KEY, 0, 1_000_000, unit)?
+        .map(|n| n as u32)
+        .or(default))
 }
 
 /// The broker named `name` (`b2`, or `primary-b2` with sites), or an error

@@ -53,6 +53,7 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
             ),
         ));
     }
+    let release = super::release::parse(&s.system, s.release.as_deref())?;
     let sites = match (&s.sites, s.brokers) {
         (Some(_), Some(_)) => {
             return Err(ScenarioError::new(
@@ -108,7 +109,7 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
         }
         "activemq" => SystemConfig::ActiveMq(settings::parse_activemq(&s.settings)?),
         "rabbitmq-quorum" => {
-            SystemConfig::Quorum(settings::parse_quorum(&s.settings, cluster_size)?)
+            SystemConfig::Quorum(settings::parse_quorum(&s.settings, cluster_size, release)?)
         }
         _ => SystemConfig::Kafka(settings::parse_kafka(&s.settings, cluster_size)?),
     };
@@ -202,6 +203,7 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
         broker_names: names,
         sites,
         system,
+        release,
         heartbeat,
         latency_min_us,
         latency_max_us,
