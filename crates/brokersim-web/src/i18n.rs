@@ -382,6 +382,8 @@ catalogue! {
     DocBrokerSessionTimeoutMs => "the controller fences a broker silent for this long", "控制器隔离沉默这么久的代理";
     DocReplicaFetchWaitMaxMs => "how long a follower's fetch waits at the leader for new data", "跟随者的拉取请求在领导者处等待新数据的最长时间";
     DocGroupInitialRebalanceDelayMs => "how long the group coordinator waits for more consumers before a new group's first assignment", "组协调器在新消费组第一次分配分区之前等待更多消费者加入的时间";
+    DocEligibleLeaderReplicasVersion => "Kafka 4.x, KIP-966: the high watermark stops below min.insync.replicas, and replicas that left the ISR then stay eligible to lead", "Kafka 4.x，KIP-966：ISR 少于 min.insync.replicas 时高水位停止前进，此时离开 ISR 的副本仍有资格当选领导者";
+    DocEligibleLeaderReplicasVersionDefault => "1 on Kafka 4.1; none on 3.9", "Kafka 4.1 上为 1；3.9 上没有此项";
     DocXQuorumInitialGroupSize => "members of the queue's Raft group", "队列的 Raft 组成员数";
     DocDeliveryLimit => "redeliveries after which a message is dropped", "重新投递多少次后丢弃消息";
     DocDeliveryLimitDefault => "none (RabbitMQ 3.13; 20 since 4.0)", "无（RabbitMQ 3.13；4.0 起为 20）";

@@ -174,6 +174,12 @@ const KAFKA: &[SettingDoc] = &[
         default: Shown::Value("3000"),
         choices: &[],
     },
+    SettingDoc {
+        name: "eligible.leader.replicas.version",
+        explain: Msg::DocEligibleLeaderReplicasVersion,
+        default: Shown::Text(Msg::DocEligibleLeaderReplicasVersionDefault),
+        choices: &["1", "0"],
+    },
 ];
 
 const QUORUM: &[SettingDoc] = &[

@@ -430,6 +430,8 @@ fn kafka_category(event: &crate::systems::kafka::events::KafkaEvent) -> Category
         K::TopicCreated { .. }
         | K::LeaderElected { .. }
         | K::Offline { .. }
+        | K::ElrChanged { .. }
+        | K::LeftElr { .. }
         | K::IsrShrunk { .. }
         | K::IsrExpanded { .. }
         | K::AlterRefused { .. }

@@ -509,6 +509,8 @@ fn kafka_samples() -> Vec<KafkaEvent> {
             epoch: 2,
             clean: true,
             isr: vec![b(1), b(2)],
+            from_elr: false,
+            last_known: false,
         },
         KafkaEvent::LeaderElected {
             partition: 0,
@@ -516,10 +518,48 @@ fn kafka_samples() -> Vec<KafkaEvent> {
             epoch: 3,
             clean: false,
             isr: vec![b(2)],
+            from_elr: false,
+            last_known: false,
+        },
+        KafkaEvent::LeaderElected {
+            partition: 0,
+            broker: b(1),
+            epoch: 4,
+            clean: true,
+            isr: vec![b(1)],
+            from_elr: true,
+            last_known: false,
+        },
+        KafkaEvent::LeaderElected {
+            partition: 0,
+            broker: b(0),
+            epoch: 5,
+            clean: false,
+            isr: vec![b(0)],
+            from_elr: false,
+            last_known: true,
         },
         KafkaEvent::Offline {
             partition: 0,
             isr: vec![b(0)],
+            elr: vec![],
+        },
+        KafkaEvent::Offline {
+            partition: 0,
+            isr: vec![],
+            elr: vec![b(1)],
+        },
+        KafkaEvent::ElrChanged {
+            partition: 0,
+            elr: vec![b(1), b(2)],
+        },
+        KafkaEvent::ElrChanged {
+            partition: 0,
+            elr: vec![],
+        },
+        KafkaEvent::LeftElr {
+            partition: 0,
+            broker: b(1),
         },
         KafkaEvent::IsrShrunk {
             partition: 0,

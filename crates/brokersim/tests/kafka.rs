@@ -171,10 +171,13 @@ fn min_insync_replicas_refuses_writes_when_the_isr_is_too_small() {
 /// links to b1 slow down so they leave the ISR while b1 still waits for
 /// them to fetch the last batches; then b1 crashes and a follower that never
 /// had those batches is elected uncleanly.
+/// On Kafka 3.9: 4.1's eligible leader replicas stop the high watermark
+/// below min.insync.replicas instead (tests/kafka_elr.rs).
 fn isr_shrinks_to_the_leader_then_it_crashes(
     min_insync_replicas: u16,
 ) -> (Report, Vec<TraceEntry>) {
     run(|s| {
+        s["release"] = json!("3.9");
         s["settings"] = json!({
             "replication.factor": 3, "min.insync.replicas": min_insync_replicas,
             "replica.lag.time.max.ms": 4000, "broker.session.timeout.ms": 6000,
@@ -275,7 +278,9 @@ fn a_batch_answered_not_enough_replicas_after_append_was_written_so_giving_it_up
     // log, but to fewer in-sync replicas than required." With retries=0 the
     // producer reports the failure at once, yet the records stay in b1's log
     // and are read: the run counts them indeterminate, not rejected.
+    // Kafka 3.9: from 4.1 the high watermark stops instead (kafka_elr.rs).
     let (report, trace) = run(|s| {
+        s["release"] = json!("3.9");
         s["producers"][0]["retries"] = json!(0);
         s["producers"][0]["request_timeout_ms"] = json!(30000);
         s["producers"][0]["delivery_timeout_ms"] = json!(30000);

@@ -9,7 +9,8 @@
 //! - RabbitMQ 4.0 gave quorum queues a default `delivery-limit` of 20; -1
 //!   restores 3.13's unlimited returns (Quorum Queues guide, 4.2,
 //!   "Repeatedly Requeued Deliveries").
-//! - Kafka: 3.9 only, until 4.1's Eligible Leader Replicas are modelled.
+//! - Kafka 4.1 turns on Eligible Leader Replicas (KIP-966) by default
+//!   (Kafka 4.1 docs, Operations, "Eligible Leader Replicas").
 //! - ActiveMQ Classic 5.18 and 6.1 behave alike in everything modelled.
 
 use std::fmt;
@@ -48,14 +49,14 @@ impl fmt::Display for Release {
 
 /// The releases each system models, oldest first; the last is the default.
 /// A release is listed only once what differs in it is modelled: Kafka 4.1
-/// waits for Eligible Leader Replicas (KIP-966).
+/// took Eligible Leader Replicas (KIP-966) to join.
 pub const RELEASES: &[(&str, &[Release])] = &[
     ("rabbitmq-mirrored", &[Release::new(3, 13)]),
     (
         "rabbitmq-quorum",
         &[Release::new(3, 13), Release::new(4, 2)],
     ),
-    ("kafka", &[Release::new(3, 9)]),
+    ("kafka", &[Release::new(3, 9), Release::new(4, 1)]),
     // Nothing the simulator models differs between ActiveMQ Classic 5.18
     // and 6.1 (6.x moved to Jakarta Messaging and JDK 17).
     ("activemq", &[Release::new(5, 18), Release::new(6, 1)]),
@@ -122,7 +123,7 @@ mod tests {
     fn each_system_defaults_to_the_newest_release_it_models() {
         assert_eq!(parse("rabbitmq-quorum", None), Ok(Release::new(4, 2)));
         assert_eq!(parse("rabbitmq-mirrored", None), Ok(Release::new(3, 13)));
-        assert_eq!(parse("kafka", None), Ok(Release::new(3, 9)));
+        assert_eq!(parse("kafka", None), Ok(Release::new(4, 1)));
         assert_eq!(parse("activemq", None), Ok(Release::new(6, 1)));
     }
 
@@ -140,7 +141,7 @@ mod tests {
         assert_eq!(err.path, "release");
         assert!(err.message.contains("\"3.13\" or \"4.2\""), "{err}");
         let err = parse("kafka", Some("four")).unwrap_err();
-        assert!(err.message.contains("such as \"3.9\""), "{err}");
+        assert!(err.message.contains("such as \"4.1\""), "{err}");
         let err = parse("kafka", Some("4.")).unwrap_err();
         assert_eq!(err.path, "release");
     }

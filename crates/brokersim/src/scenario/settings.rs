@@ -84,6 +84,11 @@ pub struct KafkaSettings {
     /// `group.initial.rebalance.delay.ms`: how long the group coordinator
     /// waits for more members before a new group's first assignment (KIP-134).
     pub group_initial_rebalance_delay_ms: u64,
+    /// KIP-966 (`eligible.leader.replicas.version` = 1, the default from
+    /// Kafka 4.1): the high watermark advances only while the ISR has
+    /// `min.insync.replicas` members, and replicas that left an ISR below
+    /// that size stay eligible to lead.
+    pub eligible_leader_replicas: bool,
 }
 
 /// RabbitMQ quorum queue arguments and node settings.
@@ -119,6 +124,7 @@ const KAFKA_KEYS: &[&str] = &[
     "broker.session.timeout.ms",
     "replica.fetch.wait.max.ms",
     "group.initial.rebalance.delay.ms",
+    "eligible.leader.replicas.version",
 ];
 const QUORUM_KEYS: &[&str] = &[
     "x-quorum-initial-group-size",
@@ -371,7 +377,11 @@ fn boolean(settings: &Settings, key: &str) -> Result<Option<bool>, ScenarioError
     })
 }
 
-pub fn parse_kafka(settings: &Settings, brokers: u16) -> Result<KafkaSettings, ScenarioError> {
+pub fn parse_kafka(
+    settings: &Settings,
+    brokers: u16,
+    release: Release,
+) -> Result<KafkaSettings, ScenarioError> {
     reject_unknown(settings, KAFKA_KEYS, "kafka")?;
     let max = u64::from(brokers);
     let replication_factor = whole_number(
@@ -438,7 +448,24 @@ pub fn parse_kafka(settings: &Settings, brokers: u16) -> Result<KafkaSettings, S
             "milliseconds",
         )?
         .unwrap_or(3_000),
+        eligible_leader_replicas: eligible_leader_replicas(settings, release)?,
     })
+}
+
+/// KIP-966's Eligible Leader Replicas: the feature
+/// `eligible.leader.replicas.version` exists from Kafka 4.0 and is 1 (on)
+/// by default on new clusters from 4.1 (Kafka 4.1 docs, Operations,
+/// "Eligible Leader Replicas").
+fn eligible_leader_replicas(settings: &Settings, release: Release) -> Result<bool, ScenarioError> {
+    const KEY: &str = "eligible.leader.replicas.version";
+    if settings.contains_key(KEY) && !release.at_least(4, 0) {
+        return Err(ScenarioError::new(
+            field(KEY),
+            format!("Kafka {release} has no eligible leader replicas: the feature exists from 4.0"),
+        ));
+    }
+    Ok(whole_number(settings, KEY, 0, 1, "(0: off, 1: on)")?
+        .map_or(release.at_least(4, 1), |v| v == 1))
 }
 
 pub fn parse_quorum(

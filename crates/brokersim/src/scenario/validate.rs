@@ -111,7 +111,7 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
         "rabbitmq-quorum" => {
             SystemConfig::Quorum(settings::parse_quorum(&s.settings, cluster_size, release)?)
         }
-        _ => SystemConfig::Kafka(settings::parse_kafka(&s.settings, cluster_size)?),
+        _ => SystemConfig::Kafka(settings::parse_kafka(&s.settings, cluster_size, release)?),
     };
     let heartbeat = s.heartbeat.as_ref().map(check_heartbeat).transpose()?;
     let (latency_min_us, latency_max_us) = match &s.network.latency_ms {

@@ -24,18 +24,42 @@ pub fn phrase(event: &KafkaEvent) -> Phrase {
             epoch,
             clean,
             isr,
-        } => P::new(if *clean {
-            Key::KafkaLeaderElected
-        } else {
-            Key::KafkaUncleanLeaderElected
+            from_elr,
+            last_known,
+        } => P::new(match (*from_elr, *last_known, *clean) {
+            (true, _, _) => Key::KafkaElrLeaderElected,
+            (false, true, _) => Key::KafkaLastKnownLeaderElected,
+            (false, false, true) => Key::KafkaLeaderElected,
+            (false, false, false) => Key::KafkaUncleanLeaderElected,
         })
         .with("partition", *partition)
         .with("broker", *broker)
         .with("epoch", *epoch)
         .with("isr", isr),
-        KafkaEvent::Offline { partition, isr } => P::new(Key::KafkaOffline)
+        KafkaEvent::Offline {
+            partition,
+            isr,
+            elr,
+        } if elr.is_empty() => P::new(Key::KafkaOffline)
             .with("partition", *partition)
             .with("isr", isr),
+        KafkaEvent::Offline {
+            partition,
+            isr,
+            elr,
+        } => P::new(Key::KafkaOfflineElr)
+            .with("partition", *partition)
+            .with("isr", isr)
+            .with("elr", elr),
+        KafkaEvent::ElrChanged { partition, elr } if elr.is_empty() => {
+            P::new(Key::KafkaElrCleared).with("partition", *partition)
+        }
+        KafkaEvent::ElrChanged { partition, elr } => P::new(Key::KafkaElrChanged)
+            .with("partition", *partition)
+            .with("elr", elr),
+        KafkaEvent::LeftElr { partition, broker } => P::new(Key::KafkaLeftElr)
+            .with("partition", *partition)
+            .with("broker", *broker),
         KafkaEvent::IsrShrunk {
             partition,
             leader,

@@ -23,6 +23,9 @@ impl Kafka {
     }
 
     /// Elects a leader for partition `p` (the old one is gone or fenced).
+    /// `PartitionChangeBuilder.electAnyLeader`: a live ISR member; with
+    /// ELR and an empty ISR, a live eligible leader replica; else, with
+    /// `unclean.leader.election.enable`, any live replica.
     pub(super) fn elect(&mut self, p: u16, out: &mut Out) {
         let state = self.controller.states[usize::from(p)];
         let alive = |b: &BrokerId| !self.controller.brokers[usize::from(b.0)].fenced;
@@ -30,10 +33,28 @@ impl Kafka {
             .replicas_of(p)
             .filter(alive)
             .find(|b| state.isr & broker_bit(*b) != 0);
-        let (leader, clean) = match from_isr {
-            Some(b) => (Some(b), true),
-            None if self.cfg.unclean_leader_election => (self.replicas_of(p).find(alive), false),
-            None => (None, true),
+        let from_elr = if self.cfg.eligible_leader_replicas && state.isr == 0 {
+            self.replicas_of(p)
+                .filter(alive)
+                .find(|b| state.elr & broker_bit(*b) != 0)
+        } else {
+            None
+        };
+        // `canElectLastKnownLeader`: with ISR and ELR empty, the leader
+        // the partition had when its ISR emptied, if it is back. Kafka
+        // counts this election unclean: it may have lost records.
+        let last_known = if self.cfg.eligible_leader_replicas && state.isr == 0 && state.elr == 0 {
+            state.last_leader.filter(alive)
+        } else {
+            None
+        };
+        let (leader, clean) = match (from_isr.or(from_elr), last_known) {
+            (Some(b), _) => (Some(b), true),
+            (None, Some(b)) => (Some(b), false),
+            (None, None) if self.cfg.unclean_leader_election => {
+                (self.replicas_of(p).find(alive), false)
+            }
+            (None, None) => (None, true),
         };
         let new = &mut self.controller.states[usize::from(p)];
         if leader == new.leader {
@@ -43,11 +64,27 @@ impl Kafka {
         new.epoch += 1;
         // Every leader change bumps the epoch: epochs never go back or repeat.
         debug_assert!(new.epoch > state.epoch);
+        let elected_from_elr = leader.is_some() && leader == from_elr && from_isr.is_none();
         match leader {
             Some(b) => {
-                if !clean {
+                if elected_from_elr {
+                    // `tryElection`: the eligible replica becomes the whole
+                    // ISR and leaves the ELR.
                     new.isr = broker_bit(b);
+                    new.elr &= !broker_bit(b);
+                } else if !clean {
+                    // An unclean election clears the ELR too (`maybeUpdateRecordElr`).
+                    new.isr = broker_bit(b);
+                    if new.elr != 0 {
+                        new.elr = 0;
+                        out.trace(Event::Kafka(KafkaEvent::ElrChanged {
+                            partition: p,
+                            elr: Vec::new(),
+                        }));
+                    }
                 }
+                let new = &mut self.controller.states[usize::from(p)];
+                new.last_leader = None;
                 let (epoch, isr) = (new.epoch, members(new.isr));
                 out.trace(Event::Kafka(KafkaEvent::LeaderElected {
                     partition: p,
@@ -55,12 +92,71 @@ impl Kafka {
                     epoch,
                     clean,
                     isr,
+                    from_elr: elected_from_elr,
+                    last_known: last_known == Some(b) && !elected_from_elr && from_isr.is_none(),
                 }));
                 out.queue_leader(p, b, Epoch(epoch));
             }
             None => {
-                let isr = members(new.isr);
-                out.trace(Event::Kafka(KafkaEvent::Offline { partition: p, isr }));
+                let (isr, elr) = (members(new.isr), members(new.elr));
+                out.trace(Event::Kafka(KafkaEvent::Offline {
+                    partition: p,
+                    isr,
+                    elr,
+                }));
+            }
+        }
+    }
+
+    /// The partition's ISR becomes `isr`. With ELR,
+    /// `PartitionChangeBuilder.maybePopulateTargetElr`: an ISR of at least
+    /// `min.insync.replicas` members clears the ELR; a smaller one adds the
+    /// replicas leaving it, which hold everything up to the high watermark
+    /// since it cannot advance without `min.insync.replicas` members.
+    fn set_isr(&mut self, p: u16, isr: u16, out: &mut Out) {
+        let elr_on = self.cfg.eligible_leader_replicas;
+        let min_isr = u32::from(self.min_isr_all);
+        let state = &mut self.controller.states[usize::from(p)];
+        let elr_before = state.elr;
+        if elr_on {
+            state.elr = if isr.count_ones() >= min_isr {
+                0
+            } else {
+                (state.elr | state.isr) & !isr
+            };
+        }
+        if elr_on && isr == 0 && state.isr != 0 && state.last_leader.is_none() {
+            // `maybeUpdateLastKnownLeader`: remembered when the partition
+            // first becomes leaderless.
+            state.last_leader = state.leader;
+        }
+        state.isr = isr;
+        // No replica is both in the ISR and eligible outside it.
+        debug_assert!(state.isr & state.elr == 0);
+        if state.elr != elr_before {
+            out.trace(Event::Kafka(KafkaEvent::ElrChanged {
+                partition: p,
+                elr: members(state.elr),
+            }));
+        }
+    }
+
+    /// A broker registers with a new process (KAFKA-15586): unless its
+    /// last session ended in a controlled shutdown, it may have lost
+    /// records, so it leaves every ELR.
+    fn registered_again(&mut self, b: BrokerId, out: &mut Out) {
+        let clean = std::mem::take(&mut self.controller.brokers[usize::from(b.0)].clean_shutdown);
+        if clean || !self.cfg.eligible_leader_replicas {
+            return;
+        }
+        for p in 0..self.cfg.partitions {
+            let state = &mut self.controller.states[usize::from(p)];
+            if state.elr & broker_bit(b) != 0 {
+                state.elr &= !broker_bit(b);
+                out.trace(Event::Kafka(KafkaEvent::LeftElr {
+                    partition: p,
+                    broker: b,
+                }));
             }
         }
     }
@@ -69,10 +165,12 @@ impl Kafka {
         self.controller.brokers[usize::from(b.0)].fenced = true;
         out.trace(Event::Kafka(KafkaEvent::Fenced { broker: b }));
         for p in 0..self.cfg.partitions {
-            let state = &mut self.controller.states[usize::from(p)];
-            // KIP-841: a fenced broker leaves the ISR, unless it is the last member.
-            if state.isr & broker_bit(b) != 0 && state.isr != broker_bit(b) {
-                state.isr &= !broker_bit(b);
+            let isr = self.controller.states[usize::from(p)].isr;
+            // KIP-841: a fenced broker leaves the ISR, unless it is the last
+            // member; with ELR (KIP-966) the ISR may become empty.
+            let last = isr == broker_bit(b);
+            if isr & broker_bit(b) != 0 && (!last || self.cfg.eligible_leader_replicas) {
+                self.set_isr(p, isr & !broker_bit(b), out);
             }
             if self.controller.states[usize::from(p)].leader == Some(b) {
                 self.elect(p, out);
@@ -95,10 +193,12 @@ impl Kafka {
     pub(super) fn controller_heartbeat(&mut self, b: BrokerId, incarnation: u32, out: &mut Out) {
         // A broker that restarted before its session expired registers anew:
         // its old incarnation is fenced first, so leadership moves away.
-        if !self.controller.brokers[usize::from(b.0)].fenced
-            && self.controller.brokers[usize::from(b.0)].incarnation != incarnation
-        {
+        let new_process = self.controller.brokers[usize::from(b.0)].incarnation != incarnation;
+        if new_process && !self.controller.brokers[usize::from(b.0)].fenced {
             self.fence(b, out);
+        }
+        if new_process {
+            self.registered_again(b, out);
         }
         let cb = &mut self.controller.brokers[usize::from(b.0)];
         cb.last_heartbeat = out.now;
@@ -151,7 +251,9 @@ impl Kafka {
             .enumerate()
             .filter(|(_, c)| c.fenced)
             .fold(0u16, |m, (i, _)| m | (1 << i));
-        state.isr = (isr & !fenced) | broker_bit(b);
+        let isr = (isr & !fenced) | broker_bit(b);
+        self.set_isr(p, isr, out);
+        let state = &self.controller.states[usize::from(p)];
         // The leader is always in its ISR, and no fenced broker is.
         debug_assert!(state.isr & broker_bit(b) != 0 && state.isr & fenced == 0);
         self.controller_send_states(out);
@@ -204,13 +306,13 @@ mod tests {
         assert_eq!(told, vec![Addr::Broker(b(2)), Addr::Broker(b(3))]);
     }
 
-    /// KIP-841: a fenced broker leaves every ISR except one it is the last
+    /// Kafka 3.9, KIP-841: a fenced broker leaves every ISR except one it is the last
     /// member of; with `unclean.leader.election.enable=false` (the
     /// default) a partition whose ISR has no live member goes offline
     /// instead of electing an out-of-sync replica.
     #[test]
     fn without_unclean_election_a_partition_with_no_live_isr_member_goes_offline() {
-        let mut k = cluster(serde_json::json!({}));
+        let mut k = cluster_on("3.9", serde_json::json!({}));
         k.controller.states[0].isr = broker_bit(b(1));
         let mut out = at(1);
         k.fence(b(1), &mut out);
@@ -223,6 +325,64 @@ mod tests {
             events(&out)[..],
             [KafkaEvent::Fenced { .. }, KafkaEvent::Offline { .. }]
         ));
+    }
+
+    /// Kafka 4.1 (KIP-966, `PartitionChangeBuilder.maybePopulateTargetElr`):
+    /// with eligible leader replicas the last ISR member leaves too, the ISR
+    /// goes empty, and the replicas that left it below min.insync.replicas
+    /// are kept as eligible leaders; the first of them back is elected
+    /// and becomes the whole ISR (`tryElection`).
+    #[test]
+    fn with_elr_the_isr_may_empty_and_an_eligible_replica_leads_when_back() {
+        let mut k = cluster(serde_json::json!({ "min.insync.replicas": 2 }));
+        k.fence(b(3), &mut at(1));
+        assert_eq!(k.controller.states[0].elr, 0, "ISR b1, b2 is still 2");
+        k.fence(b(2), &mut at(2));
+        assert_eq!(members(k.controller.states[0].elr), vec![b(2)]);
+        let mut out = at(3);
+        k.fence(b(1), &mut out);
+        let s = k.controller.states[0];
+        assert_eq!((s.leader, s.isr), (None, 0));
+        assert_eq!(members(s.elr), vec![b(1), b(2)]);
+        assert_eq!(s.last_leader, Some(b(1)));
+        assert!(
+            events(&out)
+                .iter()
+                .any(|e| matches!(e, KafkaEvent::Offline { elr, .. } if elr.len() == 2))
+        );
+
+        k.controller.brokers[1].clean_shutdown = true;
+        let mut out = at(4);
+        k.controller_heartbeat(b(2), 2, &mut out);
+        let s = k.controller.states[0];
+        assert_eq!(s.leader, Some(b(2)));
+        assert_eq!(members(s.isr), vec![b(2)]);
+        assert_eq!(members(s.elr), vec![b(1)]);
+        assert!(events(&out).iter().any(|e| matches!(
+            e,
+            KafkaEvent::LeaderElected {
+                from_elr: true,
+                clean: true,
+                ..
+            }
+        )));
+    }
+
+    /// KAFKA-15586: a broker registering after an unclean shutdown leaves
+    /// every ELR, so it is not elected from there.
+    #[test]
+    fn an_unclean_shutdown_takes_a_broker_out_of_the_elr() {
+        let mut k = cluster(serde_json::json!({ "min.insync.replicas": 3 }));
+        k.fence(b(2), &mut at(1));
+        assert_eq!(members(k.controller.states[0].elr), vec![b(2)]);
+        let mut out = at(2);
+        k.controller_heartbeat(b(2), 2, &mut out);
+        assert_eq!(k.controller.states[0].elr, 0);
+        assert!(
+            events(&out)
+                .iter()
+                .any(|e| matches!(e, KafkaEvent::LeftElr { .. }))
+        );
     }
 
     /// Kafka's docs for `unclean.leader.election.enable`: an out-of-sync

@@ -27,10 +27,34 @@ pub enum KafkaEvent {
         epoch: u32,
         clean: bool,
         isr: Vec<BrokerId>,
+        /// Elected from the eligible leader replicas (KIP-966): the ISR was
+        /// empty. Absent from the JSON when false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        from_elr: bool,
+        /// Elected as the partition's last known leader (ELR on, ISR and
+        /// ELR empty). Absent from the JSON when false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        last_known: bool,
     },
     Offline {
         partition: u16,
         isr: Vec<BrokerId>,
+        /// Eligible leader replicas, none of them alive (KIP-966; absent
+        /// from the JSON when empty).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        elr: Vec<BrokerId>,
+    },
+    /// The controller changed a partition's eligible leader replicas
+    /// (KIP-966): replicas that left an ISR below `min.insync.replicas`.
+    ElrChanged {
+        partition: u16,
+        elr: Vec<BrokerId>,
+    },
+    /// A broker registered again after an unclean shutdown: it may have
+    /// lost records, so it leaves the partition's ELR (KAFKA-15586).
+    LeftElr {
+        partition: u16,
+        broker: BrokerId,
     },
     IsrShrunk {
         partition: u16,

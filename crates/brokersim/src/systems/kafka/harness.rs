@@ -21,6 +21,11 @@ pub(super) fn b(n: u16) -> BrokerId {
 /// `settings` given on top (e.g. `min.insync.replicas`). The start's own
 /// actions are dropped.
 pub(super) fn cluster(settings: serde_json::Value) -> Kafka {
+    cluster_on("4.1", settings)
+}
+
+/// [`cluster`] modelling Kafka `release` ("3.9" has no eligible leader replicas).
+pub(super) fn cluster_on(release: &str, settings: serde_json::Value) -> Kafka {
     let mut all = serde_json::json!({ "replication.factor": 3, "replica.lag.time.max.ms": 10000 });
     for (k, v) in settings.as_object().expect("an object").iter() {
         all[k] = v.clone();
@@ -30,6 +35,7 @@ pub(super) fn cluster(settings: serde_json::Value) -> Kafka {
         "seed": 1,
         "duration_ms": 60000,
         "system": "kafka",
+        "release": release,
         "brokers": 3,
         "settings": all,
         "producers": [],
@@ -129,6 +135,8 @@ pub(super) fn state(leader: Option<BrokerId>, epoch: u32, isr: &[BrokerId]) -> P
         leader,
         epoch,
         isr: isr.iter().fold(0, |m, b| m | broker_bit(*b)),
+        elr: 0,
+        last_leader: None,
     }
 }
 

@@ -218,6 +218,10 @@ struct Broker {
 #[derive(Clone, Debug)]
 struct ControllerBroker {
     fenced: bool,
+    /// Its last session ended in a controlled shutdown, so when it
+    /// registers again it stays in the ELRs it is in (KAFKA-15586: any
+    /// other return is an unclean shutdown, which leaves them).
+    clean_shutdown: bool,
     last_heartbeat: SimTime,
     /// The process incarnation that registered.
     incarnation: u32,
@@ -325,6 +329,8 @@ impl Kafka {
                     leader: Some(BrokerId(p % n as u16)),
                     epoch: 1,
                     isr,
+                    elr: 0,
+                    last_leader: None,
                 }
             })
             .collect();
@@ -342,6 +348,7 @@ impl Kafka {
                 brokers: vec![
                     ControllerBroker {
                         fenced: false,
+                        clean_shutdown: false,
                         last_heartbeat: SimTime::ZERO,
                         incarnation: 1
                     };
@@ -398,6 +405,8 @@ impl System for Kafka {
                     epoch: 1,
                     clean: true,
                     isr,
+                    from_elr: false,
+                    last_known: false,
                 }));
                 out.queue_leader(state.partition, leader, Epoch(1));
             }
@@ -562,6 +571,7 @@ impl System for Kafka {
             (Addr::Broker(b), KafkaMsg::ControlledShutdown)
                 if !self.controller.brokers[usize::from(b.0)].fenced =>
             {
+                self.controller.brokers[usize::from(b.0)].clean_shutdown = true;
                 self.fence(b, out);
             }
             (client @ Addr::Consumer(_), KafkaMsg::OffsetFetch { partition }) => {

@@ -75,6 +75,14 @@ pub struct PartitionState {
     pub epoch: u32,
     /// In-sync replicas, one bit per broker.
     pub isr: u16,
+    /// Eligible leader replicas (KIP-966), one bit per broker: replicas
+    /// that left an ISR smaller than `min.insync.replicas`, so they hold
+    /// every record up to the high watermark. Always 0 without ELR.
+    pub elr: u16,
+    /// With ELR: the leader when the ISR last became empty, elected again
+    /// if it returns while the ISR and ELR are still empty (Kafka 4.1
+    /// docs, "Eligible Leader Replicas": "the last known leader").
+    pub last_leader: Option<BrokerId>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -446,6 +446,7 @@ impl Kafka {
 
     pub(super) fn advance_high_watermark(&mut self, b: BrokerId, p: u16, out: &mut Out) {
         let min_isr = self.min_isr_all;
+        let elr = self.cfg.eligible_leader_replicas;
         let replica = &mut self.broker(b).replicas[usize::from(p)];
         let log_end = replica.log_end();
         let Role::Leader(l) = &mut replica.role else {
@@ -461,7 +462,11 @@ impl Kafka {
             })
             .min()
             .unwrap_or(log_end);
-        if hw <= replica.high_watermark {
+        // KIP-966's strict min ISR: with eligible leader replicas the high
+        // watermark advances only while the ISR has min.insync.replicas
+        // members, whatever the producer's acks.
+        let under_min_isr = l.isr.count_ones() < u32::from(min_isr);
+        if hw <= replica.high_watermark || (elr && under_min_isr) {
             return;
         }
         // `Partition.maybeIncrementLeaderHW`: the high watermark moves only
@@ -682,13 +687,13 @@ mod tests {
         );
     }
 
-    /// `Partition.checkEnoughReplicasReachOffset`: a batch appended while
-    /// the ISR was large enough, whose high watermark is reached only after
-    /// the ISR shrank below `min.insync.replicas`, is answered
-    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, not acknowledged.
+    /// Kafka 3.9, `Partition.checkEnoughReplicasReachOffset`: a batch
+    /// appended while the ISR was large enough, whose high watermark is
+    /// reached only after the ISR shrank below `min.insync.replicas`, is
+    /// answered NOT_ENOUGH_REPLICAS_AFTER_APPEND, not acknowledged.
     #[test]
     fn a_shrunk_isr_answers_waiting_acks_all_with_not_enough_replicas_after_append() {
-        let mut k = cluster(serde_json::json!({ "min.insync.replicas": 2 }));
+        let mut k = cluster_on("3.9", serde_json::json!({ "min.insync.replicas": 2 }));
         k.produce(b(1), Acks::All, 4, &[1], &mut at(1));
 
         let mut out = at(2);
@@ -698,6 +703,20 @@ mod tests {
             produce_answers(&out),
             vec![(4, ProduceResult::NotEnoughReplicasAfterAppend)]
         );
+    }
+
+    /// Kafka 4.1, KIP-966's strict min ISR: the same shrink leaves the high
+    /// watermark where it was, so the batch waits, unanswered, for the ISR
+    /// to grow back (or for the producer's request timeout).
+    #[test]
+    fn with_eligible_leader_replicas_a_shrunk_isr_stops_the_high_watermark() {
+        let mut k = cluster(serde_json::json!({ "min.insync.replicas": 2 }));
+        k.produce(b(1), Acks::All, 4, &[1], &mut at(1));
+
+        let mut out = at(2);
+        k.push_state(b(1), state(Some(b(1)), 1, &[b(1)]), &mut out);
+        assert_eq!(k.replica(b(1)).high_watermark, 0);
+        assert!(produce_answers(&out).is_empty());
     }
 
     /// Kafka's docs for `replica.lag.time.max.ms` and
