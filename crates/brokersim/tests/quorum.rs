@@ -705,3 +705,30 @@ fn a_real_partition_is_noticed_when_it_heals() {
     );
     assert!(noticed.iter().all(|n| n.starts_with("15.")), "{noticed:?}");
 }
+
+/// RabbitMQ 4.0.0 release notes ("classic queue mirroring was completely
+/// removed … Quorum queues and streams are two mature replicated data
+/// types") and the Quorum Queues guide, "Data Safety": a confirmed message
+/// is not lost while a majority of the queue's members survive. The faults
+/// that lose 160 confirmed messages of a mirrored queue (a restarted,
+/// unsynchronised mirror promoted) lose none on a quorum queue.
+#[test]
+fn the_faults_that_lose_a_mirrored_queues_messages_lose_none_on_a_quorum_queue() {
+    let run_preset = |name: &str| {
+        let mut sim = Sim::new(brokersim::presets::get(name).unwrap().scenario()).unwrap();
+        let report = sim.run_to_end();
+        (report, sim.trace().to_vec())
+    };
+    let (mirrored, _) = run_preset("mirrored-unsynced-promotion");
+    let (quorum, trace) = run_preset("quorum-restarted-follower");
+    assert_eq!(mirrored.lost, 160);
+    assert_eq!(quorum.lost, 0, "{}", story(&trace));
+    assert_eq!(quorum.confirmed, mirrored.confirmed);
+    let events = quorum_events(&trace);
+    assert!(events.iter().any(
+        |(_, e)| matches!(e, QuorumEvent::Recovered { broker, entries, .. } if *broker == b(2) && *entries == 160)
+    ));
+    assert!(events.iter().any(
+        |(at, e)| matches!(e, QuorumEvent::LeaderElected { term: 2, .. } if (20_000..25_000).contains(at))
+    ));
+}

@@ -220,6 +220,7 @@ pub const INDEX: &[(&str, &str)] = &[
     ("unclean-election", "kafka-unclean-election"),
     ("idempotent-producer", "kafka-retries-duplicates"),
     ("quorum-queues", "quorum-leader-minority"),
+    ("why-mirroring-was-removed", "quorum-restarted-follower"),
     ("disaster-recovery", "dr-primary-site-lost"),
     // The seed's three applications.
     ("ecommerce-orders", "ecommerce-orders"),
@@ -281,6 +282,7 @@ lessons![
     "unclean-election",
     "idempotent-producer",
     "quorum-queues",
+    "why-mirroring-was-removed",
     "disaster-recovery",
     "ecommerce-orders",
     "social-notifications",

@@ -47,6 +47,7 @@ presets![
     "kafka-idempotent-producer",
     "social-notifications",
     "quorum-leader-crash",
+    "quorum-restarted-follower",
     "quorum-leader-minority",
     "quorum-poison-message",
     "dr-primary-site-lost",
