@@ -77,7 +77,7 @@ catalogue! {
     DetectorBrokerSession => "broker.session.timeout.ms", "broker.session.timeout.ms";
     DetectorAten => "aten, Ra's failure detector,", "Ra 的故障检测器 aten";
     DetectorConnectionClosed => "connection closed", "连接已关闭";
-    DeclaredDownClosed => "{observer}: {target}'s process died and its OS closed the connection: {target} is down at once (nodedown, reason connection_closed), no timeout needed", "{observer}：{target} 的进程已终止，它的操作系统关闭了连接：立即判定 {target} 宕机（nodedown，原因 connection_closed），无需等待任何超时";
+    DeclaredDownClosed => "{observer}: {target}'s process died and its OS closed the connection: {target} is down at once (nodedown, reason connection_closed), no timeout needed", "{observer}：{target} 的进程已终止，它的操作系统关闭了连接：立即判定 {target} 宕机（Erlang 的 nodedown，原因是连接已关闭），无需等待任何超时";
     BackInContact => "{observer} hears from {target} again", "{observer} 重新收到了 {target} 的消息";
     PeerDisconnected => "{target} closed its connection to {observer} (it had declared {observer} down): {observer} now counts {target} as down", "{target} 关闭了与 {observer} 的连接（它已判定 {observer} 宕机）：{observer} 现在也把 {target} 视为宕机";
 
