@@ -45,8 +45,8 @@ catalogue! {
     RetryYes => "; the producer will retry", "；生产者将会重试";
 
     // Faults and the world.
-    Crashed => "{broker}'s host crashed (power, kernel panic): nobody is told, its peers and clients notice only when their timeouts run out; what it had written to disk survives, its memory does not", "{broker} 所在的主机崩溃（断电、内核崩溃）：没有任何人得到通知，其他节点和客户端只能等各自的超时到期才会发现；已写入磁盘的内容得以保留，内存中的内容全部丢失";
-    ClientCrashed => "{client}'s machine crashed: nobody is told, the brokers notice only when a heartbeat or session times out", "{client} 所在的机器崩溃：没有任何人得到通知，broker 只能等心跳或会话超时才会发现";
+    Crashed => "{broker} crashed: its host failed (power, kernel panic) and nobody is told, its peers and clients notice only when their timeouts run out; what it had written to disk survives, its memory does not", "{broker} 崩溃：它所在的主机发生故障（断电、内核崩溃），没有任何人得到通知，其他节点和客户端只能等各自的超时到期才会发现；已写入磁盘的内容得以保留，内存中的内容全部丢失";
+    ClientCrashed => "{client} crashed: its machine failed and nobody is told, the brokers notice only when a heartbeat or session times out", "{client} 崩溃：它所在的机器发生故障，没有任何人得到通知，broker 只能等心跳或会话超时才会发现";
     Killed => "{broker}'s process was killed and its host lives: the OS closes its connections and releases its locks, so peers and clients notice at once; its memory is gone", "{broker} 的进程被杀死，但主机仍在运行：操作系统关闭它的所有连接并释放它持有的锁，因此其他节点和客户端立即就会发现；它内存中的内容已经丢失";
     ClientKilled => "{client}'s process was killed: its OS closes its connections, so a broker that acts on a closed connection (RabbitMQ, ActiveMQ) notices at once", "{client} 的进程被杀死：操作系统关闭了它的连接，因此会对连接关闭做出反应的 broker（RabbitMQ、ActiveMQ）立即就会发现";
     CrashedWithDisk => "{broker} crashed and its disk went with it: neither what it had written to disk nor its memory survives", "{broker} 崩溃，磁盘也随之丢失：已写入磁盘的内容和内存中的内容都没有保留下来";
