@@ -351,6 +351,7 @@ catalogue! {
     RemoveFault => "✕ remove", "✕ 删除";
     Apply => "Apply and restart", "应用并重新开始";
     FaultSchedule => "Fault schedule (your actions included)", "故障计划（包括你的操作）";
+    FaultScheduleSameTime => "Faults at the same time are one correlated failure (a rack losing power is three crashes at one time): they all happen before anything reacts to the first.", "同一时刻的多个故障是一次关联故障（一个机架断电就是同一时刻的三次崩溃）：它们全部发生之后，才会有任何节点对第一个故障做出反应。";
     NotValid => "the configuration is not valid", "配置无效";
     // Sharing.
     ShareTitle => "Share", "分享";
