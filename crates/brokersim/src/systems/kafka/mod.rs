@@ -454,7 +454,10 @@ impl System for Kafka {
     /// fences the broker only once `broker.session.timeout.ms` passes
     /// without a heartbeat (BrokerHeartbeatManager.hasValidSession,
     /// ReplicationControlManager.maybeFenceOneStaleBroker), as after a
-    /// crash, so the metadata names the dead leader until then.
+    /// crash, so the metadata names the dead leader until then. Its
+    /// followers' fetch connections reset as well; they can fetch from
+    /// nobody else until the controller names a new leader, so the model
+    /// leaves them to their fetch timeout.
     fn die(&mut self, b: BrokerId, death: Death, out: &mut Out) {
         let broker = self.broker(b);
         let clients = std::mem::take(&mut broker.clients);
