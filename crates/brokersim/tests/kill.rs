@@ -409,3 +409,32 @@ fn nfs_settings_are_validated() {
         assert!(err.to_string().starts_with(expected), "{err}");
     }
 }
+
+/// Regression (found by the property sweep): once a new checkout no longer
+/// returned the old channel's messages, a consumer whose channel lived on
+/// a node that was killed (b1, the leader) kept its unacknowledged messages
+/// forever, and the drain never converged. A node now answers a delivery
+/// for a channel it no longer has with that consumer's `Down`, as
+/// rabbit_fifo learns from the monitor a new leader sets on each consumer.
+#[test]
+fn a_consumer_whose_channel_died_with_its_node_does_not_keep_its_messages_forever() {
+    let (report, trace) = run(json!({
+        "version": 1, "seed": 0, "duration_ms": 20000,
+        "system": "rabbitmq-quorum", "brokers": 3,
+        "settings": { "cluster_partition_handling": "pause_minority", "net_ticktime": 3 },
+        "producers": [{ "rate_per_s": 20, "retries": 3, "confirm_timeout_ms": 3000 }],
+        "consumers": [{ "ack": "manual", "prefetch": 10, "process_ms": 5 }],
+        "faults": [
+            { "at_ms": 3358, "kill": "b1" },
+            { "at_ms": 8924, "partition": [["b1", "b2"], ["b3"]] }
+        ]
+    }));
+    assert!(
+        trace
+            .iter()
+            .any(|e| e.event == Event::DrainFinished { clean: true }),
+        "the drain converges"
+    );
+    assert_eq!(report.lost, 0);
+    assert_eq!(report.delivered, report.confirmed);
+}
