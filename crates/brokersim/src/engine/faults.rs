@@ -3,11 +3,13 @@
 //! incarnations that make a dead process's timers go stale.
 //!
 //! Faults at the same `at_ms` are one correlated failure (a rack losing
-//! power is three `crash` faults at one time): the engine queues every
-//! fault at time 0 before anything else can be queued at its time, so
-//! they are applied one after the other, in list order, before any packet
-//! or timer of that instant, and nothing a first fault sets in motion
-//! (a goodbye, a reset) reaches anyone before the last is applied.
+//! power is three `crash` faults at one time): `Sim::start` queues every
+//! fault, in list order, before the run queues anything else, and the
+//! queue breaks ties by sequence number, so faults at one instant are
+//! applied consecutively, with nothing between them, and before any packet
+//! or timer the run itself sets for that instant: nothing a first fault
+//! sets in motion (a goodbye, a reset) reaches anyone before the last is
+//! applied.
 
 use super::dispatch::ClientRef;
 use super::*;
