@@ -163,7 +163,7 @@ test('a lost message can be followed from its violation to the moment it was los
   await context.close();
 });
 
-test('every menu action joins the schedule at the current time: pause for N s, wipe a disk, crash a client', async () => {
+test('every menu action joins the schedule at the current time: pause for N s, wipe a disk, crash and kill a client, kill a broker', async () => {
   const { page, errors, context } = await open(browser);
   await seek(page, 3000);
   await page.waitForFunction(() => document.getElementById('clock').textContent.startsWith('3.000s'));
@@ -177,7 +177,18 @@ test('every menu action joins the schedule at the current time: pause for N s, w
   await page.click('[data-client="p1"]');
   await page.click('#client-menu #act-crash');
   await page.waitForFunction(() => document.getElementById('faults').textContent.includes('"crash":"p1"'));
+  // Kill and Crash each say in one line what they mean.
+  await page.click('[data-client="c1"]');
+  assert.ok(await page.isVisible('#client-menu #kill-hint'));
+  assert.ok(await page.isVisible('#client-menu #crash-hint'));
+  await page.click('#client-menu #act-kill');
+  await page.waitForFunction(() => document.getElementById('faults').textContent.includes('"kill":"c1"'));
+  await page.click('[data-broker="b1"]');
+  await page.click('#broker-menu #act-kill');
+  await page.waitForFunction(() => document.querySelector('[data-broker="b1"]').dataset.status === 'killed');
   const faults = await page.textContent('#faults');
+  assert.match(faults, /\{"at_ms":3000,"kill":"c1"\}/);
+  assert.match(faults, /\{"at_ms":3000,"kill":"b1"\}/);
   assert.match(faults, /\{"at_ms":3000,"pause":"b3","for_ms":4000\}/);
   assert.match(faults, /\{"at_ms":3000,"lose_disk":"b2"\}/);
   assert.match(faults, /\{"at_ms":3000,"crash":"p1"\}/);

@@ -117,9 +117,10 @@ pub struct CheckArgs {
     /// Write the shrunk counterexample scenario here (default: stdout).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Fault kinds to draw from, comma-separated: crash, stop, restart,
-    /// pause, partition, heal, loss, delay, lose_disk, site_down, lose_site
-    /// (default: all but lose_disk and the site kinds).
+    /// Fault kinds to draw from, comma-separated: crash (now and then two
+    /// or three brokers at once), kill, stop, restart, pause, partition,
+    /// heal, loss, delay, lose_disk, site_down, lose_site (default: all but
+    /// lose_disk and the site kinds).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub faults: Vec<String>,
 }

@@ -49,7 +49,7 @@ fn kinds(names: &[String]) -> CliResult<Vec<FaultKindChoice>> {
         .map(|name| {
             FaultKindChoice::parse(name.trim()).ok_or_else(|| {
                 CliError::BadInput(format!(
-                    "--faults: unknown fault kind \"{name}\" (known: crash, stop, restart, pause, partition, heal, loss, delay, lose_disk)"
+                    "--faults: unknown fault kind \"{name}\" (known: crash, kill, stop, restart, pause, partition, heal, loss, delay, lose_disk, site_down, lose_site)"
                 ))
             })
         })

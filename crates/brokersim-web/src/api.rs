@@ -10,7 +10,8 @@
 //! const sim = Simulator.load(scenario, { lang: 'zh' });
 //! sim.subscribe((e) => console.log(e.at_ms, e.text));
 //! sim.play_until(5000);
-//! sim.fault({ crash: 'b1' });
+//! sim.fault({ crash: 'b1' });   // the host dies: nobody is told
+//! sim.fault({ kill: 'b2' });    // the process dies: its connections close at once
 //! sim.run_to_end();
 //! console.log(sim.report().lost);
 //! ```
@@ -74,7 +75,11 @@ pub(crate) fn fault_from_js(fault: JsValue, now: SimTime) -> Result<FaultSpec, J
         Some(map) => {
             map.entry("at_ms").or_insert_with(|| now.as_ms().into());
         }
-        None => return Err(js_error("fault: expected an object like {crash: \"b1\"}")),
+        None => {
+            return Err(js_error(
+                "fault: expected an object like {kill: \"b1\"} or {crash: \"b1\"}",
+            ));
+        }
     }
     // Back to text: the fault is read by the same deserializer as a
     // scenario file's faults.

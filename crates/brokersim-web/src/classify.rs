@@ -101,5 +101,8 @@ mod tests {
         assert_eq!(kind(&crash), Kind::Fault);
         assert!(mentions(&crash, "b2"));
         assert!(!mentions(&crash, "b1"));
+        let kill = Event::Killed(Addr::Consumer(brokersim::ClientId(0)));
+        assert_eq!(kind(&kill), Kind::Fault);
+        assert!(mentions(&kill, "c1"));
     }
 }

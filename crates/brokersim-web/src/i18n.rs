@@ -95,6 +95,7 @@ catalogue! {
     ClusterAria => "cluster", "集群";
     StatusUp => "up", "运行";
     StatusCrashed => "crashed", "已崩溃";
+    StatusKilled => "killed", "已被杀死";
     StatusStopped => "stopped", "已停止";
     StatusPaused => "paused", "已暂停";
     ControllerAria => "the KRaft controller", "KRaft 控制器";
@@ -158,6 +159,7 @@ catalogue! {
     PacketsAria => "packets in flight: click a message to follow it", "在途数据包：点击一条消息以跟踪它";
     LegendUp => "● up", "● 运行";
     LegendCrashed => "✖ crashed", "✖ 已崩溃";
+    LegendKilled => "☠ killed", "☠ 已被杀死";
     LegendStopped => "■ stopped", "■ 已停止";
     LegendPaused => "❚❚ paused", "❚❚ 已暂停";
     LegendMessage => "message", "消息";
@@ -183,6 +185,7 @@ catalogue! {
     ActionsOn => "actions on {0}", "对 {0} 的操作";
     Break => "Break {0}", "破坏 {0}";
     Crash => "✖ Crash", "✖ 崩溃";
+    Kill => "☠ Kill", "☠ 杀死";
     Stop => "■ Stop", "■ 停止";
     Restart => "↻ Restart", "↻ 重启";
     WipeDisk => "⌫ Wipe disk", "⌫ 清空磁盘";
@@ -193,7 +196,8 @@ catalogue! {
     Ms => " ms", " 毫秒";
     Close => "Close", "关闭";
     CloseMenu => "close the menu", "关闭菜单";
-    CrashTitle => "the process dies as on a power loss: nobody is told", "进程像断电一样死掉：没有人收到通知";
+    CrashTitle => "the host fails (power, kernel panic): nobody is told, peers and clients notice only when their timeouts run out", "主机故障（断电、内核崩溃）：没有人收到通知，对等节点和客户端只能等超时到期才会发现";
+    KillTitle => "the process dies, the host lives (kill -9, OOM killer): its OS closes its connections and releases its locks, so peers and clients notice at once", "进程死掉但主机仍在运行（kill -9、OOM killer）：操作系统关闭它的连接并释放它的锁，对等节点和客户端立即就会发现";
     StopTitle => "graceful shutdown: clients and peers are told at once", "正常关闭：客户端和对等节点会立即收到通知";
     RestartTitle => "start it again (a running broker is stopped first)", "重新启动（运行中的代理会先被停止）";
     WipeTitle => "the broker dies and restarts with an empty disk", "代理死掉后以空磁盘重启";
@@ -201,7 +205,8 @@ catalogue! {
     PauseLenAria => "pause length in seconds", "暂停时长（秒）";
     SlowToAria => "the other end of the link", "链路的另一端";
     SlowMsAria => "added one-way latency in ms", "增加的单向延迟（毫秒）";
-    ClientCrashTitle => "the application dies", "应用程序死掉";
+    ClientCrashTitle => "the application's machine fails: the broker notices only when its heartbeat or session times out", "应用程序所在的机器故障：broker 只能等心跳或会话超时才会发现";
+    ClientKillTitle => "the application's process is killed: its OS closes the connection, and a RabbitMQ or ActiveMQ broker requeues what it had not acknowledged at once", "应用程序的进程被杀死：操作系统关闭连接，RabbitMQ 或 ActiveMQ 的 broker 会立即把它未确认的消息重新入队";
     ClientStopTitle => "the application closes its connection", "应用程序关闭它的连接";
     CannotDo => "cannot do that", "无法执行";
     CannotRemove => "cannot remove it", "无法删除";
@@ -346,6 +351,7 @@ catalogue! {
     RemoveFault => "✕ remove", "✕ 删除";
     Apply => "Apply and restart", "应用并重新开始";
     FaultSchedule => "Fault schedule (your actions included)", "故障计划（包括你的操作）";
+    FaultScheduleSameTime => "Faults at the same time are one correlated failure (a rack losing power is three crashes at one time): they all happen before anything reacts to the first.", "同一时刻的多个故障是一次关联故障（一个机架断电就是同一时刻的三次崩溃）：它们全部发生之后，才会有任何节点对第一个故障做出反应。";
     NotValid => "the configuration is not valid", "配置无效";
     // Sharing.
     ShareTitle => "Share", "分享";
@@ -372,6 +378,8 @@ catalogue! {
     DocLockacquiresleepinterval => "ms between a slave's attempts to take the store lock", "从节点尝试获取存储锁的间隔（毫秒）";
     DocLocker => "an OS file lock held while the master lives, or a lease the master renews", "主节点存活期间持有的操作系统文件锁，或由主节点续约的租约";
     DocLockkeepaliveperiod => "ms; how often the master renews its lease (which lasts lockAcquireSleepInterval) or checks its lock; 0 = never", "毫秒；主节点续约租约（租约时长为 lockAcquireSleepInterval）或检查锁的间隔；0 表示从不";
+    DocNfsvers => "NFS version of the shared store's mount: when a master's host crashes, NFSv4 releases its lock once the lease expires, NFSv3 only when that host returns (a killed master's lock goes at once either way)", "共享存储挂载所用的 NFS 版本：主节点所在主机崩溃时，NFSv4 在租约到期后释放它的锁，NFSv3 要等那台主机回来才释放（主节点进程被杀死时两者都会立即释放）";
+    DocNfsv4leasetime => "seconds; the NFSv4 lease after which a crashed host's lock is released (30 per ActiveMQ's docs)", "秒；NFSv4 租约时长，崩溃主机持有的锁在租约到期后释放（ActiveMQ 文档给出的是 30）";
     DocLockkeepaliveperiodDefault => "0; 30000 with lease-database-locker", "0；使用 lease-database-locker 时为 30000";
     DocPartitions => "partitions of the topic, each with its own leader and followers", "主题的分区数，每个分区有自己的领导者和跟随者";
     DocReplicationFactor => "copies of each partition, leader included", "每个分区的副本数，包括领导者";

@@ -8,7 +8,7 @@
 //! const page = await mount('sim', { scenario: { version: 1, … }, lang: 'zh', show: ['controls', 'cluster'] });
 //! page.subscribe((e) => console.log(e.at_ms, e.text));
 //! page.play();
-//! page.fault({ crash: 'b1' });
+//! page.fault({ crash: 'b1' });   // or { kill: 'b1' }
 //! ```
 //!
 //! The options are the page's URL options (`url_options.rs`) as a JS object;

@@ -117,6 +117,18 @@ const ACTIVEMQ: &[SettingDoc] = &[
         default: Shown::Text(Msg::DocLockkeepaliveperiodDefault),
         choices: &[],
     },
+    SettingDoc {
+        name: "nfsvers",
+        explain: Msg::DocNfsvers,
+        default: Shown::Value("4"),
+        choices: &["4", "3"],
+    },
+    SettingDoc {
+        name: "nfsv4leasetime",
+        explain: Msg::DocNfsv4leasetime,
+        default: Shown::Value("30"),
+        choices: &[],
+    },
 ];
 
 const KAFKA: &[SettingDoc] = &[

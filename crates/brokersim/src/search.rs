@@ -7,6 +7,11 @@
 //! some schedules hammer one mechanism while others mix several. Everything
 //! is derived from the seed, so a counterexample is the scenario it writes:
 //! `brokersim run` replays it with the same outcome.
+//!
+//! A broker `crash` is now and then a correlated failure: one or two more
+//! brokers crash at the same `at_ms` (a rack losing power). Those extra
+//! draws come from a second stream of the seed, so that the schedules the
+//! first stream drew before correlated crashes existed keep their shape.
 
 use crate::Sim;
 use crate::report::Report;
@@ -16,7 +21,10 @@ use crate::scenario::{FaultSpec, Scenario, SiteSpec, SlowLinkSpec};
 /// The fault kinds a search may draw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultKindChoice {
+    /// A host failure; now and then two or three brokers at once.
     Crash,
+    /// A process killed on a live host (connections reset at once).
+    Kill,
     Stop,
     Restart,
     Pause,
@@ -43,11 +51,13 @@ impl FaultKindChoice {
         FaultKindChoice::Heal,
         FaultKindChoice::Loss,
         FaultKindChoice::Delay,
+        FaultKindChoice::Kill,
     ];
 
     pub fn parse(name: &str) -> Option<FaultKindChoice> {
         Some(match name {
             "crash" => FaultKindChoice::Crash,
+            "kill" => FaultKindChoice::Kill,
             "stop" => FaultKindChoice::Stop,
             "restart" => FaultKindChoice::Restart,
             "pause" => FaultKindChoice::Pause,
@@ -65,11 +75,17 @@ impl FaultKindChoice {
 
 /// At most this many faults in one drawn schedule.
 const MAX_FAULTS: u64 = 8;
+/// How often a broker crash takes one or two more brokers with it.
+const CORRELATED: crate::rng::Ratio = crate::rng::Ratio {
+    numerator: 1,
+    denominator: 4,
+};
 
 /// The scenario with a fault schedule drawn for `seed` (and `seed` as its
 /// own seed, so the run is fully determined by it).
 pub fn with_drawn_faults(base: &Scenario, seed: u64, kinds: &[FaultKindChoice]) -> Scenario {
     let mut rng = SimRng::seeded(seed ^ 0x5eed_f417_5c4e_d01e);
+    let mut correlated = SimRng::seeded(seed ^ 0x0c0_7e1a_7ed0_c4a5);
     // Swarm testing: this seed's subset of the kinds (never empty).
     let mut chosen: Vec<FaultKindChoice> = kinds
         .iter()
@@ -124,7 +140,21 @@ pub fn with_drawn_faults(base: &Scenario, seed: u64, kinds: &[FaultKindChoice]) 
             ..FaultSpec::default()
         };
         match kind {
-            FaultKindChoice::Crash => fault.crash = Some(process(&mut rng)),
+            FaultKindChoice::Crash => {
+                let target = process(&mut rng);
+                if names.contains(&target) && brokers > 1 && correlated.chance(CORRELATED) {
+                    let more = correlated.in_range(1, (brokers - 1).min(2));
+                    for other in others(&names, &target, more, &mut correlated) {
+                        scenario.faults.push(FaultSpec {
+                            at_ms,
+                            crash: Some(other),
+                            ..FaultSpec::default()
+                        });
+                    }
+                }
+                fault.crash = Some(target);
+            }
+            FaultKindChoice::Kill => fault.kill = Some(process(&mut rng)),
             // Producers cannot be stopped (only crashed) in a scenario.
             FaultKindChoice::Stop => {
                 let target = process(&mut rng);
@@ -191,6 +221,19 @@ pub fn with_drawn_faults(base: &Scenario, seed: u64, kinds: &[FaultKindChoice]) 
     scenario
 }
 
+/// `count` brokers other than `target`, distinct, drawn from `rng`.
+fn others(names: &[String], target: &str, count: u64, rng: &mut SimRng) -> Vec<String> {
+    let mut rest: Vec<String> = names.iter().filter(|n| *n != target).cloned().collect();
+    let mut out = Vec::new();
+    for _ in 0..count {
+        if rest.is_empty() {
+            break;
+        }
+        out.push(rest.remove(rng.index(rest.len() as u32) as usize));
+    }
+    out
+}
+
 /// A site lost for good takes its brokers with it: faults drawn on them
 /// after the loss would be refused by validation, so they are left out.
 fn drop_faults_on_lost_sites(scenario: &mut Scenario) {
@@ -199,10 +242,17 @@ fn drop_faults_on_lost_sites(scenario: &mut Scenario) {
     };
     let mut gone: Vec<String> = Vec::new();
     scenario.faults.retain(|f| {
-        let named = [&f.crash, &f.stop, &f.restart, &f.pause, &f.lose_disk]
-            .into_iter()
-            .flatten()
-            .chain(f.slow_link.iter().flat_map(|l| l.between.iter()));
+        let named = [
+            &f.crash,
+            &f.kill,
+            &f.stop,
+            &f.restart,
+            &f.pause,
+            &f.lose_disk,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(f.slow_link.iter().flat_map(|l| l.between.iter()));
         let keep = !named.into_iter().any(|name| gone.contains(name));
         if let Some(lost) = &f.lose_site
             && let Some(site) = sites.iter().find(|s| &s.name == lost)
@@ -340,6 +390,43 @@ mod tests {
             with_drawn_faults(&base(), 1, FaultKindChoice::DEFAULT),
             with_drawn_faults(&base(), 2, FaultKindChoice::DEFAULT)
         );
+    }
+
+    #[test]
+    fn the_search_draws_kills_and_correlated_crashes() {
+        let (mut broker_kill, mut client_kill, mut correlated) = (false, false, false);
+        for seed in 0..200 {
+            let s = with_drawn_faults(&base(), seed, FaultKindChoice::DEFAULT);
+            for f in &s.faults {
+                match f.kill.as_deref() {
+                    Some(b) if b.starts_with('b') => broker_kill = true,
+                    Some(_) => client_kill = true,
+                    None => {}
+                }
+                // Two or three brokers crashed at one instant: one failure.
+                let at_once = s
+                    .faults
+                    .iter()
+                    .filter(|g| {
+                        g.at_ms == f.at_ms && g.crash.as_deref().is_some_and(|b| b.starts_with('b'))
+                    })
+                    .count();
+                assert!(
+                    at_once <= 3 || f.crash.is_none(),
+                    "seed {seed}: {:?}",
+                    s.faults
+                );
+                correlated |= at_once >= 2;
+            }
+        }
+        assert!(broker_kill, "no schedule killed a broker");
+        assert!(client_kill, "no schedule killed an application");
+        assert!(correlated, "no schedule crashed several brokers at once");
+        // Asked for crashes only, it still draws correlated ones.
+        assert!((0..200).any(|seed| {
+            let s = with_drawn_faults(&base(), seed, &[FaultKindChoice::Crash]);
+            s.faults.windows(2).any(|w| w[0].at_ms == w[1].at_ms)
+        }));
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub enum Detector {
     BrokerSession,
     /// Ra's node failure detector, `aten` (RabbitMQ quorum queues).
     Aten,
+    /// No timeout at all: the peer's process was killed and its OS closed
+    /// the connection, which Erlang reports as `nodedown` with reason
+    /// `connection_closed` (the `kill` fault).
+    ConnectionClosed,
 }
 
 /// Why a client's connection ended.
@@ -35,6 +39,8 @@ pub enum LinkLoss {
     ClosedByBroker,
     /// The broker's host answered with a TCP reset (the broker restarted).
     Reset,
+    /// The broker's process was killed and its OS closed the connection.
+    ProcessKilled,
 }
 
 /// Why a copy of a message was destroyed.
@@ -80,7 +86,11 @@ pub enum WonBy {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Event {
     // Faults and the world.
+    /// The host failed (`crash`): for a broker, power or kernel; for a
+    /// client, its machine.
     Crashed(Addr),
+    /// The process was killed on a live host (`kill`).
+    Killed(Addr),
     /// A broker crashed and its disk went with it (`lose_disk`, a site
     /// lost for good): unlike `Crashed`, nothing it had written survives.
     CrashedWithDisk(BrokerId),
@@ -186,6 +196,17 @@ pub enum Event {
         broker: BrokerId,
     },
     LockLeaseExpired {
+        holder: BrokerId,
+    },
+    /// The NFSv4 server's lease for a crashed master's host ran out, and
+    /// with it the shared-file lock (`nfsv4leasetime`).
+    NfsLeaseExpired {
+        holder: BrokerId,
+        lease_ms: u64,
+    },
+    /// A master's host that crashed holding the shared-file lock booted
+    /// again and told the NFS server, which dropped its old lock.
+    NfsHostRebooted {
         holder: BrokerId,
     },
     LockLostShutdown {
@@ -351,6 +372,7 @@ impl Event {
             | Event::Delivered { .. }
             | Event::Replicated { .. } => Message,
             Event::Crashed(_)
+            | Event::Killed(_)
             | Event::CrashedWithDisk(_)
             | Event::Stopped(_)
             | Event::Restarted(_)
@@ -374,6 +396,8 @@ impl Event {
             | Event::GaveUp { .. } => Client,
             Event::LockAcquired { .. }
             | Event::LockLeaseExpired { .. }
+            | Event::NfsLeaseExpired { .. }
+            | Event::NfsHostRebooted { .. }
             | Event::LockLostShutdown { .. }
             | Event::StoreLoaded { .. }
             | Event::TransientLost { .. }

@@ -65,9 +65,23 @@ impl std::fmt::Display for SystemKind {
 #[serde(rename_all = "snake_case")]
 pub enum BrokerStatus {
     Up,
+    /// The host failed (the `crash` fault): nothing answers.
     Crashed,
+    /// The process was killed on a live host (the `kill` fault): the OS
+    /// refuses connections, as for a stopped broker.
+    Killed,
     Stopped,
     Paused,
+}
+
+impl BrokerStatus {
+    /// No process runs (crashed, killed or stopped).
+    pub fn is_down(self) -> bool {
+        matches!(
+            self,
+            BrokerStatus::Crashed | BrokerStatus::Killed | BrokerStatus::Stopped
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

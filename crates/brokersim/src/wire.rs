@@ -68,6 +68,15 @@ pub enum Payload {
         conn: u32,
     },
 
+    // Either way.
+    /// The process at the other end died and its OS, still running, closed
+    /// the connection (a TCP FIN, or a RST where data was unread): the
+    /// `kill` fault. The peer learns it at once; after a host `crash`
+    /// nothing is sent and only a timeout tells.
+    SocketClosed {
+        conn: u32,
+    },
+
     // Broker to broker.
     Mirrored(PeerMsg),
     /// A quorum-queue node's message, stamped with the sender's

@@ -86,8 +86,12 @@ fn b1_takes_the_lock_at_boot_and_b2_waits_as_a_slave() {
     assert!(report.violations.is_empty(), "{:?}", report.violations);
 }
 
+/// A killed master's host closes the lock file at once ("Shared File
+/// System Master Slave": if the master dies and releases the lock, a
+/// slave takes over); a crashed host's lock waits for the NFS lease (see
+/// tests/kill.rs).
 #[test]
-fn slave_takes_the_lock_at_its_first_poll_after_the_master_crashes() {
+fn slave_takes_the_lock_at_its_first_poll_after_the_master_is_killed() {
     // Slaves poll at multiples of lockAcquireSleepInterval from their boot at 0.
     for (interval, crash_at, expected) in [
         (1000, 2500, 3000),
@@ -98,7 +102,7 @@ fn slave_takes_the_lock_at_its_first_poll_after_the_master_crashes() {
     ] {
         let json = pair(|s| {
             s["settings"]["lockAcquireSleepInterval"] = json!(interval);
-            s["faults"] = json!([{ "at_ms": crash_at, "crash": "b1" }]);
+            s["faults"] = json!([{ "at_ms": crash_at, "kill": "b1" }]);
         });
         let (report, sim) = run(&json);
         let trace = sim.trace();
@@ -124,7 +128,7 @@ fn the_new_master_loads_the_persistent_messages_from_the_shared_store() {
     // The consumer comes late, so the store holds a backlog when b1 dies.
     let json = pair(|s| {
         s["consumers"][0]["start_ms"] = json!(4500);
-        s["faults"] = json!([{ "at_ms": 2500, "crash": "b1" }]);
+        s["faults"] = json!([{ "at_ms": 2500, "kill": "b1" }]);
     });
     let (report, sim) = run(&json);
     let trace = sim.trace();
@@ -157,7 +161,12 @@ fn the_new_master_loads_the_persistent_messages_from_the_shared_store() {
 #[test]
 fn failover_clients_notice_the_dead_master_through_the_inactivity_monitor_and_reconnect_to_the_new_master()
  {
-    let json = pair(|s| s["faults"] = json!([{ "at_ms": 2500, "crash": "b1" }]));
+    // The host crashes: nobody closes the clients' sockets. A 1 s NFSv4
+    // lease lets the slave take the lock at its poll at 4 s.
+    let json = pair(|s| {
+        s["settings"]["nfsv4leasetime"] = json!(1);
+        s["faults"] = json!([{ "at_ms": 2500, "crash": "b1" }]);
+    });
     let (report, sim) = run(&json);
     let trace = sim.trace();
     let new_master = first(
@@ -167,7 +176,7 @@ fn failover_clients_notice_the_dead_master_through_the_inactivity_monitor_and_re
     )
     .at
     .as_ms();
-    assert_eq!(new_master, 3000);
+    assert_eq!(new_master, 4000);
     for client in [p(1), c(1)] {
         let down = first(trace, "the client declaring b1 down", |e| {
             matches!(e, Event::DeclaredDown { observer, target, .. }
@@ -258,7 +267,11 @@ fn a_slave_refuses_connections_because_its_transport_connectors_are_not_started(
 
 #[test]
 fn randomize_false_tries_the_dead_b1_first_and_waits_out_the_connect_timeout() {
-    let json = pair(|s| s["faults"] = json!([{ "at_ms": 2500, "crash": "b1" }]));
+    // A crashed host answers nothing (a 1 s NFSv4 lease frees the lock).
+    let json = pair(|s| {
+        s["settings"]["nfsv4leasetime"] = json!(1);
+        s["faults"] = json!([{ "at_ms": 2500, "crash": "b1" }]);
+    });
     let (_, sim) = run(&json);
     let trace = sim.trace();
     for client in [p(1), c(1)] {
@@ -391,6 +404,7 @@ fn a_plain_tcp_client_gives_up_as_soon_as_its_broker_dies() {
             { "rate_per_s": 10, "connect": "b1" },
             { "rate_per_s": 10, "connect_timeout_ms": 500, "connect": URI }
         ]);
+        s["settings"]["nfsv4leasetime"] = json!(1);
         s["faults"] = json!([{ "at_ms": 2500, "crash": "b1" }]);
     });
     let (_, sim) = run(&json);
@@ -554,6 +568,7 @@ fn persistent_messages_survive_a_master_crash_while_non_persistent_ones_die_with
         ]);
         // Nobody consumes before the crash: both kinds pile up on b1.
         s["consumers"][0]["start_ms"] = json!(4500);
+        s["settings"]["nfsv4leasetime"] = json!(1);
         s["faults"] = json!([{ "at_ms": 2500, "crash": "b1" }]);
     });
     let (report, sim) = run(&json);
@@ -822,7 +837,8 @@ fn with_the_shared_file_locker_a_paused_master_keeps_the_lock() {
 #[test]
 fn a_restarted_old_master_comes_back_as_a_slave() {
     let json = pair(|s| {
-        s["faults"] = json!([{ "at_ms": 1500, "crash": "b1" }, { "at_ms": 4000, "restart": "b1" }]);
+        // Killed: the lock goes at once and b2 takes it before b1 returns.
+        s["faults"] = json!([{ "at_ms": 1500, "kill": "b1" }, { "at_ms": 4000, "restart": "b1" }]);
     });
     let (report, sim) = run(&json);
     let trace = sim.trace();

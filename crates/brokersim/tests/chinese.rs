@@ -28,8 +28,10 @@ const ALLOWED: &[&str] = &[
     "earliest",
     "latest",
     "false",
-    // RabbitMQ: autoheal, the message flag, Ra's failure detector, nack
+    // RabbitMQ: autoheal, the message flag, Ra's failure detector, nack,
+    // Erlang's node-down event
     "autoheal",
+    "nodedown",
     "redelivered",
     "aten",
     "nack",
@@ -163,6 +165,8 @@ fn samples() -> Vec<Event> {
     let mut events = vec![
         Event::Crashed(Addr::Broker(b(0))),
         Event::Crashed(c1),
+        Event::Killed(Addr::Broker(b(1))),
+        Event::Killed(c1),
         Event::CrashedWithDisk(b(2)),
         Event::Stopped(Addr::Broker(b(1))),
         Event::Stopped(p1),
@@ -239,6 +243,11 @@ fn samples() -> Vec<Event> {
         },
         Event::LockAcquired { broker: b(1) },
         Event::LockLeaseExpired { holder: b(0) },
+        Event::NfsLeaseExpired {
+            holder: b(0),
+            lease_ms: 30_000,
+        },
+        Event::NfsHostRebooted { holder: b(0) },
         Event::LockLostShutdown { broker: b(0) },
         Event::StoreLoaded {
             broker: b(1),
@@ -394,6 +403,7 @@ fn samples() -> Vec<Event> {
         Detector::Heartbeat,
         Detector::BrokerSession,
         Detector::Aten,
+        Detector::ConnectionClosed,
     ] {
         events.push(Event::DeclaredDown {
             observer: Addr::Broker(b(1)),
@@ -403,7 +413,12 @@ fn samples() -> Vec<Event> {
             by,
         });
     }
-    for why in [LinkLoss::Silent, LinkLoss::ClosedByBroker, LinkLoss::Reset] {
+    for why in [
+        LinkLoss::Silent,
+        LinkLoss::ClosedByBroker,
+        LinkLoss::Reset,
+        LinkLoss::ProcessKilled,
+    ] {
         events.push(Event::ConnectionLost {
             client: p1,
             broker: b(0),

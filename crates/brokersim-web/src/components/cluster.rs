@@ -171,6 +171,7 @@ fn status_look(status: BrokerStatus) -> (&'static str, &'static str, &'static st
     match status {
         BrokerStatus::Up => (palette::GREEN, "#fff", "●", "up"),
         BrokerStatus::Crashed => (palette::VERMILLION, "#fff", "✖", "crashed"),
+        BrokerStatus::Killed => (palette::VERMILLION, "#fff", "☠", "killed"),
         BrokerStatus::Stopped => ("#444", "#fff", "■", "stopped"),
         BrokerStatus::Paused => (palette::YELLOW, "#000", "❚❚", "paused"),
     }
@@ -182,6 +183,7 @@ fn status_text(lang: Lang, word: &str) -> &'static str {
         lang,
         match word {
             "crashed" => Msg::StatusCrashed,
+            "killed" => Msg::StatusKilled,
             "stopped" => Msg::StatusStopped,
             "paused" => Msg::StatusPaused,
             _ => Msg::StatusUp,
@@ -520,6 +522,7 @@ pub fn Cluster(props: &Props) -> Html {
             <figcaption class="legend">
                 <span><i class="sw" style={format!("background:{}", palette::GREEN)}></i>{ t(lang, Msg::LegendUp) }</span>
                 <span><i class="sw" style={format!("background:{}", palette::VERMILLION)}></i>{ t(lang, Msg::LegendCrashed) }</span>
+                <span><i class="sw" style={format!("background:{}", palette::VERMILLION)}></i>{ t(lang, Msg::LegendKilled) }</span>
                 <span><i class="sw" style="background:#444"></i>{ t(lang, Msg::LegendStopped) }</span>
                 <span><i class="sw" style={format!("background:{}", palette::YELLOW)}></i>{ t(lang, Msg::LegendPaused) }</span>
                 <span><i class="dot" style={format!("background:{}", palette::BLUE)}></i>{ t(lang, Msg::LegendMessage) }</span>

@@ -292,6 +292,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
                 <p><button class="primary" id="apply" onclick={apply}>{ t(lang, Msg::Apply) }</button></p>
             </details>
             <h3>{ t(lang, Msg::FaultSchedule) }</h3>
+            <p class="hint" id="faults-same-time">{ t(lang, Msg::FaultScheduleSameTime) }</p>
             <ol class="faults" id="faults">{ faults }</ol>
         </section>
     }

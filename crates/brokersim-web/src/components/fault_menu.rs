@@ -201,7 +201,14 @@ pub fn FaultMenu(props: &Props) -> Html {
             html! {
                 <div class="menu" role="dialog" aria-label={tf(lang, Msg::ActionsOn, &[&name])} id="broker-menu">
                     <h3>{ tf(lang, Msg::Break, &[&name]) }</h3>
-                    <button id="act-crash" onclick={on(|f, n| f.crash = Some(n))} title={t(lang, Msg::CrashTitle)}>{ t(lang, Msg::Crash) }</button>
+                    <span class="inline">
+                        <button id="act-kill" onclick={on(|f, n| f.kill = Some(n))} title={t(lang, Msg::KillTitle)}>{ t(lang, Msg::Kill) }</button>
+                        <small class="hint" id="kill-hint">{ t(lang, Msg::KillTitle) }</small>
+                    </span>
+                    <span class="inline">
+                        <button id="act-crash" onclick={on(|f, n| f.crash = Some(n))} title={t(lang, Msg::CrashTitle)}>{ t(lang, Msg::Crash) }</button>
+                        <small class="hint" id="crash-hint">{ t(lang, Msg::CrashTitle) }</small>
+                    </span>
                     <button id="act-stop" onclick={on(|f, n| f.stop = Some(n))} title={t(lang, Msg::StopTitle)}>{ t(lang, Msg::Stop) }</button>
                     <button id="act-restart" onclick={on(|f, n| f.restart = Some(n))} title={t(lang, Msg::RestartTitle)}>{ t(lang, Msg::Restart) }</button>
                     <button id="act-lose-disk" onclick={on(|f, n| f.lose_disk = Some(n))} title={t(lang, Msg::WipeTitle)}>{ t(lang, Msg::WipeDisk) }</button>
@@ -224,7 +231,14 @@ pub fn FaultMenu(props: &Props) -> Html {
             html! {
                 <div class="menu" role="dialog" aria-label={tf(lang, Msg::ActionsOn, &[&name])} id="client-menu">
                     <h3>{ tf(lang, Msg::Break, &[&name]) }</h3>
-                    <button id="act-crash" onclick={on(|f, n| f.crash = Some(n))} title={t(lang, Msg::ClientCrashTitle)}>{ t(lang, Msg::Crash) }</button>
+                    <span class="inline">
+                        <button id="act-kill" onclick={on(|f, n| f.kill = Some(n))} title={t(lang, Msg::ClientKillTitle)}>{ t(lang, Msg::Kill) }</button>
+                        <small class="hint" id="kill-hint">{ t(lang, Msg::ClientKillTitle) }</small>
+                    </span>
+                    <span class="inline">
+                        <button id="act-crash" onclick={on(|f, n| f.crash = Some(n))} title={t(lang, Msg::ClientCrashTitle)}>{ t(lang, Msg::Crash) }</button>
+                        <small class="hint" id="crash-hint">{ t(lang, Msg::ClientCrashTitle) }</small>
+                    </span>
                     <button id="act-stop" onclick={on(|f, n| f.stop = Some(n))} title={t(lang, Msg::ClientStopTitle)}>{ t(lang, Msg::Stop) }</button>
                     <button id="act-restart" onclick={on(|f, n| f.restart = Some(n))}>{ t(lang, Msg::Restart) }</button>
                     <button onclick={send(|| Action::Select(None))} aria-label={t(lang, Msg::CloseMenu)}>{ t(lang, Msg::Close) }</button>

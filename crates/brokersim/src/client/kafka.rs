@@ -495,9 +495,11 @@ impl KafkaProducer {
                 }
                 self.pump(ctx);
             }
-            Payload::Reset { .. } => {
-                // The broker's host refused the connection: everything in
-                // flight to it failed, and the metadata is stale.
+            Payload::Reset { .. } | Payload::SocketClosed { .. } => {
+                // The broker's host refused or closed the connection
+                // (NetworkClient.processDisconnection): everything in
+                // flight to it failed, and the metadata is stale
+                // (handleServerDisconnect asks for an update).
                 let Some(broker) = from.broker() else { return };
                 let lost: Vec<u32> = self
                     .in_flight
@@ -870,7 +872,10 @@ impl KafkaConsumer {
 
     pub fn on_packet(&mut self, from: Addr, payload: Payload, ctx: &mut ClientCtx) {
         let Payload::Kafka(msg) = payload else {
-            if matches!(payload, Payload::Reset { .. }) {
+            if matches!(
+                payload,
+                Payload::Reset { .. } | Payload::SocketClosed { .. }
+            ) {
                 self.metadata.invalidate();
                 for c in &mut self.cursors {
                     c.fetching = None;

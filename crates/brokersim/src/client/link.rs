@@ -169,6 +169,19 @@ impl Link {
         matches!(self.conn_cfg.policy, ConnectPolicy::Failover { .. })
     }
 
+    /// The client's process was killed on a live machine: its OS closes
+    /// the connection, and the broker sees it at once. The caller then
+    /// forgets everything (`reset`).
+    pub fn os_close(&mut self, out: &mut Out) {
+        if let LinkState::Up { broker, conn } = self.state {
+            out.send(
+                self.me,
+                Addr::Broker(broker),
+                Payload::SocketClosed { conn },
+            );
+        }
+    }
+
     /// Forgets everything: the client process died.
     pub fn reset(&mut self) {
         self.state = LinkState::Idle;
@@ -326,6 +339,7 @@ impl Link {
             Payload::ConnectOk { conn }
             | Payload::ConnectRefused { conn }
             | Payload::Reset { conn }
+            | Payload::SocketClosed { conn }
             | Payload::Confirm { conn, .. }
             | Payload::Nack { conn, .. }
             | Payload::Deliver { conn, .. }
@@ -354,7 +368,9 @@ impl Link {
             }
             (
                 LinkState::Connecting { broker, conn: c },
-                Payload::ConnectRefused { .. } | Payload::Reset { .. },
+                Payload::ConnectRefused { .. }
+                | Payload::Reset { .. }
+                | Payload::SocketClosed { .. },
             ) if c == conn && broker == from => {
                 out.trace(Event::ConnectFailed {
                     client: self.me,
@@ -369,6 +385,10 @@ impl Link {
                 match payload {
                     Payload::Reset { .. } => {
                         self.lost(LinkLoss::Reset, out);
+                        (false, LinkChange::Lost)
+                    }
+                    Payload::SocketClosed { .. } => {
+                        self.lost(LinkLoss::ProcessKilled, out);
                         (false, LinkChange::Lost)
                     }
                     Payload::Closed { .. } => {

@@ -96,6 +96,18 @@ impl AnyProducer {
         }
     }
 
+    /// The process dies on a live machine: its OS closes its connection
+    /// first. Kafka's producer holds no session a broker would end.
+    pub fn kill(&mut self, ctx: &mut ClientCtx) {
+        match self {
+            AnyProducer::Queue(p) => {
+                p.link.os_close(ctx.out);
+                p.crash();
+            }
+            AnyProducer::Kafka(p) => p.crash(),
+        }
+    }
+
     pub fn restart(&mut self, ctx: &mut ClientCtx) {
         match self {
             AnyProducer::Queue(p) => p.restart(ctx),
@@ -170,6 +182,20 @@ impl AnyConsumer {
     pub fn crash(&mut self, ctx: &mut ClientCtx) {
         match self {
             AnyConsumer::Queue(c) => c.crash(ctx),
+            AnyConsumer::Kafka(c) => c.crash(),
+        }
+    }
+
+    /// The process dies on a live machine: its OS closes its connection,
+    /// so the broker closes the channel and requeues its unacknowledged
+    /// messages at once. Kafka's group coordinator does not act on a
+    /// closed connection: it waits `session.timeout.ms`, as after a crash.
+    pub fn kill(&mut self, ctx: &mut ClientCtx) {
+        match self {
+            AnyConsumer::Queue(c) => {
+                c.link.os_close(ctx.out);
+                c.crash(ctx);
+            }
             AnyConsumer::Kafka(c) => c.crash(),
         }
     }

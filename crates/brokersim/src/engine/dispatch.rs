@@ -84,7 +84,7 @@ impl Sim {
                             },
                         );
                     }
-                    BrokerStatus::Stopped => {
+                    BrokerStatus::Stopped | BrokerStatus::Killed => {
                         // The host is up but nothing listens: the kernel answers.
                         let reply = match payload {
                             Payload::Connect { conn, .. } => Some(Payload::ConnectRefused { conn }),

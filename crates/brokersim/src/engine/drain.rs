@@ -24,8 +24,11 @@ impl Sim {
                     self.brokers[i].status = BrokerStatus::Up;
                     self.out.trace(Event::Resumed(b));
                 }
-                BrokerStatus::Crashed | BrokerStatus::Stopped if self.in_lost_site(b) => {}
-                BrokerStatus::Crashed | BrokerStatus::Stopped => self.boot_broker(b),
+                BrokerStatus::Crashed | BrokerStatus::Killed | BrokerStatus::Stopped
+                    if self.in_lost_site(b) => {}
+                BrokerStatus::Crashed | BrokerStatus::Killed | BrokerStatus::Stopped => {
+                    self.boot_broker(b)
+                }
             }
         }
         for i in 0..self.producers.len() {

@@ -1,9 +1,19 @@
 //! Faults applied to brokers, the network and clients: the process states
-//! the engine owns (up, crashed, stopped, paused) and the incarnations that
-//! make a dead process's timers go stale.
+//! the engine owns (up, crashed, killed, stopped, paused) and the
+//! incarnations that make a dead process's timers go stale.
+//!
+//! Faults at the same `at_ms` are one correlated failure (a rack losing
+//! power is three `crash` faults at one time): `Sim::start` queues every
+//! fault, in list order, before the run queues anything else, and the
+//! queue breaks ties by sequence number, so faults at one instant are
+//! applied consecutively, with nothing between them, and before any packet
+//! or timer the run itself sets for that instant: nothing a first fault
+//! sets in motion (a goodbye, a reset) reaches anyone before the last is
+//! applied.
 
 use super::dispatch::ClientRef;
 use super::*;
+use crate::systems::system::Death;
 
 impl Sim {
     // ----- faults ---------------------------------------------------------------
@@ -11,6 +21,7 @@ impl Sim {
     pub(super) fn apply_fault(&mut self, kind: &FaultKind) {
         match kind {
             FaultKind::Crash(Addr::Broker(b)) => self.crash_broker(*b),
+            FaultKind::Kill(Addr::Broker(b)) => self.kill_broker(*b),
             FaultKind::Stop(Addr::Broker(b)) => self.stop_broker(*b),
             FaultKind::Restart(Addr::Broker(b)) => self.restart_broker(*b),
             FaultKind::Pause { broker, for_ms } => {
@@ -66,6 +77,7 @@ impl Sim {
                 });
             }
             FaultKind::Crash(client) => self.crash_client(*client),
+            FaultKind::Kill(client) => self.kill_client(*client),
             FaultKind::Stop(client) => {
                 if let Addr::Consumer(c) = client
                     && !self.consumers[usize::from(c.0)].crashed()
@@ -99,28 +111,38 @@ impl Sim {
     }
 
     pub(super) fn crash_broker(&mut self, b: BrokerId) {
-        self.crash_broker_as(b, Event::Crashed(Addr::Broker(b)));
+        self.end_broker(b, Event::Crashed(Addr::Broker(b)), Death::Crash);
+    }
+
+    /// The process dies, its host lives: the system's `die` has the OS
+    /// close its connections and release its locks.
+    pub(super) fn kill_broker(&mut self, b: BrokerId) {
+        if self.in_lost_site(b) {
+            return;
+        }
+        self.end_broker(b, Event::Killed(Addr::Broker(b)), Death::Kill);
     }
 
     /// The process dies and its disk with it (the caller wipes the disk):
     /// the trace must not say that what it wrote survives.
     pub(super) fn crash_broker_with_disk(&mut self, b: BrokerId) {
-        self.crash_broker_as(b, Event::CrashedWithDisk(b));
+        self.end_broker(b, Event::CrashedWithDisk(b), Death::Crash);
     }
 
-    fn crash_broker_as(&mut self, b: BrokerId, event: Event) {
+    fn end_broker(&mut self, b: BrokerId, event: Event, death: Death) {
         let proc = &mut self.brokers[usize::from(b.0)];
-        if matches!(proc.status, BrokerStatus::Crashed | BrokerStatus::Stopped) {
+        if proc.status.is_down() {
             return;
         }
-        proc.status = BrokerStatus::Crashed;
+        proc.status = match death {
+            Death::Crash => BrokerStatus::Crashed,
+            Death::Kill => BrokerStatus::Killed,
+        };
         proc.incarnation += 1;
         proc.failed_at.get_or_insert(self.now);
         self.out.trace(event);
         let (site, local) = self.local(b);
-        self.call_system(site, |s, out| {
-            s.die(local, crate::systems::system::Death::Crash, out)
-        });
+        self.call_system(site, |s, out| s.die(local, death, out));
     }
 
     pub(super) fn stop_broker(&mut self, b: BrokerId) {
@@ -137,7 +159,7 @@ impl Sim {
             }
             // A frozen process cannot shut down in order: it dies.
             BrokerStatus::Paused => self.crash_broker(b),
-            BrokerStatus::Crashed | BrokerStatus::Stopped => {}
+            BrokerStatus::Crashed | BrokerStatus::Killed | BrokerStatus::Stopped => {}
         }
     }
 
@@ -158,7 +180,7 @@ impl Sim {
         match self.brokers[usize::from(b.0)].status {
             BrokerStatus::Up => self.stop_broker(b),
             BrokerStatus::Paused => self.crash_broker(b),
-            BrokerStatus::Crashed | BrokerStatus::Stopped => {}
+            BrokerStatus::Crashed | BrokerStatus::Killed | BrokerStatus::Stopped => {}
         }
         self.boot_broker(b);
     }
@@ -179,6 +201,29 @@ impl Sim {
         let slot = self.client_slot(client);
         self.client_incarnation[slot] += 1;
         self.out.trace(Event::Crashed(client));
+    }
+
+    /// The application's process dies on a live machine: its OS closes
+    /// its connection, so the broker learns at once (AMQP and OpenWire
+    /// brokers close the channel and requeue what it had not
+    /// acknowledged). Kafka's group coordinator does not act on a closed
+    /// connection and waits for `session.timeout.ms`, as after a crash.
+    pub(super) fn kill_client(&mut self, client: Addr) {
+        let alive = match client {
+            Addr::Producer(p) => !self.producers[usize::from(p.0)].crashed(),
+            Addr::Consumer(c) => !self.consumers[usize::from(c.0)].crashed(),
+            Addr::Broker(_) | Addr::Controller => false,
+        };
+        if !alive {
+            return;
+        }
+        self.with_client(client, |target, ctx| match target {
+            ClientRef::Producer(p) => p.kill(ctx),
+            ClientRef::Consumer(c) => c.kill(ctx),
+        });
+        let slot = self.client_slot(client);
+        self.client_incarnation[slot] += 1;
+        self.out.trace(Event::Killed(client));
     }
 
     pub(super) fn restart_client(&mut self, client: Addr) {

@@ -228,7 +228,7 @@ fn payload_kind(payload: &Payload) -> &'static str {
         Payload::Close { .. } | Payload::Closed { .. } => "close",
         Payload::ConnectOk { .. } => "connect-ok",
         Payload::ConnectRefused { .. } => "refused",
-        Payload::Reset { .. } => "reset",
+        Payload::Reset { .. } | Payload::SocketClosed { .. } => "reset",
         Payload::Confirm { .. } => "confirm",
         Payload::Nack { .. } => "nack",
         Payload::Deliver { .. } => "deliver",

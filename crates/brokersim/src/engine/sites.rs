@@ -533,10 +533,7 @@ impl Sim {
             site: self.site(site).name.clone(),
         });
         for b in self.site(site).brokers() {
-            if matches!(
-                self.brokers[usize::from(b.0)].status,
-                BrokerStatus::Crashed | BrokerStatus::Stopped
-            ) {
+            if self.brokers[usize::from(b.0)].status.is_down() {
                 self.boot_broker(b);
             }
         }

@@ -235,8 +235,14 @@ pub struct Fault {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FaultKind {
-    /// The process (broker) or application (client) dies abruptly.
+    /// The host fails (power, kernel panic) and the process with it:
+    /// nobody is told, peers and clients notice only through their
+    /// timeouts. For a client: its machine dies.
     Crash(Addr),
+    /// The process dies and its host lives (SIGKILL, the OOM killer): the
+    /// OS closes its sockets, so peers and clients see their connections
+    /// reset at once, and releases the locks it held.
+    Kill(Addr),
     /// Graceful shutdown: connections closed, peers told.
     Stop(Addr),
     Restart(Addr),

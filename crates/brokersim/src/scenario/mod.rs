@@ -232,6 +232,8 @@ pub struct FaultSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kill: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart: Option<String>,

@@ -59,6 +59,25 @@ pub struct ActiveMqSettings {
     /// (KahaDB's default; the JDBC adapter's is 30 s).
     pub lock_keep_alive_period_ms: u64,
     pub locker: Locker,
+    /// The shared file system under the shared-file-locker (the NFS mount
+    /// option `nfsvers`): what becomes of the lock when the master's host
+    /// crashes.
+    pub nfs: Nfs,
+}
+
+/// The NFS server's handling of a lock whose client host died (ActiveMQ's
+/// "Shared File System Master Slave" page: NFSv3 never times it out, NFSv4
+/// releases it once the client's lease expires, after 30 seconds). A
+/// killed process's lock is released at once either way: its host's
+/// kernel closes the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nfs {
+    /// `nfsvers=4` (the default): the lock goes when the dead host's lease
+    /// expires, `nfsv4leasetime` after its last renewal.
+    V4 { lease_ms: u64 },
+    /// `nfsvers=3`: the lock stays until the dead host boots again and
+    /// tells the server (NSM's reboot notification).
+    V3,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,7 +132,13 @@ const MIRRORED_KEYS: &[&str] = &[
     "cluster_partition_handling",
     "net_ticktime",
 ];
-const ACTIVEMQ_KEYS: &[&str] = &["lockAcquireSleepInterval", "lockKeepAlivePeriod", "locker"];
+const ACTIVEMQ_KEYS: &[&str] = &[
+    "lockAcquireSleepInterval",
+    "lockKeepAlivePeriod",
+    "locker",
+    "nfsvers",
+    "nfsv4leasetime",
+];
 const KAFKA_KEYS: &[&str] = &[
     "partitions",
     "replication.factor",
@@ -365,6 +390,54 @@ pub fn parse_activemq(settings: &Settings) -> Result<ActiveMqSettings, ScenarioE
         .unwrap_or(10_000),
         lock_keep_alive_period_ms,
         locker,
+        nfs: parse_nfs(settings, locker)?,
+    })
+}
+
+/// `nfsvers` (3 or 4, default 4) and, with NFSv4, `nfsv4leasetime` in
+/// seconds (default 30, the lease ActiveMQ's documentation gives; Linux's
+/// nfsd writes it in /proc/fs/nfsd/nfsv4leasetime).
+fn parse_nfs(settings: &Settings, locker: Locker) -> Result<Nfs, ScenarioError> {
+    for key in ["nfsvers", "nfsv4leasetime"] {
+        if locker == Locker::LeaseDatabase && settings.contains_key(key) {
+            return Err(ScenarioError::new(
+                field(key),
+                "goes with the shared-file-locker: the lease-database-locker keeps its lock in a database, not on NFS",
+            ));
+        }
+    }
+    let version = match settings.get("nfsvers") {
+        None => 4,
+        Some(value) => match value.as_u64() {
+            Some(v @ (3 | 4)) => v,
+            _ => {
+                return Err(ScenarioError::new(
+                    field("nfsvers"),
+                    format!(
+                        "expected 3 or 4 (the NFS version the shared store is mounted with), got {value}"
+                    ),
+                ));
+            }
+        },
+    };
+    let lease_s = whole_number(
+        settings,
+        "nfsv4leasetime",
+        1,
+        MAX_TIMEOUT_MS / 1_000,
+        "seconds",
+    )?;
+    if version == 3 {
+        if lease_s.is_some() {
+            return Err(ScenarioError::new(
+                field("nfsv4leasetime"),
+                "NFSv3 has no leases (nfsvers is 3): its server keeps a dead host's lock until that host boots again",
+            ));
+        }
+        return Ok(Nfs::V3);
+    }
+    Ok(Nfs::V4 {
+        lease_ms: lease_s.unwrap_or(30) * 1_000,
     })
 }
 

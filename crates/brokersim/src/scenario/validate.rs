@@ -734,6 +734,7 @@ impl Ctx<'_> {
             }
         };
         mark(f.crash.is_some(), "crash");
+        mark(f.kill.is_some(), "kill");
         mark(f.stop.is_some(), "stop");
         mark(f.restart.is_some(), "restart");
         mark(f.pause.is_some(), "pause");
@@ -750,7 +751,7 @@ impl Ctx<'_> {
             [] => {
                 return Err(ScenarioError::new(
                     format!("faults[{i}]"),
-                    "no fault kind: give one of crash, stop, restart, pause, lose_disk, partition, heal, slow_link, site_down, site_up, lose_site, failover_site",
+                    "no fault kind: give one of crash, kill, stop, restart, pause, lose_disk, partition, heal, slow_link, site_down, site_up, lose_site, failover_site",
                 ));
             }
             many => {
@@ -779,6 +780,7 @@ impl Ctx<'_> {
         };
         let kind = match kind_name {
             "crash" => FaultKind::Crash(target(&f.crash, "crash")?),
+            "kill" => FaultKind::Kill(target(&f.kill, "kill")?),
             "stop" => FaultKind::Stop(target(&f.stop, "stop")?),
             "restart" => FaultKind::Restart(target(&f.restart, "restart")?),
             "lose_disk" => FaultKind::LoseDisk(broker(&f.lose_disk, "lose_disk")?),
@@ -853,7 +855,7 @@ impl Ctx<'_> {
         if let FaultKind::Stop(Addr::Producer(_)) = kind {
             return Err(ScenarioError::new(
                 path("stop"),
-                "producers can crash and restart; stop applies to brokers and consumers",
+                "producers can crash, be killed and restart; stop applies to brokers and consumers",
             ));
         }
         Ok(Fault {
@@ -978,6 +980,7 @@ impl Ctx<'_> {
 fn broker_targets(kind: &FaultKind) -> Vec<(BrokerId, &'static str)> {
     match *kind {
         FaultKind::Crash(Addr::Broker(b)) => vec![(b, "crash")],
+        FaultKind::Kill(Addr::Broker(b)) => vec![(b, "kill")],
         FaultKind::Stop(Addr::Broker(b)) => vec![(b, "stop")],
         FaultKind::Restart(Addr::Broker(b)) => vec![(b, "restart")],
         FaultKind::Pause { broker, .. } => vec![(broker, "pause")],

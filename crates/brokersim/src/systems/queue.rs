@@ -79,6 +79,13 @@ impl Queue {
             .chain(self.unacked.values().map(|(_, _, q)| q))
     }
 
+    /// A consumer is its channel: a subscription on a new connection of
+    /// the same application does not end the old one, which the broker
+    /// keeps serving (into a dead socket, if the application died) until
+    /// it learns that connection closed (`unsubscribe`): at once when the
+    /// application was killed or closed it, after the heartbeat timeout
+    /// when its machine crashed. Subscribing again on the same connection
+    /// (a new leader) replaces the subscription.
     pub fn subscribe(
         &mut self,
         consumer: Addr,
@@ -87,7 +94,8 @@ impl Queue {
         auto_ack: bool,
         via: BrokerId,
     ) {
-        self.subs.retain(|s| s.consumer != consumer);
+        self.subs
+            .retain(|s| !(s.consumer == consumer && s.conn == conn));
         self.subs.push(Subscription {
             consumer,
             conn,
@@ -115,15 +123,6 @@ impl Queue {
             self.unacked.remove(&q.msg);
         }
         self.requeue_front(back)
-    }
-
-    /// Consumers whose connection was relayed by `via` (a node now gone).
-    pub fn consumers_via(&self, via: BrokerId) -> Vec<Addr> {
-        self.subs
-            .iter()
-            .filter(|s| s.via == via)
-            .map(|s| s.consumer)
-            .collect()
     }
 
     /// Consumers and their connections relayed by `via`.

@@ -90,7 +90,8 @@ impl Sessions {
             | Payload::Subscribe { conn, .. }
             | Payload::Ack { conn, .. }
             | Payload::ClientHeartbeat { conn }
-            | Payload::Close { conn } => conn,
+            | Payload::Close { conn }
+            | Payload::SocketClosed { conn } => conn,
             _ => return None,
         };
         if !self.heard(client, conn, out.now) {
@@ -160,9 +161,18 @@ impl Sessions {
         }
     }
 
-    /// The process died: its connections vanish without a word.
+    /// The process died: its connections vanish without a word (its host
+    /// died too, or the process restarts in place).
     pub fn forget_all(&mut self) {
         self.open.clear();
+    }
+
+    /// The process was killed and its host lives: the OS closes every
+    /// connection it held, and each client sees it at once.
+    pub fn os_close_all(&mut self, me: BrokerId, out: &mut Out) {
+        for (client, conn) in std::mem::take(&mut self.open).into_keys() {
+            out.send(Addr::Broker(me), client, Payload::SocketClosed { conn });
+        }
     }
 
     pub fn count(&self) -> u32 {

@@ -45,8 +45,10 @@ catalogue! {
     RetryYes => "; the producer will retry", "；生产者将会重试";
 
     // Faults and the world.
-    Crashed => "{broker} crashed: its process died; what it had written to disk survives, its memory does not", "{broker} 崩溃：进程终止；已写入磁盘的内容得以保留，内存中的内容全部丢失";
-    ClientCrashed => "{client} crashed", "{client} 崩溃";
+    Crashed => "{broker} crashed: its host failed (power, kernel panic) and nobody is told, its peers and clients notice only when their timeouts run out; what it had written to disk survives, its memory does not", "{broker} 崩溃：它所在的主机发生故障（断电、内核崩溃），没有任何人得到通知，其他节点和客户端只能等各自的超时到期才会发现；已写入磁盘的内容得以保留，内存中的内容全部丢失";
+    ClientCrashed => "{client} crashed: its machine failed and nobody is told, the brokers notice only when a heartbeat or session times out", "{client} 崩溃：它所在的机器发生故障，没有任何人得到通知，broker 只能等心跳或会话超时才会发现";
+    Killed => "{broker}'s process was killed and its host lives: the OS closes its connections and releases its locks, so peers and clients notice at once; its memory is gone", "{broker} 的进程被杀死，但主机仍在运行：操作系统关闭它的所有连接并释放它持有的锁，因此其他节点和客户端立即就会发现；它内存中的内容已经丢失";
+    ClientKilled => "{client}'s process was killed: its OS closes its connections, so a broker that acts on a closed connection (RabbitMQ, ActiveMQ) notices at once", "{client} 的进程被杀死：操作系统关闭了它的连接，因此会对连接关闭做出反应的 broker（RabbitMQ、ActiveMQ）立即就会发现";
     CrashedWithDisk => "{broker} crashed and its disk went with it: neither what it had written to disk nor its memory survives", "{broker} 崩溃，磁盘也随之丢失：已写入磁盘的内容和内存中的内容都没有保留下来";
     Stopped => "{broker} shut down gracefully, telling its peers and clients", "{broker} 正常关闭，并通知了其他节点和它的客户端";
     ClientStopped => "{client} closed its connection cleanly", "{client} 正常关闭了它的连接";
@@ -74,6 +76,8 @@ catalogue! {
     DetectorHeartbeat => "heartbeat timeout", "心跳超时 heartbeat";
     DetectorBrokerSession => "broker.session.timeout.ms", "broker.session.timeout.ms";
     DetectorAten => "aten, Ra's failure detector,", "Ra 的故障检测器 aten";
+    DetectorConnectionClosed => "connection closed", "连接已关闭";
+    DeclaredDownClosed => "{observer}: {target}'s process died and its OS closed the connection: {target} is down at once (nodedown, reason connection_closed), no timeout needed", "{observer}：{target} 的进程已终止，它的操作系统关闭了连接：立即判定 {target} 宕机（Erlang 的 nodedown，原因是连接已关闭），无需等待任何超时";
     BackInContact => "{observer} hears from {target} again", "{observer} 重新收到了 {target} 的消息";
     PeerDisconnected => "{target} closed its connection to {observer} (it had declared {observer} down): {observer} now counts {target} as down", "{target} 关闭了与 {observer} 的连接（它已判定 {observer} 宕机）：{observer} 现在也把 {target} 视为宕机";
 
@@ -84,6 +88,7 @@ catalogue! {
     ConnectionLost => "{client} lost its connection to {broker}", "{client} 与 {broker} 的连接已断开";
     ConnectionClosedByBroker => "{broker} closed the connection of {client}", "{broker} 关闭了 {client} 的连接";
     ConnectionReset => "{client}'s connection to {broker} was reset: {broker} restarted and no longer knows it", "{client} 到 {broker} 的连接被重置：{broker} 已经重启，不再认识这个连接";
+    ConnectionKilled => "{client}'s connection to {broker} closed at once: the process on {broker} was killed and its OS closed the socket", "{client} 到 {broker} 的连接立即断开：{broker} 上的进程被杀死，操作系统关闭了这个套接字";
     ReconnectIn => "{client} will try to reconnect in {delay} (attempt {attempt})", "{client} 将在 {delay}后尝试重连（第 {attempt} 次尝试）";
     GaveUp => "{client} gave up reconnecting after {attempts} failed attempts", "{client} 连续 {attempts} 次重连失败后放弃";
     Published => "{producer} published message {msg}", "{producer} 发布了消息 {msg}";
@@ -98,6 +103,8 @@ catalogue! {
     // ActiveMQ's shared store.
     LockAcquired => "{broker} acquired the shared store's lock: it is now the master and opens its transport connectors", "{broker} 获得了共享存储的锁：它现在是主节点（master），并打开它的传输连接器（transport connector）";
     LockLeaseExpired => "the lock lease of {holder} ran out (it lasts lockAcquireSleepInterval) before its keep-alive renewed it (every lockKeepAlivePeriod)", "{holder} 的锁租约（时长为 lockAcquireSleepInterval）在保活续约（每隔 lockKeepAlivePeriod 一次）之前就到期了";
+    NfsLeaseExpired => "the NFSv4 server's lease for {holder}'s crashed host ran out (nfsv4leasetime {lease}): the shared store's file lock it held is released", "NFSv4 服务器为 {holder} 已崩溃主机保留的租约到期（nfsv4leasetime {lease}）：它持有的共享存储文件锁被释放";
+    NfsHostRebooted => "{holder}'s host is back and tells the NFS server it rebooted: the server drops the file lock its previous life held", "{holder} 的主机恢复了，并通知 NFS 服务器它已重启：服务器释放它上一次运行时持有的文件锁";
     LockLostShutdown => "{broker} found at its keep-alive that it no longer holds the lock: a master without the lock shuts down", "{broker} 在保活检查时发现自己已不再持有锁：没有锁的主节点会自行关闭";
     StoreLoaded => "{broker} loaded {messages|1 persistent message|# persistent messages} from the shared store", "{broker} 从共享存储加载了 {messages} 条持久化消息";
     TransientLost => "{messages|1 non-persistent message|# non-persistent messages} died with {broker}'s memory", "{messages} 条非持久化消息随 {broker} 的内存一起丢失";

@@ -16,6 +16,8 @@ pub fn phrase(event: &Event) -> Phrase {
     match event {
         Event::Crashed(Addr::Broker(b)) => P::new(Key::Crashed).with("broker", *b),
         Event::Crashed(client) => P::new(Key::ClientCrashed).with("client", *client),
+        Event::Killed(Addr::Broker(b)) => P::new(Key::Killed).with("broker", *b),
+        Event::Killed(client) => P::new(Key::ClientKilled).with("client", *client),
         Event::CrashedWithDisk(b) => P::new(Key::CrashedWithDisk).with("broker", *b),
         Event::Stopped(Addr::Broker(b)) => P::new(Key::Stopped).with("broker", *b),
         Event::Stopped(client) => P::new(Key::ClientStopped).with("client", *client),
@@ -71,6 +73,14 @@ pub fn phrase(event: &Event) -> Phrase {
         Event::DeclaredDown {
             observer,
             target,
+            by: Detector::ConnectionClosed,
+            ..
+        } => P::new(Key::DeclaredDownClosed)
+            .with("observer", *observer)
+            .with("target", *target),
+        Event::DeclaredDown {
+            observer,
+            target,
             silent_ms,
             timeout_ms,
             by,
@@ -108,6 +118,7 @@ pub fn phrase(event: &Event) -> Phrase {
             LinkLoss::Silent => Key::ConnectionLost,
             LinkLoss::ClosedByBroker => Key::ConnectionClosedByBroker,
             LinkLoss::Reset => Key::ConnectionReset,
+            LinkLoss::ProcessKilled => Key::ConnectionKilled,
         })
         .with("client", *client)
         .with("broker", *broker),
@@ -160,6 +171,10 @@ pub fn phrase(event: &Event) -> Phrase {
         .with("msg", *msg),
         Event::LockAcquired { broker } => P::new(Key::LockAcquired).with("broker", *broker),
         Event::LockLeaseExpired { holder } => P::new(Key::LockLeaseExpired).with("holder", *holder),
+        Event::NfsLeaseExpired { holder, lease_ms } => P::new(Key::NfsLeaseExpired)
+            .with("holder", *holder)
+            .with("lease", Arg::Secs(*lease_ms)),
+        Event::NfsHostRebooted { holder } => P::new(Key::NfsHostRebooted).with("holder", *holder),
         Event::LockLostShutdown { broker } => P::new(Key::LockLostShutdown).with("broker", *broker),
         Event::StoreLoaded { broker, messages } => P::new(Key::StoreLoaded)
             .with("broker", *broker)
@@ -381,6 +396,7 @@ pub fn detector(by: Detector) -> Phrase {
         Detector::Heartbeat => Key::DetectorHeartbeat,
         Detector::BrokerSession => Key::DetectorBrokerSession,
         Detector::Aten => Key::DetectorAten,
+        Detector::ConnectionClosed => Key::DetectorConnectionClosed,
     })
 }
 

@@ -7,8 +7,13 @@
 //! they try the lock every `lockAcquireSleepInterval` (10 s).
 //!
 //! - `locker: shared-file-locker` (KahaDB's default): an OS file lock, held
-//!   for as long as the master process lives and released when it dies.
-//!   A paused master keeps it.
+//!   for as long as the master process lives. A killed master's lock is
+//!   released at once (its host's kernel closes the file). A master whose
+//!   host crashed keeps it on the NFS server: under `nfsvers: 4` until the
+//!   dead client's lease expires (`nfsv4leasetime`, 30 s), under
+//!   `nfsvers: 3` until that host boots again ("Shared File System Master
+//!   Slave", NFSv3 and NFSv4 warnings). A paused master keeps it (its
+//!   kernel goes on renewing the lease).
 //! - `locker: lease-database-locker`: a lease in a database row that lasts
 //!   `lockAcquireSleepInterval` and that the master renews every
 //!   `lockKeepAlivePeriod` (`LeaseDatabaseLocker.keepAlive`, called by
@@ -35,7 +40,7 @@ use crate::ids::{Addr, BrokerId, Epoch, MsgId};
 use crate::ledger::{SHARED_STORE_BIT, broker_bit};
 use crate::out::{Out, TimerKind};
 use crate::scenario::config::Config;
-use crate::scenario::settings::{ActiveMqSettings, Locker};
+use crate::scenario::settings::{ActiveMqSettings, Locker, Nfs};
 use crate::systems::queue::{Delivery, QMsg, Queue};
 use crate::systems::sessions::Sessions;
 use crate::systems::system::{Death, Publish, Retained, System};
@@ -50,6 +55,10 @@ struct Store {
     /// Lock holder and the number of its process incarnation.
     holder: Option<(BrokerId, u32)>,
     lease_until: SimTime,
+    /// The shared-file lock's holder died with its host: the NFS server
+    /// keeps the lock until this time (NFSv4's lease), or, when `None`,
+    /// until the host boots again (NFSv3).
+    orphaned: Option<Option<SimTime>>,
     /// Persistent messages by queue position.
     messages: BTreeMap<u64, QMsg>,
     /// Messages ever stored, for the producer audit.
@@ -95,15 +104,22 @@ impl ActiveMq {
         &mut self.nodes[usize::from(b.0)]
     }
 
-    fn lock_is_free(&self, now: SimTime) -> Option<Option<BrokerId>> {
+    /// Whether the lock can be taken now, and if a lease ran out to free
+    /// it, the event that says so.
+    fn lock_is_free(&self, now: SimTime) -> Option<Option<Event>> {
         match self.store.holder {
             None => Some(None),
             Some((holder, _))
                 if self.cfg.locker == Locker::LeaseDatabase && self.store.lease_until < now =>
             {
-                Some(Some(holder))
+                Some(Some(Event::LockLeaseExpired { holder }))
             }
-            Some(_) => None,
+            Some((holder, _)) => match (self.store.orphaned, self.cfg.nfs) {
+                (Some(Some(until)), Nfs::V4 { lease_ms }) if until <= now => {
+                    Some(Some(Event::NfsLeaseExpired { holder, lease_ms }))
+                }
+                _ => None,
+            },
         }
     }
 
@@ -115,8 +131,8 @@ impl ActiveMq {
                 TimerKind::System(SysTimer::ActiveMq(Timer::LockPoll)),
             ),
             Some(expired) => {
-                if let Some(holder) = expired {
-                    out.trace(Event::LockLeaseExpired { holder });
+                if let Some(event) = expired {
+                    out.trace(event);
                 }
                 self.become_master(b, out);
             }
@@ -126,6 +142,7 @@ impl ActiveMq {
     fn become_master(&mut self, b: BrokerId, out: &mut Out) {
         let incarnation = self.node(b).incarnation;
         self.store.holder = Some((b, incarnation));
+        self.store.orphaned = None;
         self.renew_lease(out.now);
         self.store.epoch = Epoch(self.store.epoch.0 + 1);
         out.trace(Event::LockAcquired { broker: b });
@@ -185,6 +202,33 @@ impl ActiveMq {
     fn release_lock_of(&mut self, b: BrokerId) {
         if self.holds_lock(b) {
             self.store.holder = None;
+            self.store.orphaned = None;
+        }
+    }
+
+    /// The master's host crashed holding the shared-file lock: nobody
+    /// closes the file, and the NFS server keeps the lock for the dead
+    /// client (see `Nfs`).
+    fn orphan_lock_of(&mut self, b: BrokerId, now: SimTime) {
+        if self.holds_lock(b) {
+            self.store.orphaned = Some(match self.cfg.nfs {
+                Nfs::V4 { lease_ms } => Some(now.after_ms(lease_ms)),
+                Nfs::V3 => None,
+            });
+        }
+    }
+
+    /// A host that crashed holding the lock boots again: it tells the NFS
+    /// server it rebooted (NSM under NFSv3, a new client id under NFSv4),
+    /// and the server drops the locks its previous life held.
+    fn host_returned(&mut self, b: BrokerId, out: &mut Out) {
+        if self.store.orphaned.is_some()
+            && let Some((holder, _)) = self.store.holder
+            && holder == b
+        {
+            self.store.holder = None;
+            self.store.orphaned = None;
+            out.trace(Event::NfsHostRebooted { holder: b });
         }
     }
 
@@ -272,6 +316,7 @@ impl ActiveMq {
 
 impl System for ActiveMq {
     fn boot(&mut self, b: BrokerId, out: &mut Out) {
+        self.host_returned(b, out);
         let node = self.node(b);
         node.running = true;
         node.incarnation += 1;
@@ -280,12 +325,22 @@ impl System for ActiveMq {
         self.try_lock(b, out);
     }
 
-    fn die(&mut self, b: BrokerId, _death: Death, out: &mut Out) {
+    fn die(&mut self, b: BrokerId, death: Death, out: &mut Out) {
+        if death == Death::Kill {
+            // The OS closes the sockets: OpenWire clients see the reset
+            // and their failover transport moves on at once.
+            self.node(b).sessions.os_close_all(b, out);
+        }
         self.lose_master_memory(b, out);
         if self.cfg.locker == Locker::SharedFile {
-            // The OS releases a dead process's file lock; a lease just runs out.
-            self.release_lock_of(b);
+            match death {
+                // The kernel closes a killed process's files, and with them
+                // its lock.
+                Death::Kill => self.release_lock_of(b),
+                Death::Crash => self.orphan_lock_of(b, out.now),
+            }
         }
+        // A database lease just runs out, however its holder died.
         let node = self.node(b);
         node.running = false;
         node.sessions.forget_all();
@@ -338,7 +393,7 @@ impl System for ActiveMq {
                 self.dispatch(b, out);
             }
             Payload::Ack { msg, .. } => self.ack(b, from, conn, msg, out),
-            Payload::Close { .. } => {
+            Payload::Close { .. } | Payload::SocketClosed { .. } => {
                 self.node(b).sessions.close(from, conn);
                 self.consumer_gone(b, from, conn, out);
             }

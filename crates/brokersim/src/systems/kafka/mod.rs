@@ -210,6 +210,9 @@ impl Replica {
 struct Broker {
     running: bool,
     incarnation: u32,
+    /// Clients that opened a connection to this process (volatile): a
+    /// kill resets them.
+    clients: BTreeSet<Addr>,
     /// The latest partition states the controller sent.
     states: Vec<PartitionState>,
     replicas: Vec<Replica>,
@@ -340,6 +343,7 @@ impl Kafka {
                 .map(|_| Broker {
                     running: false,
                     incarnation: 0,
+                    clients: BTreeSet::new(),
                     states: states.clone(),
                     replicas: (0..cfg.partitions).map(|_| Replica::new()).collect(),
                 })
@@ -451,8 +455,26 @@ impl System for Kafka {
         );
     }
 
-    fn die(&mut self, b: BrokerId, _death: Death, _out: &mut Out) {
+    /// The process dies; the log stays. After a kill the OS closes its
+    /// sockets, so its clients see the disconnect at once, fail what they
+    /// had in flight to it and ask for new metadata (NetworkClient's
+    /// `processDisconnection`, `handleServerDisconnect`). Nothing else
+    /// changes: the KRaft controller does not watch connections, it
+    /// fences the broker only once `broker.session.timeout.ms` passes
+    /// without a heartbeat (BrokerHeartbeatManager.hasValidSession,
+    /// ReplicationControlManager.maybeFenceOneStaleBroker), as after a
+    /// crash, so the metadata names the dead leader until then. Its
+    /// followers' fetch connections reset as well; they can fetch from
+    /// nobody else until the controller names a new leader, so the model
+    /// leaves them to their fetch timeout.
+    fn die(&mut self, b: BrokerId, death: Death, out: &mut Out) {
         let broker = self.broker(b);
+        let clients = std::mem::take(&mut broker.clients);
+        if death == Death::Kill && broker.running {
+            for client in clients {
+                out.send(Addr::Broker(b), client, Payload::SocketClosed { conn: 0 });
+            }
+        }
         broker.running = false;
         for r in &mut broker.replicas {
             r.role = Role::Idle;
@@ -466,6 +488,9 @@ impl System for Kafka {
             Addr::Controller,
             kafka(KafkaMsg::ControlledShutdown),
         );
+        // Its clients learn of the shutdown from their next request, which
+        // the host refuses (connections are not closed one by one here).
+        self.broker(b).running = false;
         self.die(b, Death::Kill, out);
     }
 
@@ -513,7 +538,10 @@ impl System for Kafka {
             ) => {
                 self.on_replica_reply(b, f, partition, corr, *reply, out);
             }
-            (Addr::Producer(_) | Addr::Consumer(_), msg) => self.on_client(b, from, msg, out),
+            (Addr::Producer(_) | Addr::Consumer(_), msg) => {
+                self.broker(b).clients.insert(from);
+                self.on_client(b, from, msg, out)
+            }
             _ => {}
         }
     }

@@ -102,7 +102,7 @@ impl Mirrored {
                     self.send(x, m, PeerMsg::AckVia { client, conn, msg }, out);
                 }
             }
-            Payload::Close { .. } => {
+            Payload::Close { .. } | Payload::SocketClosed { .. } => {
                 self.node(x).process.sessions.close(client, conn);
                 self.client_gone(x, client, conn, out);
             }

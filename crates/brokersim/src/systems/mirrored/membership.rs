@@ -87,12 +87,14 @@ impl Mirrored {
         let is_master = matches!(node.process.role, QueueRole::Master(_));
         if is_master {
             self.drop_mirror(x, p, out);
-            let via_p: Vec<Addr> = match &self.nodes[usize::from(x.0)].process.role {
-                QueueRole::Master(m) => m.queue.consumers_via(p),
+            // Each channel by its connection: the same application may
+            // have a newer one through another node.
+            let via_p: Vec<(Addr, u32)> = match &self.nodes[usize::from(x.0)].process.role {
+                QueueRole::Master(m) => m.queue.subscriptions_via(p),
                 _ => Vec::new(),
             };
-            for client in via_p {
-                self.client_gone_at_master(x, client, None, out);
+            for (client, conn) in via_p {
+                self.client_gone_at_master(x, client, Some(conn), out);
             }
         }
         if let QueueRole::Mirror(mirror) = &mut self.node(x).process.role {

@@ -125,6 +125,19 @@ impl Mirrored {
         self.nodes.len()
     }
 
+    /// What the OS of a killed node closes: every client connection, and
+    /// the Erlang distribution connection to every peer it was connected to.
+    fn os_closes(&mut self, b: BrokerId, out: &mut Out) {
+        self.node(b).process.sessions.os_close_all(b, out);
+        let incarnation = self.nodes[usize::from(b.0)].incarnation;
+        for p in self.all() {
+            if p != b && self.nodes[usize::from(b.0)].process.peers[usize::from(p.0)].up {
+                let closed = PeerMsg::ConnectionClosed { incarnation };
+                out.send(me(b), me(p), Payload::Mirrored(closed));
+            }
+        }
+    }
+
     fn node(&mut self, b: BrokerId) -> &mut Node {
         &mut self.nodes[usize::from(b.0)]
     }
@@ -172,12 +185,17 @@ impl System for Mirrored {
         self.boot_app(b, out);
     }
 
-    /// The process dies with everything it held in memory: its sessions
-    /// vanish without a word, and the queue's process writes what is
-    /// persistent to disk (`shut_role`) first, so that every lost copy is
-    /// counted. The disk (and what `Node` keeps on purpose) stays for the
-    /// next boot.
-    fn die(&mut self, b: BrokerId, _death: Death, out: &mut Out) {
+    /// The process dies with everything it held in memory, and the
+    /// queue's process writes what is persistent to disk (`shut_role`)
+    /// first, so that every lost copy is counted. The disk (and what
+    /// `Node` keeps on purpose) stays for the next boot. Who is told
+    /// depends on `death`: after a kill the OS closes the process's
+    /// sockets, so clients and peers learn at once; after a host crash
+    /// its connections vanish without a word.
+    fn die(&mut self, b: BrokerId, death: Death, out: &mut Out) {
+        if death == Death::Kill && self.nodes[usize::from(b.0)].process.running {
+            self.os_closes(b, out);
+        }
         self.shut_role(b, DropWhy::ProcessDied, out);
         let node = self.node(b);
         let dead = std::mem::take(&mut node.process);
@@ -191,6 +209,8 @@ impl System for Mirrored {
             }
         }
         self.node(b).process.sessions.close_all(b, out);
+        // It said goodbye: the OS has nothing left to close.
+        self.node(b).process.running = false;
         self.die(b, Death::Kill, out);
     }
 

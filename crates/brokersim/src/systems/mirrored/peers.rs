@@ -7,6 +7,10 @@ impl Mirrored {
     // ----- packets ------------------------------------------------------------------------
 
     pub(super) fn on_peer(&mut self, x: BrokerId, p: BrokerId, msg: PeerMsg, out: &mut Out) {
+        if let PeerMsg::ConnectionClosed { incarnation } = msg {
+            self.distribution_closed(x, p, incarnation, out);
+            return;
+        }
         let now = out.now;
         self.node(x).process.peers[usize::from(p.0)].last_heard = now;
         match msg {
@@ -236,6 +240,26 @@ impl Mirrored {
             }
             _ => {}
         }
+    }
+
+    /// `p`'s process was killed and its OS closed the distribution
+    /// connection: Erlang tells `x` at once (`nodedown`, reason
+    /// `connection_closed`), with no tick to wait for. The queue reacts as
+    /// to any nodedown that was not a clean shutdown
+    /// (`ha-promote-on-failure`).
+    fn distribution_closed(&mut self, x: BrokerId, p: BrokerId, incarnation: u32, out: &mut Out) {
+        let peer = &self.nodes[usize::from(x.0)].process.peers[usize::from(p.0)];
+        if !peer.up || peer.incarnation != incarnation {
+            return;
+        }
+        out.trace(Event::DeclaredDown {
+            observer: me(x),
+            target: me(p),
+            silent_ms: out.now.ms_since(peer.last_heard),
+            timeout_ms: self.tick_timeout_ms,
+            by: Detector::ConnectionClosed,
+        });
+        self.node_down(x, p, false, out);
     }
 
     pub(super) fn relay(

@@ -84,6 +84,12 @@ pub enum PeerMsg {
     },
     /// Graceful shutdown.
     Leaving,
+    /// Not sent by RabbitMQ: the sender's process (of that incarnation)
+    /// was killed and its OS closed the distribution connection, which
+    /// Erlang reports to the receiver as `nodedown` (`connection_closed`).
+    ConnectionClosed {
+        incarnation: u32,
+    },
     BecomeMirror {
         epoch: Epoch,
         sync: Box<Vec<QMsg>>,
@@ -164,6 +170,7 @@ impl PeerMsg {
                 | PeerMsg::HelloAck { .. }
                 | PeerMsg::Disconnect { .. }
                 | PeerMsg::Leaving
+                | PeerMsg::ConnectionClosed { .. }
                 | PeerMsg::Seq { .. }
                 | PeerMsg::Resend { .. }
         )
@@ -190,7 +197,9 @@ impl PeerMsg {
             PeerMsg::Resend { .. } => "resend",
             PeerMsg::Tick { .. } => "tick",
             PeerMsg::Hello { .. } | PeerMsg::HelloAck { .. } => "hello",
-            PeerMsg::Disconnect { .. } | PeerMsg::Leaving => "disconnect",
+            PeerMsg::Disconnect { .. } | PeerMsg::Leaving | PeerMsg::ConnectionClosed { .. } => {
+                "disconnect"
+            }
             PeerMsg::BecomeMirror { .. }
             | PeerMsg::Members { .. }
             | PeerMsg::JoinRequest

@@ -42,7 +42,7 @@ impl Quorum {
                 let origin = self.origin(x, client, conn);
                 self.submit(x, Command::Settle { origin, msg }, out);
             }
-            Payload::Close { .. } => {
+            Payload::Close { .. } | Payload::SocketClosed { .. } => {
                 self.node(x).process.sessions.close(client, conn);
                 self.client_gone(x, client, conn, out);
             }

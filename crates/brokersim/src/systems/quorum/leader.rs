@@ -230,7 +230,20 @@ impl Quorum {
         let (redelivered, resend, auto_ack) = flags;
         let node = self.node(x);
         if !node.process.sessions.is_open(client, conn) {
-            // A channel already closed has told the queue (`Down`).
+            // No such channel here: it closed (and told the queue), or this
+            // node restarted since and its channels died with it. Either
+            // way the consumer is gone: tell the queue, as rabbit_fifo
+            // learns from the monitor a new leader sets on every consumer
+            // (a `Down` for a consumer already gone changes nothing).
+            if !auto_ack && matches!(client, Addr::Consumer(_)) {
+                let origin = self.origin(x, client, conn);
+                let down = Command::Down {
+                    consumer: client,
+                    conn: Some(conn),
+                    origin: Some(origin),
+                };
+                self.submit(x, down, out);
+            }
             return;
         }
         if !auto_ack && !node.process.handed.insert((client, conn, msg)) && resend {

@@ -72,9 +72,12 @@ impl Machine {
                 auto_ack,
                 via,
             } => {
+                // A consumer is its channel (rabbit_fifo keys consumers by
+                // channel pid and tag): a checkout on a new connection is a
+                // new consumer, and the old one keeps what it checked out
+                // until its `Down` is applied, once its node learns that
+                // connection closed.
                 if !self.queue.has_subscription(consumer, conn) {
-                    // A consumer on a new connection has lost its old one.
-                    self.give_back(consumer, None, limit, fx);
                     self.queue
                         .subscribe(consumer, conn, prefetch, auto_ack, via);
                 }

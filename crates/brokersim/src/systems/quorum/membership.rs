@@ -4,6 +4,17 @@
 
 use super::*;
 
+/// How a node learnt that a peer is gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum PeerLoss {
+    /// A clean shutdown: the peer said so.
+    Exited,
+    /// The peer's process was killed: its OS closed the connection.
+    ConnectionClosed,
+    /// aten heard nothing for its timeout (a host crash, a pause, a cut).
+    Silent,
+}
+
 impl Quorum {
     pub(super) fn on_heartbeat_timer(&mut self, x: BrokerId, out: &mut Out) {
         out.timer(me(x), self.heartbeat_ms, timer(Timer::Heartbeat));
@@ -33,7 +44,7 @@ impl Quorum {
                     by: self.detector,
                 });
                 self.node(x).process.peers[idx(p)].alive = false;
-                self.peer_down(x, p, false, out);
+                self.peer_down(x, p, PeerLoss::Silent, out);
             }
             if connected && silent_ms >= self.net_timeout_ms {
                 if !self.overridden {
@@ -74,8 +85,46 @@ impl Quorum {
         }
     }
 
-    /// Node `p` is down as far as `x` can tell (aten, or a clean shutdown).
-    pub(super) fn peer_down(&mut self, x: BrokerId, p: BrokerId, graceful: bool, out: &mut Out) {
+    /// `p`'s process (of incarnation `sender`) was killed and its OS
+    /// closed the distribution connection: Erlang reports `nodedown` with
+    /// reason `connection_closed` at once, and Ra's monitors on `p`'s
+    /// processes fire with `noconnection`. No aten poll, no net_ticktime.
+    pub(super) fn distribution_closed(
+        &mut self,
+        x: BrokerId,
+        p: BrokerId,
+        sender: u32,
+        out: &mut Out,
+    ) {
+        let node = &self.nodes[idx(x)];
+        let peer = &node.process.peers[idx(p)];
+        let current =
+            sender == node.known_incarnations[idx(p)] || node.known_incarnations[idx(p)] == 0;
+        if !current || !(peer.alive || peer.connected) {
+            return;
+        }
+        out.trace(Event::DeclaredDown {
+            observer: me(x),
+            target: me(p),
+            silent_ms: out.now.ms_since(peer.last_heard),
+            timeout_ms: self.aten_timeout_ms,
+            by: Detector::ConnectionClosed,
+        });
+        let now = out.now;
+        let peer = &mut self.node(x).process.peers[idx(p)];
+        peer.alive = false;
+        peer.connected = false;
+        // A closed connection, not a silence: if `p` talks again it has
+        // restarted, there was no partition.
+        peer.declared_down = false;
+        peer.last_heard = now;
+        self.peer_down(x, p, PeerLoss::ConnectionClosed, out);
+        self.check_minority(x, out);
+    }
+
+    /// Node `p` is down as far as `x` can tell; `how` decides the
+    /// election timeout a follower of `p` arms.
+    pub(super) fn peer_down(&mut self, x: BrokerId, p: BrokerId, how: PeerLoss, out: &mut Out) {
         // The distribution link to `p` is gone with whatever was in it.
         for pending in self.node(x).process.pending.values_mut() {
             if pending.sent_to.is_some_and(|(to, _)| to == p) {
@@ -96,11 +145,15 @@ impl Quorum {
             if let Some(m) = self.member_mut(x) {
                 m.leader = None;
             }
-            if graceful {
-                // The leader's process exited: Ra's "really short" timeout.
-                self.arm_election(x, 1, BROADCAST_TIME_MS - 1, out);
-            } else {
-                self.arm_election_long(x, out);
+            match how {
+                // The leader's process exited: its monitor fires with a
+                // reason other than `noconnection`, Ra's "really short"
+                // timeout (ra_server_proc, follower 'DOWN').
+                PeerLoss::Exited => self.arm_election(x, 1, BROADCAST_TIME_MS - 1, out),
+                // The monitor fires with `noconnection`: "short".
+                PeerLoss::ConnectionClosed => self.arm_election_short(x, out),
+                // aten reported the node down: "long".
+                PeerLoss::Silent => self.arm_election_long(x, out),
             }
         }
         self.consumers_gone_via(x, p, out);

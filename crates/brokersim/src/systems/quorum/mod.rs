@@ -63,6 +63,7 @@ use std::collections::BTreeSet;
 
 pub use events::QuorumEvent;
 use machine::{Effects, Machine};
+use membership::PeerLoss;
 pub use protocol::{Command, Entry, Origin, PeerMsg, Timer};
 use state::{Disk, Member, Node, Pending, Process, RaftRole};
 
@@ -237,10 +238,20 @@ impl System for Quorum {
         self.start_member(b, out);
     }
 
-    /// The process dies with everything it held in memory: its sessions
-    /// vanish without a word, its Ra server and channels with it. The disk
-    /// (and what `Node` keeps on purpose) stays for the next boot.
-    fn die(&mut self, b: BrokerId, _death: Death, _out: &mut Out) {
+    /// The process dies with everything it held in memory, its Ra server
+    /// and channels with it. The disk (and what `Node` keeps on purpose)
+    /// stays for the next boot. After a kill the OS closes its sockets:
+    /// clients see their connections end, peers see the distribution
+    /// connection close. After a host crash nothing is said.
+    fn die(&mut self, b: BrokerId, death: Death, out: &mut Out) {
+        if death == Death::Kill && self.nodes[idx(b)].process.running {
+            self.node(b).process.sessions.os_close_all(b, out);
+            for p in self.all() {
+                if p != b && self.nodes[idx(b)].process.peers[idx(p)].connected {
+                    self.send(b, p, PeerMsg::ConnectionClosed, out);
+                }
+            }
+        }
         self.node(b).process = Process::default();
     }
 
@@ -251,6 +262,8 @@ impl System for Quorum {
             }
         }
         self.node(b).process.sessions.close_all(b, out);
+        // It said goodbye: the OS has nothing left to close.
+        self.node(b).process.running = false;
         self.die(b, Death::Kill, out);
     }
 

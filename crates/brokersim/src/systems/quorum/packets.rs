@@ -18,8 +18,12 @@ impl Quorum {
             peer.connected = false;
             peer.declared_down = false;
             peer.last_heard = out.now;
-            self.peer_down(x, p, true, out);
+            self.peer_down(x, p, PeerLoss::Exited, out);
             self.check_minority(x, out);
+            return;
+        }
+        if matches!(msg, PeerMsg::ConnectionClosed) {
+            self.distribution_closed(x, p, sender, out);
             return;
         }
         self.heard_from(x, p, sender, msg.is_heartbeat(), out);

@@ -89,6 +89,11 @@ pub enum PeerMsg {
     Heartbeat,
     /// Graceful shutdown: the distribution connection closes.
     Leaving,
+    /// Not sent by RabbitMQ: the sender's process was killed and its OS
+    /// closed the distribution connection. Erlang reports `nodedown`
+    /// (`connection_closed`) and fires every monitor on the sender's
+    /// processes with `noconnection`.
+    ConnectionClosed,
     RequestVote {
         term: u32,
         last_index: u64,
@@ -171,7 +176,7 @@ impl PeerMsg {
     pub fn kind(&self) -> &'static str {
         match self {
             PeerMsg::Heartbeat => "heartbeat",
-            PeerMsg::Leaving => "disconnect",
+            PeerMsg::Leaving | PeerMsg::ConnectionClosed => "disconnect",
             PeerMsg::RequestVote { pre_vote: true, .. } => "pre-vote",
             PeerMsg::RequestVote { .. } => "request-vote",
             PeerMsg::Vote { .. } => "vote",
