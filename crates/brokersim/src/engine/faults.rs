@@ -118,7 +118,9 @@ impl Sim {
         proc.failed_at.get_or_insert(self.now);
         self.out.trace(event);
         let (site, local) = self.local(b);
-        self.call_system(site, |s, out| s.die(local, crate::systems::system::Death::Crash, out));
+        self.call_system(site, |s, out| {
+            s.die(local, crate::systems::system::Death::Crash, out)
+        });
     }
 
     pub(super) fn stop_broker(&mut self, b: BrokerId) {

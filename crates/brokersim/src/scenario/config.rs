@@ -19,6 +19,9 @@ pub struct Config {
     /// scenario gives `brokers`, else the scenario's `sites` in order.
     pub sites: Vec<Site>,
     pub system: SystemConfig,
+    /// Every host's writeback settings (`os.dirty_expire_ms`,
+    /// `os.writeback_interval_ms`; see `systems/storage.rs`).
+    pub os: crate::systems::storage::OsSettings,
     /// The scenario's `heartbeat`, overriding the system's own detector timing.
     pub heartbeat: Option<Heartbeat>,
     pub latency_min_us: u64,

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::error::ScenarioError;
 use super::limits::{MAX_BROKERS, MAX_TIMEOUT_MS};
 use crate::ids::BrokerId;
+use crate::systems::storage::OsSettings;
 
 /// RabbitMQ classic mirrored queue policy and node settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,6 +84,16 @@ pub struct KafkaSettings {
     /// `group.initial.rebalance.delay.ms`: how long the group coordinator
     /// waits for more members before a new group's first assignment (KIP-134).
     pub group_initial_rebalance_delay_ms: u64,
+    /// `flush.messages` (topic), else `log.flush.interval.messages`
+    /// (broker): fsync once this many records are unflushed. `None` is the
+    /// default, `Long.MAX_VALUE`: never.
+    pub flush_messages: Option<u64>,
+    /// `flush.ms` (topic), else `log.flush.interval.ms` (broker): the log
+    /// flusher fsyncs a log whose last flush is this old. `None`: never.
+    pub flush_ms: Option<u64>,
+    /// `log.flush.scheduler.interval.ms`: how often the log flusher checks
+    /// `flush.ms`. `None` is the default, `Long.MAX_VALUE`: it never does.
+    pub flush_scheduler_interval_ms: Option<u64>,
 }
 
 /// RabbitMQ quorum queue arguments and node settings.
@@ -118,6 +129,11 @@ const KAFKA_KEYS: &[&str] = &[
     "broker.session.timeout.ms",
     "replica.fetch.wait.max.ms",
     "group.initial.rebalance.delay.ms",
+    "flush.messages",
+    "flush.ms",
+    "log.flush.interval.messages",
+    "log.flush.interval.ms",
+    "log.flush.scheduler.interval.ms",
 ];
 const QUORUM_KEYS: &[&str] = &[
     "x-quorum-initial-group-size",
@@ -126,7 +142,35 @@ const QUORUM_KEYS: &[&str] = &[
     "cluster_partition_handling",
 ];
 
+/// The hosts' OS settings, which every system takes.
+const OS_KEYS: &[&str] = &["os.dirty_expire_ms", "os.writeback_interval_ms"];
+
 type Settings = BTreeMap<String, Value>;
+
+/// The OS's writeback settings (see `systems/storage.rs`), after Linux's
+/// `vm.dirty_expire_centisecs` (3000) and `vm.dirty_writeback_centisecs`
+/// (500) in the kernel's `Documentation/admin-guide/sysctl/vm.rst`.
+pub fn parse_os(settings: &Settings) -> Result<OsSettings, ScenarioError> {
+    let default = OsSettings::default();
+    Ok(OsSettings {
+        dirty_expire_ms: whole_number(
+            settings,
+            "os.dirty_expire_ms",
+            0,
+            MAX_TIMEOUT_MS,
+            "milliseconds",
+        )?
+        .unwrap_or(default.dirty_expire_ms),
+        writeback_interval_ms: whole_number(
+            settings,
+            "os.writeback_interval_ms",
+            1,
+            MAX_TIMEOUT_MS,
+            "milliseconds",
+        )?
+        .unwrap_or(default.writeback_interval_ms),
+    })
+}
 
 fn field(key: &str) -> String {
     format!("settings.{key}")
@@ -134,7 +178,7 @@ fn field(key: &str) -> String {
 
 fn reject_unknown(settings: &Settings, known: &[&str], system: &str) -> Result<(), ScenarioError> {
     for key in settings.keys() {
-        if known.contains(&key.as_str()) {
+        if known.contains(&key.as_str()) || OS_KEYS.contains(&key.as_str()) {
             continue;
         }
         let owner = if MIRRORED_KEYS.contains(&key.as_str()) {
@@ -399,6 +443,13 @@ pub fn parse_kafka(settings: &Settings, brokers: u16) -> Result<KafkaSettings, S
         "milliseconds",
     )?
     .unwrap_or(9_000);
+    let flush_scheduler_interval_ms = whole_number(
+        settings,
+        "log.flush.scheduler.interval.ms",
+        1,
+        MAX_FLUSH,
+        "milliseconds",
+    )?;
     if broker_session_timeout_ms < broker_heartbeat_interval_ms {
         return Err(ScenarioError::new(
             field("broker.session.timeout.ms"),
@@ -437,8 +488,42 @@ pub fn parse_kafka(settings: &Settings, brokers: u16) -> Result<KafkaSettings, S
             "milliseconds",
         )?
         .unwrap_or(3_000),
+        flush_messages: flush_setting(
+            settings,
+            "flush.messages",
+            "log.flush.interval.messages",
+            "records",
+        )?,
+        flush_ms: match flush_setting(
+            settings,
+            "flush.ms",
+            "log.flush.interval.ms",
+            "milliseconds",
+        )? {
+            // `log.flush.interval.ms` unset takes `log.flush.scheduler.interval.ms`.
+            None => flush_scheduler_interval_ms,
+            given => given,
+        },
+        flush_scheduler_interval_ms,
     })
 }
+
+/// A Kafka flush setting: the topic's `topic_key` if given, else the
+/// broker's `broker_key`; `None` for the default, `Long.MAX_VALUE` (never).
+fn flush_setting(
+    settings: &Settings,
+    topic_key: &str,
+    broker_key: &str,
+    unit: &str,
+) -> Result<Option<u64>, ScenarioError> {
+    let topic = whole_number(settings, topic_key, 1, MAX_FLUSH, unit)?;
+    let broker = whole_number(settings, broker_key, 1, MAX_FLUSH, unit)?;
+    Ok(topic.or(broker))
+}
+
+/// The largest flush setting the format takes: larger ones mean "never"
+/// in any run the simulator can make (leave the setting out for that).
+const MAX_FLUSH: u64 = 1_000_000_000;
 
 pub fn parse_quorum(settings: &Settings, brokers: u16) -> Result<QuorumSettings, ScenarioError> {
     reject_unknown(settings, QUORUM_KEYS, "rabbitmq-quorum")?;

@@ -112,6 +112,7 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
         }
         _ => SystemConfig::Kafka(settings::parse_kafka(&s.settings, cluster_size)?),
     };
+    let os = settings::parse_os(&s.settings)?;
     let heartbeat = s.heartbeat.as_ref().map(check_heartbeat).transpose()?;
     let (latency_min_us, latency_max_us) = match &s.network.latency_ms {
         None => (1_000, 2_000),
@@ -202,6 +203,7 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
         broker_names: names,
         sites,
         system,
+        os,
         heartbeat,
         latency_min_us,
         latency_max_us,

@@ -32,7 +32,7 @@ pub mod protocol;
 pub use protocol::Timer;
 
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
-use crate::ledger::{SHARED_STORE_BIT, broker_bit};
+use crate::ledger::{Layer, SHARED_STORE_BIT, broker_bit};
 use crate::out::{Out, TimerKind};
 use crate::scenario::config::Config;
 use crate::scenario::settings::{ActiveMqSettings, Locker};
@@ -233,9 +233,10 @@ impl ActiveMq {
             // there, where the master that loaded the store earlier never looks.
             self.store.messages.insert(seq, q);
             self.store.audit.insert(msg);
-            out.copy_added(msg, SHARED_STORE_BIT);
+            out.copy_added(msg, SHARED_STORE_BIT, Layer::Disk);
         } else {
-            out.copy_added(msg, broker_bit(b));
+            // A non-persistent message lives in the broker's memory only.
+            out.copy_added(msg, broker_bit(b), Layer::Memory);
         }
         if let Some(queue) = self.node(b).master.as_mut() {
             queue.push(q);

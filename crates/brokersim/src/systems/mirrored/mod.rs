@@ -34,7 +34,7 @@
 use std::collections::BTreeMap;
 
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
-use crate::ledger::broker_bit;
+use crate::ledger::{Layer, broker_bit};
 use crate::out::{Out, TimerKind};
 use crate::scenario::config::Config;
 use crate::scenario::settings::{
@@ -360,5 +360,18 @@ impl System for Mirrored {
             }
         }
         out
+    }
+}
+
+/// Where a node keeps a message: a persistent message in a durable queue
+/// is confirmed only once the message store has fsynced it
+/// (`rabbit_msg_store` syncs its file before the confirms it owes go out),
+/// so the copy that counts is on disk; a transient message lives in the
+/// queue process's memory and dies with it.
+fn layer_of(persistent: bool) -> Layer {
+    if persistent {
+        Layer::Disk
+    } else {
+        Layer::Memory
     }
 }
