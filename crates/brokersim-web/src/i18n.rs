@@ -315,6 +315,9 @@ catalogue! {
     DeliveredTimes => "{0} time(s), first {1}", "{0} 次，首次 {1}";
     LastCopyVanished => "its last copy vanished at ", "它的最后一份副本消失于 ";
     SharedStore => "the shared store", "共享存储";
+    LayerMemory => "memory", "内存";
+    LayerPageCache => "page cache", "页缓存";
+    LayerDisk => "disk", "磁盘";
     Nowhere => "nowhere", "无处";
     // Configuration.
     ScenarioTitle => "Scenario", "场景";
@@ -380,6 +383,12 @@ catalogue! {
     DocReplicaLagTimeMaxMs => "a follower that has not caught up for this long leaves the ISR", "跟随者落后超过这么久就会离开 ISR";
     DocBrokerHeartbeatIntervalMs => "how often a broker heartbeats the KRaft controller", "代理向 KRaft 控制器发送心跳的间隔";
     DocBrokerSessionTimeoutMs => "the controller fences a broker silent for this long", "控制器隔离沉默这么久的代理";
+    DocFlushMessages => "fsync a partition's log once this many records are not yet flushed (topic setting; log.flush.interval.messages for the broker). Unset, Kafka never fsyncs: acks=all then means the records are in the replicas' page caches, not on disk", "分区日志中尚未刷盘的记录达到这个数量时执行 fsync（主题级设置；代理级为 log.flush.interval.messages）。不设置时 Kafka 从不 fsync：acks=all 只表示记录在各副本的页缓存中，而不在磁盘上";
+    DocFlushMs => "ms; fsync a log whose last flush is this old, checked every log.flush.scheduler.interval.ms (topic setting; log.flush.interval.ms for the broker)", "毫秒；上次刷盘已过去这么久的日志会被 fsync，每隔 log.flush.scheduler.interval.ms 检查一次（主题级设置；代理级为 log.flush.interval.ms）";
+    DocLogFlushSchedulerIntervalMs => "ms; how often the log flusher checks flush.ms (unset: never, so flush.ms alone does nothing)", "毫秒；日志刷盘线程检查 flush.ms 的间隔（不设置则从不检查，单独设置 flush.ms 不起作用）";
+    DocNeverFlushed => "never (Long.MAX_VALUE)", "从不（Long.MAX_VALUE）";
+    DocOsDirtyExpireMs => "every host: data written this long ago and still only in the page cache is written to disk at the flusher's next wake-up (Linux vm.dirty_expire_centisecs); a power loss takes what is not yet on disk", "所有主机：写入后已过这么久、仍只在页缓存中的数据，会在刷写线程下次唤醒时写入磁盘（Linux 的 vm.dirty_expire_centisecs）；断电会带走尚未写入磁盘的数据";
+    DocOsWritebackIntervalMs => "every host: how often the kernel's flusher threads wake to write old dirty data (Linux vm.dirty_writeback_centisecs)", "所有主机：内核刷写线程唤醒并写出旧脏数据的间隔（Linux 的 vm.dirty_writeback_centisecs）";
     DocReplicaFetchWaitMaxMs => "how long a follower's fetch waits at the leader for new data", "跟随者的拉取请求在领导者处等待新数据的最长时间";
     DocGroupInitialRebalanceDelayMs => "how long the group coordinator waits for more consumers before a new group's first assignment", "组协调器在新消费组第一次分配分区之前等待更多消费者加入的时间";
     DocXQuorumInitialGroupSize => "members of the queue's Raft group", "队列的 Raft 组成员数";

@@ -419,6 +419,7 @@ fn samples() -> Vec<Event> {
     for why in [
         DropWhy::ProcessDied,
         DropWhy::DiskLost,
+        DropWhy::PageCacheLost,
         DropWhy::RejoinedEmpty,
         DropWhy::PartitionLoser,
         DropWhy::ConsumerDied,

@@ -1,0 +1,221 @@
+//! Where a copy is when the power goes (issue 14): process memory, the OS
+//! page cache, or the disk. Every broker of a cluster losing power at once
+//! (a rack's power, several `crash` faults at the same `at_ms`) takes what
+//! was not on disk, and each product's flush settings decide what that is.
+
+use brokersim::report::LossCause;
+use brokersim::{Report, Scenario, Sim};
+use serde_json::{Value, json};
+
+/// When the power goes.
+const POWER_LOSS_MS: u64 = 10_000;
+
+fn run(mut scenario: Value, patch: impl FnOnce(&mut Value)) -> (Report, Sim) {
+    patch(&mut scenario);
+    let scenario = Scenario::from_json(&scenario.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = Sim::new(scenario).unwrap();
+    let report = sim.run_to_end();
+    (report, sim)
+}
+
+fn all_three(fault: &str) -> Value {
+    json!(
+        ["b1", "b2", "b3"]
+            .iter()
+            .map(|b| json!({ "at_ms": POWER_LOSS_MS, fault: b }))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// Three Kafka brokers, one partition on all three, `acks=all` with
+/// `min.insync.replicas=2`, and nobody consuming: every acknowledged
+/// record must still be in the log at the end.
+fn kafka(patch: impl FnOnce(&mut Value)) -> (Report, Sim) {
+    let scenario = json!({
+        "version": 1,
+        "seed": 1,
+        "duration_ms": 30000,
+        "system": "kafka",
+        "brokers": 3,
+        "settings": { "replication.factor": 3, "min.insync.replicas": 2 },
+        "producers": [{ "rate_per_s": 100, "acks": "all", "count": 1000 }],
+        "consumers": [],
+        "faults": []
+    });
+    run(scenario, patch)
+}
+
+/// Kafka's "Log Flush Policy" (documentation, broker configs
+/// `log.flush.interval.messages` / `log.flush.interval.ms`, both
+/// `Long.MAX_VALUE` by default; `UnifiedLog.append` flushes only past
+/// them): Kafka never fsyncs by default and answers `acks=all` once the ISR
+/// has the record in its page caches. Three brokers losing power together
+/// lose every acknowledged record the OS had not yet written back
+/// (`vm.dirty_expire_centisecs`, 30 s), and log recovery (`LogLoader`)
+/// truncates each log to what reached the disk.
+#[test]
+fn acks_all_loses_acknowledged_records_when_every_broker_loses_power_together() {
+    let (report, _) = kafka(|s| s["faults"] = all_three("crash"));
+    assert!(report.confirmed > 500, "{report:?}");
+    assert!(
+        report.lost > 500,
+        "{}/{} lost",
+        report.lost,
+        report.confirmed
+    );
+    assert_eq!(
+        report.lost_causes.keys().copied().collect::<Vec<_>>(),
+        vec![LossCause::PageCacheLost]
+    );
+    assert!(
+        !report.violations.is_empty(),
+        "losing confirmed records is a violation"
+    );
+    let last = report.lost_messages.last().unwrap();
+    assert!(
+        last.held_by.is_some(),
+        "the report names whose page cache it was in"
+    );
+}
+
+/// The same power loss with `flush.messages=1` (topic config; `UnifiedLog`
+/// fsyncs once `flush.messages` records are above the recovery point):
+/// every record is on disk before it is acknowledged, and none is lost.
+#[test]
+fn with_flush_messages_1_the_same_power_loss_loses_nothing() {
+    let (report, _) = kafka(|s| {
+        s["faults"] = all_three("crash");
+        s["settings"]["flush.messages"] = json!(1);
+    });
+    assert!(report.confirmed > 500);
+    assert_eq!(report.lost, 0, "{:?}", report.lost_causes);
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
+}
+
+/// The broker-wide `log.flush.interval.messages` is the default of the
+/// topic's `flush.messages`: set on the broker, it protects the topic too.
+#[test]
+fn the_broker_setting_log_flush_interval_messages_protects_as_well() {
+    let (report, _) = kafka(|s| {
+        s["faults"] = all_three("crash");
+        s["settings"]["log.flush.interval.messages"] = json!(1);
+    });
+    assert_eq!(report.lost, 0, "{:?}", report.lost_causes);
+}
+
+/// `flush.ms` acts through the log flusher (`LogManager.flushDirtyLogs`,
+/// every `log.flush.scheduler.interval.ms`): a flush each second loses at
+/// most the last second or so, far less than never flushing; alone, with
+/// the scheduler left at its default (`Long.MAX_VALUE`), it changes nothing.
+#[test]
+fn flush_ms_bounds_the_loss_only_with_the_log_flusher_running() {
+    let (never, _) = kafka(|s| s["faults"] = all_three("crash"));
+    let (alone, _) = kafka(|s| {
+        s["faults"] = all_three("crash");
+        s["settings"]["flush.ms"] = json!(1000);
+    });
+    assert_eq!(alone.lost, never.lost, "flush.ms alone never runs");
+    let (each_second, _) = kafka(|s| {
+        s["faults"] = all_three("crash");
+        s["settings"]["flush.ms"] = json!(1000);
+        s["settings"]["log.flush.scheduler.interval.ms"] = json!(1000);
+    });
+    assert!(
+        each_second.lost > 0,
+        "the last second is still in the page cache"
+    );
+    // 100 records a second: at most two seconds' worth, against ten.
+    assert!(each_second.lost <= 200, "{}", each_second.lost);
+    assert!(never.lost > 2 * each_second.lost);
+}
+
+/// A single broker losing power loses only its own page cache: the other
+/// two in the ISR hold every acknowledged record, and it fetches them
+/// back when it returns. `acks=all` survives single crashes.
+#[test]
+fn acks_all_survives_one_broker_losing_power() {
+    for b in ["b1", "b2"] {
+        let (report, _) = kafka(|s| {
+            s["faults"] = json!([
+                { "at_ms": POWER_LOSS_MS, "crash": b },
+                { "at_ms": 20000, "restart": b }
+            ])
+        });
+        assert_eq!(report.lost, 0, "{b}: {:?}", report.lost_causes);
+    }
+}
+
+/// A clean shutdown flushes every log (`LogManager.shutdown`), and a
+/// stopped broker's host keeps its page cache anyway: three brokers
+/// stopped together lose nothing.
+#[test]
+fn three_brokers_stopped_together_lose_nothing() {
+    let (report, _) = kafka(|s| s["faults"] = all_three("stop"));
+    assert!(report.confirmed > 500);
+    assert_eq!(report.lost, 0, "{:?}", report.lost_causes);
+}
+
+/// The OS's writeback (`os.dirty_expire_ms`, after Linux's
+/// `vm.dirty_expire_centisecs`): with dirty data written after 1 s, the
+/// power loss takes only the last second or two, even without Kafka
+/// flushing.
+#[test]
+fn a_shorter_dirty_expiry_leaves_less_in_the_page_cache() {
+    let (never, _) = kafka(|s| s["faults"] = all_three("crash"));
+    let (quick, _) = kafka(|s| {
+        s["faults"] = all_three("crash");
+        s["settings"]["os.dirty_expire_ms"] = json!(1000);
+        s["settings"]["os.writeback_interval_ms"] = json!(500);
+    });
+    assert!(quick.lost > 0);
+    assert!(quick.lost <= 200, "{}", quick.lost);
+    assert!(never.lost > 2 * quick.lost);
+}
+
+/// RabbitMQ quorum queues confirm an entry once a majority has it in its
+/// Ra WAL, which fsyncs before it reports the entry written
+/// (`ra_log_wal`): the same power loss on all three nodes loses nothing.
+#[test]
+fn a_quorum_queue_loses_nothing_to_the_same_power_loss() {
+    let scenario = json!({
+        "version": 1,
+        "seed": 1,
+        "duration_ms": 30000,
+        "system": "rabbitmq-quorum",
+        "brokers": 3,
+        "settings": {},
+        "producers": [{ "rate_per_s": 100, "count": 1000 }],
+        "consumers": [],
+        "faults": []
+    });
+    let (report, _) = run(scenario, |s| s["faults"] = all_three("crash"));
+    assert!(report.confirmed > 500, "{report:?}");
+    assert_eq!(report.lost, 0, "{:?}", report.lost_causes);
+}
+
+/// The page cache is a setting of every host; bad values name the field.
+#[test]
+fn bad_os_and_flush_settings_name_their_field() {
+    let bad = |key: &str, value: Value| {
+        let mut scenario = json!({
+            "version": 1, "seed": 1, "duration_ms": 1000, "system": "kafka", "brokers": 3,
+            "settings": {}, "producers": [], "consumers": [], "faults": []
+        });
+        scenario["settings"][key] = value;
+        Scenario::from_json(&scenario.to_string())
+            .and_then(|s| s.validate())
+            .expect_err(key)
+            .to_string()
+    };
+    for (key, value) in [
+        ("os.dirty_expire_ms", json!("soon")),
+        ("os.writeback_interval_ms", json!(0)),
+        ("flush.messages", json!(0)),
+        ("flush.ms", json!(-1)),
+        ("log.flush.interval.messages", json!(1.5)),
+        ("log.flush.scheduler.interval.ms", json!("never")),
+    ] {
+        let error = bad(key, value);
+        assert!(error.contains(&format!("settings.{key}")), "{error}");
+    }
+}
