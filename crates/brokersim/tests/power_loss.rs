@@ -4,7 +4,7 @@
 //! was not on disk, and each product's flush settings decide what that is.
 
 use brokersim::report::LossCause;
-use brokersim::{Report, Scenario, Sim};
+use brokersim::{Event, Report, Scenario, Sim};
 use serde_json::{Value, json};
 
 /// When the power goes.
@@ -218,4 +218,122 @@ fn bad_os_and_flush_settings_name_their_field() {
         let error = bad(key, value);
         assert!(error.contains(&format!("settings.{key}")), "{error}");
     }
+}
+
+/// ActiveMQ master/slave on a KahaDB shared store, one persistent producer
+/// and nobody consuming; the master (b1) holds the journal's recent writes
+/// in its host's page cache unless KahaDB fsyncs them.
+fn activemq(strategy: Option<&str>, patch: impl FnOnce(&mut Value)) -> (Report, Sim) {
+    let uri = "failover:(tcp://b1:61616,tcp://b2:61616)?randomize=false";
+    let mut scenario = json!({
+        "version": 1,
+        "seed": 1,
+        "duration_ms": 30000,
+        "system": "activemq",
+        "brokers": 2,
+        "settings": { "lockAcquireSleepInterval": 1000 },
+        "producers": [{ "rate_per_s": 100, "count": 1000, "connect": uri }],
+        "consumers": [],
+        "faults": [{ "at_ms": POWER_LOSS_MS, "crash": "b1" }]
+    });
+    if let Some(strategy) = strategy {
+        scenario["settings"]["journalDiskSyncStrategy"] = json!(strategy);
+    }
+    run(scenario, patch)
+}
+
+/// KahaDB's default `journalDiskSyncStrategy=always` (the KahaDB
+/// documentation; `DataFileAppender` forces a batch holding a sync write to
+/// disk before it answers): a persistent message is on disk before its
+/// receipt, and the master's power loss takes none.
+#[test]
+fn kahadb_always_syncs_before_the_receipt_and_a_power_loss_takes_nothing() {
+    let (report, _) = activemq(None, |_| {});
+    assert!(report.confirmed > 500, "{report:?}");
+    assert_eq!(report.lost, 0, "{:?}", report.lost_causes);
+}
+
+/// `journalDiskSyncStrategy=periodic` fsyncs every `journalDiskSyncInterval`
+/// (1,000 ms) and answers before: the master's power loss takes what was
+/// received since the last sync, about a second's worth at most.
+#[test]
+fn kahadb_periodic_loses_what_arrived_since_the_last_sync() {
+    let (report, _) = activemq(Some("periodic"), |_| {});
+    assert!(report.lost > 0, "the last interval was in the page cache");
+    assert!(report.lost <= 100, "at most one interval: {}", report.lost);
+    assert_eq!(
+        report.lost_causes.keys().copied().collect::<Vec<_>>(),
+        vec![LossCause::PageCacheLost]
+    );
+    let (shorter, _) = activemq(Some("periodic"), |s| {
+        s["settings"]["journalDiskSyncInterval"] = json!(100);
+    });
+    assert!(
+        shorter.lost < report.lost,
+        "{} vs {}",
+        shorter.lost,
+        report.lost
+    );
+}
+
+/// `journalDiskSyncStrategy=never`: only the OS's writeback puts the
+/// journal on disk (`os.dirty_expire_ms`, 30 s), so the power loss takes
+/// every message of the last ten seconds. A `stop` of the same master
+/// keeps its host and its page cache: nothing is lost.
+#[test]
+fn kahadb_never_leaves_the_journal_to_the_os() {
+    let (report, _) = activemq(Some("never"), |_| {});
+    assert!(report.lost > 500, "{}", report.lost);
+    let (stopped, _) = activemq(Some("never"), |s| {
+        s["faults"] = json!([{ "at_ms": POWER_LOSS_MS, "stop": "b1" }]);
+    });
+    assert_eq!(stopped.lost, 0, "{:?}", stopped.lost_causes);
+}
+
+/// Non-persistent messages live in the master's memory (ActiveMQ's
+/// "What is the difference between persistent and non-persistent
+/// delivery?"): even a graceful stop takes them, whatever the journal does.
+#[test]
+fn non_persistent_messages_die_with_the_masters_memory_even_on_a_stop() {
+    let (_, sim) = activemq(None, |s| {
+        s["producers"][0]["persistent"] = json!(false);
+        s["faults"] = json!([{ "at_ms": POWER_LOSS_MS, "stop": "b1" }]);
+    });
+    // Sent without a receipt, so never confirmed: the trace counts them.
+    let died: u32 = sim
+        .trace()
+        .iter()
+        .filter(|e| e.at.as_ms() == POWER_LOSS_MS)
+        .map(|e| match e.event {
+            Event::TransientLost { messages, .. } => messages,
+            _ => 0,
+        })
+        .sum();
+    assert!(died > 500, "{died}");
+}
+
+#[test]
+fn journal_disk_sync_interval_goes_only_with_periodic() {
+    let mut scenario = json!({
+        "version": 1, "seed": 1, "duration_ms": 1000, "system": "activemq", "brokers": 2,
+        "settings": { "journalDiskSyncInterval": 500 },
+        "producers": [], "consumers": [], "faults": []
+    });
+    let error = Scenario::from_json(&scenario.to_string())
+        .and_then(|s| s.validate())
+        .expect_err("an interval without periodic")
+        .to_string();
+    assert!(
+        error.contains("settings.journalDiskSyncInterval"),
+        "{error}"
+    );
+    scenario["settings"]["journalDiskSyncStrategy"] = json!("sometimes");
+    let error = Scenario::from_json(&scenario.to_string())
+        .and_then(|s| s.validate())
+        .expect_err("a strategy KahaDB does not have")
+        .to_string();
+    assert!(
+        error.contains("settings.journalDiskSyncStrategy"),
+        "{error}"
+    );
 }

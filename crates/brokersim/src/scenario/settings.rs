@@ -59,8 +59,23 @@ pub struct ActiveMqSettings {
     /// (KahaDB's default; the JDBC adapter's is 30 s).
     pub lock_keep_alive_period_ms: u64,
     pub locker: Locker,
+    /// KahaDB's `journalDiskSyncStrategy`: when the journal is fsynced.
+    pub journal_disk_sync: JournalSync,
 }
 
+/// KahaDB's `journalDiskSyncStrategy` (`Journal.JournalDiskSyncStrategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JournalSync {
+    /// `always` (the default): every journal write is fsynced before the
+    /// broker answers (`DataFileAppender` forces a batch holding a sync
+    /// write to disk before it signals the writers).
+    Always,
+    /// `periodic`: the journal is fsynced every `journalDiskSyncInterval`
+    /// ms (default 1000); the broker answers before.
+    Periodic { interval_ms: u64 },
+    /// `never`: KahaDB never fsyncs; the OS writes back when it will.
+    Never,
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Locker {
     /// KahaDB's default: an OS file lock, held for as long as the process lives.
@@ -118,7 +133,13 @@ const MIRRORED_KEYS: &[&str] = &[
     "cluster_partition_handling",
     "net_ticktime",
 ];
-const ACTIVEMQ_KEYS: &[&str] = &["lockAcquireSleepInterval", "lockKeepAlivePeriod", "locker"];
+const ACTIVEMQ_KEYS: &[&str] = &[
+    "lockAcquireSleepInterval",
+    "lockKeepAlivePeriod",
+    "locker",
+    "journalDiskSyncStrategy",
+    "journalDiskSyncInterval",
+];
 const KAFKA_KEYS: &[&str] = &[
     "partitions",
     "replication.factor",
@@ -391,7 +412,32 @@ pub fn parse_activemq(settings: &Settings) -> Result<ActiveMqSettings, ScenarioE
             "the lease-database-locker needs lockKeepAlivePeriod > 0: without keep-alives the master never renews its lease (which lasts lockAcquireSleepInterval) and never notices that a slave took it",
         ));
     }
+    let interval_ms = whole_number(
+        settings,
+        "journalDiskSyncInterval",
+        1,
+        MAX_TIMEOUT_MS,
+        "milliseconds",
+    )?;
+    let journal_disk_sync = match string_choice(
+        settings,
+        "journalDiskSyncStrategy",
+        &["always", "periodic", "never"],
+    )? {
+        Some("periodic") => JournalSync::Periodic {
+            interval_ms: interval_ms.unwrap_or(1_000),
+        },
+        Some("never") => JournalSync::Never,
+        _ => JournalSync::Always,
+    };
+    if interval_ms.is_some() && !matches!(journal_disk_sync, JournalSync::Periodic { .. }) {
+        return Err(ScenarioError::new(
+            field("journalDiskSyncInterval"),
+            "only journalDiskSyncStrategy \"periodic\" syncs at an interval",
+        ));
+    }
     Ok(ActiveMqSettings {
+        journal_disk_sync,
         lock_acquire_sleep_interval_ms: whole_number(
             settings,
             "lockAcquireSleepInterval",

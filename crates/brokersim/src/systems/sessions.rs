@@ -160,11 +160,6 @@ impl Sessions {
         }
     }
 
-    /// The process died: its connections vanish without a word.
-    pub fn forget_all(&mut self) {
-        self.open.clear();
-    }
-
     pub fn count(&self) -> u32 {
         self.open.len() as u32
     }
