@@ -376,6 +376,8 @@ catalogue! {
     DocLocker => "an OS file lock held while the master lives, or a lease the master renews", "主节点存活期间持有的操作系统文件锁，或由主节点续约的租约";
     DocLockkeepaliveperiod => "ms; how often the master renews its lease (which lasts lockAcquireSleepInterval) or checks its lock; 0 = never", "毫秒；主节点续约租约（租约时长为 lockAcquireSleepInterval）或检查锁的间隔；0 表示从不";
     DocLockkeepaliveperiodDefault => "0; 30000 with lease-database-locker", "0；使用 lease-database-locker 时为 30000";
+    DocJournalDiskSyncStrategy => "when KahaDB fsyncs its journal: always (before each receipt), periodic (every journalDiskSyncInterval, receipts before), never (the OS writes back); what is not on disk when the master's host loses power is lost", "KahaDB 何时对日志执行 fsync：always（每次回执之前），periodic（每隔 journalDiskSyncInterval，回执在此之前发出），never（由操作系统回写）；主节点所在主机断电时尚未写入磁盘的内容会丢失";
+    DocJournalDiskSyncInterval => "ms between the journal's fsyncs with journalDiskSyncStrategy periodic", "journalDiskSyncStrategy 为 periodic 时两次日志 fsync 之间的间隔（毫秒）";
     DocPartitions => "partitions of the topic, each with its own leader and followers", "主题的分区数，每个分区有自己的领导者和跟随者";
     DocReplicationFactor => "copies of each partition, leader included", "每个分区的副本数，包括领导者";
     DocMinInsyncReplicas => "with acks=all, a write needs this many in-sync replicas or it is refused", "在 acks=all 下，写入需要这么多同步副本，否则被拒绝";

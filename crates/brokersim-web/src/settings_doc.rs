@@ -102,6 +102,18 @@ const ACTIVEMQ: &[SettingDoc] = &[
         default: Shown::Text(Msg::DocLockkeepaliveperiodDefault),
         choices: &[],
     },
+    SettingDoc {
+        name: "journalDiskSyncStrategy",
+        explain: Msg::DocJournalDiskSyncStrategy,
+        default: Shown::Value("always"),
+        choices: &["always", "periodic", "never"],
+    },
+    SettingDoc {
+        name: "journalDiskSyncInterval",
+        explain: Msg::DocJournalDiskSyncInterval,
+        default: Shown::Value("1000"),
+        choices: &[],
+    },
 ];
 
 const KAFKA: &[SettingDoc] = &[

@@ -3,8 +3,9 @@
 //! (a rack's power, several `crash` faults at the same `at_ms`) takes what
 //! was not on disk, and each product's flush settings decide what that is.
 
+use brokersim::ledger::Layer;
 use brokersim::report::LossCause;
-use brokersim::{Event, Report, Scenario, Sim};
+use brokersim::{Event, MsgId, Report, Scenario, Sim, SimTime};
 use serde_json::{Value, json};
 
 /// When the power goes.
@@ -335,5 +336,76 @@ fn journal_disk_sync_interval_goes_only_with_periodic() {
     assert!(
         error.contains("settings.journalDiskSyncStrategy"),
         "{error}"
+    );
+}
+
+/// The layers of one message's copies at `at_ms` (`Sim::copies`).
+fn layers_at(scenario: Value, msg: u32, at_ms: u64) -> Vec<Layer> {
+    let scenario = Scenario::from_json(&scenario.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = Sim::new(scenario).unwrap();
+    sim.run_until(SimTime::from_ms(at_ms));
+    let copies = sim.copies(MsgId(msg)).expect("published");
+    copies.stored.iter().map(|c| c.layer).collect()
+}
+
+fn kafka_quiet(settings: Value) -> Value {
+    json!({
+        "version": 1, "seed": 1, "duration_ms": 60000, "system": "kafka", "brokers": 3,
+        "settings": settings,
+        "producers": [{ "rate_per_s": 100, "acks": "all", "count": 100 }],
+        "consumers": [], "faults": []
+    })
+}
+
+/// The ledger follows each copy from the page cache to the disk: Kafka's
+/// records stay dirty until the OS's flusher writes the file back (dirty
+/// since about 0 s, expired at 30 s, written at the 35 s wake-up), or
+/// reach the disk at once with `flush.messages=1`.
+#[test]
+fn the_ledger_says_which_layer_holds_each_copy() {
+    let settings = json!({ "replication.factor": 3, "min.insync.replicas": 2 });
+    let page_cache = vec![Layer::PageCache; 3];
+    assert_eq!(
+        layers_at(kafka_quiet(settings.clone()), 50, 10_000),
+        page_cache
+    );
+    assert_eq!(
+        layers_at(kafka_quiet(settings.clone()), 50, 40_000),
+        vec![Layer::Disk; 3]
+    );
+    let mut flushed = settings;
+    flushed["flush.messages"] = json!(1);
+    assert_eq!(
+        layers_at(kafka_quiet(flushed), 50, 10_000),
+        vec![Layer::Disk; 3]
+    );
+
+    // RabbitMQ: a persistent message is confirmed once the message store
+    // has synced it (`rabbit_msg_store`), a transient one lives in memory;
+    // a quorum queue's entry is in Ra's fsynced WAL (`ra_log_wal`).
+    let rabbit = |system: &str, settings: Value, persistent: bool| {
+        json!({
+            "version": 1, "seed": 1, "duration_ms": 20000, "system": system, "brokers": 3,
+            "settings": settings,
+            "producers": [{ "rate_per_s": 10, "count": 10, "persistent": persistent }],
+            "consumers": [], "faults": []
+        })
+    };
+    let mirrored = json!({ "ha-mode": "all" });
+    assert_eq!(
+        layers_at(
+            rabbit("rabbitmq-mirrored", mirrored.clone(), true),
+            5,
+            5_000
+        ),
+        vec![Layer::Disk; 3]
+    );
+    assert_eq!(
+        layers_at(rabbit("rabbitmq-mirrored", mirrored, false), 5, 5_000),
+        vec![Layer::Memory; 3]
+    );
+    assert_eq!(
+        layers_at(rabbit("rabbitmq-quorum", json!({}), true), 5, 5_000),
+        vec![Layer::Disk; 3]
     );
 }
