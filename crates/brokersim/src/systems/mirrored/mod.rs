@@ -365,9 +365,10 @@ impl System for Mirrored {
 
 /// Where a node keeps a message: a persistent message in a durable queue
 /// is confirmed only once the message store has fsynced it
-/// (`rabbit_msg_store` syncs its file before the confirms it owes go out),
-/// so the copy that counts is on disk; a transient message lives in the
-/// queue process's memory and dies with it.
+/// (`rabbit_msg_store` batches its syncs, at most `?SYNC_INTERVAL` = 25 ms
+/// apart, and sends the confirms it owes for the synced messages), so the
+/// copy that counts is on disk; the 25 ms are not modelled. A transient
+/// message lives in the queue process's memory and dies with it.
 fn layer_of(persistent: bool) -> Layer {
     if persistent {
         Layer::Disk

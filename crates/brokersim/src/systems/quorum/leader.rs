@@ -24,9 +24,9 @@ impl Quorum {
         });
         let last = node.disk.last_index();
         // Ra counts the leader's own entry towards the majority only once
-        // its WAL has fsynced it (`ra_log_wal` syncs each batch before it
-        // notifies the writer that the entries are written), so the copy
-        // that counts is on disk; the fsync's latency is not modelled.
+        // its WAL has fsynced it (`ra_log_wal:complete_batch` calls
+        // `file:sync` before it sends the writer `{written, …}`), so the
+        // copy that counts is on disk; the fsync's latency is not modelled.
         m.match_index[idx(b)] = last;
         if let Command::Enqueue { q, .. } = command {
             out.copy_added(q.msg, broker_bit(b), Layer::Disk);
