@@ -380,8 +380,13 @@ pub fn copies(sim: &Sim, copies: &brokersim::view::MessageCopies, lang: Lang) ->
         .stored
         .iter()
         .map(|c| match c.role {
-            Some(role) => format!("{} ({})", c.name, role_name(role)),
-            None => c.name.clone(),
+            Some(role) => format!(
+                "{} ({}, {})",
+                c.name,
+                role_name(role),
+                layer_name(c.layer, lang)
+            ),
+            None => format!("{} ({})", c.name, layer_name(c.layer, lang)),
         })
         .collect::<Vec<_>>();
     let stored = if stored.is_empty() {
@@ -417,6 +422,16 @@ pub fn copies(sim: &Sim, copies: &brokersim::view::MessageCopies, lang: Lang) ->
         };
     }
     out
+}
+
+/// Where a copy is on its host (issue 14's layers).
+fn layer_name(layer: brokersim::ledger::Layer, lang: Lang) -> &'static str {
+    use brokersim::ledger::Layer;
+    match layer {
+        Layer::Memory => tr(lang, "memory", "内存"),
+        Layer::PageCache => tr(lang, "page cache", "页缓存"),
+        Layer::Disk => tr(lang, "disk", "磁盘"),
+    }
 }
 
 /// A replica role as scenarios and `--json` name it.

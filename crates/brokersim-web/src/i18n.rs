@@ -320,6 +320,9 @@ catalogue! {
     DeliveredTimes => "{0} time(s), first {1}", "{0} 次，首次 {1}";
     LastCopyVanished => "its last copy vanished at ", "它的最后一份副本消失于 ";
     SharedStore => "the shared store", "共享存储";
+    LayerMemory => "memory", "内存";
+    LayerPageCache => "page cache", "页缓存";
+    LayerDisk => "disk", "磁盘";
     Nowhere => "nowhere", "无处";
     // Configuration.
     ScenarioTitle => "Scenario", "场景";
@@ -381,6 +384,8 @@ catalogue! {
     DocNfsvers => "NFS version of the shared store's mount: when a master's host crashes, NFSv4 releases its lock once the lease expires, NFSv3 only when that host returns (a killed master's lock goes at once either way)", "共享存储挂载所用的 NFS 版本：主节点所在主机崩溃时，NFSv4 在租约到期后释放它的锁，NFSv3 要等那台主机回来才释放（主节点进程被杀死时两者都会立即释放）";
     DocNfsv4leasetime => "seconds; the NFSv4 lease after which a crashed host's lock is released (30 per ActiveMQ's docs)", "秒；NFSv4 租约时长，崩溃主机持有的锁在租约到期后释放（ActiveMQ 文档给出的是 30）";
     DocLockkeepaliveperiodDefault => "0; 30000 with lease-database-locker", "0；使用 lease-database-locker 时为 30000";
+    DocJournalDiskSyncStrategy => "when KahaDB fsyncs its journal: always (before each receipt), periodic (every journalDiskSyncInterval, receipts before), never (the OS writes back); what is not on disk when the master's host loses power is lost", "KahaDB 何时对日志执行 fsync：always（每次回执之前），periodic（每隔 journalDiskSyncInterval，回执在此之前发出），never（由操作系统回写）；主节点所在主机断电时尚未写入磁盘的内容会丢失";
+    DocJournalDiskSyncInterval => "ms between the journal's fsyncs with journalDiskSyncStrategy periodic", "journalDiskSyncStrategy 为 periodic 时两次日志 fsync 之间的间隔（毫秒）";
     DocPartitions => "partitions of the topic, each with its own leader and followers", "主题的分区数，每个分区有自己的领导者和跟随者";
     DocReplicationFactor => "copies of each partition, leader included", "每个分区的副本数，包括领导者";
     DocMinInsyncReplicas => "with acks=all, a write needs this many in-sync replicas or it is refused", "在 acks=all 下，写入需要这么多同步副本，否则被拒绝";
@@ -388,6 +393,12 @@ catalogue! {
     DocReplicaLagTimeMaxMs => "a follower that has not caught up for this long leaves the ISR", "跟随者落后超过这么久就会离开 ISR";
     DocBrokerHeartbeatIntervalMs => "how often a broker heartbeats the KRaft controller", "代理向 KRaft 控制器发送心跳的间隔";
     DocBrokerSessionTimeoutMs => "the controller fences a broker silent for this long", "控制器隔离沉默这么久的代理";
+    DocFlushMessages => "fsync a partition's log once this many records are not yet flushed (topic setting; log.flush.interval.messages for the broker). Unset, Kafka never fsyncs: acks=all then means the records are in the replicas' page caches, not on disk", "分区日志中尚未刷盘的记录达到这个数量时执行 fsync（主题级设置；代理级为 log.flush.interval.messages）。不设置时 Kafka 从不 fsync：acks=all 只表示记录在各副本的页缓存中，而不在磁盘上";
+    DocFlushMs => "ms; fsync a log whose last flush is this old, checked every log.flush.scheduler.interval.ms (topic setting; log.flush.interval.ms for the broker)", "毫秒；上次刷盘已过去这么久的日志会被 fsync，每隔 log.flush.scheduler.interval.ms 检查一次（主题级设置；代理级为 log.flush.interval.ms）";
+    DocLogFlushSchedulerIntervalMs => "ms; how often the log flusher checks flush.ms (unset: never, so flush.ms alone does nothing)", "毫秒；日志刷盘线程检查 flush.ms 的间隔（不设置则从不检查，单独设置 flush.ms 不起作用）";
+    DocNeverFlushed => "never (Long.MAX_VALUE)", "从不（Long.MAX_VALUE）";
+    DocOsDirtyExpireMs => "every host: data written this long ago and still only in the page cache is written to disk at the flusher's next wake-up (Linux vm.dirty_expire_centisecs); a power loss takes what is not yet on disk", "所有主机：写入后已过这么久、仍只在页缓存中的数据，会在刷写线程下次唤醒时写入磁盘（Linux 的 vm.dirty_expire_centisecs）；断电会带走尚未写入磁盘的数据";
+    DocOsWritebackIntervalMs => "every host: how often the kernel's flusher threads wake to write old dirty data (Linux vm.dirty_writeback_centisecs)", "所有主机：内核刷写线程唤醒并写出旧脏数据的间隔（Linux 的 vm.dirty_writeback_centisecs）";
     DocReplicaFetchWaitMaxMs => "how long a follower's fetch waits at the leader for new data", "跟随者的拉取请求在领导者处等待新数据的最长时间";
     DocGroupInitialRebalanceDelayMs => "how long the group coordinator waits for more consumers before a new group's first assignment", "组协调器在新消费组第一次分配分区之前等待更多消费者加入的时间";
     DocEligibleLeaderReplicasVersion => "Kafka 4.x, KIP-966: the high watermark stops below min.insync.replicas, and replicas that left the ISR then stay eligible to lead", "Kafka 4.x，KIP-966：ISR 少于 min.insync.replicas 时高水位停止前进，此时离开 ISR 的副本仍有资格当选领导者";

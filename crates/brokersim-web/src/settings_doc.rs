@@ -129,6 +129,18 @@ const ACTIVEMQ: &[SettingDoc] = &[
         default: Shown::Value("30"),
         choices: &[],
     },
+    SettingDoc {
+        name: "journalDiskSyncStrategy",
+        explain: Msg::DocJournalDiskSyncStrategy,
+        default: Shown::Value("always"),
+        choices: &["always", "periodic", "never"],
+    },
+    SettingDoc {
+        name: "journalDiskSyncInterval",
+        explain: Msg::DocJournalDiskSyncInterval,
+        default: Shown::Value("1000"),
+        choices: &[],
+    },
 ];
 
 const KAFKA: &[SettingDoc] = &[
@@ -192,6 +204,40 @@ const KAFKA: &[SettingDoc] = &[
         default: Shown::Text(Msg::DocEligibleLeaderReplicasVersionDefault),
         choices: &["1", "0"],
     },
+    SettingDoc {
+        name: "flush.messages",
+        explain: Msg::DocFlushMessages,
+        default: Shown::Text(Msg::DocNeverFlushed),
+        choices: &[],
+    },
+    SettingDoc {
+        name: "flush.ms",
+        explain: Msg::DocFlushMs,
+        default: Shown::Text(Msg::DocNeverFlushed),
+        choices: &[],
+    },
+    SettingDoc {
+        name: "log.flush.scheduler.interval.ms",
+        explain: Msg::DocLogFlushSchedulerIntervalMs,
+        default: Shown::Text(Msg::DocNeverFlushed),
+        choices: &[],
+    },
+];
+
+/// Every host's OS settings, offered whatever the system.
+const OS: &[SettingDoc] = &[
+    SettingDoc {
+        name: "os.dirty_expire_ms",
+        explain: Msg::DocOsDirtyExpireMs,
+        default: Shown::Value("30000"),
+        choices: &[],
+    },
+    SettingDoc {
+        name: "os.writeback_interval_ms",
+        explain: Msg::DocOsWritebackIntervalMs,
+        default: Shown::Value("5000"),
+        choices: &[],
+    },
 ];
 
 const QUORUM: &[SettingDoc] = &[
@@ -221,14 +267,16 @@ const QUORUM: &[SettingDoc] = &[
     },
 ];
 
-pub fn for_system(system: &str) -> &'static [SettingDoc] {
-    match system {
+/// The system's own settings, then the hosts' OS settings.
+pub fn for_system(system: &str) -> impl Iterator<Item = &'static SettingDoc> {
+    let own: &'static [SettingDoc] = match system {
         "rabbitmq-mirrored" => MIRRORED,
         "activemq" => ACTIVEMQ,
         "kafka" => KAFKA,
         "rabbitmq-quorum" => QUORUM,
         _ => &[],
-    }
+    };
+    own.iter().chain(OS)
 }
 
 #[cfg(test)]

@@ -15,6 +15,20 @@ use crate::trace::DropWhy;
 /// Bit of the copy mask that stands for ActiveMQ's shared store.
 pub const SHARED_STORE_BIT: u16 = 1 << 15;
 
+/// Where a copy lives on its holder's host (issue 14): the layer decides
+/// what a death takes. A killed process loses `Memory`; a host that loses
+/// power loses `Memory` and `PageCache`; only `lose_disk` takes `Disk`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    /// In the broker process's memory only (a transient message).
+    Memory,
+    /// Written to a file, in the OS page cache, not yet on disk (dirty).
+    PageCache,
+    /// On disk: fsynced, or written back by the OS.
+    Disk,
+}
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct MessageLife {
     pub producer: u16,
@@ -29,10 +43,45 @@ pub struct MessageLife {
     pub redeliveries: u16,
     /// Brokers (bits 0..15) and the shared store (bit 15) holding a copy.
     pub copies: u16,
+    /// Of `copies`, the holders whose copy is in the page cache and not yet
+    /// on disk ([`Layer::PageCache`]).
+    pub cached: u16,
+    /// Of `copies`, the holders whose copy is on disk ([`Layer::Disk`]).
+    /// A holder in `copies` but in neither mask holds it in memory only.
+    pub on_disk: u16,
     /// Set when the last copy vanished before any delivery.
     pub unrecoverable_at: Option<SimTime>,
     /// The last copy destroyed (not consumed): where and why.
     pub last_drop: Option<CopyDrop>,
+}
+
+impl MessageLife {
+    /// The layer `holder`'s copy is in, `None` for a holder without one.
+    pub fn layer(&self, holder: Holder) -> Option<Layer> {
+        let bit = match holder {
+            Holder::Broker(b) => broker_bit(b),
+            Holder::SharedStore => SHARED_STORE_BIT,
+        };
+        if self.copies & bit == 0 {
+            None
+        } else if self.on_disk & bit != 0 {
+            Some(Layer::Disk)
+        } else if self.cached & bit != 0 {
+            Some(Layer::PageCache)
+        } else {
+            Some(Layer::Memory)
+        }
+    }
+
+    fn set_layer(&mut self, holders: u16, layer: Option<Layer>) {
+        self.cached &= !holders;
+        self.on_disk &= !holders;
+        match layer {
+            Some(Layer::PageCache) => self.cached |= holders,
+            Some(Layer::Disk) => self.on_disk |= holders,
+            Some(Layer::Memory) | None => {}
+        }
+    }
 }
 
 /// A copy destroyed, as the ledger keeps it: two bytes per message.
@@ -220,15 +269,25 @@ impl Ledger {
         Some(true)
     }
 
-    pub fn copy_added(&mut self, msg: MsgId, holder: u16) {
+    /// `holder` now keeps a copy of `msg` in `layer`.
+    pub fn copy_added(&mut self, msg: MsgId, holder: u16, layer: Layer) {
         let Some(life) = self.life(msg) else { return };
         let (before, after) = (life.copies, life.copies | holder);
         life.copies = after;
+        life.set_layer(holder, Some(layer));
         if after != 0 {
             // A copy came back (a replica fetched it again): not lost after all.
             life.unrecoverable_at = None;
         }
         self.count_held(before, after);
+    }
+
+    /// The copy `holder` keeps of `msg` reached the disk (an fsync, or the
+    /// OS writing the page back); a copy it no longer holds stays gone.
+    pub fn copy_stored(&mut self, msg: MsgId, holder: u16) {
+        let Some(life) = self.life(msg) else { return };
+        let holder = holder & life.copies;
+        life.set_layer(holder, Some(Layer::Disk));
     }
 
     /// A copy vanished; if it was the last and nobody ever received the
@@ -237,6 +296,7 @@ impl Ledger {
         let Some(life) = self.life(msg) else { return };
         let before = life.copies;
         life.copies &= !holder;
+        life.set_layer(holder, None);
         // A drop of a copy the holder no longer had changes nothing.
         if before & holder != 0 || holder == 0 {
             life.last_drop = Some(CopyDrop {
@@ -263,6 +323,7 @@ impl Ledger {
         let Some(life) = self.life(msg) else { return };
         let before = life.copies;
         life.copies &= !holder;
+        life.set_layer(holder, None);
         let consumer_lost_it = matches!(
             life.last_drop,
             Some(CopyDrop {

@@ -4,6 +4,7 @@
 
 use crate::client::timer::ClientTimer;
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
+use crate::ledger::Layer;
 use crate::systems::timer::SysTimer;
 use crate::time::SimTime;
 use crate::trace::{DropWhy, Event};
@@ -44,6 +45,12 @@ pub enum Action {
         event: Event,
     },
     CopyAdded {
+        msg: MsgId,
+        holder: u16,
+        layer: Layer,
+    },
+    /// The copy `holder` keeps of `msg` reached the disk.
+    CopyStored {
         msg: MsgId,
         holder: u16,
     },
@@ -102,8 +109,14 @@ impl Out {
         self.actions.push(Action::Trace(event));
     }
 
-    pub fn copy_added(&mut self, msg: MsgId, holder: u16) {
-        self.actions.push(Action::CopyAdded { msg, holder });
+    /// `holder` now keeps a copy of `msg`, in `layer` (see [`Layer`]).
+    pub fn copy_added(&mut self, msg: MsgId, holder: u16, layer: Layer) {
+        self.actions.push(Action::CopyAdded { msg, holder, layer });
+    }
+
+    /// The copy `holder` keeps of `msg` is now on disk (fsync or writeback).
+    pub fn copy_stored(&mut self, msg: MsgId, holder: u16) {
+        self.actions.push(Action::CopyStored { msg, holder });
     }
 
     pub fn copy_dropped(&mut self, msg: MsgId, holder: u16, why: DropWhy) {

@@ -88,6 +88,8 @@ pub enum LossCause {
     ProcessDied,
     /// The disk holding it was lost.
     DiskLost,
+    /// Its copy was in the page cache, not on disk, when the host lost power.
+    PageCacheLost,
     /// A node rejoining as a mirror threw its old contents away.
     RejoinedEmpty,
     /// Its node was on the losing side of a partition and was reset.
@@ -123,6 +125,7 @@ impl From<DropWhy> for LossCause {
         match why {
             DropWhy::ProcessDied => LossCause::ProcessDied,
             DropWhy::DiskLost => LossCause::DiskLost,
+            DropWhy::PageCacheLost => LossCause::PageCacheLost,
             DropWhy::RejoinedEmpty => LossCause::RejoinedEmpty,
             DropWhy::PartitionLoser => LossCause::PartitionLoser,
             DropWhy::ConsumerDied => LossCause::ConsumerDied,

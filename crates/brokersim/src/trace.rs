@@ -50,6 +50,9 @@ pub enum DropWhy {
     ProcessDied,
     /// The disk was lost.
     DiskLost,
+    /// Written to a file but still in the OS page cache, not on disk, when
+    /// the host lost power (issue 14).
+    PageCacheLost,
     /// A node rejoining as a mirror throws its old contents away.
     RejoinedEmpty,
     /// The losing side of a partition was reset when it was resolved.

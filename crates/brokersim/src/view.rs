@@ -210,6 +210,8 @@ pub struct CopyView {
     pub name: String,
     /// The holder's replica role now, where it has one for the queue.
     pub role: Option<Role>,
+    /// Where the copy is on its host: `memory`, `page_cache` or `disk`.
+    pub layer: crate::ledger::Layer,
 }
 
 /// Where a message's copies are now, and what destroyed the last one gone.

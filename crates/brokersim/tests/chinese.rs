@@ -434,6 +434,7 @@ fn samples() -> Vec<Event> {
     for why in [
         DropWhy::ProcessDied,
         DropWhy::DiskLost,
+        DropWhy::PageCacheLost,
         DropWhy::RejoinedEmpty,
         DropWhy::PartitionLoser,
         DropWhy::ConsumerDied,

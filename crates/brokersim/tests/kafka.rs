@@ -93,6 +93,11 @@ fn with_acks_1_a_leader_crash_loses_acknowledged_messages_through_truncation() {
         s["producers"][0]["acks"] = json!("1");
         s["producers"][0]["rate_per_s"] = json!(200);
         s["settings"]["min.insync.replicas"] = json!(1);
+        // flush.messages=1: the crashed leader's log reaches the disk at
+        // every append and survives its host's power loss whole, so what
+        // this test sees is the replication protocol (a killed process
+        // keeps its log too); `tests/power_loss.rs` covers the default.
+        s["settings"]["flush.messages"] = json!(1);
         s["faults"] = json!([
             { "at_ms": 1000, "slow_link": { "between": ["b1", "b2"], "latency_ms": 300 } },
             { "at_ms": 1000, "slow_link": { "between": ["b1", "b3"], "latency_ms": 300 } },
@@ -181,8 +186,12 @@ fn isr_shrinks_to_the_leader_then_it_crashes(
         s["settings"] = json!({
             "replication.factor": 3, "min.insync.replicas": min_insync_replicas,
             "replica.lag.time.max.ms": 4000, "broker.session.timeout.ms": 6000,
-            "unclean.leader.election.enable": true
+            "unclean.leader.election.enable": true, "flush.messages": 1
         });
+        // flush.messages=1: the crashed leader's log reaches the disk at
+        // every append and survives its host's power loss whole, so what
+        // this test sees is the replication protocol (a killed process
+        // keeps its log too); `tests/power_loss.rs` covers the default.
         // The consumer reads only after the failover: what it gets is what the log kept.
         s["consumers"][0]["start_ms"] = json!(26000);
         s["faults"] = json!([
@@ -322,8 +331,14 @@ fn slow_follower_then_leader_crash(enabled: bool, faults: Value) -> (Report, Vec
     run(|s| {
         s["settings"] = json!({
             "replication.factor": 2, "replica.lag.time.max.ms": 4000,
-            "broker.session.timeout.ms": 6000, "unclean.leader.election.enable": enabled
+            "broker.session.timeout.ms": 6000, "unclean.leader.election.enable": enabled,
+            "flush.messages": 1
         });
+        // flush.messages=1: the crashed leader's log reaches the disk at
+        // every append and survives its host's power loss whole, so what
+        // this test sees is the replication protocol (a killed process
+        // keeps its log too); `tests/power_loss.rs` covers the default.
+
         s["producers"][0]["acks"] = json!("1");
         // The consumer reads only after the failover: what it gets is what the log kept.
         s["consumers"][0]["start_ms"] = json!(26000);
@@ -851,7 +866,9 @@ fn kafka_runs_are_deterministic() {
 fn a_follower_truncates_the_whole_epoch_its_new_leader_never_had() {
     let scenario = json!({"version": 1, "seed": 1, "duration_ms": 20000, "system": "kafka", "brokers": 4,
         "settings": {"broker.session.timeout.ms": 6000, "min.insync.replicas": 1, "partitions": 2,
-            "replica.lag.time.max.ms": 7882, "replication.factor": 3, "unclean.leader.election.enable": false},
+            "replica.lag.time.max.ms": 7882, "replication.factor": 3, "unclean.leader.election.enable": false,
+            // b2's crash must leave its log whole (see `with_acks_1_…`).
+            "flush.messages": 1},
         "network": {"loss": "1/17"},
         "producers": [{"rate_per_s": 40, "acks": "1", "request_timeout_ms": 3000}],
         "consumers": [{"ack": "manual", "process_ms": 2, "auto_offset_reset": "earliest"}],

@@ -205,11 +205,11 @@ fn cargo_test() -> Result<(), CmdError> {
         .run()
 }
 
-/// Seeds per property of the CI sweep: 9 properties × 1,200 = 10,800 fault
+/// Seeds per property of the CI sweep: 11 properties × 1,200 = 13,200 fault
 /// schedules (README, "Property tests and fuzzing").
 pub const CI_SIM_SEEDS: &str = "1200";
 
-/// The property tests over 10,800 fault schedules, in a release build (about
+/// The property tests over 13,200 fault schedules, in a release build (about
 /// eight times faster than the test profile): about 80 s of runs on 2 cores
 /// after a minute or two of compiling.
 fn property_sweep() -> Result<(), CmdError> {

@@ -89,7 +89,6 @@ fn breakable(name: &str) -> Html {
 /// name, an input, its default and what it does (compare mode reuses them).
 pub fn settings_rows(lang: Lang, draft: &UseStateHandle<Scenario>) -> Html {
     for_system(&draft.system)
-        .iter()
         .map(|doc| {
             let current = draft
                 .settings

@@ -1,8 +1,8 @@
 //! One message's whole life: published, where it was stored, confirmed,
 //! delivered, lost. Read from the ledger and the trace entries naming it.
 
-use brokersim::ledger::SHARED_STORE_BIT;
-use brokersim::{MsgId, SimTime};
+use brokersim::ledger::{self, Holder, Layer, SHARED_STORE_BIT};
+use brokersim::{BrokerId, MsgId, SimTime};
 use yew::prelude::*;
 
 use crate::classify::message_of;
@@ -15,20 +15,32 @@ pub struct Props {
     pub message: Option<u32>,
 }
 
-/// The holders named by a copy mask: bit i is the broker `names[i]`, bit
+/// The holders of a message's copies, each with the layer its copy is in:
+/// bit i of the copy mask is the broker `names[i]`, bit
 /// 15 the store.
-fn holders(lang: Lang, mask: u16, names: &[String]) -> String {
-    let mut out: Vec<String> = (0..15)
+fn holders(lang: Lang, life: &ledger::MessageLife, names: &[String]) -> String {
+    let mask = life.copies;
+    let layer = |holder: Holder| match life.layer(holder) {
+        Some(Layer::Memory) | None => t(lang, Msg::LayerMemory),
+        Some(Layer::PageCache) => t(lang, Msg::LayerPageCache),
+        Some(Layer::Disk) => t(lang, Msg::LayerDisk),
+    };
+    let mut out: Vec<String> = (0..15u16)
         .filter(|i| mask & (1 << i) != 0)
         .map(|i| {
-            names
-                .get(i)
+            let name = names
+                .get(usize::from(i))
                 .cloned()
-                .unwrap_or_else(|| format!("b{}", i + 1))
+                .unwrap_or_else(|| format!("b{}", i + 1));
+            format!("{name} ({})", layer(Holder::Broker(BrokerId(i))))
         })
         .collect();
     if mask & SHARED_STORE_BIT != 0 {
-        out.push(t(lang, Msg::SharedStore).into());
+        out.push(format!(
+            "{} ({})",
+            t(lang, Msg::SharedStore),
+            layer(Holder::SharedStore)
+        ));
     }
     if out.is_empty() {
         t(lang, Msg::Nowhere).into()
@@ -97,7 +109,7 @@ pub fn MessageLife(props: &Props) -> Html {
                     <dt>{ t(lang, Msg::Published) }</dt><dd>{ tf(lang, Msg::Attempts, &[&l.published_at, &l.attempts]) }</dd>
                     <dt>{ t(lang, Msg::Confirmed) }</dt><dd>{ at(l.confirmed_at) }</dd>
                     <dt>{ t(lang, Msg::Rejected) }</dt><dd>{ at(l.rejected_at) }</dd>
-                    <dt>{ t(lang, Msg::StoredOn) }</dt><dd>{ holders(lang, l.copies, &names) }</dd>
+                    <dt>{ t(lang, Msg::StoredOn) }</dt><dd>{ holders(lang, l, &names) }</dd>
                     <dt>{ t(lang, Msg::Delivered) }</dt><dd>{ tf(lang, Msg::DeliveredTimes, &[&l.deliveries, &at(l.first_delivered_at)]) }</dd>
                     if let Some(gone) = l.unrecoverable_at {
                         <dt class="bad">{ t(lang, Msg::Lost) }</dt>

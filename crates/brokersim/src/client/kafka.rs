@@ -89,9 +89,13 @@ impl Metadata {
     fn answer(&mut self, leaders: Vec<Option<BrokerId>>) {
         if leaders.len() == self.leaders.len() {
             self.leaders = leaders;
+            // A partition without a leader keeps the client asking.
+            self.wanted = self.leaders.iter().any(Option::is_none);
+        } else {
+            // A broker just restarted knows no partitions until the
+            // controller's metadata reaches it: ask again.
+            self.wanted = true;
         }
-        // A partition without a leader keeps the client asking.
-        self.wanted = self.leaders.iter().any(Option::is_none);
         self.asked_at = None;
     }
 

@@ -319,7 +319,10 @@ impl Sim {
                         topology_changed |= !event.is_message();
                         self.record(offset, event);
                     }
-                    Action::CopyAdded { msg, holder } => self.ledger.copy_added(msg, holder),
+                    Action::CopyAdded { msg, holder, layer } => {
+                        self.ledger.copy_added(msg, holder, layer)
+                    }
+                    Action::CopyStored { msg, holder } => self.ledger.copy_stored(msg, holder),
                     Action::CopyDropped { msg, holder, why } => {
                         self.ledger.copy_dropped(msg, holder, why, self.now)
                     }

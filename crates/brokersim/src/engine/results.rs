@@ -153,6 +153,7 @@ impl Sim {
                     holder,
                     name: name(holder),
                     role,
+                    layer: life.layer(holder).unwrap_or(crate::ledger::Layer::Memory),
                 }
             })
             .collect();

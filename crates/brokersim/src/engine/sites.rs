@@ -282,6 +282,7 @@ impl Sim {
                     };
                 }
                 Action::CopyAdded { holder, .. }
+                | Action::CopyStored { holder, .. }
                 | Action::CopyDropped { holder, .. }
                 | Action::CopyConsumed { holder, .. } => {
                     *holder =

@@ -22,6 +22,9 @@ pub struct Config {
     /// The product release modelled (the scenario's `release`, or the
     /// newest the system models).
     pub release: super::release::Release,
+    /// Every host's writeback settings (`os.dirty_expire_ms`,
+    /// `os.writeback_interval_ms`; see `systems/storage.rs`).
+    pub os: crate::systems::storage::OsSettings,
     /// The scenario's `heartbeat`, overriding the system's own detector timing.
     pub heartbeat: Option<Heartbeat>,
     pub latency_min_us: u64,

@@ -10,6 +10,7 @@ use super::error::ScenarioError;
 use super::limits::{MAX_BROKERS, MAX_TIMEOUT_MS};
 use super::release::Release;
 use crate::ids::BrokerId;
+use crate::systems::storage::OsSettings;
 
 /// RabbitMQ classic mirrored queue policy and node settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +60,8 @@ pub struct ActiveMqSettings {
     /// (KahaDB's default; the JDBC adapter's is 30 s).
     pub lock_keep_alive_period_ms: u64,
     pub locker: Locker,
+    /// KahaDB's `journalDiskSyncStrategy`: when the journal is fsynced.
+    pub journal_disk_sync: JournalSync,
     /// The shared file system under the shared-file-locker (the NFS mount
     /// option `nfsvers`): what becomes of the lock when the master's host
     /// crashes.
@@ -80,6 +83,19 @@ pub enum Nfs {
     V3,
 }
 
+/// KahaDB's `journalDiskSyncStrategy` (`Journal.JournalDiskSyncStrategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JournalSync {
+    /// `always` (the default): every journal write is fsynced before the
+    /// broker answers (`DataFileAppender` forces a batch holding a sync
+    /// write to disk before it signals the writers).
+    Always,
+    /// `periodic`: the journal is fsynced every `journalDiskSyncInterval`
+    /// ms (default 1000); the broker answers before.
+    Periodic { interval_ms: u64 },
+    /// `never`: KahaDB never fsyncs; the OS writes back when it will.
+    Never,
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Locker {
     /// KahaDB's default: an OS file lock, held for as long as the process lives.
@@ -108,6 +124,16 @@ pub struct KafkaSettings {
     /// `min.insync.replicas` members, and replicas that left an ISR below
     /// that size stay eligible to lead.
     pub eligible_leader_replicas: bool,
+    /// `flush.messages` (topic), else `log.flush.interval.messages`
+    /// (broker): fsync once this many records are unflushed. `None` is the
+    /// default, `Long.MAX_VALUE`: never.
+    pub flush_messages: Option<u64>,
+    /// `flush.ms` (topic), else `log.flush.interval.ms` (broker): the log
+    /// flusher fsyncs a log whose last flush is this old. `None`: never.
+    pub flush_ms: Option<u64>,
+    /// `log.flush.scheduler.interval.ms`: how often the log flusher checks
+    /// `flush.ms`. `None` is the default, `Long.MAX_VALUE`: it never does.
+    pub flush_scheduler_interval_ms: Option<u64>,
 }
 
 /// RabbitMQ quorum queue arguments and node settings.
@@ -138,6 +164,8 @@ const ACTIVEMQ_KEYS: &[&str] = &[
     "locker",
     "nfsvers",
     "nfsv4leasetime",
+    "journalDiskSyncStrategy",
+    "journalDiskSyncInterval",
 ];
 const KAFKA_KEYS: &[&str] = &[
     "partitions",
@@ -150,6 +178,11 @@ const KAFKA_KEYS: &[&str] = &[
     "replica.fetch.wait.max.ms",
     "group.initial.rebalance.delay.ms",
     "eligible.leader.replicas.version",
+    "flush.messages",
+    "flush.ms",
+    "log.flush.interval.messages",
+    "log.flush.interval.ms",
+    "log.flush.scheduler.interval.ms",
 ];
 const QUORUM_KEYS: &[&str] = &[
     "x-quorum-initial-group-size",
@@ -158,7 +191,35 @@ const QUORUM_KEYS: &[&str] = &[
     "cluster_partition_handling",
 ];
 
+/// The hosts' OS settings, which every system takes.
+const OS_KEYS: &[&str] = &["os.dirty_expire_ms", "os.writeback_interval_ms"];
+
 type Settings = BTreeMap<String, Value>;
+
+/// The OS's writeback settings (see `systems/storage.rs`), after Linux's
+/// `vm.dirty_expire_centisecs` (3000) and `vm.dirty_writeback_centisecs`
+/// (500) in the kernel's `Documentation/admin-guide/sysctl/vm.rst`.
+pub fn parse_os(settings: &Settings) -> Result<OsSettings, ScenarioError> {
+    let default = OsSettings::default();
+    Ok(OsSettings {
+        dirty_expire_ms: whole_number(
+            settings,
+            "os.dirty_expire_ms",
+            0,
+            MAX_TIMEOUT_MS,
+            "milliseconds",
+        )?
+        .unwrap_or(default.dirty_expire_ms),
+        writeback_interval_ms: whole_number(
+            settings,
+            "os.writeback_interval_ms",
+            1,
+            MAX_TIMEOUT_MS,
+            "milliseconds",
+        )?
+        .unwrap_or(default.writeback_interval_ms),
+    })
+}
 
 fn field(key: &str) -> String {
     format!("settings.{key}")
@@ -166,7 +227,7 @@ fn field(key: &str) -> String {
 
 fn reject_unknown(settings: &Settings, known: &[&str], system: &str) -> Result<(), ScenarioError> {
     for key in settings.keys() {
-        if known.contains(&key.as_str()) {
+        if known.contains(&key.as_str()) || OS_KEYS.contains(&key.as_str()) {
             continue;
         }
         let owner = if MIRRORED_KEYS.contains(&key.as_str()) {
@@ -379,7 +440,32 @@ pub fn parse_activemq(settings: &Settings) -> Result<ActiveMqSettings, ScenarioE
             "the lease-database-locker needs lockKeepAlivePeriod > 0: without keep-alives the master never renews its lease (which lasts lockAcquireSleepInterval) and never notices that a slave took it",
         ));
     }
+    let interval_ms = whole_number(
+        settings,
+        "journalDiskSyncInterval",
+        1,
+        MAX_TIMEOUT_MS,
+        "milliseconds",
+    )?;
+    let journal_disk_sync = match string_choice(
+        settings,
+        "journalDiskSyncStrategy",
+        &["always", "periodic", "never"],
+    )? {
+        Some("periodic") => JournalSync::Periodic {
+            interval_ms: interval_ms.unwrap_or(1_000),
+        },
+        Some("never") => JournalSync::Never,
+        _ => JournalSync::Always,
+    };
+    if interval_ms.is_some() && !matches!(journal_disk_sync, JournalSync::Periodic { .. }) {
+        return Err(ScenarioError::new(
+            field("journalDiskSyncInterval"),
+            "only journalDiskSyncStrategy \"periodic\" syncs at an interval",
+        ));
+    }
     Ok(ActiveMqSettings {
+        journal_disk_sync,
         lock_acquire_sleep_interval_ms: whole_number(
             settings,
             "lockAcquireSleepInterval",
@@ -483,6 +569,13 @@ pub fn parse_kafka(
         "milliseconds",
     )?
     .unwrap_or(9_000);
+    let flush_scheduler_interval_ms = whole_number(
+        settings,
+        "log.flush.scheduler.interval.ms",
+        1,
+        MAX_FLUSH,
+        "milliseconds",
+    )?;
     if broker_session_timeout_ms < broker_heartbeat_interval_ms {
         return Err(ScenarioError::new(
             field("broker.session.timeout.ms"),
@@ -521,6 +614,23 @@ pub fn parse_kafka(
             "milliseconds",
         )?
         .unwrap_or(3_000),
+        flush_messages: flush_setting(
+            settings,
+            "flush.messages",
+            "log.flush.interval.messages",
+            "records",
+        )?,
+        flush_ms: match flush_setting(
+            settings,
+            "flush.ms",
+            "log.flush.interval.ms",
+            "milliseconds",
+        )? {
+            // `log.flush.interval.ms` unset takes `log.flush.scheduler.interval.ms`.
+            None => flush_scheduler_interval_ms,
+            given => given,
+        },
+        flush_scheduler_interval_ms,
         eligible_leader_replicas: eligible_leader_replicas(settings, release)?,
     })
 }
@@ -540,6 +650,23 @@ fn eligible_leader_replicas(settings: &Settings, release: Release) -> Result<boo
     Ok(whole_number(settings, KEY, 0, 1, "(0: off, 1: on)")?
         .map_or(release.at_least(4, 1), |v| v == 1))
 }
+
+/// A Kafka flush setting: the topic's `topic_key` if given, else the
+/// broker's `broker_key`; `None` for the default, `Long.MAX_VALUE` (never).
+fn flush_setting(
+    settings: &Settings,
+    topic_key: &str,
+    broker_key: &str,
+    unit: &str,
+) -> Result<Option<u64>, ScenarioError> {
+    let topic = whole_number(settings, topic_key, 1, MAX_FLUSH, unit)?;
+    let broker = whole_number(settings, broker_key, 1, MAX_FLUSH, unit)?;
+    Ok(topic.or(broker))
+}
+
+/// The largest flush setting the format takes: larger ones mean "never"
+/// in any run the simulator can make (leave the setting out for that).
+const MAX_FLUSH: u64 = 1_000_000_000;
 
 pub fn parse_quorum(
     settings: &Settings,

@@ -113,6 +113,7 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
         }
         _ => SystemConfig::Kafka(settings::parse_kafka(&s.settings, cluster_size, release)?),
     };
+    let os = settings::parse_os(&s.settings)?;
     let heartbeat = s.heartbeat.as_ref().map(check_heartbeat).transpose()?;
     let (latency_min_us, latency_max_us) = match &s.network.latency_ms {
         None => (1_000, 2_000),
@@ -204,6 +205,7 @@ pub(crate) fn validate(s: &Scenario) -> Result<Config, ScenarioError> {
         sites,
         system,
         release,
+        os,
         heartbeat,
         latency_min_us,
         latency_max_us,

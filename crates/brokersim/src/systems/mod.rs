@@ -9,6 +9,7 @@ pub mod mirrored;
 mod queue;
 pub mod quorum;
 mod sessions;
+pub mod storage;
 
 pub mod system;
 pub mod timer;

@@ -161,12 +161,6 @@ impl Sessions {
         }
     }
 
-    /// The process died: its connections vanish without a word (its host
-    /// died too, or the process restarts in place).
-    pub fn forget_all(&mut self) {
-        self.open.clear();
-    }
-
     /// The process was killed and its host lives: the OS closes every
     /// connection it held, and each client sees it at once.
     pub fn os_close_all(&mut self, me: BrokerId, out: &mut Out) {

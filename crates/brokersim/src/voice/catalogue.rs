@@ -185,6 +185,7 @@ catalogue! {
     // Why copies were destroyed (trace sentences and the report's causes).
     DropProcessDied => "they lived only in the memory of a process that died", "它们只存在于一个已经终止的进程的内存中";
     DropDiskLost => "the disk holding them was lost", "保存它们的磁盘丢失了";
+    DropPageCacheLost => "they were in the page cache, not on disk, when the host lost power", "主机断电时它们还在页缓存中，尚未写入磁盘";
     DropRejoinedEmpty => "a node rejoining as a mirror starts empty and throws its old contents away", "节点以镜像身份重新加入时从空开始，会丢弃原有的内容";
     DropPartitionLoser => "the node was on the losing side of the partition and was reset", "该节点处在网络分区中失败的一方，已被重置";
     DropConsumerDied => "an auto-ack consumer died with them in its buffer", "一个自动确认（auto-ack）的消费者在缓冲区中持有它们时崩溃了";

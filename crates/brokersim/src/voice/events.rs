@@ -405,6 +405,7 @@ pub fn drop_why(why: DropWhy) -> Phrase {
     Phrase::new(match why {
         DropWhy::ProcessDied => Key::DropProcessDied,
         DropWhy::DiskLost => Key::DropDiskLost,
+        DropWhy::PageCacheLost => Key::DropPageCacheLost,
         DropWhy::RejoinedEmpty => Key::DropRejoinedEmpty,
         DropWhy::PartitionLoser => Key::DropPartitionLoser,
         DropWhy::ConsumerDied => Key::DropConsumerDied,
@@ -419,6 +420,7 @@ pub fn loss_cause(cause: LossCause) -> Phrase {
     match cause {
         LossCause::ProcessDied => drop_why(DropWhy::ProcessDied),
         LossCause::DiskLost => drop_why(DropWhy::DiskLost),
+        LossCause::PageCacheLost => drop_why(DropWhy::PageCacheLost),
         LossCause::RejoinedEmpty => drop_why(DropWhy::RejoinedEmpty),
         LossCause::PartitionLoser => drop_why(DropWhy::PartitionLoser),
         LossCause::ConsumerDied => drop_why(DropWhy::ConsumerDied),

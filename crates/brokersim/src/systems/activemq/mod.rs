@@ -32,17 +32,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+mod journal;
 pub mod protocol;
 
 pub use protocol::Timer;
 
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
-use crate::ledger::{SHARED_STORE_BIT, broker_bit};
+use crate::ledger::{Layer, SHARED_STORE_BIT, broker_bit};
 use crate::out::{Out, TimerKind};
 use crate::scenario::config::Config;
-use crate::scenario::settings::{ActiveMqSettings, Locker, Nfs};
+use crate::scenario::settings::{ActiveMqSettings, JournalSync, Locker, Nfs};
 use crate::systems::queue::{Delivery, QMsg, Queue};
 use crate::systems::sessions::Sessions;
+use crate::systems::storage::OsSettings;
 use crate::systems::system::{Death, Publish, Retained, System};
 use crate::systems::timer::SysTimer;
 use crate::time::SimTime;
@@ -67,10 +69,25 @@ struct Store {
     epoch: Epoch,
 }
 
+/// A broker: what its host keeps (the journal records its process wrote,
+/// through the page cache) and its running process, which a death replaces
+/// whole with `Process::default()` (issue 13).
 #[derive(Clone, Debug, Default)]
 struct Node {
-    running: bool,
+    /// Survives on purpose: the process incarnation, one more on every
+    /// boot, which ties the store's lock to the process that took it.
     incarnation: u32,
+    /// Durable through the OS: the journal records this host wrote that
+    /// are still in its page cache (`journal.rs`).
+    journal: journal::HostJournal,
+    /// Volatile: everything the process holds in memory.
+    process: Process,
+}
+
+/// A broker's running process (memory only).
+#[derive(Clone, Debug, Default)]
+struct Process {
+    running: bool,
     /// `Some` while this broker is master: its in-memory queue.
     master: Option<Queue>,
     sessions: Sessions,
@@ -79,6 +96,8 @@ struct Node {
 #[derive(Clone, Debug)]
 pub struct ActiveMq {
     cfg: ActiveMqSettings,
+    /// The hosts' writeback settings (`systems/storage.rs`).
+    os: OsSettings,
     nodes: Vec<Node>,
     store: Store,
     detector: Detector,
@@ -89,6 +108,7 @@ impl ActiveMq {
     pub fn new(cfg: ActiveMqSettings, config: &Config) -> ActiveMq {
         ActiveMq {
             cfg,
+            os: config.os,
             nodes: vec![Node::default(); usize::from(config.broker_count)],
             store: Store::default(),
             detector: if config.heartbeat.is_some() {
@@ -155,7 +175,8 @@ impl ActiveMq {
             broker: b,
             messages: queue.len(),
         });
-        self.node(b).master = Some(queue);
+        self.node(b).process.master = Some(queue);
+        self.arm_journal_sync(b, out);
         if self.cfg.lock_keep_alive_period_ms > 0 {
             out.timer(
                 Addr::Broker(b),
@@ -178,7 +199,7 @@ impl ActiveMq {
 
     /// The master's process ends: memory-only messages die with it.
     fn lose_master_memory(&mut self, b: BrokerId, out: &mut Out) {
-        let Some(queue) = self.node(b).master.take() else {
+        let Some(queue) = self.node(b).process.master.take() else {
             return;
         };
         let transient: Vec<MsgId> = queue
@@ -234,7 +255,7 @@ impl ActiveMq {
 
     fn dispatch(&mut self, b: BrokerId, out: &mut Out) {
         let mut deliveries = std::mem::take(&mut self.scratch);
-        if let Some(queue) = self.node(b).master.as_mut() {
+        if let Some(queue) = self.node(b).process.master.as_mut() {
             queue.dispatch(&mut deliveries);
         }
         for d in deliveries.drain(..) {
@@ -275,13 +296,12 @@ impl ActiveMq {
         if persistent {
             // Written to the shared store: even a zombie master's write lands
             // there, where the master that loaded the store earlier never looks.
-            self.store.messages.insert(seq, q);
-            self.store.audit.insert(msg);
-            out.copy_added(msg, SHARED_STORE_BIT);
+            self.store_add(b, q, out);
         } else {
-            out.copy_added(msg, broker_bit(b));
+            // A non-persistent message lives in the broker's memory only.
+            out.copy_added(msg, broker_bit(b), Layer::Memory);
         }
-        if let Some(queue) = self.node(b).master.as_mut() {
+        if let Some(queue) = self.node(b).process.master.as_mut() {
             queue.push(q);
         }
         if confirm {
@@ -291,15 +311,14 @@ impl ActiveMq {
     }
 
     fn ack(&mut self, b: BrokerId, client: Addr, conn: u32, msg: MsgId, out: &mut Out) {
-        let Some(queue) = self.node(b).master.as_mut() else {
+        let Some(queue) = self.node(b).process.master.as_mut() else {
             return;
         };
         let Some(q) = queue.ack(client, conn, msg) else {
             return;
         };
         if q.persistent {
-            self.store.messages.remove(&q.seq);
-            out.copy_consumed(msg, SHARED_STORE_BIT);
+            self.store_remove(b, q, out);
         } else {
             out.copy_consumed(msg, broker_bit(b));
         }
@@ -307,7 +326,7 @@ impl ActiveMq {
     }
 
     fn consumer_gone(&mut self, b: BrokerId, client: Addr, conn: u32, out: &mut Out) {
-        if let Some(queue) = self.node(b).master.as_mut() {
+        if let Some(queue) = self.node(b).process.master.as_mut() {
             queue.unsubscribe(client, Some(conn));
         }
         self.dispatch(b, out);
@@ -318,10 +337,13 @@ impl System for ActiveMq {
     fn boot(&mut self, b: BrokerId, out: &mut Out) {
         self.host_returned(b, out);
         let node = self.node(b);
-        node.running = true;
         node.incarnation += 1;
-        node.master = None;
-        node.sessions.forget_all();
+        node.process = Process {
+            running: true,
+            ..Process::default()
+        };
+        // What the OS wrote back while the process was down (after a kill).
+        self.journal_write_back(b, out);
         self.try_lock(b, out);
     }
 
@@ -329,8 +351,9 @@ impl System for ActiveMq {
         if death == Death::Kill {
             // The OS closes the sockets: OpenWire clients see the reset
             // and their failover transport moves on at once.
-            self.node(b).sessions.os_close_all(b, out);
+            self.node(b).process.sessions.os_close_all(b, out);
         }
+        self.journal_write_back(b, out);
         self.lose_master_memory(b, out);
         if self.cfg.locker == Locker::SharedFile {
             match death {
@@ -341,16 +364,20 @@ impl System for ActiveMq {
             }
         }
         // A database lease just runs out, however its holder died.
-        let node = self.node(b);
-        node.running = false;
-        node.sessions.forget_all();
+        self.node(b).process = Process::default();
+        match death {
+            // The host lives: its page cache is written back as usual.
+            Death::Kill => {}
+            Death::Crash => self.journal_lose_page_cache(b, out),
+        }
     }
 
     fn stop(&mut self, b: BrokerId, out: &mut Out) {
-        self.node(b).sessions.close_all(b, out);
+        self.node(b).process.sessions.close_all(b, out);
+        self.journal_write_back(b, out);
         self.lose_master_memory(b, out);
         self.release_lock_of(b);
-        self.node(b).running = false;
+        self.node(b).process = Process::default();
     }
 
     fn lose_disk(&mut self, _b: BrokerId, _out: &mut Out) {
@@ -358,10 +385,12 @@ impl System for ActiveMq {
     }
 
     fn receive(&mut self, b: BrokerId, from: Addr, payload: Payload, out: &mut Out) {
-        let is_master = self.node(b).master.is_some();
+        self.journal_write_back(b, out);
+        let is_master = self.node(b).process.master.is_some();
         // A slave's transport connector is not started: nothing listens.
         let Some(conn) = self
             .node(b)
+            .process
             .sessions
             .admit(b, from, &payload, is_master, out)
         else {
@@ -387,14 +416,14 @@ impl System for ActiveMq {
             Payload::Subscribe {
                 prefetch, auto_ack, ..
             } => {
-                if let Some(queue) = self.node(b).master.as_mut() {
+                if let Some(queue) = self.node(b).process.master.as_mut() {
                     queue.subscribe(from, conn, prefetch, auto_ack, b);
                 }
                 self.dispatch(b, out);
             }
             Payload::Ack { msg, .. } => self.ack(b, from, conn, msg, out),
             Payload::Close { .. } | Payload::SocketClosed { .. } => {
-                self.node(b).sessions.close(from, conn);
+                self.node(b).process.sessions.close(from, conn);
                 self.consumer_gone(b, from, conn, out);
             }
             _ => {}
@@ -402,20 +431,27 @@ impl System for ActiveMq {
     }
 
     fn timer(&mut self, b: BrokerId, timer: SysTimer, out: &mut Out) {
+        self.journal_write_back(b, out);
         match timer {
+            SysTimer::ActiveMq(Timer::JournalSync) => self.on_journal_sync(b, out),
             SysTimer::Session { client, conn } => {
                 let detector = self.detector;
-                if let Some(gone) = self.node(b).sessions.check(b, client, conn, detector, out) {
+                if let Some(gone) = self
+                    .node(b)
+                    .process
+                    .sessions
+                    .check(b, client, conn, detector, out)
+                {
                     self.consumer_gone(b, gone, conn, out);
                 }
             }
             SysTimer::ActiveMq(Timer::LockPoll) => {
-                if self.node(b).master.is_none() {
+                if self.node(b).process.master.is_none() {
                     self.try_lock(b, out);
                 }
             }
             SysTimer::ActiveMq(Timer::KeepAlive) => {
-                if self.node(b).master.is_none() {
+                if self.node(b).process.master.is_none() {
                     return;
                 }
                 if self.holds_lock(b) {
@@ -444,7 +480,7 @@ impl System for ActiveMq {
 
     fn leaders(&self) -> Vec<(u16, BrokerId)> {
         (0..self.nodes.len())
-            .filter(|i| self.nodes[*i].running && self.nodes[*i].master.is_some())
+            .filter(|i| self.nodes[*i].process.running && self.nodes[*i].process.master.is_some())
             .map(|i| (0, BrokerId(i as u16)))
             .collect()
     }
@@ -454,7 +490,7 @@ impl System for ActiveMq {
             && self
                 .nodes
                 .iter()
-                .all(|n| n.master.as_ref().is_none_or(Queue::is_empty))
+                .all(|n| n.process.master.as_ref().is_none_or(Queue::is_empty))
     }
 
     fn final_read(&self) -> Vec<Retained> {
@@ -464,8 +500,8 @@ impl System for ActiveMq {
         let masters: Vec<&Queue> = self
             .nodes
             .iter()
-            .filter(|n| n.running)
-            .filter_map(|n| n.master.as_ref())
+            .filter(|n| n.process.running)
+            .filter_map(|n| n.process.master.as_ref())
             .collect();
         Retained::from_queue(if masters.is_empty() {
             self.store
@@ -486,16 +522,17 @@ impl System for ActiveMq {
         self.nodes
             .iter()
             .enumerate()
-            .filter(|(_, n)| n.running)
+            .filter(|(_, n)| n.process.running)
             .map(|(i, n)| ReplicaView {
                 broker: BrokerId(i as u16),
-                role: if n.master.is_some() {
+                role: if n.process.master.is_some() {
                     Role::Master
                 } else {
                     Role::Slave
                 },
                 epoch: self.store.epoch.0,
                 length: n
+                    .process
                     .master
                     .as_ref()
                     .map_or(self.store.messages.len() as u32, Queue::len),

@@ -8,4 +8,6 @@ pub enum Timer {
     LockPoll,
     /// The master renews its lease or checks that it still holds the lock.
     KeepAlive,
+    /// `journalDiskSyncStrategy=periodic`: the journal's periodic fsync.
+    JournalSync,
 }

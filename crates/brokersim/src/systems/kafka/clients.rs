@@ -29,10 +29,15 @@ impl Kafka {
                 }),
             );
         };
-        let Some(replica) = self.broker(b).replicas.get_mut(usize::from(p)) else {
+        let flush_messages = self.cfg.flush_messages;
+        let broker = self.broker(b);
+        let (Some(replica), Some(role)) = (
+            broker.replicas.get_mut(usize::from(p)),
+            broker.process.roles.get_mut(usize::from(p)),
+        ) else {
             return;
         };
-        let Role::Leader(l) = &replica.role else {
+        let Role::Leader(l) = &*role else {
             respond(out, ProduceResult::NotLeader);
             return;
         };
@@ -79,7 +84,7 @@ impl Kafka {
                 // Answered like the original: with acks=all only once the
                 // original records are below the high watermark.
                 if batch.acks == Acks::All && original >= replica.high_watermark {
-                    if let Role::Leader(l) = &mut replica.role {
+                    if let Role::Leader(l) = &mut *role {
                         l.waiting.insert(
                             (original, corr),
                             Waiter {
@@ -111,9 +116,10 @@ impl Kafka {
                 producer_id: batch.producer_id,
                 seq: batch.base_seq + i as u32,
             };
-            last_offset = replica.append(record);
-            out.copy_added(*msg, broker_bit(b));
+            last_offset = replica.append(record, out.now);
+            out.copy_added(*msg, broker_bit(b), Layer::PageCache);
         }
+        replica.flush_if_due(flush_messages, b, out);
         match batch.acks {
             Acks::None => {}
             Acks::Leader => respond(
@@ -123,7 +129,7 @@ impl Kafka {
                 },
             ),
             Acks::All => {
-                if let Role::Leader(l) = &mut replica.role {
+                if let Role::Leader(l) = &mut *role {
                     l.waiting.insert(
                         (last_offset, corr),
                         Waiter {
@@ -154,7 +160,11 @@ impl Kafka {
             last_epoch,
             corr,
         } = fetch;
-        let Some(replica) = self.brokers[usize::from(b.0)].replicas.get(usize::from(p)) else {
+        let broker = &self.brokers[usize::from(b.0)];
+        let (Some(replica), Some(role)) = (
+            broker.replicas.get(usize::from(p)),
+            broker.process.roles.get(usize::from(p)),
+        ) else {
             return;
         };
         let respond = |out: &mut Out, result| {
@@ -168,7 +178,7 @@ impl Kafka {
                 }),
             );
         };
-        if !matches!(replica.role, Role::Leader(_)) {
+        if !matches!(role, Role::Leader(_)) {
             respond(out, FetchResult::NotLeader);
             return;
         }
@@ -229,6 +239,7 @@ impl Kafka {
         match msg {
             KafkaMsg::MetadataRequest => {
                 let leaders: Vec<Option<BrokerId>> = self.brokers[usize::from(b.0)]
+                    .process
                     .states
                     .iter()
                     .map(|s| s.leader)
@@ -272,11 +283,12 @@ impl Kafka {
                 self.on_consumer_fetch(b, client, partition, fetch, out);
             }
             KafkaMsg::ListOffsets { partition } => {
-                let replica = self.brokers[usize::from(b.0)]
+                let broker = &self.brokers[usize::from(b.0)];
+                let p = usize::from(partition);
+                let end = broker
                     .replicas
-                    .get(usize::from(partition));
-                let end = replica
-                    .filter(|r| matches!(r.role, Role::Leader(_)))
+                    .get(p)
+                    .filter(|_| matches!(broker.process.roles.get(p), Some(Role::Leader(_))))
                     .map(|r| r.high_watermark);
                 out.send(
                     Addr::Broker(b),

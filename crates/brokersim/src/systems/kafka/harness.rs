@@ -67,7 +67,7 @@ impl Kafka {
     }
 
     pub(super) fn leader_state(&self, broker: BrokerId) -> &LeaderState {
-        match &self.replica(broker).role {
+        match &self.brokers[usize::from(broker.0)].process.roles[0] {
             Role::Leader(l) => l,
             other => panic!("{broker} is not leader: {other:?}"),
         }

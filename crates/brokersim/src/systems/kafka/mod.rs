@@ -31,16 +31,19 @@
 //!   member that joins meanwhile extends the wait by another delay, within
 //!   the rebalance timeout (`max.poll.interval.ms`).
 //!
-//! The log is treated as durable across a crash (Kafka recovers it from the
-//! page cache and disk); what a crash loses is the process state.
+//! - The log goes to the page cache, and reaches the disk only through
+//!   Kafka's flush settings (default: never) or the OS's writeback
+//!   (`durability.rs`, `systems/storage.rs`): a killed broker keeps it, a
+//!   broker whose host lost power keeps what reached the disk.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ids::{Addr, BrokerId, ClientId, Epoch, MsgId};
-use crate::ledger::broker_bit;
+use crate::ledger::{Layer, broker_bit};
 use crate::out::{Out, TimerKind};
 use crate::scenario::config::Config;
 use crate::scenario::settings::KafkaSettings;
+use crate::systems::storage::{LogFile, OsSettings};
 use crate::systems::system::{Death, Retained, System};
 use crate::systems::timer::SysTimer;
 use crate::time::SimTime;
@@ -58,6 +61,7 @@ const REBALANCE_TIMEOUT_MS: u64 = 300_000;
 
 mod clients;
 mod controller;
+mod durability;
 pub mod events;
 mod group;
 mod mirror;
@@ -71,14 +75,14 @@ pub use protocol::{
 };
 use protocol::{ProduceBatch, ReplicaFetch};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Follower {
     log_end: u64,
     caught_up_at: SimTime,
 }
 
 /// An acks=all produce waiting for the high watermark.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Waiter {
     client: Addr,
     corr: u32,
@@ -88,7 +92,7 @@ struct Waiter {
     count: u32,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct LeaderState {
     epoch: u32,
     isr: u16,
@@ -102,9 +106,10 @@ struct LeaderState {
     altering: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 enum Role {
     /// Not serving (process down, or no leader known).
+    #[default]
     Idle,
     Follower {
         leader: BrokerId,
@@ -114,17 +119,22 @@ enum Role {
     Leader(Box<LeaderState>),
 }
 
-/// One broker's copy of one partition. The log, the high watermark and the
-/// leader-epoch cache are on disk; the role is process state.
+/// One broker's copy of one partition as its files hold it: the log, the
+/// high watermark and the leader-epoch cache. The role is process state
+/// ([`Process::roles`]).
 #[derive(Clone, Debug)]
 struct Replica {
     log: Vec<Record>,
+    /// Where each record of `log` is: page cache or disk (issue 14).
+    file: LogFile,
     high_watermark: u64,
     /// (epoch, first offset written in it).
     epoch_starts: Vec<(u32, u64)>,
     /// Idempotent producers: id → last sequence number written.
     sequences: BTreeMap<u32, u32>,
-    role: Role,
+    /// Kafka's recovery point: the log end at its last flush (fsync).
+    /// `flush.messages` counts the records above it.
+    recovery_point: u64,
 }
 
 impl Replica {
@@ -134,7 +144,8 @@ impl Replica {
             high_watermark: 0,
             epoch_starts: Vec::new(),
             sequences: BTreeMap::new(),
-            role: Role::Idle,
+            file: LogFile::default(),
+            recovery_point: 0,
         }
     }
 
@@ -166,7 +177,9 @@ impl Replica {
             .map_or(self.log_end(), |(_, start)| *start)
     }
 
-    fn append(&mut self, record: Record) -> u64 {
+    /// Appends `record` to the log: `write(2)`, so it lands in the page
+    /// cache (`UnifiedLog.append`); see [`Replica::flush_due`].
+    fn append(&mut self, record: Record, now: SimTime) -> u64 {
         // Only the leader of an epoch writes records of it, and a replica
         // takes records only after the leader-epoch divergence check
         // (KIP-101): a log's epochs never go back.
@@ -188,12 +201,15 @@ impl Replica {
             self.sequences.insert(record.producer_id, record.seq);
         }
         self.log.push(record);
+        self.file.write(now);
         offset
     }
 
     /// Drops everything from `offset` on; returns the dropped records.
     fn truncate(&mut self, offset: u64) -> Vec<Record> {
         let dropped = self.log.split_off(offset.min(self.log_end()) as usize);
+        self.file.truncate(self.log_end());
+        self.recovery_point = self.recovery_point.min(self.log_end());
         self.epoch_starts.retain(|(_, start)| *start < offset);
         self.high_watermark = self.high_watermark.min(self.log_end());
         self.sequences.clear();
@@ -206,16 +222,49 @@ impl Replica {
     }
 }
 
+/// A Kafka broker: its log directory (durable, through the OS's page
+/// cache: see `systems/storage.rs`) and its running process, which a death
+/// replaces whole with `Process::default()`, so no in-memory field can
+/// outlive it (issue 13).
 #[derive(Clone, Debug)]
 struct Broker {
-    running: bool,
-    incarnation: u32,
-    /// Clients that opened a connection to this process (volatile): a
-    /// kill resets them.
-    clients: BTreeSet<Addr>,
-    /// The latest partition states the controller sent.
-    states: Vec<PartitionState>,
+    /// Durable: each partition's log, by partition.
     replicas: Vec<Replica>,
+    /// Survives on purpose: the process's incarnation, one more on every
+    /// boot, which the controller uses to see a restart (in Kafka, the
+    /// broker epoch the controller hands out at registration).
+    incarnation: u32,
+    /// Volatile: everything the process holds in memory.
+    process: Process,
+}
+
+/// A broker's running process (memory only); `Process::default()` is the
+/// process of a broker that is down.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Process {
+    running: bool,
+    /// The latest partition states the controller sent: none until it
+    /// answers the boot's registration.
+    states: Vec<PartitionState>,
+    /// Each partition's role here, by partition.
+    roles: Vec<Role>,
+    /// When each partition's log was last flushed (`UnifiedLog`'s
+    /// `lastFlushedTime`, which starts when the log is loaded).
+    last_flush: Vec<SimTime>,
+    /// Clients that opened a connection to this process: a kill resets them.
+    clients: BTreeSet<Addr>,
+}
+
+impl Process {
+    fn boot(partitions: u16, now: SimTime) -> Process {
+        Process {
+            running: true,
+            states: Vec::new(),
+            roles: vec![Role::Idle; usize::from(partitions)],
+            last_flush: vec![now; usize::from(partitions)],
+            clients: BTreeSet::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -259,6 +308,8 @@ struct InitialRebalance {
 #[derive(Clone, Debug)]
 pub struct Kafka {
     cfg: KafkaSettings,
+    /// The hosts' writeback settings (`systems/storage.rs`).
+    os: OsSettings,
     min_isr_all: u16,
     brokers: Vec<Broker>,
     controller: Controller,
@@ -290,11 +341,10 @@ impl Kafka {
     /// none or another: it has not yet truncated to the leader's log.
     fn divergent_follower(&self) -> bool {
         (0..usize::from(self.cfg.partitions)).any(|p| {
-            let running = || self.brokers.iter().filter(|b| b.running);
+            let running = || self.brokers.iter().filter(|b| b.process.running);
             let leader = running()
-                .map(|b| &b.replicas[p])
-                .filter_map(|r| match &r.role {
-                    Role::Leader(l) => Some((l.epoch, r)),
+                .filter_map(|b| match &b.process.roles[p] {
+                    Role::Leader(l) => Some((l.epoch, &b.replicas[p])),
                     _ => None,
                 })
                 .max_by_key(|(epoch, _)| *epoch)
@@ -302,8 +352,9 @@ impl Kafka {
             let Some(leader) = leader else {
                 return false;
             };
-            running().map(|b| &b.replicas[p]).any(|r| {
-                matches!(r.role, Role::Follower { .. })
+            running().any(|b| {
+                let r = &b.replicas[p];
+                matches!(b.process.roles[p], Role::Follower { .. })
                     && r.log.last().is_some_and(|last| {
                         let offset = r.log.len() - 1;
                         leader.log.get(offset).is_none_or(|theirs| {
@@ -341,11 +392,9 @@ impl Kafka {
             min_isr_all: cfg.min_insync_replicas,
             brokers: (0..n)
                 .map(|_| Broker {
-                    running: false,
-                    incarnation: 0,
-                    clients: BTreeSet::new(),
-                    states: states.clone(),
                     replicas: (0..cfg.partitions).map(|_| Replica::new()).collect(),
+                    incarnation: 0,
+                    process: Process::default(),
                 })
                 .collect(),
             controller: Controller {
@@ -363,6 +412,7 @@ impl Kafka {
                 group: Group::default(),
             },
             cfg,
+            os: config.os,
             heartbeat_interval_ms,
             session_timeout_ms,
         }
@@ -383,6 +433,15 @@ impl Kafka {
 
     fn broker(&mut self, b: BrokerId) -> &mut Broker {
         &mut self.brokers[usize::from(b.0)]
+    }
+
+    /// Partition `p` on broker `b`: its files and its role.
+    fn part(&mut self, b: BrokerId, p: u16) -> (&mut Replica, &mut Role) {
+        let broker = &mut self.brokers[usize::from(b.0)];
+        (
+            &mut broker.replicas[usize::from(p)],
+            &mut broker.process.roles[usize::from(p)],
+        )
     }
 }
 
@@ -417,8 +476,9 @@ impl System for Kafka {
         }
         for i in 0..self.brokers.len() {
             let b = BrokerId(i as u16);
-            self.broker(b).running = true;
+            self.broker(b).process = Process::boot(self.cfg.partitions, out.now);
             self.broker(b).incarnation = 1;
+            self.arm_log_flusher(b, out);
             let states = self.controller.states.clone();
             self.apply_states(b, &states, out);
             out.timer(
@@ -435,13 +495,15 @@ impl System for Kafka {
     }
 
     fn boot(&mut self, b: BrokerId, out: &mut Out) {
+        let partitions = self.cfg.partitions;
         let broker = self.broker(b);
-        broker.running = true;
+        debug_assert_eq!(broker.process, Process::default(), "{b} boots once");
+        broker.process = Process::boot(partitions, out.now);
         broker.incarnation += 1;
-        for r in &mut broker.replicas {
-            r.role = Role::Idle;
-        }
         let incarnation = broker.incarnation;
+        // What the OS wrote back while the process was down (after a kill).
+        self.write_back(b, out);
+        self.arm_log_flusher(b, out);
         // Register with the controller at once; it answers with the metadata.
         out.send(
             Addr::Broker(b),
@@ -468,16 +530,20 @@ impl System for Kafka {
     /// nobody else until the controller names a new leader, so the model
     /// leaves them to their fetch timeout.
     fn die(&mut self, b: BrokerId, death: Death, out: &mut Out) {
-        let broker = self.broker(b);
-        let clients = std::mem::take(&mut broker.clients);
-        if death == Death::Kill && broker.running {
+        let process = &mut self.broker(b).process;
+        let clients = std::mem::take(&mut process.clients);
+        if death == Death::Kill && process.running {
             for client in clients {
                 out.send(Addr::Broker(b), client, Payload::SocketClosed { conn: 0 });
             }
         }
-        broker.running = false;
-        for r in &mut broker.replicas {
-            r.role = Role::Idle;
+        self.write_back(b, out);
+        self.broker(b).process = Process::default();
+        match death {
+            // The host lives: the page cache keeps the log's tail and the
+            // OS writes it back as usual.
+            Death::Kill => {}
+            Death::Crash => self.lose_page_cache(b, out),
         }
     }
 
@@ -488,9 +554,10 @@ impl System for Kafka {
             Addr::Controller,
             kafka(KafkaMsg::ControlledShutdown),
         );
+        self.flush_all(b, out);
         // Its clients learn of the shutdown from their next request, which
         // the host refuses (connections are not closed one by one here).
-        self.broker(b).running = false;
+        self.broker(b).process.running = false;
         self.die(b, Death::Kill, out);
     }
 
@@ -505,6 +572,7 @@ impl System for Kafka {
 
     fn receive(&mut self, b: BrokerId, from: Addr, payload: Payload, out: &mut Out) {
         let Payload::Kafka(msg) = payload else { return };
+        self.write_back(b, out);
         match (from, msg) {
             (Addr::Controller, KafkaMsg::States { states }) => self.apply_states(b, &states, out),
             (
@@ -539,7 +607,7 @@ impl System for Kafka {
                 self.on_replica_reply(b, f, partition, corr, *reply, out);
             }
             (Addr::Producer(_) | Addr::Consumer(_), msg) => {
-                self.broker(b).clients.insert(from);
+                self.broker(b).process.clients.insert(from);
                 self.on_client(b, from, msg, out)
             }
             _ => {}
@@ -550,7 +618,9 @@ impl System for Kafka {
         let SysTimer::Kafka(timer) = timer else {
             return;
         };
+        self.write_back(b, out);
         match timer {
+            Timer::LogFlusher => self.on_log_flusher(b, out),
             Timer::Heartbeat => {
                 let incarnation = self.brokers[usize::from(b.0)].incarnation;
                 out.send(
@@ -571,7 +641,7 @@ impl System for Kafka {
                 corr,
             } => self.on_parked_timeout(b, partition, from, corr, out),
             Timer::RefetchDue { partition, corr } => {
-                if matches!(self.brokers[usize::from(b.0)].replicas[usize::from(partition)].role, Role::Follower { corr: c, .. } if c == corr)
+                if matches!(self.brokers[usize::from(b.0)].process.roles[usize::from(partition)], Role::Follower { corr: c, .. } if c == corr)
                 {
                     self.fetch_from_leader(b, partition, out);
                 }
@@ -658,11 +728,8 @@ impl System for Kafka {
     fn leaders(&self) -> Vec<(u16, BrokerId)> {
         let mut out = Vec::new();
         for (i, broker) in self.brokers.iter().enumerate() {
-            if !broker.running {
-                continue;
-            }
-            for (p, r) in broker.replicas.iter().enumerate() {
-                if matches!(r.role, Role::Leader(_)) {
+            for (p, role) in broker.process.roles.iter().enumerate() {
+                if matches!(role, Role::Leader(_)) {
                     out.push((p as u16, BrokerId(i as u16)));
                 }
             }
@@ -677,12 +744,15 @@ impl System for Kafka {
     fn quiescent(&self) -> bool {
         // Every ISR member has every record the leader has…
         let settled = self.brokers.iter().all(|b| {
-            b.replicas.iter().all(|r| match &r.role {
-                Role::Leader(l) => {
-                    r.high_watermark == r.log_end() && l.waiting.is_empty() && !l.altering
-                }
-                _ => true,
-            })
+            b.replicas
+                .iter()
+                .zip(&b.process.roles)
+                .all(|(r, role)| match role {
+                    Role::Leader(l) => {
+                        r.high_watermark == r.log_end() && l.waiting.is_empty() && !l.altering
+                    }
+                    _ => true,
+                })
         });
         // …and no running follower still holds records its leader does not
         // (a returning old leader truncates on its next fetch: the run must
@@ -701,7 +771,7 @@ impl System for Kafka {
         let mut found = Vec::new();
         for state in &self.controller.states {
             let p = state.partition;
-            let running = |b: &BrokerId| self.brokers[usize::from(b.0)].running;
+            let running = |b: &BrokerId| self.brokers[usize::from(b.0)].process.running;
             let readers: Vec<(BrokerId, bool)> = match state.leader.filter(running) {
                 Some(leader) => vec![(leader, true)],
                 None => self
@@ -742,17 +812,22 @@ impl System for Kafka {
         let mut views = Vec::new();
         for (i, broker) in self.brokers.iter().enumerate() {
             let b = BrokerId(i as u16);
-            if !broker.running {
+            if !broker.process.running {
                 continue;
             }
-            for (p, r) in broker.replicas.iter().enumerate() {
+            for (p, (r, role)) in broker
+                .replicas
+                .iter()
+                .zip(&broker.process.roles)
+                .enumerate()
+            {
                 let p = p as u16;
                 if !self.hosts(b, p) {
                     continue;
                 }
-                let state = broker.states.get(usize::from(p));
+                let state = broker.process.states.get(usize::from(p));
                 let in_isr = state.is_some_and(|s| s.isr & broker_bit(b) != 0);
-                let (role, epoch) = match &r.role {
+                let (role, epoch) = match role {
                     Role::Leader(l) => (ViewRole::Master, l.epoch),
                     Role::Follower { epoch, .. } => (ViewRole::Mirror, *epoch),
                     Role::Idle => (ViewRole::Slave, 0),

@@ -32,6 +32,9 @@ pub enum Timer {
     RefetchDue { partition: u16, corr: u32 },
     /// The controller checks broker sessions.
     SessionCheck,
+    /// The log flusher's periodic check (`LogManager.flushDirtyLogs`,
+    /// every `log.flush.scheduler.interval.ms`).
+    LogFlusher,
     /// The group coordinator's initial rebalance delay ran out
     /// (`InitialDelayedJoin`): the delay just waited, and how much of the
     /// rebalance timeout is left for extensions.

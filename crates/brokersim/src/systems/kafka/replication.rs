@@ -8,7 +8,7 @@ impl Kafka {
     // ----- brokers: metadata ------------------------------------------------------------------
 
     pub(super) fn apply_states(&mut self, b: BrokerId, states: &[PartitionState], out: &mut Out) {
-        self.broker(b).states = states.to_vec();
+        self.broker(b).process.states = states.to_vec();
         for state in states {
             if !self.hosts(b, state.partition) {
                 continue;
@@ -19,11 +19,11 @@ impl Kafka {
 
     pub(super) fn apply_state(&mut self, b: BrokerId, state: PartitionState, out: &mut Out) {
         let p = state.partition;
-        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let (_, role) = self.part(b, p);
         // Leader epochs never go back on a broker: a state older than the
         // role's epoch falls through to the arm that ignores it
         // (`Partition.makeLeader` / `makeFollower` do the same).
-        match (&mut replica.role, state.leader) {
+        match (role, state.leader) {
             (Role::Leader(l), Some(leader)) if leader == b && l.epoch == state.epoch => {
                 // Our own ISR change, confirmed.
                 l.isr = state.isr;
@@ -64,12 +64,12 @@ impl Kafka {
                 )
             })
             .collect();
-        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let (replica, role) = self.part(b, p);
         debug_assert!(
-            role_epoch(&replica.role) <= state.epoch,
+            role_epoch(role) <= state.epoch,
             "{b} would lead epoch {} after {}",
             state.epoch,
-            role_epoch(&replica.role)
+            role_epoch(role)
         );
         if replica
             .epoch_starts
@@ -79,7 +79,7 @@ impl Kafka {
             let end = replica.log_end();
             replica.epoch_starts.push((state.epoch, end));
         }
-        replica.role = Role::Leader(Box::new(LeaderState {
+        *role = Role::Leader(Box::new(LeaderState {
             epoch: state.epoch,
             isr: state.isr,
             followers,
@@ -108,14 +108,14 @@ impl Kafka {
         epoch: u32,
         out: &mut Out,
     ) {
-        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let (_, role) = self.part(b, p);
         debug_assert!(
-            role_epoch(&replica.role) <= epoch,
+            role_epoch(role) <= epoch,
             "{b} would follow epoch {epoch} after {}",
-            role_epoch(&replica.role)
+            role_epoch(role)
         );
-        let was_leader = matches!(replica.role, Role::Leader(_));
-        if let Role::Leader(l) = &replica.role {
+        let was_leader = matches!(role, Role::Leader(_));
+        if let Role::Leader(l) = &*role {
             // Produces waiting for the high watermark will never see it here.
             let waiting: Vec<Waiter> = l.waiting.values().copied().collect();
             for w in waiting {
@@ -155,17 +155,17 @@ impl Kafka {
                 epoch,
             }));
         }
-        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let (_, role) = self.part(b, p);
         match leader {
             Some(leader) => {
-                replica.role = Role::Follower {
+                *role = Role::Follower {
                     leader,
                     epoch,
                     corr: 0,
                 };
                 self.fetch_from_leader(b, p, out);
             }
-            None => replica.role = Role::Idle,
+            None => *role = Role::Idle,
         }
     }
 
@@ -174,9 +174,9 @@ impl Kafka {
     pub(super) fn fetch_from_leader(&mut self, b: BrokerId, p: u16, out: &mut Out) {
         // replica.socket.timeout.ms: a fetch unanswered this long is sent again.
         let timeout = REPLICA_SOCKET_TIMEOUT_MS;
-        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let (replica, role) = self.part(b, p);
         let (offset, last_epoch) = (replica.log_end(), replica.last_epoch());
-        let Role::Follower { leader, corr, .. } = &mut replica.role else {
+        let Role::Follower { leader, corr, .. } = role else {
             return;
         };
         *corr += 1;
@@ -213,7 +213,7 @@ impl Kafka {
             corr,
         } = fetch;
         let now = out.now;
-        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let (replica, role) = self.part(b, p);
         let known_epoch = replica.latest_epoch_at_most(last_epoch);
         let end_of_theirs = replica.end_of_epoch(last_epoch);
         let log_end = replica.log_end();
@@ -226,7 +226,7 @@ impl Kafka {
             };
             out.send(Addr::Broker(b), Addr::Broker(from), kafka(msg));
         };
-        let Role::Leader(l) = &mut replica.role else {
+        let Role::Leader(l) = role else {
             reply(out, ReplicaReply::NotLeader);
             return;
         };
@@ -286,8 +286,9 @@ impl Kafka {
         corr: u32,
         out: &mut Out,
     ) {
-        let replica = &self.brokers[usize::from(b.0)].replicas[usize::from(p)];
-        let Role::Leader(l) = &replica.role else {
+        let broker = &self.brokers[usize::from(b.0)];
+        let replica = &broker.replicas[usize::from(p)];
+        let Role::Leader(l) = &broker.process.roles[usize::from(p)] else {
             return;
         };
         let end = (offset as usize + MAX_FETCH_RECORDS).min(replica.log.len());
@@ -319,7 +320,7 @@ impl Kafka {
         out: &mut Out,
     ) {
         let wait = self.cfg.replica_fetch_wait_max_ms;
-        if let Role::Leader(l) = &mut self.broker(b).replicas[usize::from(p)].role {
+        if let Role::Leader(l) = &mut self.broker(b).process.roles[usize::from(p)] {
             l.parked.retain(|(w, _, _)| *w != who);
             l.parked.push((who, corr, offset));
             out.timer(
@@ -336,9 +337,9 @@ impl Kafka {
 
     /// New data or a new high watermark: answer the parked fetches that can be.
     pub(super) fn wake_parked(&mut self, b: BrokerId, p: u16, out: &mut Out) {
-        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let (replica, role) = self.part(b, p);
         let (log_end, hw) = (replica.log_end(), replica.high_watermark);
-        let Role::Leader(l) = &mut replica.role else {
+        let Role::Leader(l) = role else {
             return;
         };
         let ready: Vec<(Addr, u32, u64)> = l
@@ -367,8 +368,8 @@ impl Kafka {
         corr: u32,
         out: &mut Out,
     ) {
-        let replica = &mut self.broker(b).replicas[usize::from(p)];
-        let Role::Leader(l) = &mut replica.role else {
+        let (_, role) = self.part(b, p);
+        let Role::Leader(l) = role else {
             return;
         };
         let Some(pos) = l
@@ -395,8 +396,9 @@ impl Kafka {
         reply: ReplicaReply,
         out: &mut Out,
     ) {
-        let replica = &mut self.broker(b).replicas[usize::from(p)];
-        match &replica.role {
+        let flush_messages = self.cfg.flush_messages;
+        let (replica, role) = self.part(b, p);
+        match &*role {
             Role::Follower {
                 leader, corr: c, ..
             } if *leader == from && *c == corr => {}
@@ -430,13 +432,16 @@ impl Kafka {
                 high_watermark,
             } => {
                 if start == replica.log_end() {
+                    // A follower appends through the same `UnifiedLog.append`
+                    // as the leader: page cache, then the flush rule.
                     for r in records {
-                        replica.append(r);
-                        out.copy_added(r.msg, broker_bit(b));
+                        replica.append(r, out.now);
+                        out.copy_added(r.msg, broker_bit(b), Layer::PageCache);
                     }
+                    replica.flush_if_due(flush_messages, b, out);
                 }
                 replica.high_watermark = high_watermark.min(replica.log_end());
-                if let Role::Follower { epoch, .. } = &mut replica.role {
+                if let Role::Follower { epoch, .. } = role {
                     *epoch = (*epoch).max(leader_epoch);
                 }
                 self.fetch_from_leader(b, p, out);
@@ -447,9 +452,9 @@ impl Kafka {
     pub(super) fn advance_high_watermark(&mut self, b: BrokerId, p: u16, out: &mut Out) {
         let min_isr = self.min_isr_all;
         let elr = self.cfg.eligible_leader_replicas;
-        let replica = &mut self.broker(b).replicas[usize::from(p)];
+        let (replica, role) = self.part(b, p);
         let log_end = replica.log_end();
-        let Role::Leader(l) = &mut replica.role else {
+        let Role::Leader(l) = role else {
             return;
         };
         let hw = bits(l.isr)
@@ -528,8 +533,8 @@ impl Kafka {
     pub(super) fn on_isr_check(&mut self, b: BrokerId, p: u16, out: &mut Out) {
         let now = out.now;
         let lag_max = self.cfg.replica_lag_time_max_ms;
-        let replica = &mut self.broker(b).replicas[usize::from(p)];
-        let Role::Leader(l) = &mut replica.role else {
+        let (_, role) = self.part(b, p);
+        let Role::Leader(l) = role else {
             return;
         };
         out.timer(
@@ -808,7 +813,7 @@ mod tests {
             let records = k.replica(b(1)).log.clone();
             let r = &mut k.brokers[usize::from(f.0)].replicas[0];
             for rec in records {
-                r.append(rec);
+                r.append(rec, SimTime::ZERO);
             }
             r.high_watermark = 2;
         }
@@ -884,14 +889,14 @@ mod tests {
         let mut k = cluster(serde_json::json!({}));
         k.push_state(b(2), state(Some(b(3)), 3, &[b(2), b(3)]), &mut at(1));
         assert!(matches!(
-            k.replica(b(2)).role,
+            k.brokers[1].process.roles[0],
             Role::Follower { epoch: 3, leader, .. } if leader == b(3)
         ));
 
         let mut out = at(2);
         k.push_state(b(2), state(Some(b(2)), 2, &[b(2)]), &mut out);
         assert!(matches!(
-            k.replica(b(2)).role,
+            k.brokers[1].process.roles[0],
             Role::Follower { epoch: 3, .. }
         ));
         assert!(events(&out).is_empty());

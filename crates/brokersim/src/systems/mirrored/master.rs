@@ -108,7 +108,7 @@ impl Mirrored {
             };
             m.pending.insert(seq, pending);
         }
-        out.copy_added(publish.msg, broker_bit(b));
+        out.copy_added(publish.msg, broker_bit(b), layer_of(publish.persistent));
         for p in mirrors {
             self.send(b, p, PeerMsg::Replicate { epoch, q }, out);
         }

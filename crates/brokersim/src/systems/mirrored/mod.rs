@@ -34,7 +34,7 @@
 use std::collections::BTreeMap;
 
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
-use crate::ledger::broker_bit;
+use crate::ledger::{Layer, broker_bit};
 use crate::out::{Out, TimerKind};
 use crate::scenario::config::Config;
 use crate::scenario::settings::{
@@ -380,5 +380,19 @@ impl System for Mirrored {
             }
         }
         out
+    }
+}
+
+/// Where a node keeps a message: a persistent message in a durable queue
+/// is confirmed only once the message store has fsynced it
+/// (`rabbit_msg_store` batches its syncs, at most `?SYNC_INTERVAL` = 25 ms
+/// apart, and sends the confirms it owes for the synced messages), so the
+/// copy that counts is on disk; the 25 ms are not modelled. A transient
+/// message lives in the queue process's memory and dies with it.
+fn layer_of(persistent: bool) -> Layer {
+    if persistent {
+        Layer::Disk
+    } else {
+        Layer::Memory
     }
 }

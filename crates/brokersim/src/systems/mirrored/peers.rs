@@ -115,7 +115,7 @@ impl Mirrored {
                     && m.epoch == epoch
                 {
                     m.msgs.insert(q.msg, (q, false));
-                    out.copy_added(q.msg, broker_bit(x));
+                    out.copy_added(q.msg, broker_bit(x), layer_of(q.persistent));
                     self.send(x, p, PeerMsg::ReplicateAck { epoch, seq: q.seq }, out);
                 }
             }
@@ -298,7 +298,7 @@ impl Mirrored {
         self.discard_all(x, DropWhy::RejoinedEmpty, out);
         let mut msgs = BTreeMap::new();
         for q in sync {
-            out.copy_added(q.msg, broker_bit(x));
+            out.copy_added(q.msg, broker_bit(x), layer_of(q.persistent));
             msgs.insert(q.msg, (q, false));
         }
         let node = self.node(x);

@@ -113,7 +113,9 @@ impl Quorum {
             }
             disk.log.push(entry);
             if let Command::Enqueue { q, .. } = entry.command {
-                out.copy_added(q.msg, broker_bit(b));
+                // A follower acknowledges an append only once its WAL has
+                // fsynced it (`ra_log_wal`): the copy is on disk.
+                out.copy_added(q.msg, broker_bit(b), Layer::Disk);
             }
         }
         true

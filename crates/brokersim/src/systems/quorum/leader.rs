@@ -23,9 +23,13 @@ impl Quorum {
             command,
         });
         let last = node.disk.last_index();
+        // Ra counts the leader's own entry towards the majority only once
+        // its WAL has fsynced it (`ra_log_wal:complete_batch` calls
+        // `file:sync` before it sends the writer `{written, …}`), so the
+        // copy that counts is on disk; the fsync's latency is not modelled.
         m.match_index[idx(b)] = last;
         if let Command::Enqueue { q, .. } = command {
-            out.copy_added(q.msg, broker_bit(b));
+            out.copy_added(q.msg, broker_bit(b), Layer::Disk);
         }
         for p in self.members.clone() {
             if p != b && self.member(b).is_some_and(|m| m.next_index[idx(p)] <= last) {

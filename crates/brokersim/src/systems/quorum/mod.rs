@@ -68,7 +68,7 @@ pub use protocol::{Command, Entry, Origin, PeerMsg, Timer};
 use state::{Disk, Member, Node, Pending, Process, RaftRole};
 
 use crate::ids::{Addr, BrokerId, Epoch, MsgId};
-use crate::ledger::broker_bit;
+use crate::ledger::{Layer, broker_bit};
 use crate::out::{Action, Out, TimerKind};
 use crate::scenario::config::{Config, Heartbeat};
 use crate::scenario::settings::{PartitionHandling, QuorumSettings};
