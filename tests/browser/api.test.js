@@ -90,8 +90,10 @@ test('a bad scenario or fault throws an Error naming the field', async () => {
 });
 
 test('step, seek, fault and subscribe drive one run', async () => {
-  const r = await page.evaluate(() => {
-    const { Simulator } = window.__brokersim;
+  const r = await page.evaluate(async () => {
+    const { Simulator, loadLanguage } = window.__brokersim;
+    // Chinese is fetched (lang/zh.json), not part of the download.
+    await loadLanguage('zh');
     const scenario = {
       version: 1, seed: 7, duration_ms: 20000, system: 'kafka', brokers: 3,
       settings: { 'replication.factor': 3 },
