@@ -12,6 +12,8 @@
 
 use std::cell::RefCell;
 
+use brokersim::Scenario;
+
 use crate::files::fetch_text;
 use crate::i18n::{self, Lang, Msg, tf};
 use crate::preset_files;
@@ -54,9 +56,24 @@ fn named_preset(options: &UrlOptions) -> Option<&'static str> {
     Some(ready.preset)
 }
 
-/// Fetches what the first render needs, all requests at once. `Err`: the
+/// The preset a given scenario (a share link's, a mounting script's) was
+/// made from, by its English title in the index: fetched too, so the preset
+/// menu can name the scenario while it is that preset unchanged.
+fn preset_titled(given: &Scenario) -> Option<String> {
+    preset_files::index()
+        .into_iter()
+        .find(|entry| entry.title.get(Lang::En.code()) == Some(&given.title))
+        .map(|entry| entry.name)
+}
+
+/// Fetches what the first render needs, all requests at once. `given`: the
+/// scenario the page opens with instead of a preset, if any. `Err`: the
 /// default preset could not be had (the message names its file).
-pub async fn prepare(options: &UrlOptions, lang: Lang) -> Result<(), String> {
+pub async fn prepare(
+    options: &UrlOptions,
+    lang: Lang,
+    given: Option<&Scenario>,
+) -> Result<(), String> {
     let lang_file = (!i18n::installed(lang)).then(|| fetch_text(&i18n::lang_path(lang)));
     let index = fetch_text(preset_files::INDEX_PATH);
     let default = preset_files::cached(DEFAULT_PRESET)
@@ -92,6 +109,10 @@ pub async fn prepare(options: &UrlOptions, lang: Lang) -> Result<(), String> {
             .and_then(|text| preset_files::insert(name, &text))
     {
         report(tf(lang, Msg::PresetFileFailed, &[&e]));
+    }
+    // Only a name for the menu: without it the page still runs the scenario.
+    if let Some(name) = given.and_then(preset_titled) {
+        let _ = preset_files::load(name).await;
     }
     Ok(())
 }

@@ -26,11 +26,13 @@ static PAGE_ZH: OnceLock<Column> = OnceLock::new();
 
 /// Installs a fetched language file: the core's sentences and the page's
 /// texts. A key the file lacks reads in English.
-pub fn install(lang: Lang, file: &LangFile) {
-    fetched::install(lang, file);
+pub fn install(lang: Lang, file: &LangFile) -> Result<(), String> {
+    let page = Column::new(Msg::FINGERPRINT, &file.page)?;
+    fetched::install(lang, file)?;
     if lang == Lang::Zh {
-        let _ = PAGE_ZH.set(Column::new(Msg::ALL.iter().map(|m| m.name()), &file.page));
+        let _ = PAGE_ZH.set(page);
     }
+    Ok(())
 }
 
 /// Whether the page can speak `lang` now (English and, natively, Chinese
@@ -61,8 +63,7 @@ pub fn lang_path(lang: Lang) -> String {
 /// Installs `lang`'s fetched file from its text; the error names the file.
 pub fn install_text(lang: Lang, text: &str) -> Result<(), String> {
     let file = LangFile::parse(text).map_err(|e| format!("{}: {e}", lang_path(lang)))?;
-    install(lang, &file);
-    Ok(())
+    install(lang, &file).map_err(|e| format!("{}: {e}", lang_path(lang)))
 }
 
 /// `lang/<code>.json` as `cargo xtask dist` writes it: both catalogues'
@@ -71,10 +72,13 @@ pub fn install_text(lang: Lang, text: &str) -> Result<(), String> {
 pub fn lang_file(lang: Lang) -> LangFile {
     LangFile {
         core: fetched::core_column(lang),
-        page: Msg::ALL
-            .iter()
-            .map(|m| (m.name().to_owned(), m.text(lang).to_owned()))
-            .collect(),
+        page: fetched::Part {
+            catalogue: Msg::FINGERPRINT,
+            texts: Msg::ALL
+                .iter()
+                .map(|m| Some(m.text(lang).to_owned()))
+                .collect(),
+        },
     }
 }
 
@@ -105,7 +109,12 @@ macro_rules! catalogue {
         pub enum Msg { $($name),* }
 
         impl Msg {
+            /// Every message, in catalogue order (natively: the dump).
+            #[cfg(not(target_arch = "wasm32"))]
             pub const ALL: &'static [Msg] = &[$(Msg::$name),*];
+
+            /// The message names' fingerprint: a fetched column must carry it.
+            pub const FINGERPRINT: u64 = fetched::fingerprint(&[$(stringify!($name)),*]);
 
             pub fn text(self, lang: Lang) -> &'static str {
                 match lang {
@@ -127,11 +136,6 @@ macro_rules! catalogue {
                 PAGE_ZH.get()?.get(self as usize)
             }
 
-            /// The message's name, as written in the catalogue (the key in
-            /// `lang/zh.json`).
-            pub fn name(self) -> &'static str {
-                match self { $(Msg::$name => stringify!($name)),* }
-            }
         }
     };
 }
@@ -527,13 +531,13 @@ mod tests {
     fn the_chinese_file_reads_back_as_both_catalogues() {
         let json = serde_json::to_string(&lang_file(Lang::Zh)).unwrap();
         let file = LangFile::parse(&json).unwrap();
-        let page = Column::new(Msg::ALL.iter().map(|m| m.name()), &file.page);
+        let page = Column::new(Msg::FINGERPRINT, &file.page).unwrap();
         assert_eq!(page.len(), Msg::ALL.len());
         for (i, msg) in Msg::ALL.iter().enumerate() {
             assert_eq!(page.get(i), Some(msg.text(Lang::Zh)), "{msg:?}");
         }
         let keys = brokersim::voice::Key::ALL;
-        let core = Column::new(keys.iter().map(|k| k.name()), &file.core);
+        let core = Column::new(brokersim::voice::Key::FINGERPRINT, &file.core).unwrap();
         assert_eq!(core.len(), keys.len());
         for (i, key) in keys.iter().enumerate() {
             assert_eq!(core.get(i), Some(key.template(Lang::Zh)), "{key:?}");

@@ -54,7 +54,8 @@ fn start() {
     let (options, browser_lang) = url_options::from_page();
     let lang = i18n::initial_lang(options.lang.as_deref(), browser_lang.as_deref());
     files::spawn(async move {
-        match boot::prepare(&options, lang).await {
+        let shared = share::decode(&browser::fragment()).ok().flatten();
+        match boot::prepare(&options, lang, shared.as_ref()).await {
             Ok(()) if options.compare.is_some() => {
                 yew::Renderer::<components::compare_page::ComparePage>::with_root(root).render();
             }
@@ -80,11 +81,9 @@ fn dump_data_file() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let json = match args.as_slice() {
         ["lang", code] => {
-            i18n::Lang::parse(code).map(|l| serde_json::to_string_pretty(&i18n::lang_file(l)))
+            i18n::Lang::parse(code).map(|l| serde_json::to_string(&i18n::lang_file(l)))
         }
-        ["presets-index"] => Some(serde_json::to_string_pretty(
-            &preset_files::index_of_embedded(),
-        )),
+        ["presets-index"] => Some(serde_json::to_string(&preset_files::index_of_embedded())),
         _ => None,
     };
     match json {

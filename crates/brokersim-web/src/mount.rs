@@ -52,7 +52,7 @@ pub async fn mount(element_id: String, options: JsValue) -> Result<MountedSimula
         options.lang.as_deref(),
         crate::url_options::browser_lang().as_deref(),
     );
-    crate::boot::prepare(&options, lang)
+    crate::boot::prepare(&options, lang, scenario.as_ref())
         .await
         .map_err(js_error)?;
     let bridge = Rc::new(Bridge::default());

@@ -26,6 +26,9 @@ macro_rules! catalogue {
             /// Every key, in catalogue order.
             pub const ALL: &'static [Key] = &[$(Key::$key),*];
 
+            /// The key names' fingerprint: a fetched column must carry it.
+            pub const FINGERPRINT: u64 = super::fetched::fingerprint(&[$(stringify!($key)),*]);
+
             /// The template in `lang`.
             pub fn template(self, lang: Lang) -> &'static str {
                 match lang {

@@ -3,7 +3,7 @@
 //! The browser build leaves the Chinese columns of both catalogues (the
 //! core's `voice/catalogue.rs`, the page's `i18n.rs`) out of its download:
 //! `cargo xtask dist` writes them to `lang/zh.json` ([`LangFile`], generated
-//! from the catalogues themselves), and the page fetches that file when it
+//! from the catalogues themselves, texts in catalogue order), and the page fetches that file when it
 //! speaks Chinese and installs it here. Until then, and for any key the file
 //! lacks (an older file, a typo), a sentence reads in English: a missing
 //! translation never panics.
@@ -11,7 +11,6 @@
 //! This is the core's only state outside a `Sim`: written once, text only,
 //! never read by a run, so traces and hashes do not depend on it.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -20,13 +19,26 @@ use crate::lang::Lang;
 
 use super::Key;
 
-/// `lang/<code>.json`: one language's column of each catalogue, by key name.
+/// `lang/<code>.json`: one language's column of each catalogue.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LangFile {
-    /// The core's sentences (`voice::Key` names → templates).
-    pub core: BTreeMap<String, String>,
-    /// The page's own texts (`brokersim-web`'s `Msg` names → texts).
-    pub page: BTreeMap<String, String>,
+    /// The core's sentences (`voice::Key`).
+    pub core: Part,
+    /// The page's own texts (`brokersim-web`'s `Msg`).
+    pub page: Part,
+}
+
+/// One catalogue's column: its texts in catalogue order, and the
+/// catalogue's fingerprint (its key names, [`fingerprint`]), so that a file
+/// written for another version of the catalogue, whose order may differ,
+/// is refused instead of putting sentences in the wrong places. By
+/// position rather than by name: the key names would cost the page's
+/// download 3 KB.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    pub catalogue: u64,
+    /// `null` (or a short list) where a text is missing: it reads in English.
+    pub texts: Vec<Option<String>>,
 }
 
 impl LangFile {
@@ -36,6 +48,25 @@ impl LangFile {
     }
 }
 
+/// FNV-1a over a catalogue's key names, in order: computed at compile time
+/// (`Key::FINGERPRINT`), so the names themselves are not in the download.
+pub const fn fingerprint(names: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < names.len() {
+        let bytes = names[i].as_bytes();
+        let mut j = 0;
+        while j < bytes.len() {
+            hash = (hash ^ bytes[j] as u64).wrapping_mul(0x0000_0100_0000_01b3);
+            j += 1;
+        }
+        // A separator, so ["ab", "c"] and ["a", "bc"] differ.
+        hash = (hash ^ 0xff).wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
 /// One catalogue's texts in one language, in catalogue order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Column {
@@ -43,16 +74,15 @@ pub struct Column {
 }
 
 impl Column {
-    /// The texts of `names` (a catalogue's keys, in order) found in
-    /// `texts`. Names the catalogue does not have are ignored; keys the
-    /// file does not have stay empty (and read in English).
-    pub fn new<'a>(
-        names: impl IntoIterator<Item = &'a str>,
-        texts: &BTreeMap<String, String>,
-    ) -> Column {
-        Column {
-            texts: names.into_iter().map(|n| texts.get(n).cloned()).collect(),
+    /// The column of `part` for the catalogue whose fingerprint is
+    /// `catalogue`; an error if the file was written for another one.
+    pub fn new(catalogue: u64, part: &Part) -> Result<Column, String> {
+        if part.catalogue != catalogue {
+            return Err("written for another version of the page (its catalogue differs)".into());
         }
+        Ok(Column {
+            texts: part.texts.clone(),
+        })
     }
 
     /// The text of the key at `index`, if the file had it.
@@ -76,10 +106,12 @@ static CORE_ZH: OnceLock<Column> = OnceLock::new();
 
 /// Installs the core's column of `file` for `lang`. English is compiled in
 /// and a column is installed once: later calls change nothing.
-pub fn install(lang: Lang, file: &LangFile) {
+pub fn install(lang: Lang, file: &LangFile) -> Result<(), String> {
+    let column = Column::new(Key::FINGERPRINT, &file.core)?;
     if lang == Lang::Zh {
-        let _ = CORE_ZH.set(Column::new(Key::ALL.iter().map(|k| k.name()), &file.core));
+        let _ = CORE_ZH.set(column);
     }
+    Ok(())
 }
 
 /// Whether `lang`'s sentences are here (compiled in or installed).
@@ -102,11 +134,14 @@ pub(super) fn core_text(lang: Lang, index: usize) -> Option<&'static str> {
 /// The core's column in `lang`, as `lang/<code>.json` carries it (the
 /// compiled-in catalogue: `cargo xtask dist` writes it from this).
 #[cfg(feature = "embedded-zh")]
-pub fn core_column(lang: Lang) -> BTreeMap<String, String> {
-    Key::ALL
-        .iter()
-        .map(|k| (k.name().to_owned(), k.template(lang).to_owned()))
-        .collect()
+pub fn core_column(lang: Lang) -> Part {
+    Part {
+        catalogue: Key::FINGERPRINT,
+        texts: Key::ALL
+            .iter()
+            .map(|k| Some(k.template(lang).to_owned()))
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -114,29 +149,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_column_keeps_the_catalogue_order_and_ignores_unknown_names() {
-        let texts: BTreeMap<String, String> = [("b", "乙"), ("zz", "?")]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        let column = Column::new(["a", "b"], &texts);
+    fn a_column_reads_in_catalogue_order_and_a_missing_text_is_none() {
+        let part = Part {
+            catalogue: fingerprint(&["a", "b", "c"]),
+            texts: vec![None, Some("乙".into())],
+        };
+        let column = Column::new(fingerprint(&["a", "b", "c"]), &part).unwrap();
         assert_eq!(column.get(0), None);
         assert_eq!(column.get(1), Some("乙"));
-        assert_eq!(column.get(2), None);
+        assert_eq!(column.get(2), None, "past the file's end");
         assert_eq!(column.len(), 1);
+    }
+
+    #[test]
+    fn a_file_for_another_catalogue_is_refused() {
+        assert_ne!(fingerprint(&["ab", "c"]), fingerprint(&["a", "bc"]));
+        assert_ne!(fingerprint(&["a", "b"]), fingerprint(&["b", "a"]));
+        let part = Part {
+            catalogue: fingerprint(&["a", "b"]),
+            texts: vec![Some("甲".into()), Some("乙".into())],
+        };
+        let err = Column::new(fingerprint(&["b", "a"]), &part).unwrap_err();
+        assert!(err.contains("another version"), "{err}");
     }
 
     #[test]
     fn a_bad_file_says_why() {
         assert!(LangFile::parse("{\"core\": 3}").is_err());
         assert!(LangFile::parse("not json").is_err());
-        assert_eq!(
-            LangFile::parse(r#"{"core": {}, "page": {}}"#),
-            Ok(LangFile::default())
-        );
+        let empty =
+            r#"{"core": {"catalogue": 1, "texts": []}, "page": {"catalogue": 2, "texts": [null]}}"#;
+        assert_eq!(LangFile::parse(empty).unwrap().page.texts, [None]);
     }
 
-    /// `lang/zh.json` is what the catalogue says: the file `xtask dist`
+    /// `lang/zh.json` is what the catalogue says: the column `xtask dist`
     /// writes, read back the way the page reads it, gives every key the
     /// catalogue's own Chinese.
     #[cfg(feature = "embedded-zh")]
@@ -144,10 +190,10 @@ mod tests {
     fn the_written_column_reads_back_as_the_catalogue() {
         let file = LangFile {
             core: core_column(Lang::Zh),
-            page: BTreeMap::new(),
+            page: Part::default(),
         };
         let back = LangFile::parse(&serde_json::to_string(&file).unwrap()).unwrap();
-        let column = Column::new(Key::ALL.iter().map(|k| k.name()), &back.core);
+        let column = Column::new(Key::FINGERPRINT, &back.core).unwrap();
         assert_eq!(column.len(), Key::ALL.len());
         for (i, key) in Key::ALL.iter().enumerate() {
             assert_eq!(column.get(i), Some(key.template(Lang::Zh)), "{key:?}");
