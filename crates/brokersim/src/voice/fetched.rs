@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lang::Lang;
 
-use super::Key;
+use super::catalogue::Key;
 
 /// `lang/<code>.json`: one language's column of each catalogue.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
