@@ -99,7 +99,8 @@ pub(crate) fn entry_to_js(at: SimTime, event_json: &str, text: &str) -> Result<J
 /// needs nothing. Rejects with an `Error` naming the file if it fails.
 #[wasm_bindgen(js_name = loadLanguage)]
 pub async fn load_language(code: String) -> Result<(), JsError> {
-    let lang = parse_lang(&code)?;
+    let lang = Lang::parse(&code)
+        .ok_or_else(|| js_error(format!("lang: \"{code}\" is neither \"en\" nor \"zh\"")))?;
     crate::i18n::load(lang).await.map_err(js_error)
 }
 
