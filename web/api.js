@@ -1,6 +1,6 @@
 // The example of the JavaScript API (web/api.html): a file, not an inline
 // script, so the page runs under a strict Content-Security-Policy.
-import init, { Simulator } from './brokersim_web.js';
+import init, { Simulator, loadLanguage } from './brokersim_web.js';
 
 // A scenario as a plain object, in the scenario file's format.
 export const SCENARIO = {
@@ -40,7 +40,7 @@ function run() {
 }
 
 init({ module_or_path: './brokersim_web_bg.wasm' }).then(() => {
-  window.__brokersim = { Simulator };
+  window.__brokersim = { Simulator, loadLanguage };
   run();
   button.disabled = false;
   button.addEventListener('click', run);

@@ -90,8 +90,13 @@ test('a bad scenario or fault throws an Error naming the field', async () => {
 });
 
 test('step, seek, fault and subscribe drive one run', async () => {
-  const r = await page.evaluate(() => {
-    const { Simulator } = window.__brokersim;
+  const r = await page.evaluate(async () => {
+    const { Simulator, loadLanguage } = window.__brokersim;
+    // Chinese is fetched (lang/zh.json), not part of the download: asked
+    // for before it is loaded, it is refused with what to do.
+    let refused = '';
+    try { Simulator.load({ version: 1, duration_ms: 1000, system: 'kafka', brokers: 1 }, { lang: 'zh' }); } catch (e) { refused = e.message; }
+    await loadLanguage('zh');
     const scenario = {
       version: 1, seed: 7, duration_ms: 20000, system: 'kafka', brokers: 3,
       settings: { 'replication.factor': 3 },
@@ -117,7 +122,7 @@ test('step, seek, fault and subscribe drive one run', async () => {
     return {
       first, count, initial, seenAt5000, allAtOnce,
       crash, back, finished: sim.finished(), report, faults: sim.scenario().faults,
-      zh: seen.some((e) => /[\u4e00-\u9fff]/.test(e.text)), seenTotal: seen.length,
+      zh: seen.some((e) => /[\u4e00-\u9fff]/.test(e.text)), seenTotal: seen.length, refused,
       total: sim.event_count(),
     };
   });
@@ -126,6 +131,7 @@ test('step, seek, fault and subscribe drive one run', async () => {
   assert.equal(r.seenAt5000, r.count - r.initial, 'subscribe saw every new event up to 5 s');
   assert.equal(r.allAtOnce.length, r.count);
   assert.ok(r.zh, 'lang: zh gives Chinese sentences');
+  assert.match(r.refused, /loadLanguage\('zh'\)/);
   assert.ok(r.crash && r.crash.at_ms >= 5000, JSON.stringify(r.crash));
   assert.deepEqual(r.faults, [{ at_ms: 5000, crash: 'b1' }]);
   assert.equal(r.back.now, 3000);

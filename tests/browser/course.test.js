@@ -60,6 +60,64 @@ test('the Chinese page shows no English text of the catalogue, and the switcher 
 });
 
 
+test('the first visit fetches no Chinese; switching fetches lang/zh.json and the page, log included, speaks Chinese', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const fetched = [];
+  page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  await page.goto(URL_BASE);
+  await page.waitForSelector('.page[data-settled]');
+  await page.click('#step');
+  await page.click('#step');
+  // The data a first visit fetches: the preset index and the default preset.
+  const data = fetched.filter((p) => p.endsWith('.json'));
+  assert.ok(data.some((p) => p.endsWith('/presets/index.json')), data.join(' '));
+  assert.ok(data.some((p) => p.endsWith('/presets/mirrored-master-crash.json')), data.join(' '));
+  assert.deepEqual(data.filter((p) => /\/lang\/|\/lessons\//.test(p)), [], 'no Chinese, no lesson');
+  assert.equal(data.filter((p) => p.includes('/presets/')).length, 2, data.join(' '));
+  assert.equal((await page.textContent('#play')).trim(), '▶ Play');
+  await page.selectOption('#lang', 'zh');
+  await page.waitForFunction(() => document.getElementById('play').textContent.trim() === '▶ 播放');
+  assert.ok(fetched.some((p) => p.endsWith('/lang/zh.json')), 'lang/zh.json fetched on the switch');
+  assert.match(await page.textContent('#log'), /[\u4e00-\u9fff]/, 'the core\'s sentences in Chinese');
+  const bad = leftovers(await pageTexts(page), englishCatalogue());
+  await page.screenshot({ path: join(SHOTS, 'chinese-switched.png') });
+  assert.deepEqual(bad, [], 'English UI text left after the switch');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a data file that cannot be fetched is named: the Chinese file, a preset, the default preset', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  const page = await context.newPage();
+  await page.route('**/lang/zh.json', (r) => r.fulfill({ status: 404, body: 'gone' }));
+  await page.route('**/presets/kafka-seed.json', (r) => r.fulfill({ status: 404, body: 'gone' }));
+  // Opening in Chinese without its file: English, and a notice says why.
+  await page.goto(URL_BASE + '?lang=zh');
+  await page.waitForSelector('.page[data-settled]');
+  assert.equal((await page.textContent('#play')).trim(), '▶ Play');
+  assert.match(await page.textContent('#notice'), /lang\/zh\.json: HTTP 404/);
+  // Switching to it: the menu names the file and the page keeps English.
+  await page.goto(URL_BASE + '?lang=en');
+  await page.waitForSelector('.page[data-settled]');
+  await page.selectOption('#lang', 'zh');
+  await page.waitForSelector('.lang-note.error');
+  assert.match(await page.textContent('.lang-note.error'), /lang\/zh\.json: HTTP 404/);
+  assert.equal((await page.textContent('#play')).trim(), '▶ Play');
+  // A named preset: the default runs, and the notice names the file.
+  await page.goto(URL_BASE + '?lang=en&preset=kafka-seed');
+  await page.waitForSelector('.page[data-settled]');
+  assert.match(await page.textContent('#notice'), /presets\/kafka-seed\.json: HTTP 404/);
+  // Without the default preset there is nothing to run: the page says which file.
+  await page.route('**/presets/mirrored-master-crash.json', (r) => r.fulfill({ status: 404, body: 'gone' }));
+  await page.goto(URL_BASE + '?lang=en');
+  await page.waitForSelector('#app.fatal');
+  assert.match(await page.textContent('#app'), /could not start: presets\/mirrored-master-crash\.json: HTTP 404/);
+  await context.close();
+});
+
 test('in Chinese, a disaster-recovery run with its site menu, preset texts and clients has no English phrase', async () => {
   const { page, errors, context } = await openAt('?lang=zh&preset=dr-primary-site-lost', { wait: '[data-site="primary"]' });
   await page.click('#configure summary');

@@ -7,6 +7,7 @@
 //! ```js
 //! import init, { Simulator } from './brokersim_web.js';
 //! await init({ module_or_path: './brokersim_web_bg.wasm' });
+//! await loadLanguage('zh'); // Chinese is fetched, not carried (`i18n::load`)
 //! const sim = Simulator.load(scenario, { lang: 'zh' });
 //! sim.subscribe((e) => console.log(e.at_ms, e.text));
 //! sim.play_until(5000);
@@ -98,6 +99,27 @@ pub(crate) fn entry_to_js(at: SimTime, event_json: &str, text: &str) -> Result<J
     ))
 }
 
+/// Fetches a language's sentences (`lang/<code>.json` beside the module)
+/// so that `Simulator.load(…, {lang})` and `set_lang` can speak it; English
+/// needs nothing. Rejects with an `Error` naming the file if it fails.
+#[wasm_bindgen(js_name = loadLanguage)]
+pub async fn load_language(code: String) -> Result<(), JsError> {
+    let lang = Lang::parse(&code)
+        .ok_or_else(|| js_error(format!("lang: \"{code}\" is neither \"en\" nor \"zh\"")))?;
+    crate::i18n::load(lang).await.map_err(js_error)
+}
+
+fn parse_lang(code: &str) -> Result<Lang, JsError> {
+    let lang = Lang::parse(code)
+        .ok_or_else(|| js_error(format!("lang: \"{code}\" is neither \"en\" nor \"zh\"")))?;
+    if !crate::i18n::installed(lang) {
+        return Err(js_error(format!(
+            "lang: the \"{code}\" sentences are not loaded: `await loadLanguage('{code}')` first"
+        )));
+    }
+    Ok(lang)
+}
+
 fn lang_option(options: &JsValue) -> Result<Lang, JsError> {
     if options.is_undefined() || options.is_null() {
         return Ok(Lang::En);
@@ -105,8 +127,7 @@ fn lang_option(options: &JsValue) -> Result<Lang, JsError> {
     let lang = js_sys::Reflect::get(options, &JsValue::from_str("lang")).unwrap_or_default();
     match lang.as_string() {
         None if lang.is_undefined() => Ok(Lang::En),
-        Some(code) => Lang::parse(&code)
-            .ok_or_else(|| js_error(format!("lang: \"{code}\" is neither \"en\" nor \"zh\""))),
+        Some(code) => parse_lang(&code),
         None => Err(js_error("lang: expected \"en\" or \"zh\"")),
     }
 }
@@ -270,8 +291,7 @@ impl Simulator {
 
     /// The language of the events' `text`: `"en"` or `"zh"`.
     pub fn set_lang(&mut self, lang: &str) -> Result<(), JsError> {
-        self.lang = Lang::parse(lang)
-            .ok_or_else(|| js_error(format!("lang: \"{lang}\" is neither \"en\" nor \"zh\"")))?;
+        self.lang = parse_lang(lang)?;
         Ok(())
     }
 }

@@ -74,15 +74,21 @@ pub fn ready_made_names() -> String {
 }
 
 impl ReadyMade {
-    /// Its two sides (the presets and patches are tested).
+    /// Its two sides (the presets and patches are tested), once its preset
+    /// has arrived (`load_pair`).
     pub fn pair(&self) -> Result<Pair, ScenarioError> {
-        let left = brokersim::presets::get(self.preset)
-            .ok_or_else(|| ScenarioError::new("compare", format!("no preset {}", self.preset)))?
-            .scenario();
+        let left = crate::preset_files::cached(self.preset)
+            .ok_or_else(|| ScenarioError::new("compare", format!("no preset {}", self.preset)))?;
         let patch: Value = serde_json::from_str(self.patch)
             .map_err(|e| ScenarioError::new("compare", e.to_string()))?;
         let right = apply_patch(&left, &patch)?;
         Pair::new(left, right)
+    }
+
+    /// Its two sides, its preset fetched first if it has not arrived.
+    pub async fn load_pair(&self) -> Result<Pair, String> {
+        crate::preset_files::load(self.preset.to_owned()).await?;
+        self.pair().map_err(|e| e.to_string())
     }
 }
 

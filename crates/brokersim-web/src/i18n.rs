@@ -14,8 +14,73 @@
 //! check that the Chinese page shows none of it: keep one entry a line,
 //! `Name => "English", "中文";`.
 
+use std::sync::OnceLock;
+
 pub use brokersim::Lang;
+use brokersim::voice::fetched::{self, Column, LangFile};
 use yew::prelude::*;
+
+/// The page catalogue's Chinese column once `lang/zh.json` arrived (the
+/// browser build does not compile it in).
+static PAGE_ZH: OnceLock<Column> = OnceLock::new();
+
+/// Installs a fetched language file: the core's sentences and the page's
+/// texts. A key the file lacks reads in English.
+pub fn install(lang: Lang, file: &LangFile) -> Result<(), String> {
+    let page = Column::new(Msg::FINGERPRINT, &file.page)?;
+    fetched::install(lang, file)?;
+    if lang == Lang::Zh {
+        let _ = PAGE_ZH.set(page);
+    }
+    Ok(())
+}
+
+/// Whether the page can speak `lang` now (English and, natively, Chinese
+/// are compiled in; the browser fetches Chinese).
+pub fn installed(lang: Lang) -> bool {
+    match lang {
+        Lang::En => true,
+        Lang::Zh => cfg!(not(target_arch = "wasm32")) || PAGE_ZH.get().is_some(),
+    }
+}
+
+/// Makes `lang` speakable: fetches `lang/<code>.json` beside the page's
+/// module and installs it, unless it is here already. The error names the
+/// file and what went wrong.
+pub async fn load(lang: Lang) -> Result<(), String> {
+    if installed(lang) {
+        return Ok(());
+    }
+    let text = crate::files::fetch_text(&lang_path(lang)).await?;
+    install_text(lang, &text)
+}
+
+/// Where `lang`'s file is, beside the page's module.
+pub fn lang_path(lang: Lang) -> String {
+    format!("lang/{}.json", lang.code())
+}
+
+/// Installs `lang`'s fetched file from its text; the error names the file.
+pub fn install_text(lang: Lang, text: &str) -> Result<(), String> {
+    let file = LangFile::parse(text).map_err(|e| format!("{}: {e}", lang_path(lang)))?;
+    install(lang, &file).map_err(|e| format!("{}: {e}", lang_path(lang)))
+}
+
+/// `lang/<code>.json` as `cargo xtask dist` writes it: both catalogues'
+/// columns, from the catalogues compiled into this native build.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn lang_file(lang: Lang) -> LangFile {
+    LangFile {
+        core: fetched::core_column(lang),
+        page: fetched::Part {
+            catalogue: Msg::FINGERPRINT,
+            texts: Msg::ALL
+                .iter()
+                .map(|m| Some(m.text(lang).to_owned()))
+                .collect(),
+        },
+    }
+}
 
 /// The page's language, from the `ContextProvider<Lang>` the app (or the
 /// compare page) puts around its tree; English outside one.
@@ -44,14 +109,33 @@ macro_rules! catalogue {
         pub enum Msg { $($name),* }
 
         impl Msg {
-            #[cfg(test)]
+            /// Every message, in catalogue order (natively: the dump).
+            #[cfg(not(target_arch = "wasm32"))]
             pub const ALL: &'static [Msg] = &[$(Msg::$name),*];
 
+            /// The message names' fingerprint: a fetched column must carry it.
+            pub const FINGERPRINT: u64 = fetched::fingerprint(&[$(stringify!($name)),*]);
+
             pub fn text(self, lang: Lang) -> &'static str {
-                match (self, lang) {
-                    $((Msg::$name, Lang::En) => $en, (Msg::$name, Lang::Zh) => $zh,)*
+                match lang {
+                    Lang::En => match self { $(Msg::$name => $en),* },
+                    Lang::Zh => self.chinese().unwrap_or_else(|| self.text(Lang::En)),
                 }
             }
+
+            /// The Chinese text: compiled in natively (the unit tests, the
+            /// dump that writes `lang/zh.json`)…
+            #[cfg(not(target_arch = "wasm32"))]
+            fn chinese(self) -> Option<&'static str> {
+                Some(match self { $(Msg::$name => $zh),* })
+            }
+
+            /// … and fetched by the page (`lang_files.rs`).
+            #[cfg(target_arch = "wasm32")]
+            fn chinese(self) -> Option<&'static str> {
+                PAGE_ZH.get()?.get(self as usize)
+            }
+
         }
     };
 }
@@ -61,6 +145,13 @@ catalogue! {
     LangLabel => "language", "语言";
     LinkError => "This link could not be opened ({0}). Showing the default scenario instead.", "无法打开这个链接（{0}）。现在显示的是默认场景。";
     Dismiss => "dismiss the message", "关闭这条消息";
+    LangLoading => "loading the texts…", "正在加载文字…";
+    LangLoadFailed => "The texts of this language could not be loaded ({0}); the page keeps its language.", "无法加载这种语言的文字（{0}）；页面保持当前语言。";
+    LangLoadFailedAtStart => "The Chinese texts could not be loaded ({0}), so the page is in English.", "无法加载中文文字（{0}），所以页面显示为英文。";
+    PresetFileFailed => "A preset could not be loaded ({0}).", "无法加载预设（{0}）。";
+    PresetLoading => "loading preset {0}…", "正在加载预设 {0}…";
+    LoadingPresets => "Loading the presets…", "正在加载预设…";
+    BootFailed => "brokersim could not start: {0}", "brokersim 无法启动：{0}";
     // The address's options (`url_options.rs`): each names the option (not translated).
     ProblemSeparator => "; ", "；";
     UrlProblems => "This address has options the page cannot use: {0}. The page uses its defaults for them instead.", "这个地址中有页面无法使用的选项：{0}。页面对这些选项改用默认值。";
@@ -453,6 +544,26 @@ mod tests {
                     assert_ne!(t(Lang::Zh, words), t(Lang::En, words), "{}", d.name);
                 }
             }
+        }
+    }
+
+    /// `lang/zh.json` is what the catalogues say: the file `xtask dist`
+    /// writes, read back as the page reads it, gives every page message
+    /// and every core sentence its catalogue's Chinese.
+    #[test]
+    fn the_chinese_file_reads_back_as_both_catalogues() {
+        let json = serde_json::to_string(&lang_file(Lang::Zh)).unwrap();
+        let file = LangFile::parse(&json).unwrap();
+        let page = Column::new(Msg::FINGERPRINT, &file.page).unwrap();
+        assert_eq!(page.len(), Msg::ALL.len());
+        for (i, msg) in Msg::ALL.iter().enumerate() {
+            assert_eq!(page.get(i), Some(msg.text(Lang::Zh)), "{msg:?}");
+        }
+        let keys = brokersim::voice::Key::ALL;
+        let core = Column::new(brokersim::voice::Key::FINGERPRINT, &file.core).unwrap();
+        assert_eq!(core.len(), keys.len());
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(core.get(i), Some(key.template(Lang::Zh)), "{key:?}");
         }
     }
 

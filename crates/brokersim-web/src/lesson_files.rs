@@ -1,7 +1,7 @@
 //! The lessons' texts. The browser build does not embed them (they are
 //! most of the data in the download): `cargo xtask dist` copies the core's
 //! `lessons/*.json` to `dist/lessons/`, and the page fetches a lesson's file
-//! when it opens it, relative to the page (`lessons/NAME.json`). Which
+//! when it opens it, beside its module (`files.rs`). Which
 //! lessons exist and the preset each plays are compiled in
 //! (`brokersim::lessons::INDEX`), so a lesson's run starts at once.
 //! Natively (the unit tests) the core embeds them.
@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use brokersim::lessons::Lesson;
+
+use crate::files::{fetch_text, spawn};
 use yew::prelude::*;
 
 /// A lesson as far as it has arrived.
@@ -41,47 +43,6 @@ pub async fn load(name: String) -> Result<Rc<Lesson>, String> {
     let lesson = Rc::new(brokersim::lessons::parse(&text).map_err(|e| format!("{name}: {e}"))?);
     CACHE.with(|c| c.borrow_mut().insert(name, lesson.clone()));
     Ok(lesson)
-}
-
-#[cfg(target_arch = "wasm32")]
-async fn fetch_text(url: &str) -> Result<String, String> {
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
-    let why = |e: wasm_bindgen::JsValue| {
-        format!(
-            "{url}: {}",
-            e.as_string().unwrap_or_else(|| format!("{e:?}"))
-        )
-    };
-    let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(why)?
-        .dyn_into()
-        .map_err(why)?;
-    if !response.ok() {
-        return Err(format!("{url}: HTTP {}", response.status()));
-    }
-    let text = JsFuture::from(response.text().map_err(why)?)
-        .await
-        .map_err(why)?;
-    text.as_string().ok_or_else(|| format!("{url}: not text"))
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-async fn fetch_text(url: &str) -> Result<String, String> {
-    let name = url.trim_start_matches("lessons/").trim_end_matches(".json");
-    brokersim::lessons::get(name)
-        .map(|f| f.json.to_owned())
-        .ok_or_else(|| format!("{url}: no such file"))
-}
-
-/// Starts `f` without waiting for it (the page: after this render).
-fn spawn(f: impl std::future::Future<Output = ()> + 'static) {
-    #[cfg(target_arch = "wasm32")]
-    wasm_bindgen_futures::spawn_local(f);
-    #[cfg(not(target_arch = "wasm32"))]
-    drop(f);
 }
 
 /// Lesson `name`, fetched on first use; the component redraws when it arrives.

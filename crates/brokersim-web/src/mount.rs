@@ -46,6 +46,15 @@ pub async fn mount(element_id: String, options: JsValue) -> Result<MountedSimula
         .and_then(|d| d.get_element_by_id(&element_id))
         .ok_or_else(|| js_error(format!("no element with id \"{element_id}\"")))?;
     let (options, scenario) = read_options(&options)?;
+    // What the page opens with is fetched before it draws, as on the
+    // simulator's own page (`boot.rs`).
+    let lang = crate::i18n::initial_lang(
+        options.lang.as_deref(),
+        crate::url_options::browser_lang().as_deref(),
+    );
+    crate::boot::prepare(&options, lang, scenario.as_ref())
+        .await
+        .map_err(js_error)?;
     let bridge = Rc::new(Bridge::default());
     let rendered = js_sys::Promise::new(&mut |resolve, _| {
         *bridge.on_attach.borrow_mut() = Some(resolve);

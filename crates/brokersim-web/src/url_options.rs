@@ -69,11 +69,7 @@ impl UrlProblem {
         match self {
             UrlProblem::Lang(v) => tf(lang, Msg::BadLangOption, &[v]),
             UrlProblem::Preset(v) => {
-                let names = brokersim::presets::ALL
-                    .iter()
-                    .map(|p| p.name)
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let names = brokersim::presets::NAMES.join(", ");
                 tf(lang, Msg::BadPresetOption, &[v, &names])
             }
             UrlProblem::Show(bad) => {
@@ -158,7 +154,7 @@ impl UrlOptions {
                 }
                 "lesson" => o.lesson = Some(value),
                 "preset" => {
-                    let known = brokersim::presets::get(&value).is_some();
+                    let known = brokersim::presets::exists(&value);
                     if !known {
                         o.problems.push(UrlProblem::Preset(value.clone()));
                     }

@@ -8,6 +8,9 @@
 //! terms listed in `ALLOWED` (identifiers such as `acks=all`,
 //! `ha-promote-on-failure`, `NotEnoughReplicas`, `b1`, `#5` pass as they are).
 
+// The Chinese column is compiled in only with `embedded-zh` (the default).
+#![cfg(feature = "embedded-zh")]
+
 use std::collections::BTreeMap;
 
 use brokersim::ids::{Addr, BrokerId, ClientId, Epoch, MsgId};

@@ -5,8 +5,9 @@
 //! Everything it needs comes from the package registries and lands inside
 //! the project: the wasm32 target (rustup), `wasm-bindgen-cli` at exactly
 //! the version of the `wasm-bindgen` crate in Cargo.lock (crates.io, into
-//! `.tools/wasm-bindgen`), `wasm-opt` from npm's `binaryen` and
-//! `playwright-core` (npm, from the committed `tests/browser/package-lock.json`),
+//! `.tools/wasm-bindgen`), `wasm-opt` from npm's `binaryen`, `esbuild`
+//! (which minifies the JS glue) and `playwright-core` (npm, from the
+//! committed `tests/browser/package-lock.json`),
 //! and Debian's `chromium` for the tests. Steps that are up to date are
 //! skipped.
 
@@ -195,13 +196,33 @@ pub fn dist() -> Result<PathBuf, CmdError> {
             .run()?;
     }
     fs::create_dir_all(&dist).map_err(|e| failed("create dist/", e))?;
-    let copy = |from: PathBuf, name: &str| {
-        fs::copy(&from, dist.join(name)).map_err(|e| failed(&format!("copy {}", from.display()), e))
-    };
-    copy(
-        target(&format!("web-bindgen/{STEM}.js")),
-        &format!("{STEM}.js"),
-    )?;
+    // The glue, minified (npm's esbuild): 10 KB gzip as wasm-bindgen
+    // writes it, 7 KB minified. Renaming its locals changes nothing a
+    // script sees: its exports and the wasm's imports keep their names.
+    Cmd::new(root("tests/browser/node_modules/.bin/esbuild"))
+        .arg(target(&format!("web-bindgen/{STEM}.js")))
+        .args(["--minify", "--format=esm", "--log-level=warning"])
+        .arg(format!(
+            "--outfile={}",
+            dist.join(format!("{STEM}.js")).display()
+        ))
+        .null_stdin()
+        .run()?;
+    // wasm-bindgen's snippets (`files.rs` finds the module's folder with
+    // one), imported by the glue from `snippets/`.
+    let mut snippets = Vec::new();
+    sources(&target("web-bindgen/snippets"), &mut snippets);
+    for file in snippets {
+        let rel = file
+            .strip_prefix(target("web-bindgen"))
+            .unwrap_or(&file)
+            .to_owned();
+        let to = dist.join(&rel);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).map_err(|e| failed("create dist/snippets/", e))?;
+        }
+        fs::copy(&file, &to).map_err(|e| failed(&format!("copy {}", file.display()), e))?;
+    }
     let mut web = Vec::new();
     sources(&root("web"), &mut web);
     for file in web {
@@ -226,8 +247,54 @@ pub fn dist() -> Result<PathBuf, CmdError> {
         fs::copy(file, lessons.join(name))
             .map_err(|e| failed(&format!("copy {}", file.display()), e))?;
     }
+    write_lang_files(&dist)?;
+    write_presets(&dist)?;
     header(&format!("dist/ is ready ({})", dist.display()));
     Ok(dist)
+}
+
+/// The languages the page fetches instead of carrying them, written from
+/// the catalogues themselves: a native run of the web crate prints both
+/// catalogues' column (`brokersim-web lang zh`, `i18n::lang_file`).
+pub const FETCHED_LANGS: [&str; 1] = ["zh"];
+
+fn write_lang_files(dist: &Path) -> Result<(), CmdError> {
+    let folder = dist.join("lang");
+    fs::create_dir_all(&folder).map_err(|e| failed("create dist/lang/", e))?;
+    for code in FETCHED_LANGS {
+        let json = Cmd::cargo()
+            .args(["run", "-q", "-p", CRATE, "--", "lang", code])
+            .null_stdin()
+            .read_stdout()?;
+        let file = folder.join(format!("{code}.json"));
+        fs::write(&file, json).map_err(|e| failed(&format!("write {}", file.display()), e))?;
+    }
+    Ok(())
+}
+
+/// The presets, fetched by the page (the browser build compiles in only
+/// their names: brokersim's `embedded-presets` feature): each file as it is,
+/// and `presets/index.json` (names, systems, titles) written from them by a
+/// native run of the web crate (`brokersim-web presets-index`).
+fn write_presets(dist: &Path) -> Result<(), CmdError> {
+    let folder = dist.join("presets");
+    fs::create_dir_all(&folder).map_err(|e| failed("create dist/presets/", e))?;
+    let mut files = Vec::new();
+    sources(&root("crates/brokersim/src/presets"), &mut files);
+    for file in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "json"))
+    {
+        let name = file.file_name().unwrap_or_default();
+        fs::copy(file, folder.join(name))
+            .map_err(|e| failed(&format!("copy {}", file.display()), e))?;
+    }
+    let index = Cmd::cargo()
+        .args(["run", "-q", "-p", CRATE, "--", "presets-index"])
+        .null_stdin()
+        .read_stdout()?;
+    let file = folder.join("index.json");
+    fs::write(&file, index).map_err(|e| failed(&format!("write {}", file.display()), e))
 }
 
 /// `cargo xtask serve`: builds dist/ and serves it until interrupted.

@@ -27,11 +27,10 @@ use crate::state::{Action, DEFAULT_PRESET, Notice, SimHandle, Sims, UiState};
 use crate::url_options::{self, UrlOptions};
 use crate::{browser, perf, share};
 
-/// The default scenario (always valid: the presets are tested).
+/// The default scenario (always valid: the presets are tested). The page
+/// renders only once it has arrived (`boot.rs`).
 pub fn default_scenario() -> brokersim::Scenario {
-    brokersim::presets::get(DEFAULT_PRESET)
-        .unwrap_or(&brokersim::presets::ALL[0])
-        .scenario()
+    crate::preset_files::cached(DEFAULT_PRESET).expect("boot fetched the default preset")
 }
 
 /// What a course page's script gave `mount` (`mount.rs`) in place of the
@@ -71,8 +70,7 @@ fn initial_run(
         .and_then(brokersim::lessons::preset_of)
         .map(str::to_owned)
         .or_else(|| options.preset.clone())
-        .and_then(|name| brokersim::presets::get(&name))
-        .map(|p| p.scenario());
+        .and_then(|name| crate::preset_files::cached(&name));
     let given = match mounted {
         Some(m) => Ok(m.scenario.clone()),
         None => share::decode(&browser::fragment()),
@@ -104,6 +102,15 @@ pub fn with_url_problems(
     options: &UrlOptions,
     notice: Option<Notice>,
 ) -> Option<Notice> {
+    // A language file that did not arrive comes first: it explains why
+    // the page is not in the language asked for.
+    let notice = match (crate::boot::take_problems(), notice) {
+        (Some(why), Some(Notice::Error(text) | Notice::Info(text))) => {
+            Some(Notice::Error(format!("{why} {text}")))
+        }
+        (Some(why), None) => Some(Notice::Error(why)),
+        (None, notice) => notice,
+    };
     let Some(problems) = options.problems_text(lang) else {
         return notice;
     };

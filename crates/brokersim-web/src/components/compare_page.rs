@@ -180,10 +180,13 @@ pub fn ComparePage() -> Html {
                 .target_unchecked_into::<web_sys::HtmlSelectElement>()
                 .value();
             if let Some(r) = compare::ready_made(&name) {
-                match r.pair() {
-                    Ok(pair) => d.load_pair(pair, None),
-                    Err(e) => d.send(Action::Notify(Some(Notice::Error(e.to_string())))),
-                }
+                let d = d.clone();
+                crate::files::spawn(async move {
+                    match r.load_pair().await {
+                        Ok(pair) => d.load_pair(pair, None),
+                        Err(e) => d.send(Action::Notify(Some(Notice::Error(e)))),
+                    }
+                });
                 url_options::set_query("compare", Some(r.name));
                 picked.set(Some(r.name));
             }

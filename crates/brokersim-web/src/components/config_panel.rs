@@ -5,17 +5,16 @@
 //! schedule, your own actions included. Changes are made to a
 //! draft and applied at once, from time zero.
 
-use std::collections::BTreeMap;
-
-use brokersim::scenario::ScenarioText;
 use brokersim::{Lang, Scenario};
 use yew::prelude::*;
 
 use crate::components::client_tables::{client_tables, fit_clients_to_system};
+use crate::files::spawn;
 use crate::hooks::{checked_draft, use_scenario_draft};
 use crate::i18n::{Msg, t, tf, use_lang};
+use crate::preset_files::{self, use_all_presets};
 use crate::settings_doc::{SYSTEMS, for_system, release_label};
-use crate::state::{Action, use_sim};
+use crate::state::{Action, Notice, use_sim};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -42,38 +41,29 @@ fn setting_value(text: &str) -> Option<serde_json::Value> {
 }
 
 /// The preset this scenario is, unchanged (a preset loaded by name, from
-/// the picker or from a link of an unmodified preset), if any.
+/// the picker or from a link of an unmodified preset), if any. Only
+/// presets that have arrived can match, and a preset loaded by name has.
 pub fn preset_of(scenario: &Scenario) -> Option<&'static str> {
-    brokersim::presets::ALL
-        .iter()
-        .find(|p| p.scenario() == *scenario)
-        .map(|p| p.name)
+    preset_files::all_cached()
+        .into_iter()
+        .find(|(_, p)| p == scenario)
+        .map(|(name, _)| name)
 }
 
-/// A preset's title and description in the page's language, read without
-/// building (and validating) its whole scenario.
-#[derive(serde::Deserialize, Default)]
-struct Blurb {
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    translations: BTreeMap<String, ScenarioText>,
-}
-
-impl Blurb {
-    fn of(json: &str, lang: Lang) -> Blurb {
-        let mut blurb: Blurb = serde_json::from_str(json).unwrap_or_default();
-        if let Some(text) = blurb.translations.remove(lang.code()) {
-            if !text.title.is_empty() {
-                blurb.title = text.title;
-            }
-            if !text.description.is_empty() {
-                blurb.description = text.description;
-            }
-        }
-        blurb
+/// What each preset shows: every preset's title and description, fetched
+/// when the list is first opened (the page does not download them all).
+#[component]
+fn PresetList() -> Html {
+    let lang = use_lang();
+    match use_all_presets() {
+        None => html! { <li class="loading">{ t(lang, Msg::LoadingPresets) }</li> },
+        Some(Err(e)) => html! { <li class="error">{ tf(lang, Msg::PresetFileFailed, &[&e]) }</li> },
+        Some(Ok(presets)) => presets
+            .iter()
+            .map(|(_, s)| {
+                html! { <li><strong>{ s.title_in(lang).to_owned() }</strong>{ ": " }{ s.description_in(lang).to_owned() }</li> }
+            })
+            .collect(),
     }
 }
 
@@ -166,9 +156,26 @@ pub fn ConfigPanel(props: &Props) -> Html {
         let d = sim.clone();
         Callback::from(move |e: Event| {
             let name = select_value(&e);
-            if let Some(p) = brokersim::presets::get(&name) {
-                d.load(lang, p.scenario(), None);
+            let d = d.clone();
+            // Fetched on first use: a notice says so meanwhile (a preset is
+            // about 1 KB) and names the file if it does not come.
+            if preset_files::cached(&name).is_none() {
+                d.send(Action::Notify(Some(Notice::Info(tf(
+                    lang,
+                    Msg::PresetLoading,
+                    &[&name],
+                )))));
             }
+            spawn(async move {
+                match preset_files::load(name).await {
+                    Ok(scenario) => d.load(lang, scenario, None),
+                    Err(e) => d.send(Action::Notify(Some(Notice::Error(tf(
+                        lang,
+                        Msg::PresetFileFailed,
+                        &[&e],
+                    ))))),
+                }
+            });
         })
     };
     let on_system = {
@@ -182,13 +189,16 @@ pub fn ConfigPanel(props: &Props) -> Html {
             draft.set(s);
         })
     };
-    // Read once, not on every redraw: each preset's title and description.
-    let blurbs = use_memo(lang, |&lang| {
-        brokersim::presets::ALL
-            .iter()
-            .map(|p| (p.name, Blurb::of(p.json, lang)))
-            .collect::<Vec<_>>()
-    });
+    // The menu's titles come from the preset index (`boot.rs` fetched it).
+    let index = use_memo((), |_| preset_files::index());
+    let list_open = use_state_eq(|| false);
+    let on_list_toggle = {
+        let list_open = list_open.clone();
+        Callback::from(move |e: Event| {
+            let details = e.target_unchecked_into::<web_sys::HtmlDetailsElement>();
+            list_open.set(details.open());
+        })
+    };
     // The picker names the scenario's preset while it is one, unchanged;
     // else it asks to choose one. The effect sets what the user's last pick
     // left in the box, which the `selected` attributes no longer decide.
@@ -205,18 +215,17 @@ pub fn ConfigPanel(props: &Props) -> Html {
             }
         }
     });
-    let presets = blurbs
+    let presets = index
         .iter()
-        .map(|(name, b)| {
+        .map(|entry| {
+            let name = entry.name.as_str();
+            let label = match entry.title.is_empty() {
+                true => name.to_owned(),
+                false => format!("{name} — {}", entry.title_in(lang)),
+            };
             html! {
-                <option value={*name} selected={*current == Some(*name)}>{ format!("{name} — {}", b.title) }</option>
+                <option value={name.to_owned()} selected={*current == Some(name)}>{ label }</option>
             }
-        })
-        .collect::<Html>();
-    let preset_text = blurbs
-        .iter()
-        .map(|(_, b)| {
-            html! { <li><strong>{ b.title.clone() }</strong>{ ": " }{ b.description.clone() }</li> }
         })
         .collect::<Html>();
 
@@ -265,9 +274,9 @@ pub fn ConfigPanel(props: &Props) -> Html {
                 </select>
             </label>
             <p class="description" id="scenario-description">{ draft.description_in(lang).to_owned() }</p>
-            <details>
+            <details ontoggle={on_list_toggle}>
                 <summary>{ t(lang, Msg::WhatPresetsShow) }</summary>
-                <ul class="presets">{ preset_text }</ul>
+                <ul class="presets">if *list_open { <PresetList /> }</ul>
             </details>
             <details id="configure">
                 <summary>{ t(lang, Msg::Configure) }</summary>
@@ -305,6 +314,7 @@ mod tests {
     fn the_picker_names_a_preset_only_while_the_scenario_is_it_unchanged() {
         for preset in brokersim::presets::ALL {
             let scenario = preset.scenario();
+            crate::preset_files::insert(preset.name, preset.json).unwrap();
             assert_eq!(preset_of(&scenario), Some(preset.name));
             // A shared link of it reads back as the same preset.
             let link = crate::share::encode(&scenario);

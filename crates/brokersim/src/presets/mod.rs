@@ -1,13 +1,19 @@
 //! The built-in scenarios, as JSON files in this folder, embedded at build
-//! time. Each carries a `description` saying what it shows.
+//! time (feature `embedded-presets`, on by default: the CLI, the tests).
+//! Each carries a `description` saying what it shows. The browser build
+//! compiles in only their names ([`NAMES`]) and fetches the files that
+//! `cargo xtask dist` copies to `dist/presets/` when it needs one.
 
+#[cfg(feature = "embedded-presets")]
 use crate::scenario::Scenario;
 
+#[cfg(feature = "embedded-presets")]
 pub struct Preset {
     pub name: &'static str,
     pub json: &'static str,
 }
 
+#[cfg(feature = "embedded-presets")]
 impl Preset {
     /// The preset's scenario. Presets are checked by the test suite, so a
     /// failure here is a bug in the repository, not in the user's input.
@@ -21,6 +27,10 @@ impl Preset {
 
 macro_rules! presets {
     ($($name:literal),* $(,)?) => {
+        /// Every preset's name, in the order menus list them.
+        pub const NAMES: &[&str] = &[$($name),*];
+
+        #[cfg(feature = "embedded-presets")]
         pub const ALL: &[Preset] = &[
             $(Preset { name: $name, json: include_str!(concat!($name, ".json")) },)*
         ];
@@ -54,10 +64,16 @@ presets![
     "dr-quorum-site-outage",
 ];
 
+#[cfg(feature = "embedded-presets")]
 pub fn get(name: &str) -> Option<&'static Preset> {
     ALL.iter().find(|p| p.name == name)
 }
 
 pub fn names() -> Vec<&'static str> {
-    ALL.iter().map(|p| p.name).collect()
+    NAMES.to_vec()
+}
+
+/// Whether there is a preset called `name`.
+pub fn exists(name: &str) -> bool {
+    NAMES.contains(&name)
 }

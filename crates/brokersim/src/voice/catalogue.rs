@@ -7,8 +7,12 @@
 //! Chinese words follow the seed article (镜像队列, 故障转移, 心跳, 复制,
 //! 副本, 灾备). Template syntax: see the module above.
 //!
-//! Keep one entry a line: a language's column is meant to become data the
-//! page fetches on its own (issue 13's download point, not built yet).
+//! Keep one entry a line. The Chinese column is compiled in only with the
+//! `embedded-zh` feature (on by default: the CLI, the tests). The browser
+//! build leaves it out and installs the same column from `lang/zh.json`,
+//! which `cargo xtask dist` generates from this file (`column_json`) and the
+//! page fetches when it speaks Chinese ([`super::fetched`]); a key missing
+//! there reads in English.
 
 use crate::lang::Lang;
 
@@ -22,12 +26,27 @@ macro_rules! catalogue {
             /// Every key, in catalogue order.
             pub const ALL: &'static [Key] = &[$(Key::$key),*];
 
+            /// The key names' fingerprint: a fetched column must carry it.
+            pub const FINGERPRINT: u64 = super::fetched::fingerprint(&[$(stringify!($key)),*]);
+
             /// The template in `lang`.
             pub fn template(self, lang: Lang) -> &'static str {
                 match lang {
                     Lang::En => match self { $(Key::$key => $en),* },
-                    Lang::Zh => match self { $(Key::$key => $zh),* },
+                    Lang::Zh => self.chinese().unwrap_or_else(|| self.template(Lang::En)),
                 }
+            }
+
+            /// The Chinese template: compiled in (`embedded-zh`)…
+            #[cfg(feature = "embedded-zh")]
+            fn chinese(self) -> Option<&'static str> {
+                Some(match self { $(Key::$key => $zh),* })
+            }
+
+            /// … or from the fetched column, once installed.
+            #[cfg(not(feature = "embedded-zh"))]
+            fn chinese(self) -> Option<&'static str> {
+                super::fetched::core_text(Lang::Zh, self as usize)
             }
 
             /// The key's name, as written in the catalogue.
@@ -247,6 +266,7 @@ mod tests {
             .collect()
     }
 
+    #[cfg(feature = "embedded-zh")]
     #[test]
     fn both_languages_of_every_key_use_the_same_arguments() {
         for key in Key::ALL {
@@ -258,6 +278,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "embedded-zh")]
     #[test]
     fn every_key_reads_in_chinese_except_names_the_product_spells_one_way() {
         let same_in_both = [

@@ -20,6 +20,7 @@
 
 mod catalogue;
 mod events;
+pub mod fetched;
 mod kafka;
 mod phrase;
 mod quorum;
