@@ -47,6 +47,12 @@ pub const READY_MADE: &[ReadyMade] = &[
         title: Msg::CompareAcks,
     },
     ReadyMade {
+        name: "kafka-flush",
+        preset: "kafka-power-loss",
+        patch: r#"{"settings": {"flush.messages": 1}}"#,
+        title: Msg::CompareFlush,
+    },
+    ReadyMade {
         name: "promote-on-failure",
         preset: "mirrored-unsynced-promotion",
         patch: r#"{"settings": {"ha-promote-on-failure": "when-synced"}}"#,

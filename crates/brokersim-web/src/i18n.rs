@@ -325,6 +325,7 @@ catalogue! {
     CompareHeading => "Compare", "对比";
     CompareAria => "compare mode", "对比模式";
     CompareAcks => "Kafka: acks=1 vs acks=all", "Kafka：acks=1 对比 acks=all";
+    CompareFlush => "Kafka power loss: default flushing vs flush.messages=1", "Kafka 断电：默认刷盘 对比 flush.messages=1";
     ComparePromote => "RabbitMQ mirrored queue: ha-promote-on-failure always vs when-synced", "RabbitMQ 镜像队列：ha-promote-on-failure 取 always 对比 when-synced";
     ComparePartition => "RabbitMQ partition: cluster_partition_handling ignore vs pause_minority", "RabbitMQ 网络分区：cluster_partition_handling 取 ignore 对比 pause_minority";
     ComparePickAria => "ready-made comparison", "现成的对比";

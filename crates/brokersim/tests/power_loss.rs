@@ -409,3 +409,32 @@ fn the_ledger_says_which_layer_holds_each_copy() {
         vec![Layer::Disk; 3]
     );
 }
+
+/// The preset `kafka-power-loss` tells what the tests above check, with
+/// numbers: Linux writes a dirty file back once it has been dirty for
+/// 30 s (`vm.dirty_expire_centisecs`, Documentation/admin-guide/sysctl/vm.rst),
+/// Kafka never fsyncs by default (Kafka docs, "Log Flush Policy"), so
+/// the 1000 records acknowledged after the log's writeback at about 35 s
+/// are gone when all three hosts lose power at 45 s; the comparison
+/// `kafka-flush` sets `flush.messages=1` and loses none.
+#[test]
+fn the_kafka_power_loss_preset_loses_the_records_acknowledged_since_the_last_writeback() {
+    let scenario = brokersim::presets::get("kafka-power-loss")
+        .unwrap()
+        .scenario();
+    let mut sim = Sim::new(scenario.clone()).unwrap();
+    let report = sim.run_to_end();
+    assert_eq!(report.lost, 1000, "{report:?}");
+    assert_eq!(report.delivered, 3500);
+    assert_eq!(
+        report.lost_causes.keys().copied().collect::<Vec<_>>(),
+        vec![LossCause::PageCacheLost]
+    );
+    let mut flushed = scenario;
+    flushed
+        .settings
+        .insert("flush.messages".into(), serde_json::json!(1));
+    let mut sim = Sim::new(flushed).unwrap();
+    let report = sim.run_to_end();
+    assert_eq!(report.lost, 0, "{report:?}");
+}

@@ -53,6 +53,7 @@ presets![
     "kafka-unclean-election",
     "kafka-clean-election",
     "kafka-min-isr",
+    "kafka-power-loss",
     "kafka-retries-duplicates",
     "kafka-idempotent-producer",
     "social-notifications",

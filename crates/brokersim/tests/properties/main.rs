@@ -421,9 +421,16 @@ fn sometimes(test: &str, strategy: SBoxedStrategy<Case>, default_seeds: u64) {
         .flatten()
         .partition(|f| f.reason.contains(LOST));
     // A broken every-run property: shrink it and fail.
+    // Shrinking keeps any failure, so it can wander from the broken
+    // property to a mere loss: the report keeps the seed's own reason.
     let broken: Vec<Failure> = broken
         .iter()
-        .filter_map(|f| sweep::run_seed(test, f.seed, &strategy, true, true, check_sometimes))
+        .filter_map(|f| {
+            sweep::run_seed(test, f.seed, &strategy, true, true, check_sometimes).map(|mut s| {
+                s.reason = format!("{} (the seed itself: {})", s.reason, f.reason);
+                s
+            })
+        })
         .collect();
     sweep::report_failures(test, &broken);
     if let Some(first) = hits.first() {

@@ -122,7 +122,13 @@ where
         Err(TestError::Fail(reason, minimal)) => Some(Failure {
             seed,
             reason: reason.to_string(),
-            file: write_scenario(test, seed, minimal.scenario()),
+            // The seed's own case and its shrunk one go to different
+            // files: shrinking can end on another failure than the seed's.
+            file: write_scenario(
+                test,
+                &format!("seed{seed}{}", if shrink { "-shrunk" } else { "" }),
+                minimal.scenario(),
+            ),
             minimal: format!("{minimal:?}"),
         }),
         Err(TestError::Abort(reason)) => Some(Failure {
@@ -155,7 +161,7 @@ where
         Err(TestError::Fail(reason, minimal)) => Some(Failure {
             seed: u64::MAX,
             reason: format!("a seed saved in {REGRESSIONS} fails again: {reason}"),
-            file: write_scenario(test, u64::MAX, minimal.scenario()),
+            file: write_scenario(test, "regression", minimal.scenario()),
             minimal: format!("{minimal:?}"),
         }),
         Err(TestError::Abort(reason)) => Some(Failure {
@@ -168,10 +174,10 @@ where
 }
 
 /// Writes a failing scenario where `brokersim run` can replay it.
-fn write_scenario(test: &str, seed: u64, scenario: &Scenario) -> Option<PathBuf> {
+fn write_scenario(test: &str, label: &str, scenario: &Scenario) -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("properties");
     std::fs::create_dir_all(&dir).ok()?;
-    let path = dir.join(format!("{test}-seed{seed}.json"));
+    let path = dir.join(format!("{test}-{label}.json"));
     std::fs::write(&path, scenario.to_json_pretty()).ok()?;
     Some(path)
 }

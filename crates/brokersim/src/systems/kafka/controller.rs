@@ -16,6 +16,7 @@ impl Kafka {
                     Addr::Broker(BrokerId(i as u16)),
                     kafka(KafkaMsg::States {
                         states: states.clone(),
+                        incarnation: cb.incarnation,
                     }),
                 );
             }
@@ -212,6 +213,7 @@ impl Kafka {
                 Addr::Broker(b),
                 kafka(KafkaMsg::States {
                     states: Box::new(self.controller.states.clone()),
+                    incarnation: self.controller.brokers[usize::from(b.0)].incarnation,
                 }),
             );
         }
@@ -239,6 +241,7 @@ impl Kafka {
                 Addr::Broker(b),
                 kafka(KafkaMsg::States {
                     states: Box::new(self.controller.states.clone()),
+                    incarnation: self.controller.brokers[usize::from(b.0)].incarnation,
                 }),
             );
             return;

@@ -124,7 +124,16 @@ impl Kafka {
     /// The controller pushes partition 0's state to broker `to`.
     pub(super) fn push_state(&mut self, to: BrokerId, state: PartitionState, out: &mut Out) {
         let states = Box::new(vec![state]);
-        self.deliver(to, Addr::Controller, KafkaMsg::States { states }, out);
+        let incarnation = self.brokers[usize::from(to.0)].incarnation;
+        self.deliver(
+            to,
+            Addr::Controller,
+            KafkaMsg::States {
+                states,
+                incarnation,
+            },
+            out,
+        );
     }
 }
 

@@ -574,7 +574,15 @@ impl System for Kafka {
         let Payload::Kafka(msg) = payload else { return };
         self.write_back(b, out);
         match (from, msg) {
-            (Addr::Controller, KafkaMsg::States { states }) => self.apply_states(b, &states, out),
+            (
+                Addr::Controller,
+                KafkaMsg::States {
+                    states,
+                    incarnation,
+                },
+            ) if incarnation == self.brokers[usize::from(b.0)].incarnation => {
+                self.apply_states(b, &states, out)
+            }
             (
                 Addr::Broker(f),
                 KafkaMsg::ReplicaFetch {

@@ -209,6 +209,10 @@ pub enum KafkaMsg {
     },
     States {
         states: Box<Vec<PartitionState>>,
+        /// The broker process the controller has registered: a process
+        /// that restarted since never reads what was sent to the old one
+        /// (its connections are new).
+        incarnation: u32,
     },
     ControlledShutdown,
 }

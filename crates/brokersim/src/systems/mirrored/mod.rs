@@ -203,9 +203,10 @@ impl System for Mirrored {
     }
 
     fn stop(&mut self, b: BrokerId, out: &mut Out) {
+        let incarnation = self.nodes[usize::from(b.0)].incarnation;
         for p in self.all() {
             if p != b && self.nodes[usize::from(b.0)].process.peers[usize::from(p.0)].up {
-                self.send(b, p, PeerMsg::Leaving, out);
+                self.send(b, p, PeerMsg::Leaving { incarnation }, out);
             }
         }
         self.node(b).process.sessions.close_all(b, out);

@@ -97,8 +97,14 @@ impl Mirrored {
                 }
                 return;
             }
-            PeerMsg::Leaving => {
-                self.node_down(x, p, true, out);
+            PeerMsg::Leaving { incarnation } => {
+                // A goodbye from a process that has since restarted (its
+                // hello came first, on the new connection) is stale.
+                if self.nodes[usize::from(x.0)].process.peers[usize::from(p.0)].incarnation
+                    <= incarnation
+                {
+                    self.node_down(x, p, true, out);
+                }
                 return;
             }
             _ => {}

@@ -82,8 +82,12 @@ pub enum PeerMsg {
     Disconnect {
         incarnation: u32,
     },
-    /// Graceful shutdown.
-    Leaving,
+    /// Graceful shutdown of the sender's process of this incarnation. It
+    /// travels on the old process's connection, so it can arrive after the
+    /// restarted process's hello: the receiver ignores it then.
+    Leaving {
+        incarnation: u32,
+    },
     /// Not sent by RabbitMQ: the sender's process (of that incarnation)
     /// was killed and its OS closed the distribution connection, which
     /// Erlang reports to the receiver as `nodedown` (`connection_closed`).
@@ -169,7 +173,7 @@ impl PeerMsg {
                 | PeerMsg::Hello { .. }
                 | PeerMsg::HelloAck { .. }
                 | PeerMsg::Disconnect { .. }
-                | PeerMsg::Leaving
+                | PeerMsg::Leaving { .. }
                 | PeerMsg::ConnectionClosed { .. }
                 | PeerMsg::Seq { .. }
                 | PeerMsg::Resend { .. }
@@ -197,9 +201,9 @@ impl PeerMsg {
             PeerMsg::Resend { .. } => "resend",
             PeerMsg::Tick { .. } => "tick",
             PeerMsg::Hello { .. } | PeerMsg::HelloAck { .. } => "hello",
-            PeerMsg::Disconnect { .. } | PeerMsg::Leaving | PeerMsg::ConnectionClosed { .. } => {
-                "disconnect"
-            }
+            PeerMsg::Disconnect { .. }
+            | PeerMsg::Leaving { .. }
+            | PeerMsg::ConnectionClosed { .. } => "disconnect",
             PeerMsg::BecomeMirror { .. }
             | PeerMsg::Members { .. }
             | PeerMsg::JoinRequest
