@@ -84,15 +84,15 @@ test('a ready-made comparison: one timeline moves both sides, a clicked fault ha
   await page.click('#play');
   await page.waitForFunction(() => !document.getElementById('clock').textContent.startsWith('0.000s'));
   await page.keyboard.press('Space');
-  // Scrub: the preset crashes b1 at 10 s, on both sides.
+  // Scrub: the preset kills b1's process at 10 s, on both sides.
   // (The clock may show the moment a frame before the clusters are drawn.)
   const bothAre = (want) => page.waitForFunction((w) => ['left', 'right'].every((s) =>
     document.querySelector(`#side-${s} [data-broker="b1"]`).dataset.status === w), want);
   await seek(page, 12000);
   await atClock(page, '12.000s');
-  await bothAre('crashed');
-  assert.equal(await status(page, 'left', 'b1'), 'crashed');
-  assert.equal(await status(page, 'right', 'b1'), 'crashed');
+  await bothAre('killed');
+  assert.equal(await status(page, 'left', 'b1'), 'killed');
+  assert.equal(await status(page, 'right', 'b1'), 'killed');
   await seek(page, 5000);
   await atClock(page, '5.000s');
   await bothAre('up');
@@ -166,15 +166,16 @@ test('at 1280×720 the report starts on screen; Step stops at the next event of 
   const rowBottom = await page.evaluate(() => document
     .querySelector('#compare-report tbody tr[data-row="delivered"]').getBoundingClientRect().bottom);
   assert.ok(rowBottom <= 720, `the report's delivered row ends at ${rowBottom}px`);
-  // After b1's crash at 10 s side A (acks=1) is quiet until 15.1 s, while
-  // side B (acks=all) has events at 14.2 s: a step from 10.03 s stops there.
+  // b1's process is killed at 10 s: its producer's connection closes at
+  // once, and side B (acks=all) retries first, at 10.102 s, before side A
+  // (10.107 s): a step from 10.03 s stops at side B's event.
   await seek(page, 10030);
   await atClock(page, '10.030s');
   await page.click('#step');
-  await atClock(page, '14.200s');
-  // Back returns to side A's last event before it (10.022 s).
+  await atClock(page, '10.102s');
+  // Back returns to side A's last event before it (10.005 s).
   await page.click('#back');
-  await atClock(page, '10.022s');
+  await atClock(page, '10.005s');
   assert.deepEqual(errors, []);
   await context.close();
 });

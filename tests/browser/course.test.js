@@ -174,10 +174,10 @@ test('a guided lesson pauses, asks, gives feedback, plays on and explains, point
   // The pointed events are marked in the log.
   assert.ok(await page.$$eval('#log li.pointed', (l) => l.length) > 0, 'point_at events marked');
   await page.click('#lesson-next');
-  // On to the next pause (b1 crashes), where the first step's explanation shows.
+  // On to the next pause (b1's process is killed), where the first step's explanation shows.
   await page.waitForSelector('#lesson-explain', { timeout: 60_000 });
   assert.match(await page.textContent('#lesson-explain'), /acks=1 waits for the leader's own write only/);
-  assert.match(await page.textContent('#lesson-say'), /b1 crashes/);
+  assert.match(await page.textContent('#lesson-say'), /b1's process is killed/);
   assert.match(await page.textContent('#lesson h2'), /step 2 of/);
   await page.click('#lesson-question [data-choice="0"]').catch(() => {});
   await page.screenshot({ path: join(SHOTS, 'lesson.png') });
