@@ -32,6 +32,8 @@ impl Who {
 pub enum Fault {
     /// The host dies: nobody is told.
     Crash(Who),
+    /// The process dies, the host lives: connections close at once.
+    Kill(Who),
     /// Brokers and consumers only: a scenario cannot stop a producer.
     Stop(Who),
     Restart(Who),
@@ -85,6 +87,7 @@ fn spec(timed: &Timed, brokers: u8) -> FaultSpec {
     };
     match &timed.fault {
         Fault::Crash(who) => f.crash = Some(who.name()),
+        Fault::Kill(who) => f.kill = Some(who.name()),
         Fault::Stop(who) => f.stop = Some(who.name()),
         Fault::Restart(who) => f.restart = Some(who.name()),
         Fault::Pause { broker, for_ms } => {
@@ -128,7 +131,7 @@ pub struct FaultModel {
     /// Slowed links among the faults.
     pub slow_links: bool,
     pub loss: bool,
-    /// Crashes, stops and restarts of clients too.
+    /// Crashes, kills, stops and restarts of clients too.
     pub clients: bool,
 }
 
@@ -202,6 +205,7 @@ fn fault(model: &FaultModel) -> SBoxedStrategy<Fault> {
         .prop_map(|(a, b, latency_ms)| Fault::SlowLink { a, b, latency_ms });
     let mut kinds = vec![
         (3, who(model, false).prop_map(Fault::Crash).sboxed()),
+        (2, who(model, false).prop_map(Fault::Kill).sboxed()),
         (2, who(model, true).prop_map(Fault::Stop).sboxed()),
         (3, who(model, false).prop_map(Fault::Restart).sboxed()),
         (2, pause.sboxed()),

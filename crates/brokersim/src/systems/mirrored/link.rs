@@ -129,6 +129,7 @@ impl Mirrored {
         if !self.link_current(x, p, conn) {
             return false;
         }
+        let counts_p_up = self.nodes[usize::from(x.0)].process.peers[usize::from(p.0)].up;
         let link = &mut self.node(x).links[usize::from(p.0)];
         let next = link.received.upto + 1;
         if seq < next {
@@ -139,6 +140,19 @@ impl Mirrored {
                 link.asked = next;
                 self.send(x, p, PeerMsg::Resend { conn, from: next }, out);
             }
+            return false;
+        }
+        // `p` counts `x` up and sends on its connection, but `x` has
+        // declared `p` down and not heard from it since. In Erlang a
+        // connection is up at both ends or at neither: `p` could only send
+        // once a handshake had brought `x` up too. The model's two ends
+        // learn of a reconnection a tick apart, so the packet waits: it is
+        // not taken, and `p` resends it when `x`, hearing `p`'s next tick,
+        // counts it up and asks for the gap. Taking it only to drop it
+        // would leave a master waiting forever for a mirror that never got
+        // its `BecomeMirror` (found by the property sweep; the test
+        // `a_mirror_that_reconnects_under_packet_loss_still_acknowledges_its_master`).
+        if !counts_p_up {
             return false;
         }
         link.received.upto = seq;
