@@ -156,6 +156,42 @@ fn three_brokers_stopped_together_lose_nothing() {
     assert_eq!(report.lost, 0, "{:?}", report.lost_causes);
 }
 
+/// A killed process leaves its writes in its host's page cache (Linux
+/// writes back a dead process's dirty pages like anyone's: "Page cache",
+/// kernel docs `Documentation/admin-guide/sysctl/vm.rst`,
+/// `dirty_expire_centisecs`). If the host then loses power before the
+/// writeback, those pages are gone as surely as a running broker's: kill
+/// all three brokers, then cut the rack's power a second later, and the
+/// same records are lost as with the power cut alone.
+#[test]
+fn a_killed_brokers_page_cache_dies_when_its_host_loses_power_later() {
+    let (killed_only, _) = kafka(|s| s["faults"] = all_three("kill"));
+    assert_eq!(killed_only.lost, 0, "{:?}", killed_only.lost_causes);
+    let (report, sim) = kafka(|s| {
+        let mut faults = all_three("kill").as_array().unwrap().clone();
+        for b in ["b1", "b2", "b3"] {
+            faults.push(json!({ "at_ms": POWER_LOSS_MS + 1000, "crash": b }));
+        }
+        s["faults"] = json!(faults);
+    });
+    assert!(
+        report.lost > 500,
+        "{}/{} lost",
+        report.lost,
+        report.confirmed
+    );
+    assert_eq!(
+        report.lost_causes.keys().copied().collect::<Vec<_>>(),
+        vec![LossCause::PageCacheLost]
+    );
+    let crashed = sim
+        .trace()
+        .iter()
+        .filter(|e| matches!(e.event, Event::Crashed(_)))
+        .count();
+    assert_eq!(crashed, 3, "the killed brokers' hosts crash too");
+}
+
 /// The OS's writeback (`os.dirty_expire_ms`, after Linux's
 /// `vm.dirty_expire_centisecs`): with dirty data written after 1 s, the
 /// power loss takes only the last second or two, even without Kafka

@@ -131,6 +131,18 @@ impl Sim {
 
     fn end_broker(&mut self, b: BrokerId, event: Event, death: Death) {
         let proc = &mut self.brokers[usize::from(b.0)];
+        if death == Death::Crash
+            && matches!(proc.status, BrokerStatus::Killed | BrokerStatus::Stopped)
+        {
+            // The process is dead already, its host alive with the page
+            // cache; now the host goes too (the rack loses power after an
+            // operator stopped the broker, or after the OOM killer).
+            proc.status = BrokerStatus::Crashed;
+            self.out.trace(event);
+            let (site, local) = self.local(b);
+            self.call_system(site, |s, out| s.host_lost(local, out));
+            return;
+        }
         if proc.status.is_down() {
             return;
         }

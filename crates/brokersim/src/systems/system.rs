@@ -67,6 +67,10 @@ pub trait System {
     /// The process on `b` dies abruptly; `death` says whether its host
     /// died with it (see [`Death`]). Memory is gone either way.
     fn die(&mut self, b: BrokerId, death: Death, out: &mut Out);
+    /// The host of `b`, whose process is already dead (killed or stopped,
+    /// its host alive), loses power: what only its page cache held is gone.
+    /// Systems that model no page cache have nothing to do.
+    fn host_lost(&mut self, _b: BrokerId, _out: &mut Out) {}
     /// Graceful shutdown: tell peers and clients, then stop.
     fn stop(&mut self, b: BrokerId, out: &mut Out);
     /// The disk of `b` is wiped (the process is already down).

@@ -372,6 +372,13 @@ impl System for ActiveMq {
         }
     }
 
+    fn host_lost(&mut self, b: BrokerId, out: &mut Out) {
+        // The dead process released its file lock already (the kernel
+        // closed its files, or it shut down): only the journal's dirty
+        // pages are left to lose.
+        self.journal_lose_page_cache(b, out);
+    }
+
     fn stop(&mut self, b: BrokerId, out: &mut Out) {
         self.node(b).process.sessions.close_all(b, out);
         self.journal_write_back(b, out);

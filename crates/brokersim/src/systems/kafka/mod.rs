@@ -547,6 +547,10 @@ impl System for Kafka {
         }
     }
 
+    fn host_lost(&mut self, b: BrokerId, out: &mut Out) {
+        self.lose_page_cache(b, out);
+    }
+
     fn stop(&mut self, b: BrokerId, out: &mut Out) {
         // Controlled shutdown: the controller moves leadership away first.
         out.send(
