@@ -6,37 +6,11 @@ use brokersim::systems::kafka::{KafkaEvent, ProduceResult};
 use brokersim::{BrokerId, Event, Report, Scenario, Sim, TraceEntry, presets};
 use serde_json::{Value, json};
 
-fn b(n: u16) -> BrokerId {
-    BrokerId(n - 1)
-}
+mod common;
+use common::{b, kafka_events};
 
 fn run(patch: impl FnOnce(&mut Value)) -> (Report, Vec<TraceEntry>) {
-    let mut scenario = json!({
-        "version": 1,
-        "seed": 1,
-        "duration_ms": 30000,
-        "system": "kafka",
-        "brokers": 3,
-        "settings": { "replication.factor": 3, "min.insync.replicas": 2, "broker.session.timeout.ms": 6000 },
-        "producers": [{ "rate_per_s": 50, "acks": "all", "request_timeout_ms": 3000 }],
-        "consumers": [{ "ack": "manual", "auto_offset_reset": "earliest", "process_ms": 2 }],
-        "faults": []
-    });
-    patch(&mut scenario);
-    let scenario = Scenario::from_json(&scenario.to_string()).unwrap_or_else(|e| panic!("{e}"));
-    let mut sim = Sim::new(scenario).unwrap();
-    let report = sim.run_to_end();
-    (report, sim.trace().to_vec())
-}
-
-fn kafka_events(trace: &[TraceEntry]) -> Vec<(u64, &KafkaEvent)> {
-    trace
-        .iter()
-        .filter_map(|e| match &e.event {
-            Event::Kafka(k) => Some((e.at.as_ms(), k)),
-            _ => None,
-        })
-        .collect()
+    common::kafka_cluster(30000, patch)
 }
 
 fn elections(trace: &[TraceEntry]) -> Vec<(u64, u16, BrokerId, u32, bool)> {

@@ -4,8 +4,9 @@
 
 #![allow(dead_code)]
 
+use brokersim::systems::kafka::KafkaEvent;
 use brokersim::{Addr, BrokerId, ClientId, Event, Report, Scenario, Sim, TraceEntry};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// `b(1)` is broker b1.
 pub fn b(n: u16) -> BrokerId {
@@ -115,6 +116,40 @@ pub fn declared_down(trace: &[TraceEntry]) -> Vec<(u64, Addr, Addr, u64, u64)> {
                 timeout_ms,
                 ..
             } => Some((e.at.as_ms(), observer, target, silent_ms, timeout_ms)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Three Kafka brokers, one partition replicated three ways with
+/// `min.insync.replicas` 2, an `acks=all` producer and a consumer, for
+/// `duration_ms`; `patch` adjusts it. Returns the report and the trace.
+pub fn kafka_cluster(
+    duration_ms: u64,
+    patch: impl FnOnce(&mut Value),
+) -> (Report, Vec<TraceEntry>) {
+    let mut json = json!({
+        "version": 1,
+        "seed": 1,
+        "duration_ms": duration_ms,
+        "system": "kafka",
+        "brokers": 3,
+        "settings": { "replication.factor": 3, "min.insync.replicas": 2, "broker.session.timeout.ms": 6000 },
+        "producers": [{ "rate_per_s": 50, "acks": "all", "request_timeout_ms": 3000 }],
+        "consumers": [{ "ack": "manual", "auto_offset_reset": "earliest", "process_ms": 2 }],
+        "faults": []
+    });
+    patch(&mut json);
+    let (report, sim) = run(&json);
+    (report, sim.trace().to_vec())
+}
+
+/// Kafka's own events, with their times in ms.
+pub fn kafka_events(trace: &[TraceEntry]) -> Vec<(u64, &KafkaEvent)> {
+    trace
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Kafka(k) => Some((e.at.as_ms(), k)),
             _ => None,
         })
         .collect()
