@@ -32,7 +32,7 @@ use schedule::{Fault, FaultModel, Timed, Who, aimed, schedule};
 use serde_json::{Value, json};
 use sweep::{Failure, HasScenario};
 
-/// Seeds per property in a default `cargo test` run (`SIM_SEEDS` overrides).
+/// Seeds per property of `cargo test -p brokersim --test properties` (`SIM_SEEDS` overrides).
 /// Together 5 × 300 + 5 × 150 + 300 = 2,550 schedules (about 10 to 15 a
 /// second on 2 cores at opt-level 1); `SIM_SEEDS=2500` runs 10,000 per
 /// "always" property.
