@@ -512,6 +512,8 @@ catalogue! {
     DocSystemRabbitmqQuorum => "RabbitMQ quorum queues (Raft)", "RabbitMQ 仲裁队列（Raft）";
     DocSystemKafka => "Kafka replicated partitions (KRaft)", "Kafka 复制分区（KRaft）";
     ReleaseLabel => "release ", "版本 ";
+    ReleaseNoteMirrored => "This is RabbitMQ 3.13: classic mirrored queues were removed in RabbitMQ 4.0, where quorum queues replace them.", "这里演示的是 RabbitMQ 3.13：经典镜像队列已在 RabbitMQ 4.0 中移除，由仲裁队列取代。";
+    ReleaseNoteCompare => "⇆ The same run on a quorum queue", "⇆ 同一次运行换成仲裁队列";
     ReleaseMirroringRemoved => "{0} {1}: mirroring was removed in 4.0", "{0} {1}：镜像队列已在 4.0 中移除";
 }
 
