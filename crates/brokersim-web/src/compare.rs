@@ -1004,6 +1004,33 @@ mod tests {
     }
 
     #[test]
+    fn a_right_side_on_another_system_follows_the_left_s_time_and_faults_too() {
+        let pair = ready_made("mirrored-vs-quorum").unwrap().pair().unwrap();
+        let mut left = Runner::new(pair.left.clone()).unwrap();
+        let mut right = Runner::new(pair.right.clone()).unwrap();
+        left.seek(SimTime::from_ms(25_000));
+        settle(&mut left, &mut right);
+        // A fault the user adds on the left happens on the quorum side too.
+        left.inject(brokersim::scenario::FaultSpec {
+            kill: Some("b3".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        settle(&mut left, &mut right);
+        assert_eq!(right.scenario().faults, left.scenario().faults);
+        assert_eq!(right.scenario().system, "rabbitmq-quorum");
+        assert_eq!(right.now(), SimTime::from_ms(25_000));
+        left.seek(THE_END);
+        settle(&mut left, &mut right);
+        for side in [&left, &right] {
+            let direct = brokersim::Sim::new(side.scenario().clone())
+                .unwrap()
+                .run_to_end();
+            assert_eq!(side.report(), direct);
+        }
+    }
+
+    #[test]
     fn a_step_stops_at_the_next_event_of_either_side_and_back_returns() {
         let pair = ready_made("kafka-acks").unwrap().pair().unwrap();
         let mut left = Runner::new(pair.left.clone()).unwrap();
