@@ -281,11 +281,65 @@ test('bad compare links say what is wrong and fall back to a ready-made comparis
 
   const pack = (v) => '#c=' + deflateRawSync(Buffer.from(JSON.stringify(v))).toString('base64url');
   const left = { version: 1, duration_ms: 5000, system: 'kafka', brokers: 3 };
-  const mismatched = await openCompare('?compare=1' + pack({ left, right: { ...left, system: 'activemq' } }));
-  assert.match(await mismatched.page.textContent('#notice'), /right\.system: both sides must run the same system/);
+  // Another system is a comparison; other brokers cannot share the faults.
+  const mismatched = await openCompare('?compare=1' + pack({ left, right: { ...left, system: 'rabbitmq-quorum', brokers: 5 } }));
+  assert.match(await mismatched.page.textContent('#notice'), /right\.brokers: both sides must run on the same brokers/);
   await mismatched.context.close();
 
   const badRight = await openCompare('?compare=1' + pack({ left, right: { ...left, producers: [{ rate_per_s: 10, acks: 'two' }] } }));
   assert.match(await badRight.page.textContent('#notice'), /right\.producers\[0\]/);
   await badRight.context.close();
+});
+
+test('across systems: a mirrored queue and a quorum queue under the same faults, named by system and release, each side reporting what the CLI does, and the link round-trips', async () => {
+  const { page, errors, context } = await openCompare('?compare=mirrored-vs-quorum', { width: 1280, height: 800 });
+  assert.equal((await page.textContent('#side-left .side-diff')).trim(), 'RabbitMQ mirrored 3.13');
+  assert.equal((await page.textContent('#side-right .side-diff')).trim(), 'RabbitMQ quorum 4.2');
+  assert.equal((await page.textContent('#compare-title')).trim(), 'RabbitMQ mirrored 3.13 vs RabbitMQ quorum 4.2');
+  // Each cluster is drawn in its own system's words: a master, a leader.
+  assert.match(await page.textContent('#side-left .system-label'), /3\.13: mirroring was removed in 4\.0/);
+  assert.match(await page.textContent('#side-right .system-label'), /RabbitMQ 4\.2/);
+  await page.screenshot({ path: join(SHOTS, 'compare-cross-system-1280.png') });
+  await bothFinished(page);
+  const link = await page.inputValue('#compare-link');
+  const pair = pairOf(link);
+  assert.equal(pair.right.system, 'rabbitmq-quorum');
+  assert.equal(pair.right.settings['ha-mode'], undefined, 'a quorum queue takes no ha-mode');
+  const shown = await tableReports(page);
+  assert.deepEqual(shown, { left: cliReport(pair.left), right: cliReport(pair.right) });
+  assert.deepEqual([shown.left.lost, shown.right.lost], ['160', '0']);
+  // The rows line up: one row per measure, both sides filled.
+  const lost = page.locator('#compare-report tr[data-row="lost"]');
+  assert.match(await lost.getAttribute('class'), /differs/);
+  assert.match(await lost.locator('[data-side="left"]').getAttribute('class'), /bad/);
+  await page.screenshot({ path: join(SHOTS, 'compare-cross-system-1280-end.png') });
+
+  const again = await openCompare(link.slice(link.indexOf('?')));
+  assert.equal((await again.page.textContent('#side-right .side-diff')).trim(), 'RabbitMQ quorum 4.2');
+  await bothFinished(again.page);
+  assert.deepEqual(await tableReports(again.page), shown);
+  await again.context.close();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('across systems in Chinese: Kafka and a quorum queue lose power together, on a phone too, with no English of the catalogue', async () => {
+  const catalogue = englishCatalogue();
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+    const { page, errors, context } = await openCompare('?compare=kafka-vs-quorum-power-loss&lang=zh', viewport);
+    assert.equal((await page.textContent('#compare-title')).trim(), 'Kafka 4.1 对比 RabbitMQ 仲裁队列 4.2');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px`);
+    await page.screenshot({ path: join(SHOTS, `compare-kafka-quorum-zh-${viewport.width}.png`) });
+    await bothFinished(page);
+    const shown = await tableReports(page);
+    assert.deepEqual([shown.left.lost, shown.right.lost], ['1000', '0']);
+    assert.deepEqual(leftovers(await pageTexts(page), catalogue), [], 'English UI text left');
+    await page.screenshot({ path: join(SHOTS, `compare-kafka-quorum-zh-${viewport.width}-full.png`), fullPage: true });
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+  const en = await openCompare('?compare=mirrored-vs-quorum', { width: 390, height: 844 });
+  await en.page.screenshot({ path: join(SHOTS, 'compare-cross-system-390.png') });
+  await en.context.close();
 });

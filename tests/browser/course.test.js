@@ -185,6 +185,55 @@ test('a guided lesson pauses, asks, gives feedback, plays on and explains, point
   await context.close();
 });
 
+test('a lesson opens its side-by-side comparison once the question is answered (acks=all is not durability)', async () => {
+  const { page, errors, context } = await openAt('?lesson=acks-all-is-not-durability&lang=en&speed=16');
+  assert.match(await page.textContent('#lesson h2'), /acks=all is not durability/);
+  await page.click('#lesson-start');
+  await page.waitForSelector('#lesson-question', { timeout: 60_000 });
+  assert.match(await page.textContent('#lesson-say'), /40 s: 4000 records acknowledged/);
+  await page.click('#lesson-question [data-choice="1"]');
+  assert.equal(await page.getAttribute('#lesson-feedback', 'data-right'), 'true');
+  assert.equal(await page.$('#lesson-compare'), null, 'the first step opens no comparison');
+  await page.click('#lesson-next');
+  await page.waitForSelector('#lesson-explain', { timeout: 60_000 });
+  assert.match(await page.textContent('#lesson-explain'), /1000 records acknowledged after the 35 s writeback/);
+  assert.match(await page.textContent('#lesson-say'), /records 3501 to 4500/);
+  // Offered only after the answer: the comparison gives it away.
+  assert.equal(await page.$('#lesson-compare'), null);
+  await page.click('#lesson-question [data-choice="2"]');
+  assert.equal(await page.getAttribute('#lesson-feedback', 'data-right'), 'true');
+  assert.equal(await page.getAttribute('#lesson-compare', 'href'), '?compare=kafka-flush&lang=en');
+  await page.screenshot({ path: join(SHOTS, 'lesson-acks-all-1280.png') });
+  await page.click('#lesson-compare');
+  await page.waitForSelector('#side-right [data-broker="b1"]');
+  assert.equal((await page.textContent('#side-right .side-diff')).trim(), 'flush.messages=1');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('lesson kill-or-crash in Chinese on a phone: the kill noticed in a millisecond, the crash in a second', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(URL_BASE + '?lesson=kill-or-crash&lang=zh&speed=8');
+  await page.waitForSelector('#lesson-start');
+  await page.click('#lesson-start');
+  await page.waitForSelector('#lesson-question', { timeout: 60_000 });
+  assert.match(await page.textContent('#lesson-say'), /1 毫秒后就看到了 nodedown/);
+  assert.match(await page.textContent('#clock'), /^5\.247/);
+  await page.click('#lesson-question [data-choice="1"]');
+  await page.click('#lesson-next');
+  await page.waitForSelector('#lesson-explain', { timeout: 60_000 });
+  assert.match(await page.textContent('#clock'), /^27\.758/);
+  assert.match(await page.textContent('#lesson-explain'), /aten/);
+  const texts = await pageTexts(page, 'code, textarea, [hidden]');
+  assert.deepEqual(englishPhrases(texts), [], 'English phrases in the Chinese lesson');
+  await page.screenshot({ path: join(SHOTS, 'lesson-kill-or-crash-zh-390.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a lesson in Chinese: its narration, question, feedback and the page around it have no English phrase', async () => {
   const { page, errors, context } = await openAt('?lesson=unsynced-mirror&lang=zh&speed=8');
   await page.click('#lesson-start');

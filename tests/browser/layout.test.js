@@ -200,3 +200,30 @@ test('in Chinese the charts have Chinese labels and no label ends in doubled pun
     await context.close();
   }
 });
+
+test('the default scenario says plainly, above the fold, that it is RabbitMQ 3.13 without mirroring in 4.0, and opens the same run on a quorum queue', async () => {
+  for (const lang of ['en', 'zh']) {
+    for (const viewport of [{ width: 1280, height: 800 }, PHONE]) {
+      const { page, errors, context } = await openAt(`?lang=${lang}`, viewport);
+      assert.ok(await page.evaluate(inViewport, '#release-note'), `${lang} ${viewport.width}: the note is on screen`);
+      const text = await page.textContent('#release-note');
+      assert.match(text, lang === 'en' ? /RabbitMQ 3\.13: classic mirrored queues were removed in RabbitMQ 4\.0/ : /RabbitMQ 3\.13：经典镜像队列已在 RabbitMQ 4\.0 中移除/);
+      assert.ok(await page.evaluate(inViewport, '#release-note-compare'));
+      // The cluster's top stays on screen below it.
+      assert.ok(await page.evaluate(inViewport, '[data-broker="b1"]'), 'b1 is still above the fold');
+      await page.screenshot({ path: join(SHOTS, `default-${lang}-${viewport.width}.png`) });
+      if (lang === 'en' && viewport.width === 1280) {
+        await page.click('#release-note-compare');
+        await page.waitForSelector('#side-right [data-broker="b1"]');
+        assert.equal((await page.textContent('#side-left .side-diff')).trim(), 'RabbitMQ mirrored 3.13');
+        assert.equal((await page.textContent('#side-right .side-diff')).trim(), 'RabbitMQ quorum 4.2');
+      }
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
+  }
+  // A quorum queue's page has no such note.
+  const quorum = await openAt('?preset=quorum-leader-crash');
+  assert.equal(await quorum.page.$('#release-note'), null);
+  await quorum.context.close();
+});

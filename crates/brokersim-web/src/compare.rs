@@ -1,17 +1,22 @@
 //! Compare mode's plain logic (tested natively): two configurations of the
 //! same run side by side. The left side is a scenario; the right side is
 //! the same scenario with other settings (the real option names of
-//! `settings`, and the producers' and consumers' options such as `acks`).
-//! Both sides always share what makes them *the same run*: the system, the
-//! brokers or sites, the seed, the fault phase's length and the fault
+//! `settings`, and the producers' and consumers' options such as `acks`),
+//! or on another system (a mirrored queue and a quorum queue, Kafka and a
+//! quorum queue). Both sides always share what makes them *the same run*:
+//! the brokers or sites, the seed, the fault phase's length and the fault
 //! schedule, the user's own actions included.
 //!
 //! - [`READY_MADE`]: the comparisons the README lists, each a preset and a
-//!   settings patch for its right side (`?compare=NAME`).
-//! - [`apply_patch`]: `{"settings": {...}, "producers": {...}, "consumers": {...}}`
-//!   onto a scenario, validated like any scenario.
+//!   patch for its right side (`?compare=NAME`).
+//! - [`apply_patch`]: `{"system": ..., "release": ..., "settings": {...},
+//!   "producers": {...}, "consumers": {...}}` onto a scenario, validated
+//!   like any scenario. A new system drops the settings and client options
+//!   it does not take ([`CLIENT_ONLY`], `settings::applies_to`).
 //! - [`differences`]: what differs between the two sides, as the one-line
-//!   header above each cluster names it (`acks=1` | `acks=all`).
+//!   header above each cluster names it (`acks=1` | `acks=all`, or
+//!   `rabbitmq-mirrored 3.13` | `rabbitmq-quorum 4.2`, which the page
+//!   words as "RabbitMQ mirrored 3.13").
 //! - [`report_rows`]: the two reports row by row, with the rows that differ.
 //! - [`Pair`]: both sides in a link (`#c=`, share.rs's encoding), checked.
 //! - [`follow`]: the right side's `Runner` kept at the left's time and faults.
@@ -57,6 +62,18 @@ pub const READY_MADE: &[ReadyMade] = &[
         preset: "mirrored-unsynced-promotion",
         patch: r#"{"settings": {"ha-promote-on-failure": "when-synced"}}"#,
         title: Msg::ComparePromote,
+    },
+    ReadyMade {
+        name: "mirrored-vs-quorum",
+        preset: "mirrored-rolling-restart",
+        patch: r#"{"system": "rabbitmq-quorum"}"#,
+        title: Msg::CompareMirroredQuorum,
+    },
+    ReadyMade {
+        name: "kafka-vs-quorum-power-loss",
+        preset: "kafka-power-loss",
+        patch: r#"{"system": "rabbitmq-quorum"}"#,
+        title: Msg::CompareKafkaQuorum,
     },
     ReadyMade {
         name: "partition-handling",
@@ -122,7 +139,83 @@ fn merge(target: &mut Value, changes: &Value, path: &str) -> Result<(), Scenario
     Ok(())
 }
 
-/// The scenario with `patch` applied: `settings` merged into the settings,
+/// The client options that only some systems take: the core refuses each
+/// of them on the other systems, naming the field (`validate.rs`; the test
+/// `the_client_options_dropped_are_exactly_those_the_core_refuses` keeps
+/// this list and the core in step). A side moved to another system loses
+/// the ones its new system does not take; its product's defaults apply.
+pub const CLIENT_ONLY: &[(&str, &str, &[&str])] = &[
+    ("producers", "acks", &["kafka"]),
+    ("producers", "idempotent", &["kafka"]),
+    ("producers", "delivery_timeout_ms", &["kafka"]),
+    ("producers", "request_timeout_ms", &["kafka"]),
+    ("producers", "max_in_flight", &["kafka"]),
+    (
+        "producers",
+        "confirms",
+        &["rabbitmq-mirrored", "rabbitmq-quorum"],
+    ),
+    (
+        "producers",
+        "confirm_timeout_ms",
+        &["rabbitmq-mirrored", "rabbitmq-quorum", "activemq"],
+    ),
+    (
+        "producers",
+        "network_recovery_interval_ms",
+        &["rabbitmq-mirrored", "rabbitmq-quorum"],
+    ),
+    (
+        "consumers",
+        "network_recovery_interval_ms",
+        &["rabbitmq-mirrored", "rabbitmq-quorum"],
+    ),
+    ("consumers", "auto_offset_reset", &["kafka"]),
+    ("consumers", "auto_commit_interval_ms", &["kafka"]),
+];
+
+/// Whether the client option `name` of `section` is one `system` takes.
+fn client_option_applies(section: &str, name: &str, system: &str) -> bool {
+    CLIENT_ONLY
+        .iter()
+        .find(|(s, n, _)| *s == section && *n == name)
+        .is_none_or(|(_, _, systems)| systems.contains(&system))
+}
+
+/// Moves the scenario (as JSON) to `system`: its release goes (a release
+/// is a system's own; the new system's newest applies unless the patch
+/// names one), and so do the settings and client options the new system
+/// does not take. What remains the core validates, naming any field the
+/// new system still refuses (an ActiveMQ failover URI in `connect`, say).
+fn change_system(json: &mut Value, system: &Value) -> Result<(), ScenarioError> {
+    let Some(system) = system.as_str() else {
+        return Err(ScenarioError::new(
+            "patch.system",
+            "expected a system name such as \"rabbitmq-quorum\"",
+        ));
+    };
+    if json["system"] == system {
+        return Ok(());
+    }
+    json["system"] = Value::String(system.to_owned());
+    if let Some(top) = json.as_object_mut() {
+        top.remove("release");
+    }
+    if let Some(settings) = json["settings"].as_object_mut() {
+        settings.retain(|key, _| brokersim::scenario::settings::applies_to(system, key));
+    }
+    for section in ["producers", "consumers"] {
+        if let Some(clients) = json[section].as_array_mut() {
+            for client in clients.iter_mut().filter_map(Value::as_object_mut) {
+                client.retain(|name, _| client_option_applies(section, name, system));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The scenario with `patch` applied: `system` first (see
+/// [`change_system`]), then `release`, `settings` merged into the settings,
 /// `producers` and `consumers` merged into every producer and consumer.
 /// Anything else cannot differ between the sides of a comparison.
 pub fn apply_patch(scenario: &Scenario, patch: &Value) -> Result<Scenario, ScenarioError> {
@@ -130,9 +223,27 @@ pub fn apply_patch(scenario: &Scenario, patch: &Value) -> Result<Scenario, Scena
         return Err(ScenarioError::new("patch", "expected an object"));
     };
     let mut json = to_value(scenario);
+    if let Some(system) = sections.get("system") {
+        change_system(&mut json, system)?;
+    }
     for (section, changes) in sections {
         let path = format!("patch.{section}");
         match section.as_str() {
+            "system" => {}
+            "release" => match changes {
+                Value::String(_) => json["release"] = changes.clone(),
+                Value::Null => {
+                    if let Some(top) = json.as_object_mut() {
+                        top.remove("release");
+                    }
+                }
+                _ => {
+                    return Err(ScenarioError::new(
+                        path,
+                        "expected a release such as \"4.2\"",
+                    ));
+                }
+            },
             "settings" => merge(&mut json["settings"], changes, &path)?,
             "producers" | "consumers" => {
                 if let Some(clients) = json[section.as_str()].as_array_mut() {
@@ -144,7 +255,7 @@ pub fn apply_patch(scenario: &Scenario, patch: &Value) -> Result<Scenario, Scena
             _ => {
                 return Err(ScenarioError::new(
                     path,
-                    "only settings, producers and consumers can differ between the sides",
+                    "only system, release, settings, producers and consumers can differ between the sides",
                 ));
             }
         }
@@ -223,10 +334,23 @@ fn client_differences(
     }
 }
 
+/// A scenario's system and the release it models: `rabbitmq-quorum 4.2`
+/// (the release the core runs: the scenario's own, or the system's newest).
+pub fn system_release(scenario: &Scenario) -> String {
+    use brokersim::scenario::release;
+    match release::parse(&scenario.system, scenario.release.as_deref()) {
+        Ok(r) => format!("{} {r}", scenario.system),
+        Err(_) => scenario.system.clone(),
+    }
+}
+
 /// What differs between two scenarios' configurations (not their title,
-/// seed, length or faults, which a comparison shares).
+/// seed, length or faults, which a comparison shares). Sides on different
+/// systems differ first in `system` (with the release); their settings and
+/// client options are compared only where both systems take them.
 pub fn differences(left: &Scenario, right: &Scenario) -> Vec<Difference> {
     let mut out = Vec::new();
+    let (ls, rs) = (left.system.as_str(), right.system.as_str());
     let mut top = |name: &str, l: Option<String>, r: Option<String>| {
         if l != r {
             out.push(Difference {
@@ -238,16 +362,21 @@ pub fn differences(left: &Scenario, right: &Scenario) -> Vec<Difference> {
     };
     top(
         "system",
-        Some(left.system.clone()),
-        Some(right.system.clone()),
+        Some(system_release(left)),
+        Some(system_release(right)),
     );
     top("brokers", json(&left.brokers), json(&right.brokers));
     top("sites", json(&left.sites), json(&right.sites));
     top("heartbeat", json(&left.heartbeat), json(&right.heartbeat));
     top("network", json(&left.network), json(&right.network));
+    let shared = |key: &str| {
+        use brokersim::scenario::settings::applies_to;
+        ls == rs || (applies_to(ls, key) && applies_to(rs, key))
+    };
     let mut names: Vec<&String> = left.settings.keys().chain(right.settings.keys()).collect();
     names.sort();
     names.dedup();
+    names.retain(|name| shared(name));
     for name in names {
         let (l, r) = (left.settings.get(name), right.settings.get(name));
         if l != r {
@@ -258,14 +387,28 @@ pub fn differences(left: &Scenario, right: &Scenario) -> Vec<Difference> {
             });
         }
     }
+    // Options one of the systems does not take are not differences: the
+    // other side never had them.
+    let both = |section: &'static str, clients: Vec<BTreeMap<String, String>>| {
+        clients
+            .into_iter()
+            .map(|mut c| {
+                c.retain(|name, _| {
+                    client_option_applies(section, name, ls)
+                        && client_option_applies(section, name, rs)
+                });
+                c
+            })
+            .collect::<Vec<_>>()
+    };
     let (lp, rp) = (
-        client_options(&left.producers),
-        client_options(&right.producers),
+        both("producers", client_options(&left.producers)),
+        both("producers", client_options(&right.producers)),
     );
     client_differences('p', &lp, &rp, &mut out);
     let (lc, rc) = (
-        client_options(&left.consumers),
-        client_options(&right.consumers),
+        both("consumers", client_options(&left.consumers)),
+        both("consumers", client_options(&right.consumers)),
     );
     client_differences('c', &lc, &rc, &mut out);
     out
@@ -434,18 +577,20 @@ pub struct Pair {
 }
 
 impl Pair {
-    /// Checks that the sides can share one fault schedule (same system, same
-    /// brokers or sites) and gives the right side the left's seed, length
-    /// and faults.
+    /// Checks that the sides can share one fault schedule (the same brokers
+    /// or sites; the systems may differ) and gives the right side the left's
+    /// seed, length and faults.
     pub fn new(left: Scenario, mut right: Scenario) -> Result<Pair, ScenarioError> {
-        let same = left.system == right.system
-            && left.brokers == right.brokers
-            && left.sites == right.sites;
-        if !same {
-            return Err(ScenarioError::new(
-                "right.system",
-                "both sides must run the same system on the same brokers (or sites); only settings and client options can differ",
-            ));
+        for (field, same) in [
+            ("brokers", left.brokers == right.brokers),
+            ("sites", left.sites == right.sites),
+        ] {
+            if !same {
+                return Err(ScenarioError::new(
+                    format!("right.{field}"),
+                    "both sides must run on the same brokers (or sites), so that they share one fault schedule; the system, its settings and the client options can differ",
+                ));
+            }
         }
         right.title = left.title.clone();
         right.description = left.description.clone();
@@ -620,6 +765,146 @@ mod tests {
     }
 
     #[test]
+    fn a_side_on_another_system_drops_what_it_does_not_take_and_names_the_systems() {
+        let pair = ready_made("mirrored-vs-quorum").unwrap().pair().unwrap();
+        assert_eq!(pair.right.system, "rabbitmq-quorum");
+        let kept: Vec<&String> = pair.right.settings.keys().collect();
+        assert_eq!(kept, ["net_ticktime"], "ha-* are mirrored settings");
+        assert_eq!(
+            differences(&pair.left, &pair.right),
+            vec![Difference {
+                name: "system".into(),
+                left: Some("rabbitmq-mirrored 3.13".into()),
+                right: Some("rabbitmq-quorum 4.2".into()),
+            }]
+        );
+        let pair = ready_made("kafka-vs-quorum-power-loss")
+            .unwrap()
+            .pair()
+            .unwrap();
+        assert!(pair.right.settings.is_empty());
+        assert!(pair.right.producers.iter().all(|p| p.acks.is_none()));
+        assert!(
+            pair.right
+                .consumers
+                .iter()
+                .all(|c| c.auto_offset_reset.is_none())
+        );
+        // What both take stays, and still shows when it differs.
+        assert_eq!(pair.right.producers[0].count, Some(6000));
+        let mut right = pair.right.clone();
+        right.producers[0].retries = Some(7);
+        let names: Vec<String> = differences(&pair.left, &right)
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        assert_eq!(names, ["system", "retries"]);
+        // A release alone differs as the system with its release.
+        let base = preset("quorum-leader-crash");
+        let old = apply_patch(&base, &serde_json::json!({"release": "3.13"})).unwrap();
+        let diff = differences(&base, &old);
+        assert_eq!(diff.len(), 1);
+        assert_eq!(diff[0].right.as_deref(), Some("rabbitmq-quorum 3.13"));
+    }
+
+    #[test]
+    fn a_cross_system_patch_that_cannot_apply_names_the_field() {
+        let base = preset("mirrored-rolling-restart");
+        let err = apply_patch(&base, &serde_json::json!({"system": 3})).unwrap_err();
+        assert_eq!(err.path, "patch.system");
+        let err = apply_patch(&base, &serde_json::json!({"system": "rabbitmq"})).unwrap_err();
+        assert_eq!(err.path, "system");
+        // A release the system does not have: mirroring ended with 3.13.
+        let err = apply_patch(&base, &serde_json::json!({"release": "4.2"})).unwrap_err();
+        assert_eq!(err.path, "release");
+        assert!(err.message.contains("4.0"), "{err}");
+        // ActiveMQ's failover URIs mean nothing to Kafka's clients.
+        let err = apply_patch(
+            &preset("activemq-failover"),
+            &serde_json::json!({"system": "kafka"}),
+        )
+        .unwrap_err();
+        assert!(err.path.ends_with(".connect"), "{err}");
+        let err = apply_patch(&base, &serde_json::json!({"release": 4})).unwrap_err();
+        assert_eq!(err.path, "patch.release");
+    }
+
+    #[test]
+    fn the_client_options_dropped_are_exactly_those_the_core_refuses() {
+        let value = |name: &str| match name {
+            "acks" => serde_json::json!("all"),
+            "auto_offset_reset" => serde_json::json!("earliest"),
+            "idempotent" | "confirms" => serde_json::json!(true),
+            "max_in_flight" => serde_json::json!(5),
+            _ => serde_json::json!(30_000),
+        };
+        for &(section, name, takers) in CLIENT_ONLY {
+            for system in ["rabbitmq-mirrored", "rabbitmq-quorum", "kafka", "activemq"] {
+                let mut json = serde_json::json!({
+                    "version": 1, "seed": 1, "duration_ms": 1000,
+                    "system": system, "brokers": 2,
+                    "producers": [{ "rate_per_s": 1 }],
+                    "consumers": [{ "ack": "manual" }],
+                });
+                json[section][0][name] = value(name);
+                let result = Scenario::from_json(&json.to_string());
+                if takers.contains(&system) {
+                    assert!(
+                        result.is_ok(),
+                        "{system} takes {section}.{name}: {result:?}"
+                    );
+                } else {
+                    let err = result.expect_err(&format!("{system} refuses {section}.{name}"));
+                    assert!(err.path.ends_with(name), "{system}, {name}: {err}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_cross_system_comparisons_show_what_their_titles_say() {
+        for (name, lost) in [
+            ("mirrored-vs-quorum", ("160", "0")),
+            ("kafka-vs-quorum-power-loss", ("1000", "0")),
+        ] {
+            let pair = ready_made(name).unwrap().pair().unwrap();
+            let l = brokersim::Sim::new(pair.left.clone()).unwrap().run_to_end();
+            let r = brokersim::Sim::new(pair.right.clone())
+                .unwrap()
+                .run_to_end();
+            let rows = report_rows(&l, &r, false);
+            // The rows line up: the same measures, whatever the systems.
+            let same = report_rows(&l, &l, false);
+            let keys = |rows: &[ReportRow]| rows.iter().map(|r| r.key).collect::<Vec<_>>();
+            assert_eq!(keys(&rows), keys(&same));
+            let row = rows.iter().find(|r| r.key == "lost").unwrap();
+            assert_eq!((row.left.as_str(), row.right.as_str()), lost, "{name}");
+        }
+    }
+
+    #[test]
+    fn every_comparison_a_lesson_opens_is_ready_made() {
+        let mut opened = Vec::new();
+        for file in brokersim::lessons::ALL {
+            for step in file.lesson().steps {
+                if let Some(name) = step.compare {
+                    assert!(ready_made(&name).is_some(), "{}: {name}", file.name);
+                    opened.push(name);
+                }
+            }
+        }
+        opened.sort();
+        assert_eq!(
+            opened,
+            [
+                "kafka-flush",
+                "kafka-vs-quorum-power-loss",
+                "mirrored-vs-quorum"
+            ]
+        );
+    }
+
+    #[test]
     fn clients_that_differ_one_by_one_are_named_one_by_one() {
         let base = preset("partition-ignore");
         let mut other = base.clone();
@@ -671,10 +956,15 @@ mod tests {
         let left = serde_json::to_value(preset("kafka-acks1-leader-crash")).unwrap();
         let err = Pair::decode(&pack(serde_json::json!({ "left": left }))).unwrap_err();
         assert_eq!(err.path, "right");
+        // Another system on the same brokers is a comparison; other brokers
+        // cannot share the fault schedule.
         let other = serde_json::to_value(preset("partition-ignore")).unwrap();
+        let pair = Pair::decode(&pack(serde_json::json!({ "left": left, "right": other })));
+        assert_eq!(pair.unwrap().unwrap().right.system, "rabbitmq-mirrored");
+        let two = serde_json::to_value(preset("mirrored-unsynced-promotion")).unwrap();
         let err =
-            Pair::decode(&pack(serde_json::json!({ "left": left, "right": other }))).unwrap_err();
-        assert_eq!(err.path, "right.system");
+            Pair::decode(&pack(serde_json::json!({ "left": left, "right": two }))).unwrap_err();
+        assert_eq!(err.path, "right.brokers");
         let mut bad = left.clone();
         bad["producers"][0]["acks"] = "2".into();
         let err =
@@ -711,6 +1001,33 @@ mod tests {
             assert_eq!(side.report(), direct);
         }
         assert_ne!(left.report().lost, right.report().lost);
+    }
+
+    #[test]
+    fn a_right_side_on_another_system_follows_the_left_s_time_and_faults_too() {
+        let pair = ready_made("mirrored-vs-quorum").unwrap().pair().unwrap();
+        let mut left = Runner::new(pair.left.clone()).unwrap();
+        let mut right = Runner::new(pair.right.clone()).unwrap();
+        left.seek(SimTime::from_ms(25_000));
+        settle(&mut left, &mut right);
+        // A fault the user adds on the left happens on the quorum side too.
+        left.inject(brokersim::scenario::FaultSpec {
+            kill: Some("b3".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        settle(&mut left, &mut right);
+        assert_eq!(right.scenario().faults, left.scenario().faults);
+        assert_eq!(right.scenario().system, "rabbitmq-quorum");
+        assert_eq!(right.now(), SimTime::from_ms(25_000));
+        left.seek(THE_END);
+        settle(&mut left, &mut right);
+        for side in [&left, &right] {
+            let direct = brokersim::Sim::new(side.scenario().clone())
+                .unwrap()
+                .run_to_end();
+            assert_eq!(side.report(), direct);
+        }
     }
 
     #[test]

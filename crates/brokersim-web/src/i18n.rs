@@ -317,6 +317,7 @@ catalogue! {
     Wrong => "Not quite: the answer is “{0}”. Play on to see why.", "不太对：答案是“{0}”。继续播放看看为什么。";
     PlayOn => "Play on ▶", "继续播放 ▶";
     LessonDone => "The run is over: look at the report and the log, or pick another lesson.", "运行结束：看看报告和日志，或者选择另一门课程。";
+    LessonCompare => "⇆ See it side by side: {0}", "⇆ 并排对比：{0}";
     LessonAgain => "↺ Start again", "↺ 重新开始";
     StepOf => " · step {0} of {1}", " · 第 {0} 步，共 {1} 步";
     // Compare mode.
@@ -327,6 +328,12 @@ catalogue! {
     CompareAcks => "Kafka: acks=1 vs acks=all", "Kafka：acks=1 对比 acks=all";
     CompareFlush => "Kafka power loss: default flushing vs flush.messages=1", "Kafka 断电：默认刷盘 对比 flush.messages=1";
     ComparePromote => "RabbitMQ mirrored queue: ha-promote-on-failure always vs when-synced", "RabbitMQ 镜像队列：ha-promote-on-failure 取 always 对比 when-synced";
+    CompareMirroredQuorum => "RabbitMQ: a mirrored queue vs a quorum queue, a rolling restart then a crash", "RabbitMQ：镜像队列 对比 仲裁队列，滚动重启之后崩溃";
+    CompareKafkaQuorum => "Power loss on three brokers: Kafka acks=all vs a RabbitMQ quorum queue", "三个 broker 断电：Kafka acks=all 对比 RabbitMQ 仲裁队列";
+    SystemShortMirrored => "RabbitMQ mirrored", "RabbitMQ 镜像队列";
+    SystemShortQuorum => "RabbitMQ quorum", "RabbitMQ 仲裁队列";
+    SystemShortKafka => "Kafka", "Kafka";
+    SystemShortActivemq => "ActiveMQ Classic", "ActiveMQ Classic";
     ComparePartition => "RabbitMQ partition: cluster_partition_handling ignore vs pause_minority", "RabbitMQ 网络分区：cluster_partition_handling 取 ignore 对比 pause_minority";
     ComparePickAria => "ready-made comparison", "现成的对比";
     CompareCustom => "your own comparison", "你自己的对比";
@@ -505,6 +512,8 @@ catalogue! {
     DocSystemRabbitmqQuorum => "RabbitMQ quorum queues (Raft)", "RabbitMQ 仲裁队列（Raft）";
     DocSystemKafka => "Kafka replicated partitions (KRaft)", "Kafka 复制分区（KRaft）";
     ReleaseLabel => "release ", "版本 ";
+    ReleaseNoteMirrored => "This is RabbitMQ 3.13: classic mirrored queues were removed in RabbitMQ 4.0, where quorum queues replace them.", "这里演示的是 RabbitMQ 3.13：经典镜像队列已在 RabbitMQ 4.0 中移除，由仲裁队列取代。";
+    ReleaseNoteCompare => "⇆ The same run on a quorum queue", "⇆ 同一次运行换成仲裁队列";
     ReleaseMirroringRemoved => "{0} {1}: mirroring was removed in 4.0", "{0} {1}：镜像队列已在 4.0 中移除";
 }
 

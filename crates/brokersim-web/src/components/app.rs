@@ -261,6 +261,28 @@ pub fn App(props: &AppProps) -> Html {
             browser::navigate(&format!("?compare=1&lang={code}#{}", pair.encode()));
         })
     };
+    // A mirrored queue is RabbitMQ 3.13's, and the page opens on one: say
+    // so in words above the run (the drawing's label is small on a phone),
+    // and offer the same run on a quorum queue, side by side (issue 14).
+    let mirrored = handle.runner.borrow().scenario().system == "rabbitmq-mirrored";
+    let open_quorum = {
+        let runner = handle.runner.clone();
+        let d = (*handle).clone();
+        let code = lang.code();
+        Callback::from(move |_: MouseEvent| {
+            let left = runner.borrow().scenario().clone();
+            let patch = serde_json::json!({ "system": "rabbitmq-quorum" });
+            let pair = crate::compare::apply_patch(&left, &patch)
+                .and_then(|right| crate::compare::Pair::new(left, right));
+            match pair {
+                Ok(pair) => browser::navigate(&format!("?compare=1&lang={code}#{}", pair.encode())),
+                Err(e) => d.send(Action::Notify(Some(Notice::from_error(
+                    t(lang, Msg::NotValid),
+                    &e,
+                )))),
+            }
+        })
+    };
     let lesson = options
         .lesson
         .as_deref()
@@ -292,6 +314,13 @@ pub fn App(props: &AppProps) -> Html {
                     <LangPicker lang={lang_state.clone()} owns_address={owns_address} />
                 </span>
             </header>
+            if mirrored {
+                <p class="release-note" id="release-note">{ t(lang, Msg::ReleaseNoteMirrored) }
+                    if !options.embed && owns_address {
+                        { " " }<button class="link" id="release-note-compare" onclick={open_quorum}>{ t(lang, Msg::ReleaseNoteCompare) }</button>
+                    }
+                </p>
+            }
             if *index_open {
                 <section class="panel lessons"><LessonIndex lang={lang} /></section>
             }

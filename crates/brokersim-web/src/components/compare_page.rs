@@ -94,9 +94,24 @@ fn initial_runs(
     (Sims::new(left, Some(right)), named, notice)
 }
 
-/// `name=value`, or that it is not set.
+/// A side's system and release (`compare::system_release`) as the page
+/// words it: "RabbitMQ mirrored 3.13", "RabbitMQ 仲裁队列 4.2".
+fn system_words(lang: Lang, value: &str) -> String {
+    let (system, release) = value.split_once(' ').unwrap_or((value, ""));
+    let name = match SystemKind::from_name(system) {
+        Some(SystemKind::Mirrored) => t(lang, Msg::SystemShortMirrored),
+        Some(SystemKind::Quorum) => t(lang, Msg::SystemShortQuorum),
+        Some(SystemKind::Kafka) => t(lang, Msg::SystemShortKafka),
+        Some(SystemKind::ActiveMq) => t(lang, Msg::SystemShortActivemq),
+        None => system,
+    };
+    format!("{name} {release}").trim_end().to_owned()
+}
+
+/// `name=value`, or that it is not set; a system by its words alone.
 fn shown(lang: Lang, name: &str, value: &Option<String>) -> String {
     match value {
+        Some(v) if name == "system" => system_words(lang, v),
         Some(v) => format!("{name}={v}"),
         None => tf(lang, Msg::CompareUnset, &[&name]),
     }

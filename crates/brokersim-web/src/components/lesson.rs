@@ -343,11 +343,15 @@ fn LessonSteps(props: &StepsProps) -> Html {
                 }
             });
             let can_go_on = step.question.is_none() || answer.is_some();
+            // Offered once the question is answered: the comparison tells
+            // its answer.
+            let compare = step.compare.as_deref().filter(|_| can_go_on);
             html! {
                 <>
                     { for explain.clone() }
                     <p class="lesson-say" id="lesson-say">{ step.say.get(lang).to_owned() }</p>
                     { for question }
+                    { compare_link(lang, compare) }
                     if can_go_on {
                         <button class="primary" id="lesson-next" onclick={go(next)}>{ t(lang, Msg::PlayOn) }</button>
                     }
@@ -357,6 +361,7 @@ fn LessonSteps(props: &StepsProps) -> Html {
         Phase::Done => html! {
             <>
                 { for explain.clone() }
+                { compare_link(lang, lesson.steps.last().and_then(|s| s.compare.as_deref())) }
                 <p class="lesson-done" id="lesson-done">{ t(lang, Msg::LessonDone) }</p>
                 <button onclick={restart}>{ t(lang, Msg::LessonAgain) }</button>
             </>
@@ -374,6 +379,23 @@ fn LessonSteps(props: &StepsProps) -> Html {
             <h2>{ lesson.title.get(lang).to_owned() }<span class="lesson-progress">{ progress }</span></h2>
             { body }
         </section>
+    }
+}
+
+/// The link to a ready-made comparison a step names (`Step::compare`):
+/// compare mode opens in this tab, in the lesson's language. A name that
+/// is not a ready-made comparison shows nothing (the tests forbid it).
+fn compare_link(lang: Lang, name: Option<&str>) -> Html {
+    let Some(ready) = name.and_then(crate::compare::ready_made) else {
+        return html! {};
+    };
+    let href = format!("?compare={}&lang={}", ready.name, lang.code());
+    html! {
+        <p class="lesson-compare">
+            <a id="lesson-compare" href={href} data-compare={ready.name}>
+                { tf(lang, Msg::LessonCompare, &[&t(lang, ready.title)]) }
+            </a>
+        </p>
     }
 }
 

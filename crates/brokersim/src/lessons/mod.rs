@@ -64,6 +64,11 @@ pub struct Step {
     /// Event kinds the page points at in the log while this step shows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub point_at: Vec<String>,
+    /// A ready-made comparison (the page's `?compare=NAME`) this step
+    /// offers to open: the same faults on another configuration or system,
+    /// side by side. The web crate's tests check that the name exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -221,6 +226,8 @@ pub const INDEX: &[(&str, &str)] = &[
     ("idempotent-producer", "kafka-retries-duplicates"),
     ("quorum-queues", "quorum-leader-minority"),
     ("why-mirroring-was-removed", "quorum-restarted-follower"),
+    ("acks-all-is-not-durability", "kafka-power-loss"),
+    ("kill-or-crash", "kill-or-crash"),
     ("disaster-recovery", "dr-primary-site-lost"),
     // The seed's three applications.
     ("ecommerce-orders", "ecommerce-orders"),
@@ -283,6 +290,8 @@ lessons![
     "idempotent-producer",
     "quorum-queues",
     "why-mirroring-was-removed",
+    "acks-all-is-not-durability",
+    "kill-or-crash",
     "disaster-recovery",
     "ecommerce-orders",
     "social-notifications",

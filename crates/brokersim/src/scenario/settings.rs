@@ -196,6 +196,20 @@ const OS_KEYS: &[&str] = &["os.dirty_expire_ms", "os.writeback_interval_ms"];
 
 type Settings = BTreeMap<String, Value>;
 
+/// Whether `key` is a setting `system` takes (its own, or the hosts' OS
+/// settings every system takes). Compare mode uses it to drop the settings
+/// that do not apply when a comparison's other side runs another system.
+pub fn applies_to(system: &str, key: &str) -> bool {
+    let own: &[&str] = match system {
+        "rabbitmq-mirrored" => MIRRORED_KEYS,
+        "activemq" => ACTIVEMQ_KEYS,
+        "rabbitmq-quorum" => QUORUM_KEYS,
+        "kafka" => KAFKA_KEYS,
+        _ => &[],
+    };
+    own.contains(&key) || OS_KEYS.contains(&key)
+}
+
 /// The OS's writeback settings (see `systems/storage.rs`), after Linux's
 /// `vm.dirty_expire_centisecs` (3000) and `vm.dirty_writeback_centisecs`
 /// (500) in the kernel's `Documentation/admin-guide/sysctl/vm.rst`.
