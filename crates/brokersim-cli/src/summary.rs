@@ -395,11 +395,13 @@ pub fn copies(sim: &Sim, copies: &brokersim::view::MessageCopies, lang: Lang) ->
         stored.join(", ")
     };
     let _ = writeln!(out, "  {}  {stored}", tr(lang, "copies now", "现有副本"));
-    let _names = sim.naming();
     let flying = copies
         .in_flight
         .iter()
-        .map(|(from, to)| format!("{from} → {to}"))
+        .map(|(from, to)| {
+            let name = |a| Names::addr(sim.names(), a);
+            format!("{} → {}", name(*from), name(*to))
+        })
         .collect::<Vec<_>>();
     let flying = if flying.is_empty() {
         "-".to_string()
@@ -460,7 +462,7 @@ fn violations(out: &mut String, violations: &[Found], names: Option<&Names>, lan
         let detail = voice::render(
             &voice::violation(&v.violation),
             lang,
-            voice::Naming::new(names, 0),
+            voice::Naming::new(names),
         );
         let _ = writeln!(out, "  {at}  {}: {detail}", v.property);
     }

@@ -211,7 +211,6 @@ impl MountedSimulator {
     pub fn report(&self) -> Result<JsValue, JsError> {
         let handle = self.handle();
         let runner = handle.runner.borrow();
-        let _names = runner.sim().naming();
         to_js(&runner.report())
     }
 
