@@ -30,7 +30,8 @@ fn tr(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
 }
 
 pub fn render(sim: &Sim, report: &Report, lang: Lang) -> String {
-    // Brokers print by their site's names (`primary-b1`) in runs with sites.
+    // Sentences name brokers through the run's names, passed explicitly
+    // (`sim.names()`: `primary-b1` in runs with sites).
     let mut out = String::new();
     header(&mut out, sim, lang);
     events(&mut out, sim, lang);

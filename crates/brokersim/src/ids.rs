@@ -23,8 +23,10 @@ pub struct MsgId(pub u32);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Epoch(pub u32);
 
-/// Anything that can send or receive on the network. Serialised by its
-/// name (`b1`, `p1`, `c1`), as scenarios and the trace text name it.
+/// Anything that can send or receive on the network. Serialised by its id
+/// (`b1`, `p1`, `c1`), as scenarios name it in runs without sites; with
+/// sites, brokers and replicators have names for people too (`dr-b1`,
+/// `dr-federation`: `naming::Names`), which only rendered text uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Addr {
     Broker(BrokerId),

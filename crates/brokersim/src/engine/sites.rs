@@ -220,7 +220,9 @@ impl Sim {
     }
 
     /// Actions from `mark` on were written by site `site`'s system in its
-    /// own ids: shift them to the engine's.
+    /// own ids: shift them to the engine's. Trace events too, so that a
+    /// recorded event needs no context to be read (docs/ARCHITECTURE.md,
+    /// "Names").
     fn globalize(&mut self, site: u8, mark: usize) {
         let base = self.site(site).base;
         let up = |a: Addr| match a {
