@@ -35,6 +35,16 @@ test('a DR preset: sites drawn, a site taken down by clicking, RPO and RTO shown
   const log = await page.textContent('#log');
   assert.match(log, /primary/, 'the log tells of the outage');
   assert.doesNotMatch(log, /(?<![\w-])b\d\b/, 'the log names brokers by site');
+  // The filter names a standby broker by site; the events it matches name
+  // it by the engine's id (b4), and only the sentences by site.
+  await page.selectOption('#log-who', 'dr-b1');
+  await page.waitForFunction(() => {
+    const text = document.getElementById('log').textContent;
+    return text.includes('dr-b1') && !text.includes('primary-b1');
+  });
+  const drLog = await page.$$eval('#log > li', (rows) => rows.map((r) => r.textContent));
+  assert.ok(drLog.some((row) => row.includes('dr-b1')), drLog.join('\n'));
+  await page.selectOption('#log-who', '');
 
   await runToEnd(page);
   await page.screenshot({ path: join(SHOTS, 'site-failover.png'), fullPage: true });

@@ -67,17 +67,14 @@ fn create(path: &Path) -> CliResult<File> {
 /// object per event, streamed so a long trace never exists twice in memory.
 /// The `text` is in `--lang`.
 fn write_trace(path: &Path, file: File, sim: &Sim, lang: Lang) -> CliResult {
-    let _names = sim.naming();
     let failed =
         |e: std::io::Error| CliError::Output(format!("cannot write {}: {e}", path.display()));
     let mut out = BufWriter::new(file);
     for entry in sim.trace() {
         write!(out, "{{\"at_ms\":{},\"event\":", entry.at.as_ms()).map_err(failed)?;
-        // The event's broker ids print by their site's names.
-        brokersim::naming::at_offset(entry.offset, || {
-            serde_json::to_writer(&mut out, &entry.event)
-        })
-        .map_err(|e| failed(e.into()))?;
+        // The event's ids are the engine's (`b4`); the text names them by
+        // site (`dr-b1`).
+        serde_json::to_writer(&mut out, &entry.event).map_err(|e| failed(e.into()))?;
         out.write_all(b",\"text\":").map_err(failed)?;
         let text = brokersim::voice::sentence(entry, sim.names(), lang);
         serde_json::to_writer(&mut out, &text).map_err(|e| failed(e.into()))?;

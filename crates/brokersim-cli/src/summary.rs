@@ -30,7 +30,8 @@ fn tr(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
 }
 
 pub fn render(sim: &Sim, report: &Report, lang: Lang) -> String {
-    // Brokers print by their site's names (`primary-b1`) in runs with sites.
+    // Sentences name brokers through the run's names, passed explicitly
+    // (`sim.names()`: `primary-b1` in runs with sites).
     let mut out = String::new();
     header(&mut out, sim, lang);
     events(&mut out, sim, lang);
@@ -395,11 +396,13 @@ pub fn copies(sim: &Sim, copies: &brokersim::view::MessageCopies, lang: Lang) ->
         stored.join(", ")
     };
     let _ = writeln!(out, "  {}  {stored}", tr(lang, "copies now", "现有副本"));
-    let _names = sim.naming();
     let flying = copies
         .in_flight
         .iter()
-        .map(|(from, to)| format!("{from} → {to}"))
+        .map(|(from, to)| {
+            let name = |a| Names::addr(sim.names(), a);
+            format!("{} → {}", name(*from), name(*to))
+        })
         .collect::<Vec<_>>();
     let flying = if flying.is_empty() {
         "-".to_string()
@@ -460,7 +463,7 @@ fn violations(out: &mut String, violations: &[Found], names: Option<&Names>, lan
         let detail = voice::render(
             &voice::violation(&v.violation),
             lang,
-            voice::Naming::new(names, 0),
+            voice::Naming::new(names),
         );
         let _ = writeln!(out, "  {at}  {}: {detail}", v.property);
     }

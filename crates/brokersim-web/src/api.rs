@@ -134,10 +134,8 @@ fn lang_option(options: &JsValue) -> Result<Lang, JsError> {
 
 impl Simulator {
     fn entry(&self, entry: &TraceEntry) -> Result<JsValue, JsError> {
-        let _names = self.sim.naming();
         // The event as the CLI's `--trace` JSON writes it.
-        let event =
-            brokersim::naming::at_offset(entry.offset, || brokersim::json::to_string(&entry.event));
+        let event = brokersim::json::to_string(&entry.event);
         let text = brokersim::voice::sentence(entry, self.sim.names(), self.lang);
         entry_to_js(entry.at, &event, &text)
     }
@@ -257,7 +255,6 @@ impl Simulator {
     /// The report so far (complete once `finished()`), as the CLI's
     /// `run --json` writes it.
     pub fn report(&self) -> Result<JsValue, JsError> {
-        let _names = self.sim.naming();
         to_js(&self.sim.report())
     }
 

@@ -302,6 +302,8 @@ catalogue! {
     CannotDo => "cannot do that", "无法执行";
     CannotRemove => "cannot remove it", "无法删除";
     CannotLoad => "cannot load it", "无法加载";
+    CannotSetSeed => "cannot use this seed", "无法使用这个种子";
+    RightSide => "the right side cannot follow", "右侧无法跟上";
     CannotPartition => "cannot partition", "无法分区";
     // Lessons.
     Lessons => "Guided lessons", "引导式课程";

@@ -180,7 +180,7 @@ impl MountedSimulator {
             let runner = handle.runner.borrow();
             checked_fault(runner.scenario(), runner.now(), fault)?
         };
-        handle.inject(self.bridge.lang.get(), fault);
+        handle.inject(fault);
         Ok(())
     }
 
@@ -188,7 +188,7 @@ impl MountedSimulator {
     pub fn load(&self, scenario: JsValue) -> Result<(), JsError> {
         let scenario = scenario_from_js(scenario)?;
         let handle = self.handle();
-        handle.load(self.bridge.lang.get(), scenario, None);
+        handle.load(scenario, None);
         Ok(())
     }
 
@@ -211,7 +211,6 @@ impl MountedSimulator {
     pub fn report(&self) -> Result<JsValue, JsError> {
         let handle = self.handle();
         let runner = handle.runner.borrow();
-        let _names = runner.sim().naming();
         to_js(&runner.report())
     }
 

@@ -122,12 +122,11 @@ impl Runner {
         &self.trace
     }
 
-    /// Every broker's name as the trace and the scenario's faults name it:
-    /// `b1` …, or `primary-b1` … in a run with sites.
+    /// Every broker's name as the sentences and the scenario's faults name
+    /// it: `b1` …, or `primary-b1` … in a run with sites.
     pub fn broker_names(&self) -> Vec<String> {
-        let _names = self.sim.naming();
         (0..self.sim.config().broker_count)
-            .map(|i| brokersim::BrokerId(i).to_string())
+            .map(|i| self.sim.broker_name(brokersim::BrokerId(i)))
             .collect()
     }
 
@@ -363,7 +362,6 @@ impl Runner {
     /// The trace up to now as JSON lines, in the CLI's `--trace` format.
     pub fn trace_jsonl(&self) -> String {
         let mut out = String::new();
-        let _names = self.sim.naming();
         for entry in self.trace.iter(0..self.trace_pos) {
             let event = entry.event_json();
             let text =

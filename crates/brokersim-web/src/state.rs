@@ -53,11 +53,24 @@ pub enum Selected {
 pub enum Notice {
     Error(String),
     Info(String),
+    /// A command the run refused: what the page tried, a catalogue entry
+    /// said in the page's language when shown (so the reducer and the
+    /// simulation handle need no language), and the refusal with the field
+    /// it names (`faults[2].kill: …`).
+    Refused(Msg, String),
 }
 
 impl Notice {
-    pub fn from_error(context: &str, e: &ScenarioError) -> Notice {
-        Notice::Error(format!("{context}: {e}"))
+    pub fn from_error(context: Msg, e: &ScenarioError) -> Notice {
+        Notice::Refused(context, e.to_string())
+    }
+
+    /// What the notice bar shows, in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Notice::Error(text) | Notice::Info(text) => text.clone(),
+            Notice::Refused(context, why) => format!("{}: {why}", t(lang, *context)),
+        }
     }
 }
 
@@ -308,7 +321,7 @@ impl Sims {
             let followed =
                 crate::compare::follow(&self.main.borrow(), &mut twin.borrow_mut(), budget, clock);
             if let Err(e) = followed {
-                notice = Some(Notice::from_error("right side", &e));
+                notice = Some(Notice::from_error(Msg::RightSide, &e));
             }
         }
         Action::Ran {
@@ -408,13 +421,13 @@ impl Sims {
             runner
                 .replace(scenario, true)
                 .err()
-                .map(|e| Notice::from_error("seed", &e))
+                .map(|e| Notice::from_error(Msg::CannotSetSeed, &e))
         };
         self.ran(Did::SetSeed, notice, clock)
     }
 
     /// A fault at the current moment (a click in the fault menu).
-    pub fn inject(&self, lang: Lang, fault: FaultSpec, clock: Clock) -> Action {
+    pub fn inject(&self, fault: FaultSpec, clock: Clock) -> Action {
         let notice = {
             let mut runner = self.main.borrow_mut();
             match runner.inject(fault) {
@@ -422,33 +435,27 @@ impl Sims {
                     runner.work(None, SEEK_BUDGET_MS, clock);
                     None
                 }
-                Err(e) => Some(Notice::from_error(t(lang, Msg::CannotDo), &e)),
+                Err(e) => Some(Notice::from_error(Msg::CannotDo, &e)),
             }
         };
         self.ran(Did::Inject, notice, clock)
     }
 
-    pub fn remove_fault(&self, lang: Lang, index: usize, clock: Clock) -> Action {
+    pub fn remove_fault(&self, index: usize, clock: Clock) -> Action {
         let notice = self
             .main
             .borrow_mut()
             .remove_fault(index)
             .err()
-            .map(|e| Notice::from_error(t(lang, Msg::CannotRemove), &e));
+            .map(|e| Notice::from_error(Msg::CannotRemove, &e));
         self.ran(Did::RemoveFault, notice, clock)
     }
 
     /// A new scenario from time zero; `notice` is shown if it loads.
-    pub fn load(
-        &self,
-        lang: Lang,
-        scenario: Scenario,
-        notice: Option<Notice>,
-        clock: Clock,
-    ) -> Action {
+    pub fn load(&self, scenario: Scenario, notice: Option<Notice>, clock: Clock) -> Action {
         let notice = match self.main.borrow_mut().replace(scenario, false) {
             Ok(()) => notice,
-            Err(e) => Some(Notice::from_error(t(lang, Msg::CannotLoad), &e)),
+            Err(e) => Some(Notice::from_error(Msg::CannotLoad, &e)),
         };
         self.ran(Did::Load, notice, clock)
     }
@@ -471,7 +478,7 @@ impl Sims {
             });
         let notice = match loaded {
             Ok(()) => notice,
-            Err(e) => Some(Notice::from_error("cannot load it", &e)),
+            Err(e) => Some(Notice::from_error(Msg::CannotLoad, &e)),
         };
         self.ran(Did::LoadPair, notice, clock)
     }
@@ -484,7 +491,7 @@ impl Sims {
         };
         let notice = loaded
             .err()
-            .map(|e| Notice::from_error("cannot load it", &e));
+            .map(|e| Notice::from_error(Msg::CannotLoad, &e));
         self.ran(Did::LoadSide, notice, clock)
     }
 
@@ -513,7 +520,7 @@ impl Sims {
             .borrow_mut()
             .inject(fault)
             .err()
-            .map(|e| Notice::from_error(t(lang, Msg::CannotPartition), &e));
+            .map(|e| Notice::from_error(Msg::CannotPartition, &e));
         self.ran(Did::Partition, notice, clock)
     }
 }
@@ -586,16 +593,16 @@ impl SimHandle {
         self.send(self.sims.set_seed(seed, &crate::perf::now_ms));
     }
 
-    pub fn inject(&self, lang: Lang, fault: FaultSpec) {
-        self.send(self.sims.inject(lang, fault, &crate::perf::now_ms));
+    pub fn inject(&self, fault: FaultSpec) {
+        self.send(self.sims.inject(fault, &crate::perf::now_ms));
     }
 
-    pub fn remove_fault(&self, lang: Lang, index: usize) {
-        self.send(self.sims.remove_fault(lang, index, &crate::perf::now_ms));
+    pub fn remove_fault(&self, index: usize) {
+        self.send(self.sims.remove_fault(index, &crate::perf::now_ms));
     }
 
-    pub fn load(&self, lang: Lang, scenario: Scenario, notice: Option<Notice>) {
-        self.send(self.sims.load(lang, scenario, notice, &crate::perf::now_ms));
+    pub fn load(&self, scenario: Scenario, notice: Option<Notice>) {
+        self.send(self.sims.load(scenario, notice, &crate::perf::now_ms));
     }
 
     pub fn load_pair(&self, pair: crate::compare::Pair, notice: Option<Notice>) {
@@ -773,11 +780,16 @@ mod tests {
             ..FaultSpec::default()
         };
         let before = sims.status().generation;
-        let s = s.reduce(sims.inject(Lang::En, late, &no_clock));
-        let Some(Notice::Error(why)) = &s.notice else {
+        let s = s.reduce(sims.inject(late, &no_clock));
+        let Some(notice @ Notice::Refused(..)) = &s.notice else {
             panic!("a fault after the fault phase is refused: {:?}", s.notice)
         };
+        let why = notice.text(Lang::En);
         assert!(why.starts_with("cannot do that"), "{why}");
+        // The same notice on a Chinese page says what failed in Chinese
+        // (the catalogue, not an English literal) and keeps the field.
+        let zh = notice.text(Lang::Zh);
+        assert!(zh.starts_with("无法执行: faults:"), "{zh}");
         assert_eq!(sims.status().generation, before, "the run is unchanged");
         // A cut with one side empty is refused before touching the run.
         assert_eq!(

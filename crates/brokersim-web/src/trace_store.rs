@@ -84,10 +84,9 @@ impl Entry<'_> {
     /// The event as JSON, as the CLI's `--trace` writes it.
     pub fn event_json(&self) -> String {
         match self {
-            Entry::Kept(e) => {
-                brokersim::naming::at_offset(e.offset, || brokersim::json::to_string(&e.event))
+            Entry::Kept(TraceEntry { event, .. }) | Entry::Rebuilt(_, event) => {
+                brokersim::json::to_string(event)
             }
-            Entry::Rebuilt(_, e) => brokersim::json::to_string(e),
         }
     }
 }

@@ -4,7 +4,10 @@
 
 use serde::{Serialize, Serializer};
 
-/// A broker, `b1` … `bN` (index 0 is `b1`). Serialised by its name.
+/// A broker, `b1` … `bN` (index 0 is `b1`). Serialised by its id, `b1`;
+/// in runs with sites the engine's ids run on across the sites (`b4` is
+/// `dr-b1` after three primary brokers), and only text shown to people
+/// uses the sites' names (`naming::Names`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BrokerId(pub u16);
 
@@ -20,8 +23,10 @@ pub struct MsgId(pub u32);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Epoch(pub u32);
 
-/// Anything that can send or receive on the network. Serialised by its
-/// name (`b1`, `p1`, `c1`), as scenarios and the trace text name it.
+/// Anything that can send or receive on the network. Serialised by its id
+/// (`b1`, `p1`, `c1`), as scenarios name it in runs without sites; with
+/// sites, brokers and replicators have names for people too (`dr-b1`,
+/// `dr-federation`: `naming::Names`), which only rendered text uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Addr {
     Broker(BrokerId),
@@ -33,7 +38,7 @@ pub enum Addr {
 
 impl std::fmt::Display for BrokerId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::naming::write_broker(f, self.0)
+        write!(f, "b{}", u32::from(self.0) + 1)
     }
 }
 
@@ -53,7 +58,7 @@ impl std::fmt::Display for Addr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Addr::Broker(b) => write!(f, "{b}"),
-            Addr::Producer(p) => crate::naming::write_producer(f, p.0),
+            Addr::Producer(p) => write!(f, "p{}", u32::from(p.0) + 1),
             Addr::Consumer(c) => write!(f, "c{}", u32::from(c.0) + 1),
             Addr::Controller => write!(f, "controller"),
         }

@@ -56,6 +56,22 @@ pub enum Violation {
 }
 
 impl Violation {
+    /// Calls `f` on every broker id it names (see `Event::brokers_mut`).
+    pub fn brokers_mut(&mut self, f: &mut dyn FnMut(&mut BrokerId)) {
+        match self {
+            Violation::SplitBrain { first, second, .. } => {
+                f(first);
+                f(second);
+            }
+            Violation::EpochWentBack { broker, .. } => f(broker),
+            Violation::LostInRun { .. }
+            | Violation::ConfirmedLost { .. }
+            | Violation::MoreLost { .. }
+            | Violation::ConfirmedAndRejected { .. }
+            | Violation::DeliveredUnpublished { .. } => {}
+        }
+    }
+
     /// The property it breaks, by its stable name.
     pub fn property(&self) -> &'static str {
         match self {

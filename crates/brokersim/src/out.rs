@@ -30,19 +30,14 @@ pub enum Action {
         kind: TimerKind,
     },
     Trace(Event),
-    /// The engine's own forms of `Timer` and `Trace` for a site's cluster
-    /// (see `engine::sites`): a timer of that site's controller, an event
-    /// whose broker ids start at `offset`.
+    /// The engine's own form of `Timer` for a site's cluster (see
+    /// `engine::sites`): a timer of that site's controller.
     SiteTimer {
         site: u8,
         owner: Addr,
         after_us: u64,
         jitter_us: u64,
         kind: TimerKind,
-    },
-    TraceAt {
-        offset: u16,
-        event: Event,
     },
     CopyAdded {
         msg: MsgId,

@@ -362,6 +362,108 @@ pub enum Category {
 }
 
 impl Event {
+    /// Calls `f` on every broker id the event names (an `Addr::Broker`
+    /// included). The engine uses it to turn a site's own ids into the
+    /// engine's (`engine::sites`), as it does for every other action, so a
+    /// recorded event means the same thing without any naming context. No
+    /// wildcard arm: a new event must say which brokers it names.
+    pub fn brokers_mut(&mut self, f: &mut dyn FnMut(&mut BrokerId)) {
+        let mut addr = |a: &mut Addr| {
+            if let Addr::Broker(b) = a {
+                f(b);
+            }
+        };
+        match self {
+            Event::Crashed(a) | Event::Killed(a) | Event::Stopped(a) | Event::Restarted(a) => {
+                addr(a)
+            }
+            Event::DeclaredDown {
+                observer, target, ..
+            } => {
+                addr(observer);
+                addr(target);
+            }
+            Event::ReconnectIn { client, .. } | Event::GaveUp { client, .. } => addr(client),
+            Event::Published { producer: a, .. }
+            | Event::Delivered { consumer: a, .. }
+            | Event::Replicated { by: a, .. }
+            | Event::ReplicationStalled { by: a, .. }
+            | Event::OffsetsCheckpointed { by: a, .. } => addr(a),
+            Event::Connected { client, broker }
+            | Event::ConnectFailed { client, broker, .. }
+            | Event::ConnectionLost { client, broker, .. } => {
+                addr(client);
+                f(broker);
+            }
+            Event::CrashedWithDisk(b)
+            | Event::Resumed(b)
+            | Event::DiskLost(b)
+            | Event::Paused { broker: b, .. }
+            | Event::LockAcquired { broker: b }
+            | Event::LockLeaseExpired { holder: b }
+            | Event::NfsLeaseExpired { holder: b, .. }
+            | Event::NfsHostRebooted { holder: b }
+            | Event::LockLostShutdown { broker: b }
+            | Event::StoreLoaded { broker: b, .. }
+            | Event::TransientLost { broker: b, .. }
+            | Event::MirrorJoined { broker: b, .. }
+            | Event::MirrorSynced { broker: b }
+            | Event::Promoted { broker: b, .. }
+            | Event::PromotionRefused { broker: b, .. }
+            | Event::MasterRecovered { broker: b, .. }
+            | Event::Requeued { broker: b, .. }
+            | Event::PausedMinority { broker: b, .. }
+            | Event::ResumedMajority { broker: b }
+            | Event::Discarded { broker: b, .. } => f(b),
+            Event::LinkSlowed { a, b, .. }
+            | Event::BackInContact {
+                observer: a,
+                target: b,
+            }
+            | Event::PeerDisconnected {
+                observer: a,
+                target: b,
+            }
+            | Event::MirrorDropped {
+                master: a,
+                mirror: b,
+            }
+            | Event::PartitionNoticed {
+                broker: a,
+                other: b,
+            } => {
+                f(a);
+                f(b);
+            }
+            Event::Partitioned { groups } => groups.iter_mut().flatten().for_each(f),
+            Event::QueueCreated {
+                master, mirrors, ..
+            } => {
+                f(master);
+                mirrors.iter_mut().for_each(f);
+            }
+            Event::PartitionResolved {
+                winners, losers, ..
+            } => winners.iter_mut().chain(losers).for_each(f),
+            Event::SplitBrain { leaders } => leaders.iter_mut().for_each(f),
+            Event::Violation(v) => v.brokers_mut(f),
+            Event::Quorum(e) => e.brokers_mut(f),
+            Event::Kafka(e) => e.brokers_mut(f),
+            Event::Healed
+            | Event::FaultPhaseEnded
+            | Event::FinalRead { .. }
+            | Event::DrainFinished { .. }
+            | Event::Confirmed { .. }
+            | Event::Nacked { .. }
+            | Event::ConfirmTimedOut { .. }
+            | Event::Unsent { .. }
+            | Event::SiteDown { .. }
+            | Event::SiteUp { .. }
+            | Event::SiteLost { .. }
+            | Event::FailedOver { .. } => {}
+        }
+    }
+
     /// What kind of thing this event is. No wildcard arm: a new event
     /// must say what it is.
     pub fn category(&self) -> Category {
@@ -478,30 +580,16 @@ fn kafka_category(event: &crate::systems::kafka::events::KafkaEvent) -> Category
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One recorded event and when it happened. Its broker ids are the
+/// engine's (a site's cluster's own ids are shifted when it records, see
+/// `engine::sites`), so the entry means the same thing wherever it goes:
+/// its JSON names brokers `b1` … `bN` across all sites, in site order (the
+/// order of `View::brokers`), and only the sentences, rendered through an
+/// explicit `voice::Naming`, use the sites' names (`dr-b1`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TraceEntry {
     pub at: SimTime,
-    /// Where the event's broker ids start among all brokers: a site's
-    /// cluster records its brokers as `b1` … (see `naming`); 0 otherwise.
-    pub offset: u16,
     pub event: Event,
-}
-
-impl Serialize for TraceEntry {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        // The event's broker ids print by their site's offset.
-        struct AtOffset<'a>(&'a TraceEntry);
-        impl Serialize for AtOffset<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                crate::naming::at_offset(self.0.offset, || self.0.event.serialize(s))
-            }
-        }
-        let mut entry = serializer.serialize_struct("TraceEntry", 2)?;
-        entry.serialize_field("at", &self.at)?;
-        entry.serialize_field("event", &AtOffset(self))?;
-        entry.end()
-    }
 }
 
 /// The recorded events and their running hash.
@@ -513,18 +601,9 @@ pub struct Trace {
 
 impl Trace {
     pub fn record(&mut self, at: SimTime, event: Event) {
-        self.record_at(at, 0, event);
-    }
-
-    /// Records an event whose broker ids are a site's own (see `TraceEntry::offset`).
-    pub fn record_at(&mut self, at: SimTime, offset: u16, event: Event) {
         self.hash.write_u64(at.0);
-        if offset == 0 {
-            hash_event(&mut self.hash, &event);
-        } else {
-            crate::naming::at_offset(offset, || hash_event(&mut self.hash, &event));
-        }
-        self.entries.push(TraceEntry { at, offset, event });
+        hash_event(&mut self.hash, &event);
+        self.entries.push(TraceEntry { at, event });
     }
 
     pub fn entries(&self) -> &[TraceEntry] {

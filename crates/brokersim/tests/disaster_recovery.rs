@@ -433,3 +433,34 @@ fn emit_checkpoints_interval_seconds_sets_when_the_offsets_reach_dr() {
     // Every 25 s until the primary site is lost at 90 s.
     assert_eq!(at[..3], [25_000, 50_000, 75_000]);
 }
+
+/// Events carry the engine's broker ids, not a site's own: `dr-b1` is
+/// `BrokerId(3)` after three primary brokers, its JSON says `b4`, and only
+/// the sentence, given the run's names explicitly, says `dr-b1`. Nothing
+/// ambient is needed to read an entry (issue 13 point 7).
+#[test]
+fn a_standby_sites_events_name_its_brokers_by_engine_id_and_its_sentences_by_site() {
+    let mut sim = Sim::new(presets::get("dr-quorum-site-outage").unwrap().scenario()).unwrap();
+    sim.run_to_end();
+    let names = sim.names().expect("a run with sites has names");
+    let dr_b1 = names.brokers.iter().position(|n| n == "dr-b1").unwrap();
+    assert_eq!(dr_b1, 3, "{:?}", names.brokers);
+    let declared = sim
+        .trace()
+        .iter()
+        .find(|e| {
+            matches!(&e.event, Event::Quorum(q)
+                if matches!(q, brokersim::systems::quorum::QuorumEvent::Declared { leader, .. }
+                    if usize::from(leader.0) == dr_b1))
+        })
+        .expect("dr's quorum queue is declared on dr-b1");
+    let json = brokersim::json::to_string(&declared.event);
+    assert!(json.contains("\"leader\":\"b4\""), "{json}");
+    assert!(!json.contains("dr-b"), "{json}");
+    let sentence = voice::sentence(declared, sim.names(), Lang::En);
+    assert!(sentence.contains("dr-b1"), "{sentence}");
+    assert!(
+        !voice::sentence(declared, None, Lang::En).contains("dr-b1"),
+        "without names, ids print plainly"
+    );
+}

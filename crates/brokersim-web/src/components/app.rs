@@ -105,9 +105,7 @@ pub fn with_url_problems(
     // A language file that did not arrive comes first: it explains why
     // the page is not in the language asked for.
     let notice = match (crate::boot::take_problems(), notice) {
-        (Some(why), Some(Notice::Error(text) | Notice::Info(text))) => {
-            Some(Notice::Error(format!("{why} {text}")))
-        }
+        (Some(why), Some(notice)) => Some(Notice::Error(format!("{why} {}", notice.text(lang)))),
         (Some(why), None) => Some(Notice::Error(why)),
         (None, notice) => notice,
     };
@@ -115,7 +113,7 @@ pub fn with_url_problems(
         return notice;
     };
     Some(Notice::Error(match notice {
-        Some(Notice::Error(text) | Notice::Info(text)) => format!("{problems} {text}"),
+        Some(notice) => format!("{problems} {}", notice.text(lang)),
         None => problems,
     }))
 }

@@ -248,8 +248,6 @@ pub fn Cluster(props: &Props) -> Html {
     let lang = use_lang();
     let sim = use_sim();
     let view: View = sim.runner.borrow().sim().view();
-    // Ids print by their site's names (`primary-b1`) while this is alive.
-    let _names = sim.runner.borrow().sim().naming();
     let layout = Layout::new(&view);
     let partitioned = view
         .brokers

@@ -471,7 +471,7 @@ fn SideSettings(props: &SideProps) -> Html {
         let draft = draft.clone();
         let d = sim.clone();
         let right = props.right;
-        Callback::from(move |_: MouseEvent| match checked_draft(lang, &draft) {
+        Callback::from(move |_: MouseEvent| match checked_draft(&draft) {
             Ok(s) => d.load_side(right, s),
             Err(notice) => d.send(Action::Notify(Some(notice))),
         })
@@ -506,7 +506,7 @@ fn SideSettings(props: &SideProps) -> Html {
                     match compare::apply_patch(&draft, &patch) {
                         Ok(s) => draft.set(s),
                         Err(e) => d.send(Action::Notify(Some(Notice::from_error(
-                            t(lang, Msg::NotValid),
+                            Msg::NotValid,
                             &e,
                         )))),
                     }

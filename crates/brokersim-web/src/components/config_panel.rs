@@ -147,8 +147,8 @@ pub fn ConfigPanel(props: &Props) -> Html {
     let apply = {
         let draft = draft.clone();
         let d = sim.clone();
-        Callback::from(move |_: MouseEvent| match checked_draft(lang, &draft) {
-            Ok(s) => d.load(lang, s, None),
+        Callback::from(move |_: MouseEvent| match checked_draft(&draft) {
+            Ok(s) => d.load(s, None),
             Err(notice) => d.send(Action::Notify(Some(notice))),
         })
     };
@@ -168,7 +168,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
             }
             spawn(async move {
                 match preset_files::load(name).await {
-                    Ok(scenario) => d.load(lang, scenario, None),
+                    Ok(scenario) => d.load(scenario, None),
                     Err(e) => d.send(Action::Notify(Some(Notice::Error(tf(
                         lang,
                         Msg::PresetFileFailed,
@@ -256,7 +256,7 @@ pub fn ConfigPanel(props: &Props) -> Html {
         .map(|(i, f)| {
             let text = brokersim::json::to_string(f);
             let d = sim.clone();
-            let remove = Callback::from(move |_: MouseEvent| d.remove_fault(lang, i));
+            let remove = Callback::from(move |_: MouseEvent| d.remove_fault(i));
             html! {
                 <li><code>{ text }</code>{ " " }
                     <button onclick={remove} aria-label={tf(lang, Msg::Remove, &[&(i + 1)])}>{ t(lang, Msg::RemoveFault) }</button></li>

@@ -150,9 +150,15 @@ fn build_rows(
     pointed: &[String],
 ) -> Html {
     let runner = sim.runner.borrow();
-    // Brokers print by their site's names (`primary-b1`) in runs with sites.
-    let _names = runner.sim().naming();
     let names = runner.sim().names();
+    // The filter offers brokers by name (`dr-b1`); the events' JSON names
+    // them by the engine's id (`b4`).
+    let who = names
+        .and_then(|n| n.brokers.iter().position(|name| name == who))
+        .map_or_else(
+            || who.to_string(),
+            |i| brokersim::BrokerId(i as u16).to_string(),
+        );
     let trace = runner.trace();
     let trace_len = runner.trace_len();
     let wanted = |i: usize| -> bool {
@@ -161,13 +167,7 @@ fn build_rows(
         };
         let k = kind(entry.event());
         (k == Kind::Violation || kinds.contains(k.label()))
-            && (who.is_empty() || {
-                let offset = match &entry {
-                    crate::trace_store::Entry::Kept(e) => e.offset,
-                    crate::trace_store::Entry::Rebuilt(..) => 0,
-                };
-                brokersim::naming::at_offset(offset, || mentions(entry.event(), who))
-            })
+            && (who.is_empty() || mentions(entry.event(), &who))
     };
     let indices: Vec<usize> = if kinds.contains(Kind::Message.label()) {
         (0..trace_len)

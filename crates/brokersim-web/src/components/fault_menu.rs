@@ -80,7 +80,7 @@ pub fn FaultMenu(props: &Props) -> Html {
     let inject = |make: MakeFault| {
         let d = sim.clone();
         Callback::from(move |_: MouseEvent| match make() {
-            Ok(fault) => d.inject(lang, fault),
+            Ok(fault) => d.inject(fault),
             Err(why) => d.send(Action::Notify(Some(Notice::Error(why)))),
         })
     };

@@ -47,7 +47,6 @@ pub fn entry_kind(entry: &Entry) -> String {
         Entry::Kept(e) => lessons::kind_of(e),
         Entry::Rebuilt(at, event) => lessons::kind_of(&TraceEntry {
             at: *at,
-            offset: 0,
             event: event.clone(),
         }),
     }

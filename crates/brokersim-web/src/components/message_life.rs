@@ -64,8 +64,6 @@ pub fn MessageLife(props: &Props) -> Html {
     };
     let runner = sim.runner.borrow();
     let names = runner.broker_names();
-    // Brokers print by their site's names in runs with sites.
-    let _names = runner.sim().naming();
     let life = runner.sim().ledger().get(MsgId(id)).cloned();
     // Nothing about it comes before its publish.
     let from = life.as_ref().map_or(0, |l| {

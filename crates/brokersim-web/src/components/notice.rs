@@ -37,14 +37,15 @@ pub fn NoticeBar(props: &Props) -> Html {
     let Some(notice) = &props.notice else {
         return html! {};
     };
-    let (class, text) = match notice {
-        Notice::Error(t) => ("notice error", t),
-        Notice::Info(t) => ("notice info", t),
+    let class = match notice {
+        Notice::Error(_) | Notice::Refused(..) => "notice error",
+        Notice::Info(_) => "notice info",
     };
+    let text = notice.text(lang);
     let dismiss = Callback::from(move |_| sim.send(Action::Notify(None)));
     html! {
         <div class={class} role="alert" id="notice" ref={bar}>
-            <span>{ text.clone() }</span>
+            <span>{ text }</span>
             <button onclick={dismiss} aria-label={t(lang, Msg::Dismiss)}>{ "✕" }</button>
         </div>
     }

@@ -79,7 +79,7 @@ pub fn Numbers(props: &Props) -> Html {
                         { SimTime::from_ms(at).to_string() }
                     </button>
                     <span title={v.property}>{ tf(lang, Msg::ViolationProperty, &[&voice::say(&voice::property(&v.violation), lang)]) }</span>
-                    { voice::render(&voice::violation(&v.violation), lang, voice::Naming::new(names, 0)) }
+                    { voice::render(&voice::violation(&v.violation), lang, voice::Naming::new(names)) }
                 </li>
             }
         })

@@ -57,7 +57,7 @@ pub fn SharePanel(props: &Props) -> Html {
                     .map_err(|why| format!("{name}: {why}"))
                     .and_then(|t| Scenario::from_json(&t).map_err(|e| format!("{name}: {e}")));
                 match result {
-                    Ok(s) => d.load(lang, s, Some(Notice::Info(tf(lang, Msg::Loaded, &[&name])))),
+                    Ok(s) => d.load(s, Some(Notice::Info(tf(lang, Msg::Loaded, &[&name])))),
                     Err(why) => d.send(Action::Notify(Some(Notice::Error(tf(
                         lang,
                         Msg::FileError,

@@ -5,7 +5,7 @@
 use brokersim::Scenario;
 use yew::prelude::*;
 
-use crate::i18n::{Lang, Msg, t};
+use crate::i18n::Msg;
 use crate::state::{Notice, use_sim};
 
 /// `generation` is the runner's (`Runner::generation`): it moves whenever
@@ -27,7 +27,7 @@ pub fn use_scenario_draft(generation: u32) -> UseStateHandle<Scenario> {
 /// The draft read back as a scenario file is, so an edit is checked just
 /// like an imported file: the valid scenario, or the notice saying what is
 /// wrong and where.
-pub fn checked_draft(lang: Lang, draft: &Scenario) -> Result<Scenario, Notice> {
+pub fn checked_draft(draft: &Scenario) -> Result<Scenario, Notice> {
     Scenario::from_json(&brokersim::json::to_string(draft))
-        .map_err(|e| Notice::from_error(t(lang, Msg::NotValid), &e))
+        .map_err(|e| Notice::from_error(Msg::NotValid, &e))
 }

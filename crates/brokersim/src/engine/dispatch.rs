@@ -164,12 +164,6 @@ impl Sim {
     ) {
         let mark = self.out.actions.len();
         let publishing_open = self.phase == Phase::Faults;
-        let base = if self.config.has_sites() {
-            let site = self.sites.client_site[self.client_slot(client)];
-            self.site(site).base
-        } else {
-            0
-        };
         let ledger = match client {
             Addr::Producer(p) if self.sites.is_relay(usize::from(p.0)) => {
                 &mut self.sites.relay_ledger
@@ -189,11 +183,7 @@ impl Sim {
         if live_only && target.crashed() {
             return;
         }
-        if base == 0 {
-            f(target, &mut ctx);
-        } else {
-            crate::naming::at_offset(base, || f(target, &mut ctx));
-        }
+        f(target, &mut ctx);
         self.globalize_client(client, mark);
     }
 
@@ -313,11 +303,7 @@ impl Sim {
                     } => self.schedule_timer(owner, after_us, jitter_us, kind, site),
                     Action::Trace(event) => {
                         topology_changed |= !event.is_message();
-                        self.record(0, event);
-                    }
-                    Action::TraceAt { offset, event } => {
-                        topology_changed |= !event.is_message();
-                        self.record(offset, event);
+                        self.record(event);
                     }
                     Action::CopyAdded { msg, holder, layer } => {
                         self.ledger.copy_added(msg, holder, layer)
@@ -377,13 +363,13 @@ impl Sim {
     }
 
     /// Records an event whose broker ids start at `offset` (see `sites`).
-    pub(super) fn record(&mut self, offset: u16, event: Event) {
+    pub(super) fn record(&mut self, event: Event) {
         match &event {
             Event::DeclaredDown {
                 target: Addr::Broker(b),
                 ..
             } => {
-                let proc = &mut self.brokers[usize::from(b.0 + offset)];
+                let proc = &mut self.brokers[usize::from(b.0)];
                 if let Some(failed_at) = proc.failed_at.take() {
                     self.stats.detection_ms.push(self.now.ms_since(failed_at));
                 }
@@ -401,7 +387,7 @@ impl Sim {
             _ => {}
         }
         self.stats.last_activity = self.now;
-        self.trace.record_at(self.now, offset, event);
+        self.trace.record(self.now, event);
     }
 
     pub(super) fn update_writable(&mut self) {

@@ -171,9 +171,8 @@ impl Sim {
     }
 
     fn loss_of(&self, msg: u32, life: &MessageLife) -> LostMessage {
-        let _names = self.naming();
         let holder_name = |h: Holder| match h {
-            Holder::Broker(b) => b.to_string(),
+            Holder::Broker(b) => self.broker_name(b),
             Holder::SharedStore => "shared_store".to_string(),
         };
         let (cause, held_by) = if life.copies != 0 {

@@ -231,9 +231,7 @@ impl Sim {
         for link in &sim.sites.links {
             sim.sites.client_site[usize::from(link.producer)] = link.target;
         }
-        let _names = sim.naming();
         sim.start();
-        drop(_names);
         Ok(sim)
     }
 
@@ -342,10 +340,9 @@ impl Sim {
     /// Processes engine events until the trace gains an entry (or the run
     /// ends), and returns that entry: one step a student can see.
     pub fn step(&mut self) -> Option<&TraceEntry> {
-        let _names = self.naming();
         let before = self.trace.entries().len();
         while self.trace.entries().len() == before {
-            if !self.next_event() {
+            if !self.step_event() {
                 break;
             }
         }
@@ -354,12 +351,6 @@ impl Sim {
 
     /// Processes one engine event; false when the run is over.
     pub fn step_event(&mut self) -> bool {
-        let _names = self.naming();
-        self.next_event()
-    }
-
-    /// `step_event` inside the caller's naming scope.
-    fn next_event(&mut self) -> bool {
         if self.phase == Phase::Done {
             return false;
         }
@@ -373,7 +364,6 @@ impl Sim {
 
     /// Runs every event up to and including time `t`.
     pub fn run_until(&mut self, t: SimTime) {
-        let _names = self.naming();
         while self.phase != Phase::Done {
             match self.queue.next_at() {
                 Some(at) if at <= t => {
@@ -394,8 +384,7 @@ impl Sim {
 
     /// Runs the fault phase and the drain to the end.
     pub fn run_to_end(&mut self) -> Report {
-        let _names = self.naming();
-        while self.next_event() {}
+        while self.step_event() {}
         self.report()
     }
 }

@@ -1,6 +1,7 @@
 //! What a run shows: the report and the view a front end draws.
 
 use super::*;
+use crate::naming::Names;
 
 impl Sim {
     // ----- results ------------------------------------------------------------------
@@ -67,9 +68,29 @@ impl Sim {
         }
     }
 
+    /// A client's view as the engine names things: a client knows the
+    /// brokers of the site it is pointed at by position, so its broker is
+    /// shifted to the engine's id; a replicator takes its name
+    /// (`dr-federation`).
+    fn client_view(
+        &self,
+        client: Addr,
+        mut view: crate::view::ClientView,
+    ) -> crate::view::ClientView {
+        view.name = Names::addr(self.names(), client);
+        if self.config.has_sites() {
+            let base = self
+                .site(self.sites.client_site[self.client_slot(client)])
+                .base;
+            if let Some(b) = &mut view.connected_to {
+                b.0 += base;
+            }
+        }
+        view
+    }
+
     /// What a front end draws now.
     pub fn view(&self) -> View {
-        let _names = self.naming();
         let mut in_flight: Vec<PacketView> = self
             .queue
             .iter()
@@ -103,7 +124,7 @@ impl Sim {
                 .map(|(i, p)| {
                     let b = BrokerId(i as u16);
                     BrokerView {
-                        name: b.to_string(),
+                        name: self.broker_name(b),
                         site: self.site(self.config.site_of(b)).name.clone(),
                         status: p.status,
                         group: self.net.group_of(b),
@@ -111,8 +132,16 @@ impl Sim {
                 })
                 .collect(),
             replicas: self.replicas(),
-            producers: self.producers.iter().map(|p| p.view(self.now)).collect(),
-            consumers: self.consumers.iter().map(|c| c.view(self.now)).collect(),
+            producers: (self.producers.iter().enumerate())
+                .map(|(i, p)| {
+                    self.client_view(Addr::Producer(ClientId(i as u16)), p.view(self.now))
+                })
+                .collect(),
+            consumers: (self.consumers.iter().enumerate())
+                .map(|(i, c)| {
+                    self.client_view(Addr::Consumer(ClientId(i as u16)), c.view(self.now))
+                })
+                .collect(),
             in_flight,
             suspicions: self.suspicions(),
             system: self.config.system.kind(),
@@ -133,10 +162,9 @@ impl Sim {
     pub fn copies(&self, msg: crate::ids::MsgId) -> Option<crate::view::MessageCopies> {
         use crate::ledger::{Holder, NO_HOLDER};
         let life = self.ledger.get(msg)?;
-        let _names = self.naming();
         let replicas = self.replicas();
         let name = |h: Holder| match h {
-            Holder::Broker(b) => b.to_string(),
+            Holder::Broker(b) => self.broker_name(b),
             Holder::SharedStore => "shared_store".to_string(),
         };
         let stored = Holder::all_in(life.copies)

@@ -178,16 +178,15 @@ fn relay_producer(
 }
 
 impl Sim {
-    /// Installs the run's broker names while the caller works (a no-op
-    /// without sites). Front ends hold one while they print trace entries.
-    pub fn naming(&self) -> crate::naming::Scope {
-        crate::naming::scope(self.names.as_ref())
-    }
-
     /// The run's names (runs with sites), for rendering its trace:
     /// `voice::sentence(entry, sim.names(), lang)`.
     pub fn names(&self) -> Option<&crate::naming::Names> {
         self.names.as_deref()
+    }
+
+    /// Broker `b`'s name as people read it (`dr-b1` in a run with sites).
+    pub fn broker_name(&self, b: BrokerId) -> String {
+        Names::broker(self.names(), b)
     }
 
     pub(super) fn site(&self, site: u8) -> &Site {
@@ -211,14 +210,7 @@ impl Sim {
     /// Calls site `site`'s system and turns what it asked for into engine ids.
     pub(super) fn call_system(&mut self, site: u8, f: impl FnOnce(&mut dyn System, &mut Out)) {
         let mark = self.out.actions.len();
-        let base = self.site(site).base;
-        let system = self.systems[usize::from(site)].as_dyn();
-        let out = &mut self.out;
-        if base == 0 {
-            f(system, out);
-        } else {
-            crate::naming::at_offset(base, || f(system, out));
-        }
+        f(self.systems[usize::from(site)].as_dyn(), &mut self.out);
         if site != 0 {
             self.globalize(site, mark);
         }
@@ -228,7 +220,9 @@ impl Sim {
     }
 
     /// Actions from `mark` on were written by site `site`'s system in its
-    /// own ids: shift them to the engine's.
+    /// own ids: shift them to the engine's. Trace events too, so that a
+    /// recorded event needs no context to be read (docs/ARCHITECTURE.md,
+    /// "Names").
     fn globalize(&mut self, site: u8, mark: usize) {
         let base = self.site(site).base;
         let up = |a: Addr| match a {
@@ -267,20 +261,7 @@ impl Sim {
                     };
                 }
                 Action::Timer { owner, .. } => *owner = up(*owner),
-                Action::Trace(_) => {
-                    let Action::Trace(event) = std::mem::replace(
-                        action,
-                        Action::Halt {
-                            broker: BrokerId(0),
-                        },
-                    ) else {
-                        unreachable!("matched a trace");
-                    };
-                    *action = Action::TraceAt {
-                        offset: base,
-                        event,
-                    };
-                }
+                Action::Trace(event) => event.brokers_mut(&mut |b| b.0 += base),
                 Action::CopyAdded { holder, .. }
                 | Action::CopyStored { holder, .. }
                 | Action::CopyDropped { holder, .. }
@@ -293,7 +274,7 @@ impl Sim {
                     broker.0 += base;
                 }
                 Action::Halt { broker } => broker.0 += base,
-                Action::SiteTimer { .. } | Action::TraceAt { .. } => {}
+                Action::SiteTimer { .. } => {}
             }
         }
     }
@@ -327,7 +308,7 @@ impl Sim {
                     to: Addr::Broker(BrokerId(b.0 + base)),
                     payload,
                 },
-                Action::Trace(event) => {
+                Action::Trace(mut event) => {
                     if is_app_producer
                         && matches!(event, Event::Confirmed { .. })
                         && self.sites.recovered_at.is_none()
@@ -335,10 +316,8 @@ impl Sim {
                     {
                         self.sites.recovered_at = Some(self.now);
                     }
-                    Action::TraceAt {
-                        offset: base,
-                        event,
-                    }
+                    event.brokers_mut(&mut |b| b.0 += base);
+                    Action::Trace(event)
                 }
                 other => other,
             };
@@ -499,13 +478,9 @@ impl Sim {
             to.checkpoint_offset(p, offset);
         }
         let written = translated;
-        let base = self.site(target).base;
-        self.out.actions.push(Action::TraceAt {
-            offset: base,
-            event: Event::OffsetsCheckpointed {
-                by: Addr::Producer(ClientId(producer)),
-                offsets: written,
-            },
+        self.out.trace(Event::OffsetsCheckpointed {
+            by: Addr::Producer(ClientId(producer)),
+            offsets: written,
         });
     }
 

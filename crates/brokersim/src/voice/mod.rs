@@ -38,7 +38,7 @@ pub fn sentence(
     names: Option<&crate::naming::Names>,
     lang: crate::lang::Lang,
 ) -> String {
-    event_sentence(&entry.event, Naming::new(names, entry.offset), lang)
+    event_sentence(&entry.event, Naming::new(names), lang)
 }
 
 /// The sentence for one event, its ids named by `naming`.
@@ -56,11 +56,7 @@ pub fn sentence_spans(
     names: Option<&crate::naming::Names>,
     lang: crate::lang::Lang,
 ) -> Vec<Span> {
-    render_spans(
-        &phrase(&entry.event),
-        lang,
-        Naming::new(names, entry.offset),
-    )
+    render_spans(&phrase(&entry.event), lang, Naming::new(names))
 }
 
 /// A phrase in `lang` with ids printed plainly (`b1`, `p1`): for texts

@@ -1,7 +1,6 @@
 //! How to say a phrase: fill the chosen language's template with the
 //! phrase's arguments. Names come from an explicit [`Naming`] (the run's
-//! site names and the offset of the cluster whose ids these are), so
-//! rendering reads no ambient state.
+//! site names), so rendering reads no ambient state.
 
 use std::fmt::Write;
 
@@ -10,39 +9,25 @@ use crate::ids::{Addr, BrokerId, MsgId};
 use crate::lang::Lang;
 use crate::naming::Names;
 
-/// Whose names the ids print with: the run's names (runs with sites) and
-/// the offset of the site whose ids a phrase holds. The default prints
-/// brokers as `b1` …, producers as `p1` ….
+/// Whose names the ids print with: the run's names (runs with sites), or
+/// none, which prints brokers as `b1` …, producers as `p1` …. Passed
+/// explicitly to every rendering, so a sentence depends on nothing ambient.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Naming<'a> {
     pub names: Option<&'a Names>,
-    pub offset: u16,
 }
 
 impl<'a> Naming<'a> {
-    pub fn new(names: Option<&'a Names>, offset: u16) -> Naming<'a> {
-        Naming { names, offset }
+    pub fn new(names: Option<&'a Names>) -> Naming<'a> {
+        Naming { names }
     }
 
     pub fn broker(&self, b: BrokerId) -> String {
-        self.names
-            .and_then(|n| n.brokers.get(usize::from(self.offset + b.0)))
-            .cloned()
-            .unwrap_or_else(|| format!("b{}", u32::from(b.0) + 1))
+        Names::broker(self.names, b)
     }
 
     pub fn addr(&self, a: Addr) -> String {
-        match a {
-            Addr::Broker(b) => self.broker(b),
-            Addr::Producer(p) => self
-                .names
-                .filter(|n| p.0 >= n.app_producers)
-                .and_then(|n| n.replicators.get(usize::from(p.0 - n.app_producers)))
-                .cloned()
-                .unwrap_or_else(|| format!("p{}", u32::from(p.0) + 1)),
-            Addr::Consumer(c) => format!("c{}", u32::from(c.0) + 1),
-            Addr::Controller => "controller".to_string(),
-        }
+        Names::addr(self.names, a)
     }
 }
 
@@ -237,8 +222,8 @@ mod tests {
             app_producers: 1,
             replicators: vec!["shovel".into()],
         };
-        let dr = Naming::new(Some(&names), 1);
-        assert_eq!(dr.broker(BrokerId(0)), "dr-b1");
+        let dr = Naming::new(Some(&names));
+        assert_eq!(dr.broker(BrokerId(1)), "dr-b1");
         assert_eq!(dr.addr(Addr::Producer(ClientId(1))), "shovel");
         assert_eq!(dr.addr(Addr::Producer(ClientId(0))), "p1");
         assert_eq!(Naming::default().broker(BrokerId(0)), "b1");

@@ -158,6 +158,55 @@ pub enum KafkaEvent {
 }
 
 impl KafkaEvent {
+    /// Calls `f` on every broker id it names (see `Event::brokers_mut`).
+    pub fn brokers_mut(&mut self, f: &mut dyn FnMut(&mut BrokerId)) {
+        match self {
+            KafkaEvent::Fenced { broker }
+            | KafkaEvent::Unfenced { broker }
+            | KafkaEvent::LeftElr { broker, .. }
+            | KafkaEvent::AlterRefused { leader: broker, .. }
+            | KafkaEvent::BecameLeader { broker, .. }
+            | KafkaEvent::Truncated { broker, .. } => f(broker),
+            KafkaEvent::LeaderElected { broker, isr, .. } => {
+                f(broker);
+                isr.iter_mut().for_each(f);
+            }
+            KafkaEvent::Offline { isr, elr, .. } => isr.iter_mut().chain(elr).for_each(f),
+            KafkaEvent::ElrChanged { elr, .. } => elr.iter_mut().for_each(f),
+            KafkaEvent::IsrShrunk {
+                leader,
+                removed: other,
+                isr,
+                ..
+            }
+            | KafkaEvent::IsrExpanded {
+                leader,
+                added: other,
+                isr,
+                ..
+            } => {
+                f(leader);
+                f(other);
+                isr.iter_mut().for_each(f);
+            }
+            KafkaEvent::SteppedDown { broker, leader, .. } => {
+                f(broker);
+                leader.iter_mut().for_each(f);
+            }
+            KafkaEvent::TopicCreated { .. }
+            | KafkaEvent::NotEnoughReplicas { .. }
+            | KafkaEvent::NotEnoughReplicasAfterAppend { .. }
+            | KafkaEvent::ProduceRetry { .. }
+            | KafkaEvent::DuplicateDropped { .. }
+            | KafkaEvent::ConsumerPosition { .. }
+            | KafkaEvent::ConsumerReset { .. }
+            | KafkaEvent::GroupRebalanced { .. }
+            | KafkaEvent::ConsumerDiverged { .. }
+            | KafkaEvent::DeliveryTimedOut { .. }
+            | KafkaEvent::RetriesExhausted { .. } => {}
+        }
+    }
+
     /// A leadership change after the topic's creation.
     pub fn is_failover(&self) -> bool {
         matches!(self, KafkaEvent::LeaderElected { epoch, .. } if *epoch > 1)

@@ -61,6 +61,24 @@ pub enum QuorumEvent {
 }
 
 impl QuorumEvent {
+    /// Calls `f` on every broker id it names (see `Event::brokers_mut`).
+    pub fn brokers_mut(&mut self, f: &mut dyn FnMut(&mut BrokerId)) {
+        match self {
+            QuorumEvent::Declared { leader, members } => {
+                f(leader);
+                members.iter_mut().for_each(f);
+            }
+            QuorumEvent::ElectionStarted { broker, .. }
+            | QuorumEvent::LeaderElected { broker, .. }
+            | QuorumEvent::SteppedDown { broker, .. }
+            | QuorumEvent::Truncated { broker, .. }
+            | QuorumEvent::Recovered { broker, .. }
+            | QuorumEvent::CaughtUp { broker, .. }
+            | QuorumEvent::NoQuorum { leader: broker, .. } => f(broker),
+            QuorumEvent::DeliveryLimit { .. } => {}
+        }
+    }
+
     /// A leader elected after the first counts as a failover.
     pub fn is_failover(&self) -> bool {
         matches!(self, QuorumEvent::LeaderElected { .. })
