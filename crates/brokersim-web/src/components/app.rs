@@ -274,10 +274,7 @@ pub fn App(props: &AppProps) -> Html {
                 .and_then(|right| crate::compare::Pair::new(left, right));
             match pair {
                 Ok(pair) => browser::navigate(&format!("?compare=1&lang={code}#{}", pair.encode())),
-                Err(e) => d.send(Action::Notify(Some(Notice::from_error(
-                    t(lang, Msg::NotValid),
-                    &e,
-                )))),
+                Err(e) => d.send(Action::Notify(Some(Notice::from_error(Msg::NotValid, &e)))),
             }
         })
     };
