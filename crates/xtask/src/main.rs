@@ -2,6 +2,7 @@
 //! `.cargo/config.toml`). Every command runs from the workspace root.
 
 mod bench;
+mod calibrate;
 mod cmd;
 mod serve;
 mod size;
@@ -98,6 +99,31 @@ enum Task {
     /// the part of the core the page cannot do without, built alone with the
     /// page's profile. A missed limit is reported, never a failure.
     Size,
+
+    /// Measure the real RabbitMQ and ActiveMQ and compare the simulator (the calibration lab)
+    ///
+    /// Installs Debian's rabbitmq-server and activemq (apt-get, if missing)
+    /// and a venv with pika and stomp.py in target/calibrate, starts a
+    /// 3-node RabbitMQ cluster and ActiveMQ shared-store pairs there (on
+    /// 127.0.0.1 only), kills them with signals, times what follows from
+    /// their logs, writes the raw figures to calibration/measured/, the
+    /// scenarios to calibration/scenarios/, runs them with the brokersim
+    /// CLI and writes docs/calibration.md. Every process it starts is
+    /// killed by PID when it ends, fails or is interrupted. Not part of
+    /// `test`.
+    Calibrate {
+        /// One experiment (the --only one, else rabbitmq-kill-nodedown), one trial: under 5 minutes
+        #[arg(long)]
+        quick: bool,
+
+        /// Trials of each experiment
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+        trials: u32,
+
+        /// Run only this experiment (the others keep their recorded figures)
+        #[arg(long, value_enum, value_name = "EXPERIMENT")]
+        only: Option<calibrate::Experiment>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -110,6 +136,15 @@ fn main() -> ExitCode {
         Task::Size => size::run(),
         Task::Serve => web::serve(),
         Task::Dist => web::dist().map(|_| ()),
+        Task::Calibrate {
+            quick,
+            trials,
+            only,
+        } => calibrate::run(&calibrate::Options {
+            quick,
+            trials,
+            only,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,429 @@
+//! `cargo xtask calibrate`: the calibration lab (issue 18, point 1).
+//!
+//! It measures the real brokers Debian ships (RabbitMQ 3.10.8 on Erlang 25,
+//! ActiveMQ 5.17.2) on this host, over loopback, under faults injected with
+//! signals, and sets each measurement beside the simulator's run of the
+//! same scenario:
+//!
+//! - [`install`]: the Debian packages and a venv with the Python clients;
+//! - [`rabbitmq`]: a 3-node cluster, [`activemq`]: a shared-store pair,
+//!   both started here in `target/calibrate/` and stopped by PID
+//!   ([`procs`], also on Ctrl-C);
+//! - [`experiments`]: the faults and what is timed, from the brokers' own
+//!   log stamps ([`logtime`]);
+//! - [`sim`]: the scenarios in `calibration/scenarios/` and their runs;
+//! - [`report`] writes `docs/calibration.md`.
+//!
+//! Raw figures go to `calibration/measured/<product>-<version>.json`, with
+//! versions, settings, date and the load average. The lab is never part
+//! of `cargo xtask test`: it needs the brokers and takes minutes.
+
+mod activemq;
+mod experiments;
+mod install;
+mod logtime;
+mod procs;
+mod rabbitmq;
+mod report;
+mod sim;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+pub use experiments::Experiment;
+
+use crate::cmd::{Cmd, CmdError, header, workspace_root};
+use crate::web::{failed, target};
+use experiments::Clients;
+use procs::Procs;
+use report::{Comparison, RealTrial};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub quick: bool,
+    pub trials: u32,
+    pub only: Option<Experiment>,
+}
+
+impl Options {
+    /// The experiments and trials this run does: `--quick` is one trial of
+    /// one experiment (the `--only` one, else the nodedown), under 5 minutes.
+    pub fn plan(&self) -> (Vec<Experiment>, u32) {
+        if self.quick {
+            return (
+                vec![self.only.unwrap_or(Experiment::RabbitmqKillNodedown)],
+                1,
+            );
+        }
+        let list = match self.only {
+            Some(e) => vec![e],
+            None => Experiment::ALL.to_vec(),
+        };
+        (list, self.trials)
+    }
+}
+
+fn lab_err(what: &str) -> impl Fn(String) -> CmdError + '_ {
+    move |why| failed(what, why)
+}
+
+fn measured_path(product: &str) -> PathBuf {
+    let version = match product {
+        "rabbitmq" => install::RABBITMQ_VERSION,
+        _ => install::ACTIVEMQ_VERSION,
+    };
+    workspace_root().join(format!("calibration/measured/{product}-{version}.json"))
+}
+
+fn product_of(e: Experiment) -> &'static str {
+    if e.is_rabbitmq() {
+        "rabbitmq"
+    } else {
+        "activemq"
+    }
+}
+
+fn scenario_path(e: Experiment) -> PathBuf {
+    workspace_root().join(format!("calibration/scenarios/{}.json", e.id()))
+}
+
+/// `dpkg-query`'s version of an installed package.
+fn package_version(name: &str) -> String {
+    Cmd::new("dpkg-query")
+        .args(["-W", "-f=${Version}", name])
+        .null_stdin()
+        .read_stdout()
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+fn read_json(path: &Path) -> Option<Value> {
+    serde_json::from_str(&fs::read_to_string(path).ok()?).ok()
+}
+
+fn write_json(path: &Path, value: &Value) -> Result<(), CmdError> {
+    let text = serde_json::to_string_pretty(value).expect("JSON values serialise") + "\n";
+    fs::create_dir_all(path.parent().expect("a file in a folder"))
+        .map_err(|e| failed("mkdir", e))?;
+    fs::write(path, text).map_err(|e| failed(&format!("write {}", path.display()), e))
+}
+
+/// The settings each experiment ran with, recorded beside its trials.
+fn settings(e: Experiment) -> Value {
+    match e {
+        Experiment::ActivemqMasterKill => json!({
+            "brokers": 2,
+            "store": "one KahaDB folder shared by both (local disk)",
+            "locker": "shared-file-locker",
+            "lockAcquireSleepInterval_ms": activemq::LOCK_ACQUIRE_SLEEP_INTERVAL_MS,
+            "journalDiskSyncStrategy": "always (default)",
+            "client": "stomp.py 8.2.0, SEND persistent:true with a receipt per message",
+            "messages": experiments::MESSAGES,
+        }),
+        _ => json!({
+            "nodes": rabbitmq::NODES,
+            "net_ticktime_s": rabbitmq::NET_TICKTIME_S,
+            "bind": "127.0.0.1 (AMQP and distribution)",
+            "plugins": "none (management off)",
+            "client": "pika 1.3.2, publisher confirms",
+            "messages": experiments::MESSAGES,
+            "queue": if e == Experiment::QuorumLeaderKill { "quorum, 3 members, declared through rabbit1" } else { "none" },
+        }),
+    }
+}
+
+/// `cargo xtask calibrate`.
+pub fn run(opts: &Options) -> Result<(), CmdError> {
+    let (plan, trials) = opts.plan();
+    procs::install_signal_handlers();
+    install::ensure_packages()?;
+    let work = target("calibrate");
+    fs::create_dir_all(&work).map_err(|e| failed("create target/calibrate", e))?;
+    let python = install::ensure_venv(&work.join("venv"))?;
+    let script = work.join("client.py");
+    fs::write(&script, include_str!("client.py")).map_err(|e| failed("write client.py", e))?;
+    let clients = Clients { python, script };
+    Cmd::cargo()
+        .args(["build", "--release", "-p", "brokersim-cli"])
+        .null_stdin()
+        .run()?;
+    let brokersim = target("release/brokersim");
+
+    let mut procs = Procs::default();
+    if plan.iter().any(|e| e.is_rabbitmq()) {
+        header("RabbitMQ: starting a 3-node cluster in target/calibrate/rabbitmq");
+        let cluster = rabbitmq::Cluster::prepare(&work.join("rabbitmq"))
+            .map_err(lab_err("prepare the cluster"))?;
+        cluster
+            .start(&mut procs)
+            .map_err(lab_err("start the cluster"))?;
+        for &e in plan.iter().filter(|e| e.is_rabbitmq()) {
+            let mut records = Vec::new();
+            for trial in 1..=trials {
+                header(&format!("{} trial {trial}/{trials}", e.id()));
+                let record = match e {
+                    Experiment::RabbitmqKillNodedown => {
+                        experiments::rabbitmq_kill_nodedown(&cluster, &mut procs, trial)
+                    }
+                    _ => experiments::quorum_leader_kill(&cluster, &mut procs, &clients, trial),
+                }
+                .map_err(lab_err(e.id()))?;
+                println!("{record}");
+                records.push(record);
+            }
+            // Saved at once, so a later experiment's failure keeps these.
+            save_measurements(&[(e, records)])?;
+        }
+        procs.stop_all();
+    }
+    if plan.contains(&Experiment::ActivemqMasterKill) {
+        let e = Experiment::ActivemqMasterKill;
+        let mut records = Vec::new();
+        for trial in 1..=trials {
+            header(&format!("{} trial {trial}/{trials}", e.id()));
+            let record = experiments::activemq_master_kill(
+                &work.join("activemq"),
+                &mut procs,
+                &clients,
+                trial,
+            )
+            .map_err(lab_err(e.id()))?;
+            println!("{record}");
+            records.push(record);
+        }
+        save_measurements(&[(e, records)])?;
+    }
+    drop(procs);
+
+    write_scenarios()?;
+    write_doc(&brokersim, &work.join("sim"))
+}
+
+/// Merges this run's trials into the measurement files; experiments not
+/// run this time keep their earlier figures.
+fn save_measurements(results: &[(Experiment, Vec<Value>)]) -> Result<(), CmdError> {
+    let date = logtime::rfc3339(logtime::now_us());
+    for product in ["rabbitmq", "activemq"] {
+        let ours: Vec<_> = results
+            .iter()
+            .filter(|(e, _)| product_of(*e) == product)
+            .collect();
+        if ours.is_empty() {
+            continue;
+        }
+        let path = measured_path(product);
+        let mut file = read_json(&path).unwrap_or_else(|| json!({ "experiments": {} }));
+        file["product"] = json!(product);
+        file["versions"] = if product == "rabbitmq" {
+            json!({ "rabbitmq-server": package_version("rabbitmq-server"), "erlang-base": package_version("erlang-base") })
+        } else {
+            json!({ "activemq": package_version("activemq"), "openjdk-17-jre-headless": package_version("openjdk-17-jre-headless") })
+        };
+        file["host"] = json!({
+            "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
+            "note": "one host, loopback only; other engineers were compiling on the same cores, so every trial records the load average",
+        });
+        let experiments = file["experiments"]
+            .as_object_mut()
+            .expect("experiments is an object");
+        for (e, records) in ours {
+            experiments.insert(
+                e.id().to_owned(),
+                json!({ "date": date, "settings": settings(*e), "trials": records }),
+            );
+        }
+        write_json(&path, &file)?;
+    }
+    Ok(())
+}
+
+/// ActiveMQ's phases, one per real trial (the kill's offset after a slave poll).
+fn activemq_phases() -> Vec<u64> {
+    trials_of(Experiment::ActivemqMasterKill)
+        .iter()
+        .filter_map(|t| t["phase_ms"].as_f64())
+        .map(|p| p.round() as u64)
+        .collect()
+}
+
+fn trials_of(e: Experiment) -> Vec<Value> {
+    read_json(&measured_path(product_of(e)))
+        .and_then(|f| f["experiments"][e.id()]["trials"].as_array().cloned())
+        .unwrap_or_default()
+}
+
+fn write_scenarios() -> Result<(), CmdError> {
+    for e in Experiment::ALL {
+        let phase = (e == Experiment::ActivemqMasterKill)
+            .then(|| activemq_phases().first().copied())
+            .flatten();
+        write_json(&scenario_path(e), &sim::scenario(e, phase))?;
+    }
+    Ok(())
+}
+
+/// One experiment's real figures, as the report wants them.
+fn real_trials(e: Experiment) -> Vec<RealTrial> {
+    let time_field = match e {
+        Experiment::RabbitmqKillNodedown => "first_nodedown_ms",
+        Experiment::QuorumLeaderKill => "new_leader_ms",
+        Experiment::ActivemqMasterKill => "master_after_ms",
+    };
+    trials_of(e)
+        .iter()
+        .filter_map(|t| {
+            Some(RealTrial {
+                time_ms: t[time_field].as_f64()?,
+                confirmed: t["confirmed"].as_u64(),
+                lost: t["lost"].as_u64(),
+                load_1m: t["load_average"][0].as_f64(),
+                extra: trial_note(e, t),
+            })
+        })
+        .collect()
+}
+
+fn trial_note(e: Experiment, t: &Value) -> String {
+    match e {
+        Experiment::RabbitmqKillNodedown => {
+            let per: Vec<String> = t["nodedown_ms"]
+                .as_object()
+                .map(|m| m.iter().map(|(k, v)| format!("{k} {v} ms")).collect())
+                .unwrap_or_default();
+            format!(
+                "`{}`; {}",
+                t["reason"].as_str().unwrap_or("?"),
+                per.join(", ")
+            )
+        }
+        Experiment::QuorumLeaderKill => format!(
+            "{} → {}; peer `nodedown` after {} ms, Ra's leader monitor `noconnection` after {} ms",
+            t["leader"].as_str().unwrap_or("?"),
+            t["new_leader"].as_str().unwrap_or("?"),
+            t["nodedown_ms"],
+            t["leader_monitor_down_ms"]
+        ),
+        Experiment::ActivemqMasterKill => format!(
+            "killed {:.0} ms after a slave lock poll; slave opened KahaDB (lock taken) after {} ms, replayed the journal from {} ms",
+            t["phase_ms"].as_f64().unwrap_or(f64::NAN),
+            t["store_opened_ms"],
+            t["journal_recovery_ms"]
+        ),
+    }
+}
+
+const TITLES: [(&str, &str, &str, &str); 3] = [
+    (
+        "rabbitmq-kill-nodedown",
+        "RabbitMQ node SIGKILLed: a peer sees `nodedown`",
+        "from the SIGKILL to the first peer's `node rabbit3@localhost down` log line",
+        "rabbit3's Erlang VM is killed with SIGKILL; rabbit1 and rabbit2 stamp `node … down: <reason>` (rabbit_node_monitor acting on net_kernel's nodedown). The simulator's figure is the first `DeclaredDown` of b3 by a peer.",
+    ),
+    (
+        "quorum-leader-kill",
+        "Quorum queue: the leader's node SIGKILLed",
+        "from the SIGKILL to a survivor's Ra member logging `-> leader in term`",
+        "A quorum queue is declared through rabbit1 and 500 persistent messages are published to it with confirms; the leader's node is SIGKILLed; Ra's state change is stamped in the survivors' logs; then a survivor is drained with basic.get. The simulator's figure is the first `LeaderElected` on b2 or b3.",
+    ),
+    (
+        "activemq-master-kill",
+        "ActiveMQ master SIGKILLed: the slave takes over",
+        "from the SIGKILL to the slave logging `Apache ActiveMQ … started` (lock taken, KahaDB recovered, connectors open)",
+        "A fresh pair per trial; 500 persistent STOMP messages with receipts through the master; the master's JVM is SIGKILLed; the slave's log is watched; the slave is drained over STOMP. Each simulator run kills b1 at the real trial's phase after a slave lock poll (two runs per trial, seeds 1 and 2); the simulator's figure is b2's `StoreLoaded` (it takes the lock and loads the store at the same instant: the simulator has no recovery time).",
+    ),
+];
+
+fn write_doc(brokersim: &Path, work: &Path) -> Result<(), CmdError> {
+    fs::create_dir_all(work).map_err(|e| failed("create target/calibrate/sim", e))?;
+    let mut comparisons = Vec::new();
+    for e in Experiment::ALL {
+        let real = real_trials(e);
+        if real.is_empty() {
+            continue;
+        }
+        let sim_runs = if e == Experiment::ActivemqMasterKill {
+            let mut runs = Vec::new();
+            for (i, phase) in activemq_phases().into_iter().enumerate() {
+                let file = work.join(format!("{}-trial-{}.json", e.id(), i + 1));
+                write_json(&file, &sim::scenario(e, Some(phase)))?;
+                let mut r =
+                    sim::run_seeds(brokersim, e, &file, work).map_err(lab_err("brokersim"))?;
+                r.truncate(2);
+                runs.extend(r);
+            }
+            runs
+        } else {
+            sim::run_seeds(brokersim, e, &scenario_path(e), work).map_err(lab_err("brokersim"))?
+        };
+        let (_, title, metric, method) = TITLES
+            .iter()
+            .find(|t| t.0 == e.id())
+            .expect("every experiment has a title");
+        let file = read_json(&measured_path(product_of(e))).unwrap_or(Value::Null);
+        let version = file["versions"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or("?")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        comparisons.push(Comparison {
+            id: e.id().to_owned(),
+            title: (*title).to_owned(),
+            metric: (*metric).to_owned(),
+            product: format!(
+                "{version}; measured {}",
+                file["experiments"][e.id()]["date"].as_str().unwrap_or("?")
+            ),
+            real,
+            sim: sim_runs,
+            scenario: format!("calibration/scenarios/{}.json", e.id()),
+            method: (*method).to_owned(),
+        });
+    }
+    let doc = report::render(DOC_HEADER, &comparisons, DOC_FOOTER);
+    let path = workspace_root().join("docs/calibration.md");
+    fs::write(&path, doc).map_err(|e| failed("write docs/calibration.md", e))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+const DOC_HEADER: &str = include_str!("doc_header.md");
+const DOC_FOOTER: &str = include_str!("doc_footer.md");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quick_is_one_trial_of_one_experiment() {
+        let quick = Options {
+            quick: true,
+            trials: 3,
+            only: None,
+        };
+        assert_eq!(quick.plan(), (vec![Experiment::RabbitmqKillNodedown], 1));
+        let only = Options {
+            quick: true,
+            trials: 3,
+            only: Some(Experiment::ActivemqMasterKill),
+        };
+        assert_eq!(only.plan(), (vec![Experiment::ActivemqMasterKill], 1));
+        let full = Options {
+            quick: false,
+            trials: 3,
+            only: None,
+        };
+        assert_eq!(full.plan(), (Experiment::ALL.to_vec(), 3));
+    }
+
+    #[test]
+    fn measurement_files_are_named_by_product_and_version() {
+        assert!(measured_path("rabbitmq").ends_with("calibration/measured/rabbitmq-3.10.8.json"));
+        assert!(measured_path("activemq").ends_with("calibration/measured/activemq-5.17.2.json"));
+    }
+}
