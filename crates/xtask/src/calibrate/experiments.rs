@@ -25,14 +25,23 @@ pub enum Experiment {
     RabbitmqKillNodedown,
     /// Quorum queue, the leader's node SIGKILLed: time to a new leader, messages lost.
     QuorumLeaderKill,
+    /// RabbitMQ node SIGSTOPped (frozen): when its peers see `nodedown`.
+    RabbitmqStopNodedown,
+    /// Quorum queue, the leader's node frozen 20 s: time to a new leader, messages lost.
+    QuorumLeaderFreeze,
     /// ActiveMQ master SIGKILLed: when the slave is master, messages kept.
     ActivemqMasterKill,
 }
 
 impl Experiment {
-    pub const ALL: [Experiment; 3] = [
+    /// In the order they run: the freezes after the kills, because a
+    /// resumed node may leave the cluster partitioned (the lab restarts it
+    /// to be safe).
+    pub const ALL: [Experiment; 5] = [
         Experiment::RabbitmqKillNodedown,
         Experiment::QuorumLeaderKill,
+        Experiment::RabbitmqStopNodedown,
+        Experiment::QuorumLeaderFreeze,
         Experiment::ActivemqMasterKill,
     ];
 
@@ -40,6 +49,8 @@ impl Experiment {
         match self {
             Experiment::RabbitmqKillNodedown => "rabbitmq-kill-nodedown",
             Experiment::QuorumLeaderKill => "quorum-leader-kill",
+            Experiment::RabbitmqStopNodedown => "rabbitmq-stop-nodedown",
+            Experiment::QuorumLeaderFreeze => "quorum-leader-freeze",
             Experiment::ActivemqMasterKill => "activemq-master-kill",
         }
     }
@@ -110,15 +121,33 @@ fn ms(from: EpochUs, to: EpochUs) -> f64 {
     ((to - from) as f64 / 10.0).round() / 100.0
 }
 
-/// SIGKILLs the process called `name`; the stamp taken just before.
-fn sigkill(procs: &mut Procs, name: &str) -> Result<EpochUs, String> {
+/// Sends `sig` to the process called `name`; the stamp taken just before.
+fn send(procs: &mut Procs, name: &str, sig: libc::c_int) -> Result<EpochUs, String> {
     let proc = procs
         .get(name)
         .ok_or_else(|| format!("{name} is not running"))?;
     let at = now_us();
-    proc.signal(libc::SIGKILL)
-        .map_err(|e| format!("kill -9 {name}: {e}"))?;
+    proc.signal(sig)
+        .map_err(|e| format!("kill -{sig} {name}: {e}"))?;
     Ok(at)
+}
+
+fn sigkill(procs: &mut Procs, name: &str) -> Result<EpochUs, String> {
+    send(procs, name, libc::SIGKILL)
+}
+
+/// How long a frozen node stays frozen (the issue's quorum experiment).
+pub const FREEZE: Duration = Duration::from_secs(20);
+
+/// Resumes a frozen node, then kills and restarts it: once resumed it
+/// would find its peers had declared it down, and with
+/// `cluster_partition_handling = ignore` the cluster could stay
+/// partitioned for the next trial. A restarted node rejoins cleanly.
+fn thaw_and_restart(cluster: &Cluster, procs: &mut Procs, index: usize) -> Result<(), String> {
+    let name = cluster.node(index).name();
+    send(procs, &name, libc::SIGCONT)?;
+    sigkill(procs, &name)?;
+    restart_node(cluster, procs, index)
 }
 
 /// Restarts a killed RabbitMQ node and waits until the others see it again.
@@ -133,15 +162,19 @@ fn restart_node(cluster: &Cluster, procs: &mut Procs, index: usize) -> Result<()
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-/// (a) SIGKILL rabbit3; rabbit1 and rabbit2 each log `node rabbit3@localhost
-/// down: connection_closed` (rabbit_node_monitor on net_kernel's nodedown).
-pub fn rabbitmq_kill_nodedown(
+/// (a) SIGKILL rabbit3 (or, `freeze`, SIGSTOP it); rabbit1 and rabbit2
+/// each log `node rabbit3@localhost down: <reason>` (rabbit_node_monitor on
+/// net_kernel's nodedown): `connection_closed` for a dead process,
+/// `net_tick_timeout` for a frozen one.
+pub fn rabbitmq_nodedown(
     cluster: &Cluster,
     procs: &mut Procs,
     trial: u32,
+    freeze: bool,
 ) -> Result<Value, String> {
     let victim = cluster.node(3).name();
-    let killed_at = sigkill(procs, &victim)?;
+    let sig = if freeze { libc::SIGSTOP } else { libc::SIGKILL };
+    let killed_at = send(procs, &victim, sig)?;
     let mut nodedown = serde_json::Map::new();
     let mut reason = String::new();
     for watcher in [1, 2] {
@@ -161,6 +194,7 @@ pub fn rabbitmq_kill_nodedown(
         .fold(f64::INFINITY, f64::min);
     let record = json!({
         "trial": trial,
+        "signal": if freeze { "SIGSTOP" } else { "SIGKILL" },
         "killed": victim,
         "killed_at": rfc3339(killed_at),
         "nodedown_ms": nodedown,
@@ -168,7 +202,11 @@ pub fn rabbitmq_kill_nodedown(
         "reason": reason,
         "load_average": load_average(),
     });
-    restart_node(cluster, procs, 3)?;
+    if freeze {
+        thaw_and_restart(cluster, procs, 3)?;
+    } else {
+        restart_node(cluster, procs, 3)?;
+    }
     Ok(record)
 }
 
@@ -216,6 +254,7 @@ pub fn quorum_leader_kill(
     procs: &mut Procs,
     clients: &Clients,
     trial: u32,
+    freeze: bool,
 ) -> Result<Value, String> {
     let queue = format!("calibrate-qq-{}-{trial}", now_us() / 1_000_000);
     let declared = now_us();
@@ -229,7 +268,8 @@ pub fn quorum_leader_kill(
     let (leader, _) = poll(|| find_leader(cluster, &queue, declared, None))
         .ok_or_else(|| format!("no node logged a leader for {queue}"))?;
     let victim = cluster.node(leader).name();
-    let killed_at = sigkill(procs, &victim)?;
+    let sig = if freeze { libc::SIGSTOP } else { libc::SIGKILL };
+    let killed_at = send(procs, &victim, sig)?;
     let (new_leader, elected_at) =
         poll(|| find_leader(cluster, &queue, killed_at, Some(leader)))
             .ok_or_else(|| format!("no new leader for {queue} within {TIMEOUT:?}"))?;
@@ -245,11 +285,18 @@ pub fn quorum_leader_kill(
         &[&format!("queue '{queue}'"), "Leader monitor down with"],
         killed_at,
     );
+    if freeze {
+        // The old leader stays frozen for FREEZE in all, as in the issue.
+        let frozen_for = Duration::from_micros(u64::try_from(now_us() - killed_at).unwrap_or(0));
+        std::thread::sleep(FREEZE.saturating_sub(frozen_for));
+    }
     let received = clients.count("rmq-drain", survivor.amqp_port, &queue, 60, "received")?;
     let record = json!({
         "trial": trial,
         "queue": queue,
         "leader": victim,
+        "signal": if freeze { "SIGSTOP" } else { "SIGKILL" },
+        "frozen_s": freeze.then_some(FREEZE.as_secs()),
         "killed_at": rfc3339(killed_at),
         "confirmed": confirmed,
         "received": received,
@@ -260,7 +307,11 @@ pub fn quorum_leader_kill(
         "leader_monitor_down_ms": monitor_down_at.map(|t| ms(killed_at, t)),
         "load_average": load_average(),
     });
-    restart_node(cluster, procs, leader)?;
+    if freeze {
+        thaw_and_restart(cluster, procs, leader)?;
+    } else {
+        restart_node(cluster, procs, leader)?;
+    }
     Ok(record)
 }
 

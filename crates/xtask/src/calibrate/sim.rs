@@ -37,6 +37,28 @@ pub fn scenario(e: Experiment, phase_ms: Option<u64>) -> Value {
             "network": { "latency_ms": { "min": 1, "max": 1 } },
             "faults": [ { "at_ms": FAULT_AT_MS, "kill": "b3" } ]
         }),
+        Experiment::RabbitmqStopNodedown => json!({
+            "version": 1,
+            "title": "Calibration: a RabbitMQ node is frozen (SIGSTOP)",
+            "description": "The lab's cluster: three RabbitMQ nodes, net_ticktime 10 s, no clients. b3 is paused at 10 s for 20 s (SIGSTOP: alive but silent, its connections open); b1 and b2 declare it down when the distribution tick times out. Measured: rabbit1 and rabbit2 log `node rabbit3@localhost down: net_tick_timeout`.",
+            "seed": 1,
+            "duration_ms": 40_000,
+            "system": "rabbitmq-mirrored",
+            "release": "3.13",
+            "brokers": 3,
+            "settings": { "net_ticktime": 10 },
+            "network": { "latency_ms": { "min": 1, "max": 1 } },
+            "faults": [ { "at_ms": FAULT_AT_MS, "pause": "b3", "for_ms": 20_000 } ]
+        }),
+        Experiment::QuorumLeaderFreeze => {
+            let mut s = scenario(Experiment::QuorumLeaderKill, None);
+            s["title"] = json!("Calibration: a quorum queue's leader node is frozen for 20 s");
+            s["description"] = json!(
+                "As quorum-leader-kill, but b1 is paused (SIGSTOP) at 10 s for 20 s instead of killed; the consumer drains through b2 at 20 s, while b1 is still frozen. Measured: when a survivor's Ra member becomes leader, and how many confirmed messages are lost."
+            );
+            s["faults"] = json!([ { "at_ms": FAULT_AT_MS, "pause": "b1", "for_ms": 20_000 } ]);
+            s
+        }
         Experiment::QuorumLeaderKill => json!({
             "version": 1,
             "title": "Calibration: a quorum queue's leader node is SIGKILLed",
@@ -96,11 +118,11 @@ fn is_measured_event(e: Experiment, event: &Value) -> bool {
     // The trace's events are externally tagged: `{"DeclaredDown": {…}}`.
     match e {
         // A peer's failure detector (any of them) declares b3 down.
-        Experiment::RabbitmqKillNodedown => {
+        Experiment::RabbitmqKillNodedown | Experiment::RabbitmqStopNodedown => {
             let down = &event["DeclaredDown"];
             down["target"] == "b3" && down["observer"] != "b3"
         }
-        Experiment::QuorumLeaderKill => {
+        Experiment::QuorumLeaderKill | Experiment::QuorumLeaderFreeze => {
             let elected = &event["Quorum"]["LeaderElected"];
             elected.is_object() && elected["broker"] != "b1"
         }
