@@ -285,6 +285,16 @@ pub fn quorum_leader_kill(
         &[&format!("queue '{queue}'"), "Leader monitor down with"],
         killed_at,
     );
+    // A frozen leader closes nothing: Ra's failure detector (aten) says
+    // the leader's node "may be down", and Ra sets its pre-vote timeout.
+    let aten_down_at = super::logtime::find_event(
+        &survivor.log().text(),
+        &[
+            &format!("queue '{queue}'"),
+            &format!("Leader node {victim} may be down"),
+        ],
+        killed_at,
+    );
     if freeze {
         // The old leader stays frozen for FREEZE in all, as in the issue.
         let frozen_for = Duration::from_micros(u64::try_from(now_us() - killed_at).unwrap_or(0));
@@ -305,6 +315,7 @@ pub fn quorum_leader_kill(
         "new_leader_ms": ms(killed_at, elected_at),
         "nodedown_ms": nodedown_at.map(|t| ms(killed_at, t)),
         "leader_monitor_down_ms": monitor_down_at.map(|t| ms(killed_at, t)),
+        "aten_leader_may_be_down_ms": aten_down_at.map(|t| ms(killed_at, t)),
         "load_average": load_average(),
     });
     if freeze {

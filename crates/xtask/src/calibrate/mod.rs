@@ -151,6 +151,10 @@ pub fn run(opts: &Options) -> Result<(), CmdError> {
         .run()?;
     let brokersim = target("release/brokersim");
 
+    // --quick is a smoke run: it prints its comparison and leaves the
+    // committed 3-trial figures alone.
+    let save = !opts.quick;
+    let mut results: Vec<(Experiment, Vec<Value>)> = Vec::new();
     let mut procs = Procs::default();
     if plan.iter().any(|e| e.is_rabbitmq()) {
         header("RabbitMQ: starting a 3-node cluster in target/calibrate/rabbitmq");
@@ -183,7 +187,10 @@ pub fn run(opts: &Options) -> Result<(), CmdError> {
                 records.push(record);
             }
             // Saved at once, so a later experiment's failure keeps these.
-            save_measurements(&[(e, records)])?;
+            if save {
+                save_measurements(&[(e, records.clone())])?;
+            }
+            results.push((e, records));
         }
         procs.stop_all();
     }
@@ -202,12 +209,42 @@ pub fn run(opts: &Options) -> Result<(), CmdError> {
             println!("{record}");
             records.push(record);
         }
-        save_measurements(&[(e, records)])?;
+        if save {
+            save_measurements(&[(e, records.clone())])?;
+        }
+        results.push((e, records));
     }
     drop(procs);
 
-    write_scenarios()?;
-    write_doc(&brokersim, &work.join("sim"))
+    let sim_work = work.join("sim");
+    if save {
+        write_scenarios()?;
+        return write_doc(&brokersim, &sim_work);
+    }
+    for (e, records) in &results {
+        let file = sim_work.join(format!("{}.json", e.id()));
+        write_json(
+            &file,
+            &sim::scenario(*e, phases_of(records).first().copied()),
+        )?;
+        let c = comparison(
+            *e,
+            records,
+            &brokersim,
+            &sim_work,
+            &file,
+            "this quick run".to_owned(),
+        )?;
+        let section = report::render_section(&c);
+        println!("\n{section}");
+        let out = work.join("quick.md");
+        fs::write(&out, section).map_err(|err| failed("write quick.md", err))?;
+        println!(
+            "(--quick: written to {}, not to the committed files)",
+            out.display()
+        );
+    }
+    Ok(())
 }
 
 /// Merges this run's trials into the measurement files; experiments not
@@ -248,9 +285,10 @@ fn save_measurements(results: &[(Experiment, Vec<Value>)]) -> Result<(), CmdErro
     Ok(())
 }
 
-/// ActiveMQ's phases, one per real trial (the kill's offset after a slave poll).
-fn activemq_phases() -> Vec<u64> {
-    trials_of(Experiment::ActivemqMasterKill)
+/// ActiveMQ's phases, one per real trial (the kill's offset after a slave
+/// poll); empty for the other experiments.
+fn phases_of(trials: &[Value]) -> Vec<u64> {
+    trials
         .iter()
         .filter_map(|t| t["phase_ms"].as_f64())
         .map(|p| p.round() as u64)
@@ -266,7 +304,7 @@ fn trials_of(e: Experiment) -> Vec<Value> {
 fn write_scenarios() -> Result<(), CmdError> {
     for e in Experiment::ALL {
         let phase = (e == Experiment::ActivemqMasterKill)
-            .then(|| activemq_phases().first().copied())
+            .then(|| phases_of(&trials_of(e)).first().copied())
             .flatten();
         write_json(&scenario_path(e), &sim::scenario(e, phase))?;
     }
@@ -274,13 +312,13 @@ fn write_scenarios() -> Result<(), CmdError> {
 }
 
 /// One experiment's real figures, as the report wants them.
-fn real_trials(e: Experiment) -> Vec<RealTrial> {
+fn real_trials(e: Experiment, trials: &[Value]) -> Vec<RealTrial> {
     let time_field = match e {
         Experiment::RabbitmqKillNodedown | Experiment::RabbitmqStopNodedown => "first_nodedown_ms",
         Experiment::QuorumLeaderKill | Experiment::QuorumLeaderFreeze => "new_leader_ms",
         Experiment::ActivemqMasterKill => "master_after_ms",
     };
-    trials_of(e)
+    trials
         .iter()
         .filter_map(|t| {
             Some(RealTrial {
@@ -307,13 +345,25 @@ fn trial_note(e: Experiment, t: &Value) -> String {
                 per.join(", ")
             )
         }
-        Experiment::QuorumLeaderKill | Experiment::QuorumLeaderFreeze => format!(
-            "{} → {}; peer `nodedown` after {} ms, Ra's leader monitor `noconnection` after {} ms",
-            t["leader"].as_str().unwrap_or("?"),
-            t["new_leader"].as_str().unwrap_or("?"),
-            t["nodedown_ms"],
-            t["leader_monitor_down_ms"]
-        ),
+        Experiment::QuorumLeaderKill | Experiment::QuorumLeaderFreeze => {
+            let mut note = format!(
+                "{} → {}; peer `nodedown` after {} ms",
+                t["leader"].as_str().unwrap_or("?"),
+                t["new_leader"].as_str().unwrap_or("?"),
+                t["nodedown_ms"],
+            );
+            if let Some(ms) = t["leader_monitor_down_ms"].as_f64() {
+                note.push_str(&format!(
+                    "; Ra's leader monitor `noconnection` after {ms} ms"
+                ));
+            }
+            if let Some(ms) = t["aten_leader_may_be_down_ms"].as_f64() {
+                note.push_str(&format!(
+                    "; aten: leader's node \"may be down\" after {ms} ms"
+                ));
+            }
+            note
+        }
         Experiment::ActivemqMasterKill => format!(
             "killed {:.0} ms after a slave lock poll; slave opened KahaDB (lock taken) after {} ms, replayed the journal from {} ms",
             t["phase_ms"].as_f64().unwrap_or(f64::NAN),
@@ -356,34 +406,57 @@ const TITLES: [(&str, &str, &str, &str); 5] = [
     ),
 ];
 
+/// One experiment's comparison: its real `trials` beside the simulator's
+/// runs of `scenario` (ActiveMQ: of one variant per trial, at its phase).
+fn comparison(
+    e: Experiment,
+    trials: &[Value],
+    brokersim: &Path,
+    work: &Path,
+    scenario: &Path,
+    measured: String,
+) -> Result<Comparison, CmdError> {
+    fs::create_dir_all(work).map_err(|err| failed("create target/calibrate/sim", err))?;
+    let real = real_trials(e, trials);
+    let sim_runs = if e == Experiment::ActivemqMasterKill {
+        let mut runs = Vec::new();
+        for (i, phase) in phases_of(trials).into_iter().enumerate() {
+            let file = work.join(format!("{}-trial-{}.json", e.id(), i + 1));
+            write_json(&file, &sim::scenario(e, Some(phase)))?;
+            let mut r = sim::run_seeds(brokersim, e, &file, work).map_err(lab_err("brokersim"))?;
+            r.truncate(2);
+            runs.extend(r);
+        }
+        runs
+    } else {
+        sim::run_seeds(brokersim, e, scenario, work).map_err(lab_err("brokersim"))?
+    };
+    let (_, title, metric, method) = TITLES
+        .iter()
+        .find(|t| t.0 == e.id())
+        .expect("every experiment has a title");
+    Ok(Comparison {
+        id: e.id().to_owned(),
+        title: (*title).to_owned(),
+        metric: (*metric).to_owned(),
+        product: measured,
+        remark: remark(e, &real, &sim_runs),
+        scenario: format!("calibration/scenarios/{}.json", e.id()),
+        method: (*method).to_owned(),
+        real,
+        sim: sim_runs,
+    })
+}
+
 fn write_doc(brokersim: &Path, work: &Path) -> Result<(), CmdError> {
-    fs::create_dir_all(work).map_err(|e| failed("create target/calibrate/sim", e))?;
     let mut comparisons = Vec::new();
     for e in Experiment::ALL {
-        let real = real_trials(e);
-        if real.is_empty() {
+        let trials = trials_of(e);
+        if trials.is_empty() {
             continue;
         }
-        let sim_runs = if e == Experiment::ActivemqMasterKill {
-            let mut runs = Vec::new();
-            for (i, phase) in activemq_phases().into_iter().enumerate() {
-                let file = work.join(format!("{}-trial-{}.json", e.id(), i + 1));
-                write_json(&file, &sim::scenario(e, Some(phase)))?;
-                let mut r =
-                    sim::run_seeds(brokersim, e, &file, work).map_err(lab_err("brokersim"))?;
-                r.truncate(2);
-                runs.extend(r);
-            }
-            runs
-        } else {
-            sim::run_seeds(brokersim, e, &scenario_path(e), work).map_err(lab_err("brokersim"))?
-        };
-        let (_, title, metric, method) = TITLES
-            .iter()
-            .find(|t| t.0 == e.id())
-            .expect("every experiment has a title");
         let file = read_json(&measured_path(product_of(e))).unwrap_or(Value::Null);
-        let version = file["versions"]
+        let versions = file["versions"]
             .as_object()
             .map(|m| {
                 m.iter()
@@ -392,20 +465,18 @@ fn write_doc(brokersim: &Path, work: &Path) -> Result<(), CmdError> {
                     .join(", ")
             })
             .unwrap_or_default();
-        comparisons.push(Comparison {
-            id: e.id().to_owned(),
-            title: (*title).to_owned(),
-            metric: (*metric).to_owned(),
-            product: format!(
-                "{version}; measured {}",
-                file["experiments"][e.id()]["date"].as_str().unwrap_or("?")
-            ),
-            remark: remark(e, &real, &sim_runs),
-            scenario: format!("calibration/scenarios/{}.json", e.id()),
-            method: (*method).to_owned(),
-            real,
-            sim: sim_runs,
-        });
+        let measured = format!(
+            "{versions}; measured {}",
+            file["experiments"][e.id()]["date"].as_str().unwrap_or("?")
+        );
+        comparisons.push(comparison(
+            e,
+            &trials,
+            brokersim,
+            work,
+            &scenario_path(e),
+            measured,
+        )?);
     }
     let doc = report::render(DOC_HEADER, &comparisons, DOC_FOOTER);
     let path = workspace_root().join("docs/calibration.md");
