@@ -123,6 +123,10 @@ enum Task {
         /// Run only this experiment (the others keep their recorded figures)
         #[arg(long, value_enum, value_name = "EXPERIMENT")]
         only: Option<calibrate::Experiment>,
+
+        /// Start no broker: rerun the simulator on the committed measurements and rewrite docs/calibration.md
+        #[arg(long, conflicts_with_all = ["quick", "only", "trials"])]
+        report: bool,
     },
 }
 
@@ -140,10 +144,12 @@ fn main() -> ExitCode {
             quick,
             trials,
             only,
+            report,
         } => calibrate::run(&calibrate::Options {
             quick,
             trials,
             only,
+            report,
         }),
     };
     match result {
@@ -175,6 +181,20 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn calibrate_report_takes_no_measurement_options() {
+        let cli = Cli::try_parse_from(["xtask", "calibrate", "--report"]).unwrap();
+        assert!(matches!(cli.command, Task::Calibrate { report: true, .. }));
+        assert!(Cli::try_parse_from(["xtask", "calibrate", "--report", "--quick"]).is_err());
+        let cli =
+            Cli::try_parse_from(["xtask", "calibrate", "--only", "quorum-leader-kill"]).unwrap();
+        let Task::Calibrate { only, trials, .. } = cli.command else {
+            panic!("expected calibrate");
+        };
+        assert_eq!(only, Some(calibrate::Experiment::QuorumLeaderKill));
+        assert_eq!(trials, 3);
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub struct Options {
     pub quick: bool,
     pub trials: u32,
     pub only: Option<Experiment>,
+    /// No broker: the simulator on the committed measurements, and the doc.
+    pub report: bool,
 }
 
 impl Options {
@@ -136,6 +138,11 @@ fn settings(e: Experiment) -> Value {
 
 /// `cargo xtask calibrate`.
 pub fn run(opts: &Options) -> Result<(), CmdError> {
+    if opts.report {
+        build_brokersim()?;
+        write_scenarios()?;
+        return write_doc(&target("release/brokersim"), &target("calibrate/sim"));
+    }
     let (plan, trials) = opts.plan();
     procs::install_signal_handlers();
     install::ensure_packages()?;
@@ -145,10 +152,7 @@ pub fn run(opts: &Options) -> Result<(), CmdError> {
     let script = work.join("client.py");
     fs::write(&script, include_str!("client.py")).map_err(|e| failed("write client.py", e))?;
     let clients = Clients { python, script };
-    Cmd::cargo()
-        .args(["build", "--release", "-p", "brokersim-cli"])
-        .null_stdin()
-        .run()?;
+    build_brokersim()?;
     let brokersim = target("release/brokersim");
 
     // --quick is a smoke run: it prints its comparison and leaves the
@@ -245,6 +249,14 @@ pub fn run(opts: &Options) -> Result<(), CmdError> {
         );
     }
     Ok(())
+}
+
+/// The `brokersim` CLI the comparisons run, built in release.
+fn build_brokersim() -> Result<(), CmdError> {
+    Cmd::cargo()
+        .args(["build", "--release", "-p", "brokersim-cli"])
+        .null_stdin()
+        .run()
 }
 
 /// Merges this run's trials into the measurement files; experiments not
@@ -440,7 +452,7 @@ fn comparison(
         title: (*title).to_owned(),
         metric: (*metric).to_owned(),
         product: measured,
-        remark: remark(e, &real, &sim_runs),
+        remark: remark(e, trials, &real, &sim_runs),
         scenario: format!("calibration/scenarios/{}.json", e.id()),
         method: (*method).to_owned(),
         real,
@@ -485,11 +497,46 @@ fn write_doc(brokersim: &Path, work: &Path) -> Result<(), CmdError> {
     Ok(())
 }
 
+/// What the logs say beyond the measured time, from the raw trials.
+fn remark(e: Experiment, trials: &[Value], real: &[RealTrial], sim: &[report::SimRun]) -> String {
+    match e {
+        Experiment::ActivemqMasterKill => activemq_gap(real, sim),
+        Experiment::QuorumLeaderKill => detection_then_election(
+            trials,
+            "leader_monitor_down_ms",
+            "Ra's monitor on the leader fired (`noconnection`, the killed node's distribution connection closed)",
+        ),
+        Experiment::QuorumLeaderFreeze => detection_then_election(
+            trials,
+            "aten_leader_may_be_down_ms",
+            "aten, Ra's failure detector, reported the frozen leader's node \"may be down\" (Ra then sets its pre-vote timeout)",
+        ),
+        _ => String::new(),
+    }
+}
+
+/// "X happened after a / b / c ms; the new leader followed d / e / f ms later."
+fn detection_then_election(trials: &[Value], field: &str, what: &str) -> String {
+    let pairs: Vec<(f64, f64)> = trials
+        .iter()
+        .filter_map(|t| Some((t[field].as_f64()?, t["new_leader_ms"].as_f64()?)))
+        .collect();
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let join = |xs: Vec<String>| xs.join(" / ");
+    format!(
+        "In the survivor's log, {what} {} ms after the signal; the new leader followed {} ms after that.",
+        join(pairs.iter().map(|(d, _)| format!("{d:.0}")).collect()),
+        join(pairs.iter().map(|(d, l)| format!("{:.0}", l - d)).collect()),
+    )
+}
+
 /// ActiveMQ's runs are phase-aligned with the real trials (two seeds per
 /// trial, in order), so each trial has its own gap: what the real slave
 /// spends after taking the lock.
-fn remark(e: Experiment, real: &[RealTrial], sim: &[report::SimRun]) -> String {
-    if e != Experiment::ActivemqMasterKill || sim.len() != 2 * real.len() {
+fn activemq_gap(real: &[RealTrial], sim: &[report::SimRun]) -> String {
+    if sim.len() != 2 * real.len() {
         return String::new();
     }
     let gaps: Vec<String> = real
@@ -518,20 +565,38 @@ mod tests {
             quick: true,
             trials: 3,
             only: None,
+            report: false,
         };
         assert_eq!(quick.plan(), (vec![Experiment::RabbitmqKillNodedown], 1));
         let only = Options {
             quick: true,
             trials: 3,
             only: Some(Experiment::ActivemqMasterKill),
+            report: false,
         };
         assert_eq!(only.plan(), (vec![Experiment::ActivemqMasterKill], 1));
         let full = Options {
             quick: false,
             trials: 3,
             only: None,
+            report: false,
         };
         assert_eq!(full.plan(), (Experiment::ALL.to_vec(), 3));
+    }
+
+    #[test]
+    fn the_quorum_remark_splits_detection_from_election() {
+        let trials = [
+            json!({ "aten_leader_may_be_down_ms": 2900.4, "new_leader_ms": 8266.3 }),
+            json!({ "aten_leader_may_be_down_ms": 2100.0, "new_leader_ms": 6502.9 }),
+        ];
+        let r = remark(Experiment::QuorumLeaderFreeze, &trials, &[], &[]);
+        assert!(r.contains("2900 / 2100 ms after the signal"), "{r}");
+        assert!(
+            r.contains("the new leader followed 5366 / 4403 ms after that"),
+            "{r}"
+        );
+        assert_eq!(remark(Experiment::QuorumLeaderKill, &trials, &[], &[]), "");
     }
 
     #[test]
