@@ -192,11 +192,19 @@ pub fn rabbitmq_nodedown(
         .values()
         .filter_map(Value::as_f64)
         .fold(f64::INFINITY, f64::min);
+    // The hidden watcher node's own nodedown: the distribution's event,
+    // stamped by an idle node as it arrives (see watcher.rs).
+    let watched = poll(|| {
+        let out = std::fs::read_to_string(cluster.watch_file()).unwrap_or_default();
+        super::watcher::first_nodedown(&out, &victim, killed_at).map(|(at, r)| (at, r.to_owned()))
+    });
     let record = json!({
         "trial": trial,
         "signal": if freeze { "SIGSTOP" } else { "SIGKILL" },
         "killed": victim,
         "killed_at": rfc3339(killed_at),
+        "watcher_nodedown_ms": watched.as_ref().map(|(at, _)| ms(killed_at, *at)),
+        "watcher_reason": watched.map(|(_, r)| r),
         "nodedown_ms": nodedown,
         "first_nodedown_ms": first,
         "reason": reason,

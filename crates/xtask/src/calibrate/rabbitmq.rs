@@ -202,7 +202,45 @@ impl Cluster {
         for i in 2..=NODES {
             self.start_node(procs, i, Duration::from_secs(120))?;
         }
-        self.wait_joined(1, since)
+        self.wait_joined(1, since)?;
+        self.start_watcher(procs)
+    }
+
+    /// The watcher's output file.
+    pub fn watch_file(&self) -> PathBuf {
+        self.work.join("watch.out")
+    }
+
+    /// Starts the hidden watcher node and waits until it is connected to
+    /// every node.
+    fn start_watcher(&self, procs: &mut Procs) -> Result<(), String> {
+        let names: Vec<String> = self.nodes.iter().map(Node::name).collect();
+        procs
+            .spawn(
+                "watcher",
+                super::watcher::command(&self.work, &names),
+                &self.watch_file(),
+            )
+            .map_err(|e| io_err("start the watcher node", e))?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let out = fs::read_to_string(self.watch_file()).unwrap_or_default();
+            let up = names.iter().all(|n| {
+                out.lines()
+                    .filter_map(super::watcher::parse_line)
+                    .any(|(_, k, node, _)| k == "nodeup" && node == n)
+            });
+            if up {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "the watcher node never reached every node (see {})",
+                    self.watch_file().display()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// Waits until node `watcher` logs every other node's rabbit up after `since`.
