@@ -2,6 +2,7 @@
 //! `.cargo/config.toml`). Every command runs from the workspace root.
 
 mod bench;
+mod calibrate;
 mod cmd;
 mod serve;
 mod size;
@@ -98,6 +99,35 @@ enum Task {
     /// the part of the core the page cannot do without, built alone with the
     /// page's profile. A missed limit is reported, never a failure.
     Size,
+
+    /// Measure the real RabbitMQ and ActiveMQ and compare the simulator (the calibration lab)
+    ///
+    /// Installs Debian's rabbitmq-server and activemq (apt-get, if missing)
+    /// and a venv with pika and stomp.py in target/calibrate, starts a
+    /// 3-node RabbitMQ cluster and ActiveMQ shared-store pairs there (on
+    /// 127.0.0.1 only), kills them with signals, times what follows from
+    /// their logs, writes the raw figures to calibration/measured/, the
+    /// scenarios to calibration/scenarios/, runs them with the brokersim
+    /// CLI and writes docs/calibration.md. Every process it starts is
+    /// killed by PID when it ends, fails or is interrupted. Not part of
+    /// `test`.
+    Calibrate {
+        /// One experiment (the --only one, else rabbitmq-kill-nodedown), one trial: under 5 minutes
+        #[arg(long)]
+        quick: bool,
+
+        /// Trials of each experiment
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+        trials: u32,
+
+        /// Run only this experiment (the others keep their recorded figures)
+        #[arg(long, value_enum, value_name = "EXPERIMENT")]
+        only: Option<calibrate::Experiment>,
+
+        /// Start no broker: rerun the simulator on the committed measurements and rewrite docs/calibration.md
+        #[arg(long, conflicts_with_all = ["quick", "only", "trials"])]
+        report: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -110,6 +140,17 @@ fn main() -> ExitCode {
         Task::Size => size::run(),
         Task::Serve => web::serve(),
         Task::Dist => web::dist().map(|_| ()),
+        Task::Calibrate {
+            quick,
+            trials,
+            only,
+            report,
+        } => calibrate::run(&calibrate::Options {
+            quick,
+            trials,
+            only,
+            report,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -140,6 +181,20 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn calibrate_report_takes_no_measurement_options() {
+        let cli = Cli::try_parse_from(["xtask", "calibrate", "--report"]).unwrap();
+        assert!(matches!(cli.command, Task::Calibrate { report: true, .. }));
+        assert!(Cli::try_parse_from(["xtask", "calibrate", "--report", "--quick"]).is_err());
+        let cli =
+            Cli::try_parse_from(["xtask", "calibrate", "--only", "quorum-leader-kill"]).unwrap();
+        let Task::Calibrate { only, trials, .. } = cli.command else {
+            panic!("expected calibrate");
+        };
+        assert_eq!(only, Some(calibrate::Experiment::QuorumLeaderKill));
+        assert_eq!(trials, 3);
     }
 
     #[test]
