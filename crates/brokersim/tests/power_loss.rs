@@ -28,6 +28,21 @@ fn all_three(fault: &str) -> Value {
     )
 }
 
+/// More than 500 acknowledged records lost, every one of them from a page
+/// cache.
+fn assert_most_lost_from_page_caches(report: &Report) {
+    assert!(
+        report.lost > 500,
+        "{}/{} lost",
+        report.lost,
+        report.confirmed
+    );
+    assert_eq!(
+        report.lost_causes.keys().copied().collect::<Vec<_>>(),
+        vec![LossCause::PageCacheLost]
+    );
+}
+
 /// Three Kafka brokers, one partition on all three, `acks=all` with
 /// `min.insync.replicas=2`, and nobody consuming: every acknowledged
 /// record must still be in the log at the end.
@@ -58,16 +73,7 @@ fn kafka(patch: impl FnOnce(&mut Value)) -> (Report, Sim) {
 fn acks_all_loses_acknowledged_records_when_every_broker_loses_power_together() {
     let (report, _) = kafka(|s| s["faults"] = all_three("crash"));
     assert!(report.confirmed > 500, "{report:?}");
-    assert!(
-        report.lost > 500,
-        "{}/{} lost",
-        report.lost,
-        report.confirmed
-    );
-    assert_eq!(
-        report.lost_causes.keys().copied().collect::<Vec<_>>(),
-        vec![LossCause::PageCacheLost]
-    );
+    assert_most_lost_from_page_caches(&report);
     assert!(
         !report.violations.is_empty(),
         "losing confirmed records is a violation"
@@ -174,16 +180,7 @@ fn a_killed_brokers_page_cache_dies_when_its_host_loses_power_later() {
         }
         s["faults"] = json!(faults);
     });
-    assert!(
-        report.lost > 500,
-        "{}/{} lost",
-        report.lost,
-        report.confirmed
-    );
-    assert_eq!(
-        report.lost_causes.keys().copied().collect::<Vec<_>>(),
-        vec![LossCause::PageCacheLost]
-    );
+    assert_most_lost_from_page_caches(&report);
     let crashed = sim
         .trace()
         .iter()
