@@ -339,8 +339,13 @@ pub fn browser_tests() -> Result<(), CmdError> {
     let dist = dist()?;
     ensure_chromium()?;
     ensure_npm_packages()?;
+    // The tests compare the page with the CLI (`target/debug/brokersim`).
+    // The "tests" step built it with the whole workspace's features, and
+    // `cargo test --no-run` puts that build back in place in a fraction of
+    // a second; `cargo build -p brokersim-cli` would resolve the features
+    // for the CLI alone and compile the core again (about a minute of CI).
     Cmd::cargo()
-        .args(["build", "-q", "-p", "brokersim-cli"])
+        .args(["test", "-q", "--workspace", "--no-run"])
         .null_stdin()
         .run()?;
     let server = crate::serve::Server::start(&dist, 0).map_err(|e| failed("serve", e))?;
