@@ -169,54 +169,30 @@ pub fn run(opts: &Options) -> Result<(), CmdError> {
             .start(&mut procs)
             .map_err(lab_err("start the cluster"))?;
         for &e in plan.iter().filter(|e| e.is_rabbitmq()) {
-            let mut records = Vec::new();
-            for trial in 1..=trials {
-                header(&format!("{} trial {trial}/{trials}", e.id()));
-                let record = match e {
-                    Experiment::RabbitmqKillNodedown => {
-                        experiments::rabbitmq_nodedown(&cluster, &mut procs, trial, false)
-                    }
-                    Experiment::RabbitmqStopNodedown => {
-                        experiments::rabbitmq_nodedown(&cluster, &mut procs, trial, true)
-                    }
-                    Experiment::QuorumLeaderKill => experiments::quorum_leader_kill(
-                        &cluster, &mut procs, &clients, trial, false,
-                    ),
-                    Experiment::QuorumLeaderFreeze => {
-                        experiments::quorum_leader_kill(&cluster, &mut procs, &clients, trial, true)
-                    }
-                    Experiment::ActivemqMasterKill => unreachable!("not a RabbitMQ experiment"),
+            let records = run_trials(e, trials, save, |trial| match e {
+                Experiment::RabbitmqKillNodedown => {
+                    experiments::rabbitmq_nodedown(&cluster, &mut procs, trial, false)
                 }
-                .map_err(lab_err(e.id()))?;
-                println!("{record}");
-                records.push(record);
-            }
-            // Saved at once, so a later experiment's failure keeps these.
-            if save {
-                save_measurements(&[(e, records.clone())])?;
-            }
+                Experiment::RabbitmqStopNodedown => {
+                    experiments::rabbitmq_nodedown(&cluster, &mut procs, trial, true)
+                }
+                Experiment::QuorumLeaderKill => {
+                    experiments::quorum_leader_kill(&cluster, &mut procs, &clients, trial, false)
+                }
+                Experiment::QuorumLeaderFreeze => {
+                    experiments::quorum_leader_kill(&cluster, &mut procs, &clients, trial, true)
+                }
+                Experiment::ActivemqMasterKill => unreachable!("not a RabbitMQ experiment"),
+            })?;
             results.push((e, records));
         }
         procs.stop_all();
     }
     if plan.contains(&Experiment::ActivemqMasterKill) {
         let e = Experiment::ActivemqMasterKill;
-        let mut records = Vec::new();
-        for trial in 1..=trials {
-            header(&format!("{} trial {trial}/{trials}", e.id()));
-            let record = experiments::activemq_master_kill(
-                &work.join("activemq"),
-                &mut procs,
-                &clients,
-                trial,
-            )
-            .map_err(lab_err(e.id()))?;
-            println!("{record}");
-            records.push(record);
-        }
-        if save {
-            save_measurements(&[(e, records.clone())])?;
-        }
+        let records = run_trials(e, trials, save, |trial| {
+            experiments::activemq_master_kill(&work.join("activemq"), &mut procs, &clients, trial)
+        })?;
         results.push((e, records));
     }
     drop(procs);
@@ -262,6 +238,28 @@ fn build_brokersim() -> Result<(), CmdError> {
 
 /// Merges this run's trials into the measurement files; experiments not
 /// run this time keep their earlier figures.
+/// Runs `trials` trials of `e` with `trial`, printing each record, and saves
+/// them at once when `save` is set, so a later experiment's failure keeps
+/// these.
+fn run_trials(
+    e: Experiment,
+    trials: u32,
+    save: bool,
+    mut trial: impl FnMut(u32) -> Result<Value, String>,
+) -> Result<Vec<Value>, CmdError> {
+    let mut records = Vec::new();
+    for n in 1..=trials {
+        header(&format!("{} trial {n}/{trials}", e.id()));
+        let record = trial(n).map_err(lab_err(e.id()))?;
+        println!("{record}");
+        records.push(record);
+    }
+    if save {
+        save_measurements(&[(e, records.clone())])?;
+    }
+    Ok(records)
+}
+
 fn save_measurements(results: &[(Experiment, Vec<Value>)]) -> Result<(), CmdError> {
     let date = logtime::rfc3339(logtime::now_us());
     for product in ["rabbitmq", "activemq"] {
